@@ -1,0 +1,1 @@
+"""The dashboard: pages that arrange layers, charts and tables (no SQL here)."""

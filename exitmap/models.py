@@ -1,0 +1,193 @@
+"""The schema: what the product tracks (see shared domain brief §1, §3, §4, §6).
+
+Units of equipment are the atoms: each belongs to an enterprise, sits in a county, and carries
+its exit category and current status; its history of statuses lives in ``unit_event`` so that
+any past date can be replayed. Migrations in ``exitmap/migrations`` build exactly this.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from geoalchemy2 import Geometry
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+DatePrecision = sa.Enum("day", "month", name="date_precision")
+LocationPrecision = sa.Enum("exact", "county", "prefecture", name="location_precision")
+
+
+class Prefecture(Base):
+    __tablename__ = "prefecture"
+    adcode: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(sa.Text, unique=True)
+    short_name: Mapped[str] = mapped_column(sa.Text)
+    geom = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=True), nullable=False)
+
+
+class County(Base):
+    __tablename__ = "county"
+    adcode: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(sa.Text)
+    prefecture_adcode: Mapped[int] = mapped_column(sa.ForeignKey("prefecture.adcode"), index=True)
+    geom = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=True), nullable=False)
+
+
+class LoadRecord(Base):
+    """One loaded file (or one generated/imported source), and what became of its rows."""
+
+    __tablename__ = "load_record"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    file_name: Mapped[str] = mapped_column(sa.Text)
+    sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
+    source: Mapped[str] = mapped_column(sa.Text, default="register")
+    loaded_at: Mapped[dt.datetime] = mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now()
+    )
+    as_of: Mapped[dt.date] = mapped_column(sa.Date)
+    mode: Mapped[str] = mapped_column(sa.Text)  # strict | partial
+    rows_total: Mapped[int] = mapped_column(default=0)
+    rows_ok: Mapped[int] = mapped_column(default=0)
+    rows_warning: Mapped[int] = mapped_column(default=0)
+    rows_rejected: Mapped[int] = mapped_column(default=0)
+    units_inserted: Mapped[int] = mapped_column(default=0)
+    units_updated: Mapped[int] = mapped_column(default=0)
+    units_unchanged: Mapped[int] = mapped_column(default=0)
+
+
+class Enterprise(Base):
+    """A firm. Keyed by its 统一社会信用代码; sources without one (GEM) use their own id."""
+
+    __tablename__ = "enterprise"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.Text, unique=True)
+    credit_code: Mapped[str | None] = mapped_column(sa.String(18), index=True)
+    name: Mapped[str] = mapped_column(sa.Text)
+    prefecture_adcode: Mapped[int | None] = mapped_column(sa.ForeignKey("prefecture.adcode"))
+    county_adcode: Mapped[int | None] = mapped_column(sa.ForeignKey("county.adcode"))
+
+
+class Unit(Base):
+    """A unit of equipment (a line, a furnace, a kiln) as the latest register describes it."""
+
+    __tablename__ = "unit"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_key: Mapped[str] = mapped_column(sa.Text, unique=True)
+    key_derived: Mapped[bool] = mapped_column(default=False)
+    enterprise_id: Mapped[int] = mapped_column(sa.ForeignKey("enterprise.id"), index=True)
+    sector: Mapped[str] = mapped_column(sa.Text)
+    sub_industry: Mapped[str] = mapped_column(sa.Text, index=True)
+    equipment_name: Mapped[str] = mapped_column(sa.Text)
+    equipment_no: Mapped[str | None] = mapped_column(sa.Text)
+    spec: Mapped[str | None] = mapped_column(sa.Text)
+    spec_value: Mapped[float | None] = mapped_column(sa.Float)
+    spec_unit: Mapped[str | None] = mapped_column(sa.Text)
+    capacity_wt: Mapped[float | None] = mapped_column(sa.Float)
+    energy_tce: Mapped[float | None] = mapped_column(sa.Float)
+    electricity_10k_kwh: Mapped[float | None] = mapped_column(sa.Float)
+    category: Mapped[str | None] = mapped_column(sa.Text, index=True)
+    status: Mapped[str] = mapped_column(sa.Text)
+    identified_date: Mapped[dt.date | None] = mapped_column(sa.Date)
+    identified_date_precision = mapped_column(DatePrecision)
+    rectify_deadline: Mapped[dt.date | None] = mapped_column(sa.Date)
+    rectify_deadline_precision = mapped_column(DatePrecision)
+    planned_exit_date: Mapped[dt.date | None] = mapped_column(sa.Date)
+    planned_exit_date_precision = mapped_column(DatePrecision)
+    actual_exit_date: Mapped[dt.date | None] = mapped_column(sa.Date)
+    actual_exit_date_precision = mapped_column(DatePrecision)
+    exit_method: Mapped[str | None] = mapped_column(sa.Text)
+    workers: Mapped[int | None] = mapped_column(sa.Integer)
+    address: Mapped[str | None] = mapped_column(sa.Text)
+    remarks: Mapped[str | None] = mapped_column(sa.Text)
+    declared_prefecture: Mapped[str | None] = mapped_column(sa.Text)
+    declared_county: Mapped[str | None] = mapped_column(sa.Text)
+    prefecture_adcode: Mapped[int] = mapped_column(sa.ForeignKey("prefecture.adcode"), index=True)
+    county_adcode: Mapped[int | None] = mapped_column(sa.ForeignKey("county.adcode"), index=True)
+    location_precision = mapped_column(LocationPrecision, nullable=False)
+    geom = mapped_column(Geometry("POINT", srid=4326, spatial_index=True), nullable=False)
+    source: Mapped[str] = mapped_column(sa.Text, default="register")  # register | gem
+    source_detail: Mapped[str | None] = mapped_column(sa.Text)
+    synthetic: Mapped[bool] = mapped_column(default=False)
+    # Fingerprint of the row's content: reloading an unchanged row is detected without diffing.
+    row_hash: Mapped[str] = mapped_column(sa.String(32))
+    first_load_id: Mapped[int] = mapped_column(sa.ForeignKey("load_record.id"))
+    last_load_id: Mapped[int] = mapped_column(sa.ForeignKey("load_record.id"))
+
+
+class UnitEvent(Base):
+    """What a register said about a unit from a date on: its status history, replayable."""
+
+    __tablename__ = "unit_event"
+    __table_args__ = (sa.Index("ix_unit_event_unit_date", "unit_id", "event_date"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id", ondelete="CASCADE"))
+    event_date: Mapped[dt.date] = mapped_column(sa.Date)
+    status: Mapped[str] = mapped_column(sa.Text)
+    previous_status: Mapped[str | None] = mapped_column(sa.Text)
+    category: Mapped[str | None] = mapped_column(sa.Text)
+    rectify_deadline: Mapped[dt.date | None] = mapped_column(sa.Date)
+    actual_exit_date: Mapped[dt.date | None] = mapped_column(sa.Date)
+    load_id: Mapped[int] = mapped_column(sa.ForeignKey("load_record.id"))
+
+
+class ExitTask(Base):
+    """An exit task handed to a prefecture: what must go by when (counts and energy)."""
+
+    __tablename__ = "exit_task"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    prefecture_adcode: Mapped[int] = mapped_column(sa.ForeignKey("prefecture.adcode"), index=True)
+    category: Mapped[str] = mapped_column(sa.Text)
+    sub_industry: Mapped[str | None] = mapped_column(sa.Text)
+    deadline: Mapped[dt.date] = mapped_column(sa.Date)
+    target_units: Mapped[int | None] = mapped_column(sa.Integer)
+    target_energy_tce: Mapped[float | None] = mapped_column(sa.Float)
+    document: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class QuotaEntry(Base):
+    """Energy-quota ledger: allocations of released quota to local projects (debits)."""
+
+    __tablename__ = "quota_entry"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    prefecture_adcode: Mapped[int] = mapped_column(sa.ForeignKey("prefecture.adcode"), index=True)
+    entry_date: Mapped[dt.date] = mapped_column(sa.Date)
+    kind: Mapped[str] = mapped_column(sa.Text)  # allocation | adjustment
+    amount_tce: Mapped[float] = mapped_column(sa.Float)
+    project: Mapped[str | None] = mapped_column(sa.Text)
+    document: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[dt.datetime] = mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now()
+    )
+    __table_args__ = (sa.CheckConstraint("amount_tce > 0", name="ck_quota_entry_positive"),)
+
+
+class FreezeDecision(Base):
+    """A recorded 区域限批 decision (document, start, lift) — the rule's trigger is computed."""
+
+    __tablename__ = "freeze_decision"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    prefecture_adcode: Mapped[int] = mapped_column(sa.ForeignKey("prefecture.adcode"), index=True)
+    document_no: Mapped[str] = mapped_column(sa.Text)
+    start_date: Mapped[dt.date] = mapped_column(sa.Date)
+    lift_date: Mapped[dt.date | None] = mapped_column(sa.Date)
+    lift_document_no: Mapped[str | None] = mapped_column(sa.Text)
+    reason: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class QuarantineRow(Base):
+    """A rejected register row kept whole, with its reasons (``exitmap load --partial``)."""
+
+    __tablename__ = "quarantine_row"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    load_id: Mapped[int] = mapped_column(sa.ForeignKey("load_record.id", ondelete="CASCADE"))
+    file_name: Mapped[str] = mapped_column(sa.Text)
+    sheet: Mapped[str] = mapped_column(sa.Text)
+    row_number: Mapped[int] = mapped_column(sa.Integer)
+    raw = mapped_column(JSONB, nullable=False)
+    reasons: Mapped[str] = mapped_column(sa.Text)

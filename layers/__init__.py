@@ -1,0 +1,1 @@
+"""Read side: what the database holds, shaped for maps, tables and exports (no writes)."""

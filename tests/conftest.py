@@ -1,0 +1,80 @@
+"""Shared fixtures: a throwaway PostGIS cluster for the session, a fresh database per test.
+
+The cluster is the same code as ``exitmap db up`` (a real PostgreSQL + PostGIS), started in a
+temporary folder. A template database holds the migrated schema and the boundaries, so each
+test's database is a cheap ``CREATE DATABASE … TEMPLATE``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import psycopg
+import pytest
+import sqlalchemy as sa
+
+from exitmap.cluster import Cluster
+
+TEMPLATE = "exitmap_template"
+_names = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def pg_cluster(tmp_path_factory) -> Cluster:
+    cluster = Cluster(
+        root=tmp_path_factory.mktemp("pg"),
+        port=5439,
+        bin_dir=Path("/usr/lib/postgresql/15/bin"),
+    )
+    cluster.up("postgres")
+    yield cluster
+    cluster.down()
+
+
+@pytest.fixture(scope="session")
+def template_db(pg_cluster) -> str:
+    from etl.load_boundaries import load_boundaries
+    from exitmap import migrate
+
+    pg_cluster.up(TEMPLATE)
+    eng = sa.create_engine(pg_cluster.url(TEMPLATE), poolclass=sa.pool.NullPool)
+    migrate.upgrade(eng)
+    load_boundaries(eng)
+    eng.dispose()
+    return TEMPLATE
+
+
+def _fresh_database(cluster: Cluster, template: str) -> str:
+    name = f"test_{next(_names)}"
+    with psycopg.connect(cluster.conninfo("postgres"), autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    return name
+
+
+def _drop_database(cluster: Cluster, name: str) -> None:
+    with psycopg.connect(cluster.conninfo("postgres"), autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def engine(pg_cluster, template_db) -> sa.Engine:
+    """A database with the schema and the boundaries, for this test only."""
+    name = _fresh_database(pg_cluster, template_db)
+    eng = sa.create_engine(pg_cluster.url(name))
+    yield eng
+    eng.dispose()
+    _drop_database(pg_cluster, name)
+
+
+@pytest.fixture
+def empty_engine(pg_cluster) -> sa.Engine:
+    """A database with only the postgis extension."""
+    name = _fresh_database(pg_cluster, "template1")
+    with psycopg.connect(pg_cluster.conninfo(name), autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION postgis")
+    eng = sa.create_engine(pg_cluster.url(name))
+    yield eng
+    eng.dispose()
+    _drop_database(pg_cluster, name)
