@@ -132,6 +132,11 @@ def serve(host: str, port: int, prod: bool) -> None:
     create_app(url).run(host=host, port=port, debug=False)
 
 
+from exitmap import cli_etl  # noqa: E402  (commands register themselves on the group)
+
+cli_etl.register(main)
+
+
 @main.command("settings")
 def show_settings() -> None:
     """List every setting, its environment variable and current value."""

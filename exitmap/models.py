@@ -124,7 +124,8 @@ class UnitEvent(Base):
     """What a register said about a unit from a date on: its status history, replayable."""
 
     __tablename__ = "unit_event"
-    __table_args__ = (sa.Index("ix_unit_event_unit_date", "unit_id", "event_date"),)
+    # One state per unit per day; the (unit, date) index also serves the as-of lookups.
+    __table_args__ = (sa.Index("ix_unit_event_unit_date", "unit_id", "event_date", unique=True),)
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id", ondelete="CASCADE"))
     event_date: Mapped[dt.date] = mapped_column(sa.Date)

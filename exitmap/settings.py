@@ -44,6 +44,7 @@ SETTINGS: tuple[Setting, ...] = (
         "WGS84",
         "Coordinate system of the tiles: WGS84/CGCS2000 or GCJ02 (Amap-style tiles).",
     ),
+    Setting("today", "EXITMAP_TODAY", "", "Pretend today is this date (YYYY-MM-DD)."),
     Setting("marking", "EXITMAP_MARKING", "内部资料", "Marking printed on maps and exports."),
 )
 

@@ -323,7 +323,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index(
-        "ix_unit_event_unit_date", "unit_event", ["unit_id", "event_date"], unique=False
+        "ix_unit_event_unit_date", "unit_event", ["unit_id", "event_date"], unique=True
     )
     # ### end Alembic commands ###
 

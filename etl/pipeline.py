@@ -1,0 +1,250 @@
+"""Read → clean → locate every row of one or more register files, deciding each row's fate.
+
+The result is one frame with a line per data row (``ok``, ``warning`` or ``rejected``) and
+its messages, ready for the report and, when nothing stops it, for the loader. Nothing here
+touches the database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from etl.clean import ERROR, WARNING, clean
+from etl.locate import locate
+from etl.read import RegisterError, read_register
+from etl.register import BY_KEY
+
+OK, REJECTED = "ok", "rejected"
+
+# Messages collected per row: (severity, Chinese column header, text).
+_MESSAGE_SCHEMA = {"row_id": pl.Int64, "column": pl.Utf8, "severity": pl.Utf8, "message": pl.Utf8}
+
+
+@dataclass
+class FileInfo:
+    path: Path
+    name: str
+    sha256: str
+    rows: int = 0
+    sheets: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Prepared:
+    """Every data row of the files, typed and located, with its status and messages."""
+
+    rows: pl.DataFrame
+    files: list[FileInfo]
+    file_errors: list[str]
+
+    @property
+    def rejected(self) -> pl.DataFrame:
+        return self.rows.filter(pl.col("status") == REJECTED)
+
+    @property
+    def accepted(self) -> pl.DataFrame:
+        return self.rows.filter(pl.col("status") != REJECTED)
+
+    def counts(self) -> dict[str, int]:
+        by = dict(self.rows.group_by("status").len().iter_rows())
+        return {s: int(by.get(s, 0)) for s in (OK, WARNING, REJECTED)}
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def prepare(paths: list[Path]) -> Prepared:
+    frames: list[pl.DataFrame] = []
+    files: list[FileInfo] = []
+    file_errors: list[str] = []
+    for path in paths:
+        info = FileInfo(path=path, name=path.name, sha256=file_sha256(path))
+        files.append(info)
+        try:
+            sheets = read_register(path)
+        except RegisterError as exc:
+            file_errors.append(str(exc))
+            continue
+        info.notes += getattr(sheets, "notes", [])
+        for sheet in sheets:
+            info.sheets.append(sheet.sheet)
+            frame = _prepare_sheet(sheet)
+            info.rows += frame.height
+            frames.append(frame)
+    rows = pl.concat(frames, how="diagonal_relaxed") if frames else _empty()
+    rows = _flag_duplicate_keys(rows)
+    return Prepared(rows=_decide(rows), files=files, file_errors=file_errors)
+
+
+def _prepare_sheet(sheet) -> pl.DataFrame:
+    cleaned = clean(sheet)
+    data = cleaned.data
+    where = locate(
+        data["lon"].to_numpy(),
+        data["lat"].to_numpy(),
+        crs=data["crs"].to_numpy(),
+        address=data["address"].to_numpy(),
+        county_text=data["county"].to_numpy(),
+        prefecture_text=data["prefecture"].to_numpy(),
+    )
+    located = pl.DataFrame(
+        {
+            "lon_wgs84": where.lon_wgs84,
+            "lat_wgs84": where.lat_wgs84,
+            "prefecture_adcode": np.where(where.prefecture_adcode > 0, where.prefecture_adcode, 0),
+            "county_adcode": np.where(where.county_adcode > 0, where.county_adcode, 0),
+            "location_precision": where.precision.astype(object),
+        },
+        schema_overrides={"location_precision": pl.Utf8},
+    ).with_columns(
+        pl.col("prefecture_adcode").replace(0, None).cast(pl.Int64),
+        pl.col("county_adcode").replace(0, None).cast(pl.Int64),
+        pl.col("lon_wgs84").fill_nan(None),
+        pl.col("lat_wgs84").fill_nan(None),
+    )
+    # The row as the user wrote it, kept whole for the quarantine of rejected rows.
+    raw = sheet.data.select(
+        pl.struct(
+            [pl.col(k).alias(BY_KEY[k].header) for k in sheet.data.columns if k != "row"]
+        ).alias("raw")
+    )
+    frame = pl.concat([data, located, raw], how="horizontal").with_columns(
+        pl.lit(sheet.file).alias("file"),
+        pl.lit(sheet.sheet).alias("sheet"),
+    )
+    frame = _with_unit_key(frame)
+
+    row_at = data["row"].to_list()
+    loc_msgs = [
+        (row_at[i], m.column, m.severity, m.text) for i, ms in enumerate(where.messages) for m in ms
+    ]
+    issues = pl.concat(
+        [
+            cleaned.issues.select("row", "column", "severity", "message"),
+            pl.DataFrame(
+                loc_msgs, schema=["row", "column", "severity", "message"], orient="row"
+            ).cast({"row": pl.Int64}),
+        ],
+        how="vertical_relaxed",
+    )
+    key_warn = frame.filter(pl.col("key_derived")).select(
+        "row",
+        pl.lit(BY_KEY["equipment_no"].header).alias("column"),
+        pl.lit(WARNING).alias("severity"),
+        pl.format("未填写装备编号，已生成稳定编号「{}」，建议补填", pl.col("unit_key")).alias(
+            "message"
+        ),
+    )
+    issues = pl.concat([issues, key_warn], how="vertical_relaxed")
+    per_row = issues.group_by("row", maintain_order=True).agg(
+        pl.col("severity"),
+        pl.format("「{}」{}", pl.col("column"), pl.col("message")).alias("messages"),
+    )
+    return frame.join(per_row, on="row", how="left", maintain_order="left").with_columns(
+        pl.col("severity").fill_null([]),
+        pl.col("messages").fill_null([]),
+    )
+
+
+def _with_unit_key(frame: pl.DataFrame) -> pl.DataFrame:
+    """Units are keyed by credit code + equipment number; without a number, by what it is.
+
+    The derived part is an md5 of the unit's description, so the same row gets the same key
+    in every load (a library's hash function may change between versions; md5 will not).
+    """
+    no = pl.col("equipment_no").str.strip_chars()
+    fingerprint = pl.concat_str(
+        [
+            pl.col(c).cast(pl.Utf8).fill_null("")
+            for c in ("sub_industry", "equipment_name", "spec", "county", "address")
+        ],
+        separator="|",
+    )
+    derived = pl.when(no.is_null()).then(
+        fingerprint.map_elements(
+            lambda text: "#" + hashlib.md5(text.encode()).hexdigest()[:10],
+            return_dtype=pl.Utf8,
+            skip_nulls=True,
+        )
+    )
+    return frame.with_columns(
+        pl.format("{}/{}", pl.col("credit_code"), pl.coalesce(no, derived)).alias("unit_key"),
+        no.is_null().alias("key_derived"),
+    )
+
+
+def _flag_duplicate_keys(rows: pl.DataFrame) -> pl.DataFrame:
+    if rows.is_empty():
+        return rows
+    keyed = rows.filter(pl.col("credit_code").is_not_null())
+    dupes = keyed.filter(pl.col("unit_key").is_duplicated()).select(
+        "file", "sheet", "row", "unit_key"
+    )
+    if dupes.is_empty():
+        return rows
+    places = dupes.group_by("unit_key").agg(
+        pl.format("{} 工作表「{}」第 {} 行", "file", "sheet", "row").alias("places")
+    )
+    dupes = dupes.join(places, on="unit_key").with_columns(
+        pl.format(
+            "「{}」同一装备（统一社会信用代码+装备编号「{}」）在本次载入中出现多次：{}",
+            pl.lit(BY_KEY["equipment_no"].header),
+            pl.col("unit_key"),
+            pl.col("places").list.join("、"),
+        ).alias("dup_message")
+    )
+    rows = rows.join(
+        dupes.select("file", "sheet", "row", "dup_message"),
+        on=["file", "sheet", "row"],
+        how="left",
+        maintain_order="left",
+    )
+    return rows.with_columns(
+        pl.when(pl.col("dup_message").is_not_null())
+        .then(pl.col("severity").list.concat(pl.lit([ERROR])))
+        .otherwise(pl.col("severity"))
+        .alias("severity"),
+        pl.when(pl.col("dup_message").is_not_null())
+        .then(pl.col("messages").list.concat(pl.concat_list(pl.col("dup_message"))))
+        .otherwise(pl.col("messages"))
+        .alias("messages"),
+    ).drop("dup_message")
+
+
+def _decide(rows: pl.DataFrame) -> pl.DataFrame:
+    if rows.is_empty():
+        return rows
+    return rows.with_columns(
+        pl.when(pl.col("severity").list.contains(ERROR))
+        .then(pl.lit(REJECTED))
+        .when(pl.col("severity").list.len() > 0)
+        .then(pl.lit(WARNING))
+        .otherwise(pl.lit(OK))
+        .alias("status")
+    )
+
+
+def _empty() -> pl.DataFrame:
+    return pl.DataFrame(
+        schema={
+            "file": pl.Utf8,
+            "sheet": pl.Utf8,
+            "row": pl.Int64,
+            "unit_key": pl.Utf8,
+            "credit_code": pl.Utf8,
+            "severity": pl.List(pl.Utf8),
+            "messages": pl.List(pl.Utf8),
+            "status": pl.Utf8,
+        }
+    )

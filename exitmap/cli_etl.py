@@ -1,0 +1,179 @@
+"""Commands that bring data in: load, locate, template, demo, import-gem."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from exitmap.clock import today
+
+
+def _step_printer(enabled: bool):
+    """Steps with elapsed time on a terminal; silent when output is piped."""
+    started = time.monotonic()
+
+    def step(message: str) -> None:
+        if enabled:
+            click.echo(f"  [{time.monotonic() - started:5.1f}s] {message}…", err=True)
+
+    return step
+
+
+def _parse_date(_ctx, _param, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"日期应为 YYYY-MM-DD 格式，收到「{value}」") from exc
+
+
+def print_rejections(prepared, limit: int = 50) -> None:
+    rejected = prepared.rejected
+    for r in rejected.head(limit).iter_rows(named=True):
+        click.echo(
+            f"  ✗ {r['file']} 工作表「{r['sheet']}」第 {r['row']} 行："
+            + "；".join(r["messages"]),
+            err=True,
+        )
+    if rejected.height > limit:
+        click.echo(f"  … 另有 {rejected.height - limit} 行被拒绝，详见 --report 报告。", err=True)
+
+
+def run_load(
+    files: list[Path],
+    as_of: dt.date,
+    *,
+    dry_run: bool = False,
+    partial: bool = False,
+    report: Path | None = None,
+    synthetic: bool = False,
+    quiet: bool = False,
+) -> int:
+    """The whole load as the CLI does it; returns the exit code."""
+    from etl.pipeline import prepare
+    from etl.report import write_report
+
+    step = _step_printer(sys.stderr.isatty() and not quiet)
+    step(f"读取并检查 {len(files)} 个文件")
+    prepared = prepare(files)
+    counts = prepared.counts()
+    if report:
+        lines = write_report(prepared, report)
+        step(f"已写出报告 {report}（{lines} 行）")
+    for err in prepared.file_errors:
+        click.echo(f"  ✗ {err}", err=True)
+    for info in prepared.files:
+        for note in info.notes:
+            click.echo(f"  · {info.name}：{note}", err=True)
+    click.echo(
+        f"共 {prepared.rows.height} 行：通过 {counts['ok']}，有警告 {counts['warning']}，"
+        f"拒绝 {counts['rejected']}。"
+    )
+    print_rejections(prepared)
+    if dry_run:
+        click.echo("试运行（--dry-run）：未写入数据库。")
+        return 1 if counts["rejected"] or prepared.file_errors else 0
+
+    from etl.load import LoadError, load
+    from exitmap.db import engine
+
+    try:
+        summary = load(
+            engine(), prepared, as_of, partial=partial, synthetic=synthetic, on_step=step
+        )
+    except LoadError as exc:
+        click.echo(f"未载入：{exc}", err=True)
+        return 1
+    if summary.already_loaded:
+        click.echo(f"这些文件已按数据日期 {as_of} 载入过，内容相同，未做任何更改。")
+        return 0
+    click.echo(
+        f"已载入（数据日期 {as_of}）：新增 {summary.inserted} 台（套），更新 {summary.updated}，"
+        f"未变 {summary.unchanged}，状态变化记录 {summary.events} 条"
+        + (f"，隔离拒绝行 {summary.quarantined} 行" if summary.quarantined else "")
+        + "。"
+    )
+    if summary.missing:
+        click.echo(
+            f"注意：以下 {len(summary.missing)} 台（套）装备已在库中、但本次登记表未列出"
+            "（未删除，请核实）：",
+            err=True,
+        )
+        for m in summary.missing[:50]:
+            click.echo(f"  ? {m.prefecture} {m.enterprise} {m.equipment}（{m.unit_key}）", err=True)
+    return 1 if counts["rejected"] else 0
+
+
+@click.command("load")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--as-of", callback=_parse_date, help="登记表的数据日期（默认今天）。")
+@click.option("--dry-run", is_flag=True, help="只检查并出报告，不写数据库。")
+@click.option("--partial", is_flag=True, help="写入有效行，拒绝行隔离保存。")
+@click.option("--report", type=click.Path(path_type=Path), help="逐行报告 CSV。")
+def load_cmd(files, as_of, dry_run, partial, report) -> None:
+    """Load plant registers (xlsx/xls/csv) into the database."""
+    sys.exit(
+        run_load(list(files), as_of or today(), dry_run=dry_run, partial=partial, report=report)
+    )
+
+
+@click.command("locate")
+@click.argument("in_csv", type=click.Path(exists=True, path_type=Path))
+@click.option("--out", "out_csv", required=True, type=click.Path(path_type=Path))
+def locate_cmd(in_csv: Path, out_csv: Path) -> None:
+    """Append prefecture/county and WGS-84 coordinates to a CSV with lon,lat columns."""
+    from etl.locate import locate_csv
+
+    frame = locate_csv(in_csv, out_csv)
+    located = int(frame["precision"].notna().sum())
+    click.echo(f"已写出 {out_csv}：{len(frame)} 行，其中 {located} 行已定位。")
+
+
+@click.command("template")
+@click.argument("out", type=click.Path(path_type=Path))
+def template_cmd(out: Path) -> None:
+    """Write the blank register (xlsx) with instructions and drop-down lists."""
+    from etl.template import write_template
+
+    write_template(out)
+    click.echo(f"已写出空白登记表：{out}")
+
+
+@click.command("demo")
+@click.option("--today", "as_of", callback=_parse_date, help="最后一期快照的日期（默认今天）。")
+@click.option("--keep", type=click.Path(path_type=Path), help="把生成的登记表保存到此目录。")
+def demo_cmd(as_of, keep) -> None:
+    """Generate the synthetic demo register and load it, snapshot by snapshot."""
+    import tempfile
+
+    from etl.demo import write_demo
+
+    as_of = as_of or today()
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(keep) if keep else Path(tmp)
+        out.mkdir(parents=True, exist_ok=True)
+        for path, snapshot in write_demo(out, today=as_of):
+            click.echo(f"演示数据 {path.name}（数据日期 {snapshot}）")
+            code = run_load([path], snapshot, synthetic=True, quiet=True)
+            if code:
+                sys.exit(code)
+
+
+@click.command("import-gem")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--as-of", callback=_parse_date, help="数据日期（默认取 GEM 版本日期）。")
+def import_gem_cmd(path: Path, as_of) -> None:
+    """Import Global Energy Monitor cement / iron & steel tracker files (Yunnan plants)."""
+    from etl.gem import import_gem
+
+    sys.exit(import_gem(path, as_of))
+
+
+def register(main: click.Group) -> None:
+    for command in (load_cmd, locate_cmd, template_cmd, demo_cmd, import_gem_cmd):
+        main.add_command(command)
