@@ -54,6 +54,7 @@ UNIT_FIELDS: tuple[tuple[str, str], ...] = (
 )
 # Besides the unit's own fields, the staging table carries where each row came from.
 STAGE_EXTRA: tuple[tuple[str, str], ...] = (
+    ("enterprise_key", "text"),
     ("credit_code", "text"),
     ("enterprise_name", "text"),
     ("lon", "float8"),
@@ -195,6 +196,9 @@ def _stage_frame(accepted: pl.DataFrame, load_ids: dict[str, int]) -> pl.DataFra
         pl.col("lon_wgs84").alias("lon"),
         pl.col("lat_wgs84").alias("lat"),
     )
+    if "enterprise_key" not in frame.columns:
+        # Registers key firms by credit code; other sources bring a key of their own.
+        frame = frame.with_columns(pl.col("credit_code").alias("enterprise_key"))
     frame = frame.with_columns(
         _row_hash(frame).alias("row_hash"),
         pl.col("file").replace_strict(load_ids, return_dtype=pl.Int64).alias("load_id"),
@@ -234,9 +238,9 @@ def _upsert_enterprises(conn: sa.Connection) -> None:
         sa.text(
             """
             INSERT INTO enterprise (key, credit_code, name, prefecture_adcode, county_adcode)
-            SELECT DISTINCT ON (credit_code)
-                   credit_code, credit_code, enterprise_name, prefecture_adcode, county_adcode
-            FROM stage ORDER BY credit_code, load_id, source_detail
+            SELECT DISTINCT ON (enterprise_key)
+                   enterprise_key, credit_code, enterprise_name, prefecture_adcode, county_adcode
+            FROM stage ORDER BY enterprise_key, load_id, source_detail
             ON CONFLICT (key) DO UPDATE
             SET name = EXCLUDED.name,
                 prefecture_adcode = EXCLUDED.prefecture_adcode,
@@ -258,7 +262,7 @@ def _merge_units(conn: sa.Connection, source: str, synthetic: bool) -> tuple[int
             SELECT s.*, e.id AS enterprise_id, u.id AS unit_id, u.row_hash AS old_hash,
                    {history}
             FROM stage s
-            JOIN enterprise e ON e.key = s.credit_code
+            JOIN enterprise e ON e.key = s.enterprise_key
             LEFT JOIN unit u ON u.unit_key = s.unit_key
             """
         )
@@ -345,9 +349,9 @@ def _quarantine(conn: sa.Connection, prepared: Prepared, load_ids: dict[str, int
 
 def _finish_load_records(conn: sa.Connection, prepared: Prepared, load_ids: dict[str, int]):
     per_file = prepared.rows.group_by("file").agg(
-        (pl.col("status") == "ok").sum().alias("ok"),
-        (pl.col("status") == "warning").sum().alias("warning"),
-        (pl.col("status") == REJECTED).sum().alias("rejected"),
+        (pl.col("outcome") == "ok").sum().alias("ok"),
+        (pl.col("outcome") == "warning").sum().alias("warning"),
+        (pl.col("outcome") == REJECTED).sum().alias("rejected"),
     )
     for r in per_file.iter_rows(named=True):
         conn.execute(

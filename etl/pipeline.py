@@ -37,7 +37,7 @@ class FileInfo:
 
 @dataclass
 class Prepared:
-    """Every data row of the files, typed and located, with its status and messages."""
+    """Every data row of the files, typed and located, with its outcome and messages."""
 
     rows: pl.DataFrame
     files: list[FileInfo]
@@ -45,14 +45,14 @@ class Prepared:
 
     @property
     def rejected(self) -> pl.DataFrame:
-        return self.rows.filter(pl.col("status") == REJECTED)
+        return self.rows.filter(pl.col("outcome") == REJECTED)
 
     @property
     def accepted(self) -> pl.DataFrame:
-        return self.rows.filter(pl.col("status") != REJECTED)
+        return self.rows.filter(pl.col("outcome") != REJECTED)
 
     def counts(self) -> dict[str, int]:
-        by = dict(self.rows.group_by("status").len().iter_rows())
+        by = dict(self.rows.group_by("outcome").len().iter_rows())
         return {s: int(by.get(s, 0)) for s in (OK, WARNING, REJECTED)}
 
 
@@ -84,7 +84,7 @@ def prepare(paths: list[Path]) -> Prepared:
             frames.append(frame)
     rows = pl.concat(frames, how="diagonal_relaxed") if frames else _empty()
     rows = _flag_duplicate_keys(rows)
-    return Prepared(rows=_decide(rows), files=files, file_errors=file_errors)
+    return Prepared(rows=decide(rows), files=files, file_errors=file_errors)
 
 
 def _prepare_sheet(sheet) -> pl.DataFrame:
@@ -222,7 +222,7 @@ def _flag_duplicate_keys(rows: pl.DataFrame) -> pl.DataFrame:
     ).drop("dup_message")
 
 
-def _decide(rows: pl.DataFrame) -> pl.DataFrame:
+def decide(rows: pl.DataFrame) -> pl.DataFrame:
     if rows.is_empty():
         return rows
     return rows.with_columns(
@@ -231,7 +231,7 @@ def _decide(rows: pl.DataFrame) -> pl.DataFrame:
         .when(pl.col("severity").list.len() > 0)
         .then(pl.lit(WARNING))
         .otherwise(pl.lit(OK))
-        .alias("status")
+        .alias("outcome")
     )
 
 
@@ -245,6 +245,6 @@ def _empty() -> pl.DataFrame:
             "credit_code": pl.Utf8,
             "severity": pl.List(pl.Utf8),
             "messages": pl.List(pl.Utf8),
-            "status": pl.Utf8,
+            "outcome": pl.Utf8,
         }
     )

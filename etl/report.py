@@ -31,7 +31,7 @@ def report_frame(prepared: Prepared) -> pl.DataFrame:
         "file",
         "sheet",
         "row",
-        "status",
+        pl.col("outcome").alias("status"),
         "unit_key",
         "prefecture_adcode",
         "county_adcode",

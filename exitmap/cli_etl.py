@@ -36,8 +36,7 @@ def print_rejections(prepared, limit: int = 50) -> None:
     rejected = prepared.rejected
     for r in rejected.head(limit).iter_rows(named=True):
         click.echo(
-            f"  ✗ {r['file']} 工作表「{r['sheet']}」第 {r['row']} 行："
-            + "；".join(r["messages"]),
+            f"  ✗ {r['file']} 工作表「{r['sheet']}」第 {r['row']} 行：" + "；".join(r["messages"]),
             err=True,
         )
     if rejected.height > limit:

@@ -8,6 +8,8 @@ test's database is a cheap ``CREATE DATABASE … TEMPLATE``.
 from __future__ import annotations
 
 import itertools
+import shutil
+import tempfile
 from pathlib import Path
 
 import psycopg
@@ -21,15 +23,15 @@ _names = itertools.count()
 
 
 @pytest.fixture(scope="session")
-def pg_cluster(tmp_path_factory) -> Cluster:
-    cluster = Cluster(
-        root=tmp_path_factory.mktemp("pg"),
-        port=5439,
-        bin_dir=Path("/usr/lib/postgresql/15/bin"),
-    )
+def pg_cluster() -> Cluster:
+    # Not under pytest's basetemp: a concurrent pytest run prunes old basetemps, and with
+    # them a running cluster's files.
+    root = Path(tempfile.mkdtemp(prefix="exitmap-test-pg-"))
+    cluster = Cluster(root=root, port=5439, bin_dir=Path("/usr/lib/postgresql/15/bin"))
     cluster.up("postgres")
     yield cluster
     cluster.down()
+    shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

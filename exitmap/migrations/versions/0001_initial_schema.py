@@ -322,9 +322,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["unit_id"], ["unit.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index(
-        "ix_unit_event_unit_date", "unit_event", ["unit_id", "event_date"], unique=True
-    )
+    op.create_index("ix_unit_event_unit_date", "unit_event", ["unit_id", "event_date"], unique=True)
     # ### end Alembic commands ###
 
 

@@ -1,0 +1,273 @@
+"""Loading registers into PostGIS: strict and partial, idempotent, history, atomic."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from etl.load import LoadError, load
+from etl.pipeline import prepare
+from etl.report import write_report
+from tests.registers import credit_code, unit_row, write_csv
+
+D2021 = dt.date(2021, 12, 31)
+D2022 = dt.date(2022, 12, 31)
+EXITMAP = Path(sys.executable).parent / "exitmap"
+
+
+def scalar(engine, sql, **params):
+    with engine.connect() as conn:
+        return conn.execute(sa.text(sql), params).scalar()
+
+
+def rows(engine, sql, **params):
+    with engine.connect() as conn:
+        return conn.execute(sa.text(sql), params).all()
+
+
+def test_load_locates_and_records_history(engine, tmp_path):
+    path = write_csv(
+        tmp_path / "kunming.csv",
+        [
+            unit_row(1),
+            unit_row(1, "2#", 细分行业="炼钢", 装备名称="转炉", 规格型号="30t"),
+            unit_row(2, prefecture="曲靖市", county="麒麟区", 经度="103.80", 纬度="25.50"),
+        ],
+    )
+    summary = load(engine, prepare([path]), D2021)
+    assert (summary.inserted, summary.updated, summary.events) == (3, 0, 3)
+    located = rows(
+        engine,
+        "SELECT unit_key, prefecture_adcode, county_adcode, location_precision, "
+        "ST_X(geom), ST_Y(geom) FROM unit ORDER BY unit_key",
+    )
+    assert [(r[1], r[2], r[3]) for r in located] == [
+        (530100, 530102, "exact"),
+        (530100, 530102, "exact"),
+        (530300, 530302, "exact"),
+    ]
+    assert located[0][0] == f"{credit_code(1)}/1#"
+    assert located[0][4] == pytest.approx(102.7047)
+    assert scalar(engine, "SELECT count(*) FROM enterprise") == 2
+    record = rows(engine, "SELECT file_name, rows_total, rows_ok, units_inserted FROM load_record")
+    assert record == [("kunming.csv", 3, 3, 3)]
+
+
+def test_same_file_twice_changes_nothing(engine, tmp_path):
+    path = write_csv(tmp_path / "a.csv", [unit_row(1), unit_row(2)])
+    load(engine, prepare([path]), D2021)
+    before = rows(engine, "SELECT * FROM unit ORDER BY id")
+    again = load(engine, prepare([path]), D2021)
+    assert again.already_loaded
+    assert rows(engine, "SELECT * FROM unit ORDER BY id") == before
+    assert scalar(engine, "SELECT count(*) FROM unit_event") == 2
+    assert scalar(engine, "SELECT count(*) FROM load_record") == 1
+
+    # The same units in another file (rows reordered): unchanged, no new history.
+    copy = write_csv(tmp_path / "b.csv", [unit_row(2), unit_row(1)])
+    summary = load(engine, prepare([copy]), D2021)
+    assert (summary.inserted, summary.updated, summary.unchanged, summary.events) == (0, 0, 2, 0)
+
+
+def test_newer_register_records_status_changes_and_reports_missing(engine, tmp_path):
+    load(
+        engine,
+        prepare([write_csv(tmp_path / "2021.csv", [unit_row(1), unit_row(2), unit_row(3)])]),
+        D2021,
+    )
+    newer = write_csv(
+        tmp_path / "2022.csv",
+        [
+            unit_row(1, 当前状态="已拆除", 实际退出日期="2022-06-30", 退出方式="拆除"),
+            unit_row(2),
+        ],
+    )
+    summary = load(engine, prepare([newer]), D2022)
+    assert (summary.inserted, summary.updated, summary.unchanged) == (0, 1, 1)
+    assert summary.events == 1
+    history = rows(
+        engine,
+        "SELECT u.unit_key, e.event_date, e.status, e.previous_status, e.actual_exit_date "
+        "FROM unit_event e JOIN unit u ON u.id = e.unit_id "
+        "WHERE u.unit_key = :key ORDER BY e.event_date",
+        key=f"{credit_code(1)}/1#",
+    )
+    assert [(r[1], r[2], r[3], r[4]) for r in history] == [
+        (D2021, "在产", None, None),
+        (D2022, "已拆除", "在产", dt.date(2022, 6, 30)),
+    ]
+    # Unit 3 is not in the newer register of 昆明市: reported, never deleted.
+    assert [m.unit_key for m in summary.missing] == [f"{credit_code(3)}/1#"]
+    assert scalar(engine, "SELECT count(*) FROM unit") == 3
+
+
+def test_strict_load_writes_nothing_when_a_row_is_rejected(engine, tmp_path):
+    path = write_csv(tmp_path / "bad.csv", [unit_row(1), unit_row(2, 经度="150.1", 纬度="25")])
+    prepared = prepare([path])
+    assert prepared.counts() == {"ok": 1, "warning": 0, "rejected": 1}
+    with pytest.raises(LoadError, match="1 行被拒绝"):
+        load(engine, prepared, D2021)
+    assert scalar(engine, "SELECT count(*) FROM unit") == 0
+    assert scalar(engine, "SELECT count(*) FROM load_record") == 0
+
+
+def test_partial_load_quarantines_rejected_rows_whole(engine, tmp_path):
+    path = write_csv(
+        tmp_path / "mixed.csv",
+        [unit_row(1), unit_row(2, 统一社会信用代码="91530102MA00000020"), unit_row(3)],
+    )
+    summary = load(engine, prepare([path]), D2021, partial=True)
+    assert (summary.inserted, summary.quarantined) == (2, 1)
+    (q,) = rows(engine, "SELECT file_name, sheet, row_number, raw, reasons FROM quarantine_row")
+    assert (q[0], q[2]) == ("mixed.csv", 3)
+    assert q[3]["统一社会信用代码"] == "91530102MA00000020"
+    assert q[3]["企业名称"] == "云南测试2号钢铁有限公司"
+    assert "统一社会信用代码" in q[4]
+    assert rows(engine, "SELECT rows_ok, rows_rejected, mode FROM load_record") == [
+        (2, 1, "partial")
+    ]
+
+
+def test_same_unit_twice_in_one_load_is_rejected(engine, tmp_path):
+    a = write_csv(tmp_path / "a.csv", [unit_row(1)])
+    b = write_csv(tmp_path / "b.csv", [unit_row(2), unit_row(1)])
+    prepared = prepare([a, b])
+    rejected = prepared.rejected.sort("file")
+    assert rejected.select("file", "row").rows() == [("a.csv", 2), ("b.csv", 3)]
+    message = "；".join(rejected["messages"][0])
+    assert "出现多次" in message and "b.csv" in message and "第 3 行" in message
+    with pytest.raises(LoadError):
+        load(engine, prepared, D2021)
+
+
+def test_missing_equipment_number_gets_a_stable_key_and_a_warning(engine, tmp_path):
+    row = unit_row(1, equipment="")
+    first = prepare([write_csv(tmp_path / "a.csv", [row])])
+    second = prepare([write_csv(tmp_path / "b.csv", [row])])
+    key = first.rows["unit_key"][0]
+    assert key == second.rows["unit_key"][0]
+    assert key.startswith(credit_code(1) + "/#")
+    assert first.rows["outcome"][0] == "warning"
+    assert "未填写装备编号" in first.rows["messages"][0][0]
+
+
+def test_older_as_of_than_loaded_history_is_refused(engine, tmp_path):
+    path = write_csv(tmp_path / "a.csv", [unit_row(1)])
+    load(engine, prepare([path]), D2022)
+    changed = write_csv(tmp_path / "b.csv", [unit_row(1, 当前状态="停产")])
+    with pytest.raises(LoadError, match="早于"):
+        load(engine, prepare([changed]), D2021)
+    assert scalar(engine, "SELECT status FROM unit") == "在产"
+
+
+def test_report_has_one_line_per_data_row(tmp_path):
+    path = write_csv(
+        tmp_path / "r.csv",
+        [
+            unit_row(1),
+            unit_row(2, 经度="", 纬度="", 详细地址="云南省红河哈尼族彝族自治州蒙自市"),
+            unit_row(3, capacity="-5"),
+        ],
+    )
+    out = tmp_path / "report.csv"
+    write_report(prepare([path]), out)
+    with out.open(encoding="utf-8-sig") as fh:
+        lines = list(csv.DictReader(fh))
+    assert list(lines[0]) == [
+        "file", "sheet", "row", "status", "unit_key", "prefecture_adcode", "county_adcode",
+        "lon", "lat", "precision", "messages",
+    ]  # fmt: skip
+    assert [(r["row"], r["status"], r["precision"]) for r in lines] == [
+        ("2", "ok", "exact"),
+        ("3", "warning", "county"),
+        ("4", "rejected", "exact"),
+    ]
+    assert lines[1]["county_adcode"] == "532503"  # 蒙自市, placed at the county's point
+    assert "产能（万吨/年）" in lines[2]["messages"]
+
+
+def _env(engine) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": engine.url.render_as_string(hide_password=False),
+    }
+
+
+def test_cli_strict_load_exits_non_zero_and_dry_run_needs_no_database(engine, tmp_path):
+    path = write_csv(tmp_path / "bad.csv", [unit_row(1), unit_row(2, 当前状态="开着")])
+    result = subprocess.run(
+        [EXITMAP, "load", path, "--as-of", "2021-12-31"], env=_env(engine),
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "bad.csv 工作表" in result.stderr and "第 3 行" in result.stderr
+    assert "当前状态" in result.stderr
+    assert scalar(engine, "SELECT count(*) FROM unit") == 0
+
+    nowhere = {**os.environ, "DATABASE_URL": "postgresql://nobody@/none?host=/nonexistent"}
+    report = tmp_path / "report.csv"
+    dry = subprocess.run(
+        [EXITMAP, "load", path, "--dry-run", "--report", report], env=nowhere,
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert dry.returncode == 1  # one row rejected, but no database was needed to say so
+    assert "未写入数据库" in dry.stdout
+    assert report.read_text(encoding="utf-8-sig").count("\n") == 3
+
+
+def test_a_load_killed_half_way_leaves_the_database_unchanged(engine, tmp_path):
+    many = [unit_row(i, prefecture="", county="") for i in range(1, 20001)]
+    path = write_csv(tmp_path / "big.csv", many)
+    proc = subprocess.Popen(
+        [EXITMAP, "load", path, "--as-of", "2021-12-31"], env=_env(engine),
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    # The load's transaction holds an advisory lock from its first statement to its commit.
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if scalar(engine, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"):
+            break
+        assert proc.poll() is None, "load finished before it could be interrupted"
+        time.sleep(0.005)
+    else:
+        pytest.fail("load never started writing")
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    time.sleep(0.2)
+    assert scalar(engine, "SELECT count(*) FROM unit") == 0
+    assert scalar(engine, "SELECT count(*) FROM load_record") == 0
+    assert scalar(engine, "SELECT count(*) FROM enterprise") == 0
+
+
+def test_gem_trackers_land_in_their_prefectures(engine, monkeypatch):
+    from etl.gem import MUNICIPALITY_ADCODE, prepare_gem
+
+    gem = Path(__file__).resolve().parents[2] / "shared" / "data" / "gem"
+    cement, _ = prepare_gem(gem / "Global-Cement-and-Concrete-Tracker_July-2025.xlsx")
+    steel, _ = prepare_gem(gem / "Iron-and-Steel-map-file-2025-03-25.csv")
+    assert (cement.rows.height, steel.rows.height) == (46, 12)
+    for prepared in (cement, steel):
+        assert prepared.rows["prefecture_adcode"].null_count() == 0
+        assert prepared.counts()["rejected"] == 0
+    declared = cement.rows.select(
+        "prefecture_adcode",
+        __import__("polars").col("municipality").str.replace(r"\s+AP$", "")
+        .replace_strict(MUNICIPALITY_ADCODE).alias("declared"),
+    )  # fmt: skip
+    assert declared["prefecture_adcode"].to_list() == declared["declared"].to_list()
+
+    load(engine, cement, dt.date(2025, 7, 31), source="gem", partial=True)
+    load(engine, steel, dt.date(2025, 3, 25), source="gem", partial=True)
+    by_source = rows(engine, "SELECT source, count(*) FROM unit GROUP BY source")
+    assert by_source == [("gem", 58)]
+    retired = scalar(engine, "SELECT count(*) FROM unit WHERE status = '已关停'")
+    assert retired >= 3  # 3 retired cement plants + retired steel plants
