@@ -174,7 +174,14 @@ def test_report_has_one_line_per_data_row(tmp_path):
         tmp_path / "r.csv",
         [
             unit_row(1),
-            unit_row(2, 经度="", 纬度="", 详细地址="云南省红河哈尼族彝族自治州蒙自市"),
+            unit_row(
+                2,
+                prefecture="",
+                county="",
+                经度="",
+                纬度="",
+                详细地址="云南省红河哈尼族彝族自治州蒙自市",
+            ),
             unit_row(3, capacity="-5"),
         ],
     )

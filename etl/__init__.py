@@ -1,0 +1,1 @@
+"""ETL helpers: coordinate systems, boundary files and geocoding for the Yunnan register."""
