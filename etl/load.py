@@ -135,6 +135,29 @@ def load(
     return summary
 
 
+def remove_source(engine: sa.Engine, source: str) -> int:
+    """Delete every unit a source brought (with history, firms left without units, loads)."""
+    with engine.begin() as conn:
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('exitmap.load'))"))
+        removed = conn.execute(
+            sa.text("DELETE FROM unit WHERE source = :source"), {"source": source}
+        ).rowcount
+        conn.execute(
+            sa.text(
+                "DELETE FROM enterprise e WHERE NOT EXISTS "
+                "(SELECT 1 FROM unit u WHERE u.enterprise_id = e.id)"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "DELETE FROM load_record r WHERE r.source = :source AND NOT EXISTS "
+                "(SELECT 1 FROM unit_event ev WHERE ev.load_id = r.id)"
+            ),
+            {"source": source},
+        )
+    return removed
+
+
 # ------------------------------------------------------------------------------ steps
 
 

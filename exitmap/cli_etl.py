@@ -11,6 +11,8 @@ import click
 
 from exitmap.clock import today
 
+DEMO_SOURCE = "demo"
+
 
 def _step_printer(enabled: bool):
     """Steps with elapsed time on a terminal; silent when output is piped."""
@@ -50,6 +52,7 @@ def run_load(
     dry_run: bool = False,
     partial: bool = False,
     report: Path | None = None,
+    source: str = "register",
     synthetic: bool = False,
     quiet: bool = False,
 ) -> int:
@@ -83,7 +86,13 @@ def run_load(
 
     try:
         summary = load(
-            engine(), prepared, as_of, partial=partial, synthetic=synthetic, on_step=step
+            engine(),
+            prepared,
+            as_of,
+            partial=partial,
+            source=source,
+            synthetic=synthetic,
+            on_step=step,
         )
     except LoadError as exc:
         click.echo(f"未载入：{exc}", err=True)
@@ -151,14 +160,20 @@ def demo_cmd(as_of, keep) -> None:
     import tempfile
 
     from etl.demo import write_demo
+    from etl.load import remove_source
+    from exitmap.db import engine
 
     as_of = as_of or today()
+    # The demo is regenerated whole: earlier demo units would clash with a new "today".
+    removed = remove_source(engine(), DEMO_SOURCE)
+    if removed:
+        click.echo(f"已移除旧的演示数据（{removed} 台套）。")
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(keep) if keep else Path(tmp)
         out.mkdir(parents=True, exist_ok=True)
         for path, snapshot in write_demo(out, today=as_of):
             click.echo(f"演示数据 {path.name}（数据日期 {snapshot}）")
-            code = run_load([path], snapshot, synthetic=True, quiet=True)
+            code = run_load([path], snapshot, source=DEMO_SOURCE, synthetic=True, quiet=True)
             if code:
                 sys.exit(code)
 
@@ -173,6 +188,17 @@ def import_gem_cmd(path: Path, as_of) -> None:
     sys.exit(import_gem(path, as_of))
 
 
+@click.command("units-count", hidden=True)
+def units_count_cmd() -> None:
+    """Print how many units the database holds (scripts use it)."""
+    import sqlalchemy as sa
+
+    from exitmap.db import engine
+
+    with engine().connect() as conn:
+        click.echo(conn.execute(sa.text("SELECT count(*) FROM unit")).scalar_one())
+
+
 def register(main: click.Group) -> None:
-    for command in (load_cmd, locate_cmd, template_cmd, demo_cmd, import_gem_cmd):
+    for command in (load_cmd, locate_cmd, template_cmd, demo_cmd, import_gem_cmd, units_count_cmd):
         main.add_command(command)
