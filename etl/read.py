@@ -1,0 +1,269 @@
+"""Read a plant register (xlsx, xlsm, xls or csv) into string tables keyed by canonical column.
+
+Every cell comes back as text (null when empty) together with the Excel row number the official
+sees, so later messages can point at the exact row of the file they submitted.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import charset_normalizer
+import fastexcel
+import polars as pl
+
+from etl.register import BY_KEY, REQUIRED, header_key, match_header
+
+EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
+CSV_SUFFIXES = (".csv", ".txt", ".tsv")
+CSV_DELIMITERS = (",", "\t", ";", "|")
+HEADER_SCAN_ROWS = 20
+MIN_HEADER_MATCHES = 3
+# Sheets whose name says they are guidance, not data, are never read as registers.
+GUIDE_SHEET_WORDS = ("说明", "填表", "指引", "示例", "样例", "instruction", "readme", "字典")
+# Rows of sums at the bottom of a register are not equipment.
+TOTAL_MARKERS = ("合计", "总计", "小计", "total")
+
+
+class RegisterError(Exception):
+    """The file cannot be read as a register; the message is for the official, in Chinese."""
+
+
+@dataclass
+class Sheet:
+    file: str
+    sheet: str
+    header_row: int
+    # One Utf8 column per recognised canonical key (absent columns are absent), plus Int64 `row`.
+    data: pl.DataFrame
+    unknown_headers: list[str] = field(default_factory=list)
+    missing_required: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SkippedSheet:
+    sheet: str
+    reason: str
+
+
+class SheetList(list[Sheet]):
+    """The sheets read from one file; `skipped` says which sheets were left out and why."""
+
+    def __init__(self, sheets: list[Sheet], skipped: list[SkippedSheet]) -> None:
+        super().__init__(sheets)
+        self.skipped = skipped
+
+
+def read_register(path: Path) -> SheetList:
+    path = Path(path)
+    if not path.is_file():
+        raise RegisterError(f"文件 {path.name}：文件不存在")
+    suffix = path.suffix.lower()
+    if suffix in EXCEL_SUFFIXES:
+        grids = _excel_grids(path)
+    elif suffix in CSV_SUFFIXES:
+        grids = [(path.stem or "CSV", _csv_grid(path))]
+    else:
+        raise RegisterError(
+            f"文件 {path.name}：不支持的文件类型「{path.suffix}」，请提交 xlsx、xls 或 csv 文件"
+        )
+
+    sheets: list[Sheet] = []
+    skipped: list[SkippedSheet] = []
+    for name, grid in grids:
+        if grid is None:
+            skipped.append(SkippedSheet(name, "隐藏工作表，已跳过"))
+        elif any(word in header_key(name) for word in GUIDE_SHEET_WORDS):
+            skipped.append(SkippedSheet(name, "说明页，已跳过"))
+        elif _is_empty(grid):
+            skipped.append(SkippedSheet(name, "空表，已跳过"))
+        else:
+            sheet = _to_sheet(path.name, name, grid)
+            if sheet is None:
+                skipped.append(SkippedSheet(name, "未找到表头行，已跳过"))
+            else:
+                sheets.append(sheet)
+    if not sheets:
+        raise RegisterError(
+            f"文件 {path.name}：未找到表头行（应包含「企业名称」「统一社会信用代码」等列）"
+            + _skipped_note(skipped)
+        )
+    return SheetList(sheets, skipped)
+
+
+def _skipped_note(skipped: list[SkippedSheet]) -> str:
+    if not skipped:
+        return ""
+    return "；" + "；".join(f"工作表「{s.sheet}」{s.reason}" for s in skipped)
+
+
+# ---------------------------------------------------------------- raw grids
+# A grid is a DataFrame of Utf8 columns whose row i is row i + 1 of the file as Excel shows it.
+
+
+def _excel_grids(path: Path) -> list[tuple[str, pl.DataFrame | None]]:
+    try:
+        reader = fastexcel.read_excel(path)
+        grids: list[tuple[str, pl.DataFrame | None]] = []
+        for name in reader.sheet_names:
+            # skip_rows=0 keeps leading blank rows, so row indices stay equal to Excel rows.
+            sheet = reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string")
+            grids.append(
+                (name, _excel_cells(sheet.to_polars()) if sheet.visible == "visible" else None)
+            )
+    except fastexcel.FastExcelError as exc:
+        raise RegisterError(f"文件 {path.name}：无法读取，文件可能已损坏或不是 Excel 文件") from exc
+    return grids
+
+
+def _excel_cells(grid: pl.DataFrame) -> pl.DataFrame:
+    # Date cells arrive as "2021-12-31 00:00:00"; the time of day carries no meaning here.
+    return grid.with_columns(
+        pl.all().cast(pl.Utf8).str.replace(r"^(\d{4}-\d{2}-\d{2}) 00:00:00$", "$1")
+    )
+
+
+def _csv_grid(path: Path) -> pl.DataFrame:
+    raw = path.read_bytes()
+    text, utf8 = _decode(raw, path.name)
+    delimiter = _delimiter(text)
+    sample = list(_first_records(text, delimiter, HEADER_SCAN_ROWS + 5))
+    width = max((len(r) for r in sample), default=0)
+    if width == 0:
+        return pl.DataFrame()
+    try:
+        # The widest early record sets the width, not the first line: a title line above the
+        # header has a single cell. A made-up first line of that width tells polars so.
+        names = [f"c{i}" for i in range(width)]
+        return pl.read_csv(
+            delimiter.join(names).encode() + b"\n" + utf8,
+            infer_schema=False,
+            separator=delimiter,
+            truncate_ragged_lines=True,
+        )
+    except pl.exceptions.PolarsError as exc:
+        raise RegisterError(f"文件 {path.name}：CSV 格式有误，无法读取（{exc}）") from exc
+
+
+def _decode(raw: bytes, name: str) -> tuple[str, bytes]:
+    """The file's text, and the same text as UTF-8 bytes for polars (which reads only UTF-8)."""
+    if raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8) :]
+    elif raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        text = raw.decode("utf-16")
+        return text, text.encode("utf-8")
+    try:
+        return raw.decode("utf-8"), raw
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = raw.decode("gb18030")
+    except UnicodeDecodeError:
+        best = charset_normalizer.from_bytes(raw).best()
+        if best is None:
+            raise RegisterError(
+                f"文件 {name}：无法识别文件编码，请另存为 UTF-8 或 GBK 编码的 CSV"
+            ) from None
+        text = str(best)
+    return text, text.encode("utf-8")
+
+
+def _delimiter(text: str) -> str:
+    head = text[:20000].splitlines()[:HEADER_SCAN_ROWS]
+    counts = {d: max((line.count(d) for line in head), default=0) for d in CSV_DELIMITERS}
+    best = max(CSV_DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _first_records(text: str, delimiter: str, n: int):
+    for i, record in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter)):
+        if i >= n:
+            break
+        yield record
+
+
+def _is_empty(grid: pl.DataFrame) -> bool:
+    if grid.width == 0 or grid.height == 0:
+        return True
+    return (
+        grid.select(pl.all_horizontal(pl.all().str.strip_chars().fill_null("") == ""))
+        .to_series()
+        .all()
+    )
+
+
+# ---------------------------------------------------------------- header and rows
+
+
+def _find_header(grid: pl.DataFrame) -> int | None:
+    best_row, best_hits = None, MIN_HEADER_MATCHES - 1
+    for i, cells in enumerate(grid.head(HEADER_SCAN_ROWS).iter_rows()):
+        hits = len({k for k in map(match_header, cells) if k})
+        if hits > best_hits:
+            best_row, best_hits = i, hits
+    return best_row
+
+
+def _to_sheet(file: str, name: str, grid: pl.DataFrame) -> Sheet | None:
+    header_idx = _find_header(grid)
+    if header_idx is None:
+        return None
+    headers = grid.row(header_idx)
+    keys: dict[str, str] = {}
+    seen: dict[str, str] = {}
+    unknown: list[str] = []
+    for col, cell in zip(grid.columns, headers, strict=True):
+        label = " ".join(str(cell).split()) if cell is not None else ""
+        key = match_header(cell)
+        if key is None:
+            if label:
+                unknown.append(label)
+            continue
+        if key in seen:
+            raise RegisterError(
+                f"文件 {file} 工作表「{name}」：「{seen[key]}」与「{label}」两列都对应"
+                f"「{BY_KEY[key].header}」，请只保留一列"
+            )
+        seen[key] = label
+        keys[col] = key
+
+    body = grid.slice(header_idx + 1).select(
+        *(pl.col(c).str.strip_chars().alias(k) for c, k in keys.items()),
+        *(pl.col(c).str.strip_chars() for c in grid.columns if c not in keys),
+    )
+    body = body.with_columns(pl.when(pl.all() != "").then(pl.all()).name.keep())
+    body = body.with_row_index("row", offset=header_idx + 2).filter(
+        ~pl.all_horizontal(pl.all().exclude("row").is_null())
+    )
+    body = body.select(*keys.values(), pl.col("row").cast(pl.Int64))
+    body = _drop_column_numbers(body).filter(_total_row(body).not_())
+    missing = [c.header for c in REQUIRED if c.key not in body.columns]
+    return Sheet(file, name, header_idx + 1, body, unknown, missing)
+
+
+def _drop_column_numbers(body: pl.DataFrame) -> pl.DataFrame:
+    """Templates often put a row of column numbers (1, 2, 3 …) right under the header."""
+    if body.height == 0:
+        return body
+    first = [v for v in body.drop("row").row(0) if v is not None]
+    if len(first) < MIN_HEADER_MATCHES or not all(v.isdigit() for v in first):
+        return body
+    numbers = [int(v) for v in first]
+    consecutive = numbers == list(range(numbers[0], numbers[0] + len(numbers)))
+    return body.slice(1) if consecutive else body
+
+
+def _total_row(body: pl.DataFrame) -> pl.Expr:
+    labels = [k for k in ("seq", "prefecture", "county", "enterprise_name") if k in body.columns]
+    if not labels:
+        return pl.lit(False)
+    is_total = pl.any_horizontal(
+        pl.col(k).str.replace_all(r"\s", "").str.to_lowercase().is_in(TOTAL_MARKERS) for k in labels
+    )
+    if "credit_code" in body.columns:
+        is_total = is_total & pl.col("credit_code").is_null()
+    return is_total.fill_null(False)
