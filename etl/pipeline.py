@@ -125,32 +125,32 @@ def _prepare_sheet(sheet) -> pl.DataFrame:
     )
     frame = _with_unit_key(frame)
 
+    # Cleaning messages name their column already; locating ones get it put in front.
     row_at = data["row"].to_list()
     loc_msgs = [
-        (row_at[i], m.column, m.severity, m.text) for i, ms in enumerate(where.messages) for m in ms
+        (row_at[i], m.severity, f"「{m.column}」{m.text}")
+        for i, ms in enumerate(where.messages)
+        for m in ms
     ]
+    schema = {"row": pl.Int64, "severity": pl.Utf8, "messages": pl.Utf8}
+    key_warn = frame.filter(pl.col("key_derived")).select(
+        "row",
+        pl.lit(WARNING).alias("severity"),
+        pl.format(
+            "「{}」未填写，已生成稳定编号「{}」，建议补填",
+            pl.lit(BY_KEY["equipment_no"].header),
+            pl.col("unit_key"),
+        ).alias("messages"),
+    )
     issues = pl.concat(
         [
-            cleaned.issues.select("row", "column", "severity", "message"),
-            pl.DataFrame(
-                loc_msgs, schema=["row", "column", "severity", "message"], orient="row"
-            ).cast({"row": pl.Int64}),
+            cleaned.issues.select("row", "severity", pl.col("message").alias("messages")),
+            pl.DataFrame(loc_msgs, schema=schema, orient="row"),
+            key_warn,
         ],
         how="vertical_relaxed",
     )
-    key_warn = frame.filter(pl.col("key_derived")).select(
-        "row",
-        pl.lit(BY_KEY["equipment_no"].header).alias("column"),
-        pl.lit(WARNING).alias("severity"),
-        pl.format("未填写装备编号，已生成稳定编号「{}」，建议补填", pl.col("unit_key")).alias(
-            "message"
-        ),
-    )
-    issues = pl.concat([issues, key_warn], how="vertical_relaxed")
-    per_row = issues.group_by("row", maintain_order=True).agg(
-        pl.col("severity"),
-        pl.format("「{}」{}", pl.col("column"), pl.col("message")).alias("messages"),
-    )
+    per_row = issues.group_by("row", maintain_order=True).agg("severity", "messages")
     return frame.join(per_row, on="row", how="left", maintain_order="left").with_columns(
         pl.col("severity").fill_null([]),
         pl.col("messages").fill_null([]),

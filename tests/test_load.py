@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -157,7 +158,7 @@ def test_missing_equipment_number_gets_a_stable_key_and_a_warning(engine, tmp_pa
     assert key == second.rows["unit_key"][0]
     assert key.startswith(credit_code(1) + "/#")
     assert first.rows["outcome"][0] == "warning"
-    assert "未填写装备编号" in first.rows["messages"][0][0]
+    assert "「装备编号」未填写" in first.rows["messages"][0][0]
 
 
 def test_older_as_of_than_loaded_history_is_refused(engine, tmp_path):
@@ -278,3 +279,45 @@ def test_gem_trackers_land_in_their_prefectures(engine, monkeypatch):
     assert by_source == [("gem", 58)]
     retired = scalar(engine, "SELECT count(*) FROM unit WHERE status = '已关停'")
     assert retired >= 3  # 3 retired cement plants + retired steel plants
+
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def test_shipped_messy_registers_end_to_end(engine, tmp_path):
+    """The shipped Excel (merged titles, two sheets) and GBK CSV, through report and load."""
+    files = [FIXTURES / "register_messy.xlsx", FIXTURES / "register_gbk.csv"]
+    prepared = prepare(files)
+    assert prepared.counts() == {"ok": 4, "warning": 3, "rejected": 5}
+    by_place = {(r["sheet"], r["row"]): r for r in prepared.rows.iter_rows(named=True)}
+
+    swapped = by_place[("钢铁建材", 6)]
+    assert swapped["outcome"] == "warning" and "填反" in swapped["messages"][0]
+    assert swapped["county_adcode"] == 530302 and 103 < swapped["lon_wgs84"] < 104
+    assert by_place[("钢铁建材", 9)]["location_precision"] == "county"
+    rejected = {
+        place: "；".join(r["messages"])
+        for place, r in by_place.items()
+        if r["outcome"] == "rejected"
+    }
+    assert set(rejected) == {
+        ("钢铁建材", 10),
+        ("钢铁建材", 11),
+        ("钢铁建材", 12),
+        ("有色化工", 4),
+        ("register_gbk", 5),
+    }
+    assert "校验位" in rejected[("钢铁建材", 10)]
+    assert "不能为负数" in rejected[("钢铁建材", 11)]
+    assert "「企业名称」不能为空" in rejected[("钢铁建材", 12)]
+    assert "与「细分行业」" in rejected[("有色化工", 4)]
+    assert "「当前状态」" in rejected[("register_gbk", 5)]
+    # No message repeats its column name twice.
+    doubled = re.compile(r"^「([^」]+)」「\1」")
+    assert not any(doubled.match(m) for ms in prepared.rows["messages"] for m in ms)
+
+    with pytest.raises(LoadError):
+        load(engine, prepared, D2021)
+    summary = load(engine, prepared, D2021, partial=True)
+    assert (summary.inserted, summary.quarantined) == (7, 5)
+    assert scalar(engine, "SELECT count(*) FROM quarantine_row") == 5
