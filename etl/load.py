@@ -207,9 +207,9 @@ def _row_hash(frame: pl.DataFrame) -> pl.Series:
         + [pl.col("lat").round(7).cast(pl.Utf8).fill_null("∅")],
         separator="|",
     )
-    return frame.select(text.alias("t"))["t"].map_elements(
-        lambda t: hashlib.md5(t.encode()).hexdigest(), return_dtype=pl.Utf8
-    )
+    md5 = hashlib.md5
+    texts = frame.select(text.alias("t"))["t"].to_list()
+    return pl.Series("t", [md5(t.encode()).hexdigest() for t in texts], dtype=pl.Utf8)
 
 
 def _stage_frame(accepted: pl.DataFrame, load_ids: dict[str, int]) -> pl.DataFrame:
@@ -237,9 +237,11 @@ def _stage(conn: sa.Connection, frame: pl.DataFrame) -> None:
     frame.write_csv(buffer, include_header=False, null_value="")
     raw = conn.connection.driver_connection
     with raw.cursor() as cur, cur.copy("COPY stage FROM STDIN (FORMAT csv)") as copy:
-        copy.write(buffer.getvalue())
+        copy.write(buffer.getbuffer())
     conn.execute(sa.text("CREATE INDEX ON stage (unit_key)"))
-    conn.execute(sa.text("ANALYZE stage"))
+    # Statistics only for the columns the merge joins, groups and filters on: sampling all
+    # forty columns cost most of a second per 100k rows and changes no plan.
+    conn.execute(sa.text("ANALYZE stage (unit_key, enterprise_key, load_id)"))
 
 
 def _check_as_of(conn: sa.Connection, as_of: dt.date) -> None:

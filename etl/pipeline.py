@@ -127,10 +127,11 @@ def _prepare_sheet(sheet) -> pl.DataFrame:
 
     # Cleaning messages name their column already; locating ones get it put in front.
     row_at = data["row"].to_list()
+    # Only rows with messages are visited (a few %), in ascending row order as before.
     loc_msgs = [
         (row_at[i], m.severity, f"「{m.column}」{m.text}")
-        for i, ms in enumerate(where.messages)
-        for m in ms
+        for i in where.messages.rows()
+        for m in where.messages[i]
     ]
     schema = {"row": pl.Int64, "severity": pl.Utf8, "messages": pl.Utf8}
     key_warn = frame.filter(pl.col("key_derived")).select(
@@ -171,15 +172,18 @@ def _with_unit_key(frame: pl.DataFrame) -> pl.DataFrame:
         ],
         separator="|",
     )
-    derived = pl.when(no.is_null()).then(
-        fingerprint.map_elements(
-            lambda text: "#" + hashlib.md5(text.encode()).hexdigest()[:10],
-            return_dtype=pl.Utf8,
-            skip_nulls=True,
-        )
-    )
+    # md5 runs in Python, so only for the rows without a number (usually a few %).
+    missing = frame.select(no.is_null()).to_series()
+    derived = pl.Series("derived", [None] * frame.height, dtype=pl.Utf8)
+    if missing.any():
+        at = missing.arg_true()
+        texts = frame[at].select(fingerprint).to_series().to_list()
+        hashes = ["#" + hashlib.md5(t.encode()).hexdigest()[:10] for t in texts]
+        derived = derived.scatter(at, pl.Series(hashes, dtype=pl.Utf8))
     return frame.with_columns(
-        pl.format("{}/{}", pl.col("credit_code"), pl.coalesce(no, derived)).alias("unit_key"),
+        pl.format("{}/{}", pl.col("credit_code"), pl.coalesce(no, pl.lit(derived))).alias(
+            "unit_key"
+        ),
         no.is_null().alias("key_derived"),
     )
 

@@ -122,9 +122,15 @@ def _excel_grids(path: Path) -> list[tuple[str, pl.DataFrame | None]]:
 
 def _excel_cells(grid: pl.DataFrame) -> pl.DataFrame:
     # Date cells arrive as "2021-12-31 00:00:00"; the time of day carries no meaning here.
-    return grid.with_columns(
-        pl.all().cast(pl.Utf8).str.replace(r"^(\d{4}-\d{2}-\d{2}) 00:00:00$", "$1")
-    )
+    grid = grid.with_columns(pl.all().cast(pl.Utf8))
+    if grid.width == 0:
+        return grid
+    # Rewrite only the columns holding such cells: the replace copies every cell it sees.
+    has_midnight = grid.select(pl.all().str.ends_with(" 00:00:00").any()).row(0)
+    dated = [c for c, hit in zip(grid.columns, has_midnight, strict=True) if hit]
+    if not dated:
+        return grid
+    return grid.with_columns(pl.col(dated).str.replace(r"^(\d{4}-\d{2}-\d{2}) 00:00:00$", "$1"))
 
 
 def _csv_grid(path: Path) -> pl.DataFrame:
@@ -189,10 +195,9 @@ def _first_records(text: str, delimiter: str, n: int):
 def _is_empty(grid: pl.DataFrame) -> bool:
     if grid.width == 0 or grid.height == 0:
         return True
-    return (
-        grid.select(pl.all_horizontal(pl.all().str.strip_chars().fill_null("") == ""))
-        .to_series()
-        .all()
+    # Column by column, stopping at the first one with a non-blank cell (usually the first).
+    return not any(
+        (grid[name].str.strip_chars().fill_null("") != "").any() for name in grid.columns
     )
 
 

@@ -69,7 +69,7 @@ def render_table(frame: pd.DataFrame) -> str:
 
     def line(values):
         out = []
-        for v, w, right in zip(values, widths, numeric):
+        for v, w, right in zip(values, widths, numeric, strict=True):
             pad = " " * (w - _width(v))
             out.append(pad + v if right else v + pad)
         return "  ".join(out).rstrip()
@@ -88,9 +88,10 @@ def emit(frame: pd.DataFrame, fmt: str) -> None:
 
 
 def _engine():
-    from exitmap.db import engine
+    from exitmap.db import database_url, engine
 
-    return engine()
+    # engine() is cached by its argument: pass the URL so a changed DATABASE_URL is honoured.
+    return engine(database_url())
 
 
 # -- standing / explain ---------------------------------------------------------------------
@@ -156,13 +157,11 @@ def quota() -> None:
 @_friendly
 def quota_allocate(prefecture: str, tce: float, project: str, on, document) -> None:
     """把 PREFECTURE 释放的能耗指标分配 TCE 吨标准煤给一个项目（余额不足则拒绝）。"""
-    from etl.decisions import allocate
+    from etl.decisions import allocate, resolve_prefecture
     from layers.quota import balance
 
     eng = _engine()
     allocate(eng, prefecture, tce, project, on, document)
-    from etl.decisions import resolve_prefecture
-
     with eng.connect() as conn:
         adcode, name = resolve_prefecture(conn, prefecture)
     left = balance(eng, adcode, on)

@@ -135,6 +135,19 @@ class UnitEvent(Base):
     rectify_deadline: Mapped[dt.date | None] = mapped_column(sa.Date)
     actual_exit_date: Mapped[dt.date | None] = mapped_column(sa.Date)
     load_id: Mapped[int] = mapped_column(sa.ForeignKey("load_record.id"))
+    # History facts kept by triggers (migrations 0002, 0003): the next event's date (None:
+    # still current), whether an extension was granted by now, when the current exit began.
+    valid_to: Mapped[dt.date | None] = mapped_column(sa.Date)
+    ever_extended: Mapped[bool] = mapped_column(server_default=sa.false())
+    exit_since: Mapped[dt.date | None] = mapped_column(sa.Date)
+
+
+class StatusClass(Base):
+    """Which 当前状态 values are exits, extensions…: policy data mirrored for SQL triggers."""
+
+    __tablename__ = "status_class"
+    status: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    class_: Mapped[str] = mapped_column("class", sa.Text, primary_key=True)
 
 
 class ExitTask(Base):

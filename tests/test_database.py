@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import psycopg
@@ -142,3 +143,60 @@ def test_cli_db_up_prints_a_working_url(tmp_path):
         eng.dispose()
     finally:
         subprocess.run([str(exe), "db", "down"], env=env, capture_output=True)
+
+
+def test_event_validity_follows_history_edits(engine, tmp_path):
+    """valid_to is the next event's date, whatever order events are written or removed in."""
+    from etl.load import load
+    from etl.pipeline import prepare
+    from tests.registers import unit_row, write_csv
+
+    load(engine, prepare([write_csv(tmp_path / "a.csv", [unit_row(1)])]), date(2021, 12, 31))
+    with engine.begin() as conn:
+        unit_id, load_id = conn.execute(sa.text("SELECT id, last_load_id FROM unit")).one()
+        conn.execute(
+            sa.text(
+                "INSERT INTO unit_event (unit_id, event_date, status, load_id) VALUES "
+                "(:u, '2023-12-31', '已关停', :l), (:u, '2022-12-31', '停产', :l)"
+            ),
+            {"u": unit_id, "l": load_id},
+        )
+
+    def validity():
+        with engine.connect() as conn:
+            return conn.execute(
+                sa.text("SELECT event_date, valid_to FROM unit_event ORDER BY event_date")
+            ).all()
+
+    def exits():
+        with engine.connect() as conn:
+            return (
+                conn.execute(sa.text("SELECT exit_since FROM unit_event ORDER BY event_date"))
+                .scalars()
+                .all()
+            )
+
+    assert validity() == [
+        (date(2021, 12, 31), date(2022, 12, 31)),
+        (date(2022, 12, 31), date(2023, 12, 31)),
+        (date(2023, 12, 31), None),
+    ]
+    assert exits() == [None, None, date(2023, 12, 31)]
+    with engine.begin() as conn:  # 已关停 then 已拆除: still exited since the first
+        conn.execute(
+            sa.text(
+                "INSERT INTO unit_event (unit_id, event_date, status, load_id) "
+                "VALUES (:u, '2025-06-30', '已拆除', :l)"
+            ),
+            {"u": unit_id, "l": load_id},
+        )
+    assert exits() == [None, None, date(2023, 12, 31), date(2023, 12, 31)]
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM unit_event WHERE event_date = '2025-06-30'"))
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM unit_event WHERE event_date = '2022-12-31'"))
+        conn.execute(
+            sa.text("UPDATE unit_event SET event_date = '2024-06-30' WHERE status = '已关停'")
+        )
+    assert validity() == [(date(2021, 12, 31), date(2024, 6, 30)), (date(2024, 6, 30), None)]
+    assert exits() == [None, date(2024, 6, 30)]

@@ -1,0 +1,173 @@
+"""Benchmark: the as-of standing query over 100,000 synthetic units (~3 events each).
+
+Creates a throwaway database in the cluster of DATABASE_URL (or the project-local cluster),
+fills it with SQL generate_series, and times, in the same run:
+- the baseline: a plain GROUP BY prefecture, category over the same units;
+- the standing query (layers.standing.query) as of two dates, before and after creating the
+  index proposed for the migration (PROPOSED_INDEX).
+Prints median and p95 of each and the ratio to the baseline; drops the database at the end.
+
+    .venv/bin/python benchmarks/bench_standing.py [--units 100000] [--runs 15]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from etl.load_boundaries import load_boundaries
+from exitmap import migrate
+from exitmap.db import database_url
+from layers import standing
+from layers.policy import default_policy
+
+# Lets the window over each unit's events read (unit_id, event_date, id) in order, with the
+# columns it needs, from the index alone instead of sorting the whole table.
+PROPOSED_INDEX = """
+CREATE INDEX ix_unit_event_asof ON unit_event (unit_id, event_date, id)
+INCLUDE (status, category, rectify_deadline, actual_exit_date)
+"""
+
+BASELINE = """
+SELECT prefecture_adcode, category, count(*), sum(energy_tce)
+FROM unit GROUP BY 1, 2
+"""
+
+POPULATE = [
+    """
+    INSERT INTO load_record (file_name, sha256, source, as_of, mode, rows_total, rows_ok,
+        rows_warning, rows_rejected, units_inserted, units_updated, units_unchanged)
+    VALUES ('benchmark', repeat('0', 64), 'synthetic', DATE '2024-01-01', 'strict',
+        0, 0, 0, 0, 0, 0, 0)
+    """,
+    """
+    INSERT INTO enterprise (key, name)
+    SELECT 'BENCH-' || g, '基准企业' || g FROM generate_series(1, :n / 10 + 1) g
+    """,
+    """
+    INSERT INTO unit (unit_key, key_derived, enterprise_id, sector, sub_industry, equipment_name,
+        energy_tce, electricity_10k_kwh, category, status, identified_date,
+        identified_date_precision, rectify_deadline, rectify_deadline_precision,
+        prefecture_adcode, location_precision, geom, source, synthetic, row_hash,
+        first_load_id, last_load_id)
+    SELECT 'U' || g, false, 1 + g / 10,
+        (ARRAY['钢铁','建材','石化化工','有色金属'])[1 + g % 4],
+        (ARRAY['炼铁','水泥熟料','电石','电解铝'])[1 + g % 4],
+        '设备', 100 + g % 5000, 50 + g % 3000,
+        (ARRAY['淘汰类','限制类','能耗不达标','环保不达标','质量不达标','安全不达标',NULL])
+            [1 + g % 7],
+        '在产', DATE '2021-01-01' + g % 700,
+        CAST((ARRAY['day','month'])[1 + g % 2] AS date_precision),
+        CASE WHEN g % 3 = 0 THEN DATE '2021-06-01' + g % 900 END,
+        CASE WHEN g % 3 = 0 THEN CAST('day' AS date_precision) END,
+        (ARRAY[530100,530300,530400,530500,530600,530700,530800,530900,
+               532300,532500,532600,532800,532900,533100,533300,533400])[1 + g % 16],
+        'exact', ST_SetSRID(ST_MakePoint(100 + (g % 600) / 100.0, 23 + (g % 500) / 100.0), 4326),
+        'register', true, md5(g::text), 1, 1
+    FROM generate_series(1, :n) g
+    """,
+    # ~2.7 events per unit: 在产, then a rectification step, then an outcome (some reversals).
+    """
+    INSERT INTO unit_event (unit_id, event_date, status, category, rectify_deadline,
+        actual_exit_date, load_id)
+    SELECT u.id, DATE '2019-06-01' + k * 450 + u.id % 400,
+        CASE k WHEN 1 THEN '在产'
+               WHEN 2 THEN (ARRAY['整改中','延期整改','停产'])[1 + u.id % 3]
+               ELSE (ARRAY['已关停','已拆除','已改造达标','在产','已转产'])[1 + u.id % 5] END,
+        u.category, u.rectify_deadline,
+        CASE WHEN k = 3 AND u.id % 5 IN (0, 1) AND u.id % 2 = 0
+             THEN DATE '2019-06-01' + k * 450 + u.id % 400 - 3 END,
+        1
+    FROM unit u CROSS JOIN generate_series(1, 3) k
+    WHERE (u.id + k) % 10 <> 0
+    """,
+]
+
+
+def timings(conn: sa.Connection, run, runs: int) -> list[float]:
+    for _ in range(2):  # warm the cache
+        run()
+    out = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        run()
+        out.append((time.perf_counter() - t0) * 1000)
+    return sorted(out)
+
+
+def summary(ms: list[float]) -> tuple[float, float]:
+    p95 = ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))]
+    return statistics.median(ms), p95
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--units", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=15)
+    args = parser.parse_args()
+
+    server = sa.make_url(database_url())
+    name = f"exitmap_bench_{os.getpid()}"  # built from our pid only, never from input
+    admin = sa.create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    eng = sa.create_engine(server.set(database=name))
+    try:
+        with eng.begin() as conn:
+            conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS postgis"))
+        migrate.upgrade(eng)
+        load_boundaries(eng)
+        t0 = time.perf_counter()
+        with eng.begin() as conn:
+            for sql in POPULATE:
+                conn.execute(sa.text(sql), {"n": args.units})
+        with eng.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(sa.text("VACUUM ANALYZE"))
+            n_units = conn.execute(sa.text("SELECT count(*) FROM unit")).scalar_one()
+            n_events = conn.execute(sa.text("SELECT count(*) FROM unit_event")).scalar_one()
+        print(
+            f"生成 {n_units} 个装备、{n_events} 条状态记录，用时 {time.perf_counter() - t0:.1f} s"
+        )
+        run_all(eng, args.runs)
+    finally:
+        eng.dispose()
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def run_all(eng: sa.Engine, runs: int) -> None:
+    policy = default_policy()
+    dates = (dt.date(2022, 6, 30), dt.date(2026, 1, 15))
+    with eng.connect() as conn:
+        base = summary(timings(conn, lambda: conn.execute(sa.text(BASELINE)).all(), runs))
+        print(f"基线 GROUP BY：中位数 {base[0]:.1f} ms，p95 {base[1]:.1f} ms")
+        for label in ("无新增索引", "加 ix_unit_event_asof 后"):
+            if label != "无新增索引":
+                conn.execute(sa.text(PROPOSED_INDEX))
+                conn.commit()
+                conn.execute(sa.text("ANALYZE unit_event"))
+                conn.commit()
+            for on in dates:
+
+                def run(on=on):
+                    return standing.query(conn, on, policy, False)
+
+                med, p95 = summary(timings(conn, run, runs))
+                print(
+                    f"standing 截至 {on}（{label}）：中位数 {med:.1f} ms，p95 {p95:.1f} ms，"
+                    f"为基线的 {med / base[0]:.2f} 倍"
+                )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,18 @@
+"""Policy rules (data/policy/*.toml) and the date arithmetic the deadlines need."""
+
+from layers.policy.catalog import Suggestion, disagrees, suggest
+from layers.policy.dates import add_months, as_deadline, end_of_month
+from layers.policy.rules import Policy, PolicyError, default_policy, load_policy
+
+__all__ = [
+    "Policy",
+    "PolicyError",
+    "Suggestion",
+    "add_months",
+    "as_deadline",
+    "default_policy",
+    "disagrees",
+    "end_of_month",
+    "load_policy",
+    "suggest",
+]

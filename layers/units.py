@@ -1,0 +1,454 @@
+"""Per-unit evaluation as of a date: state replayed from unit_event, deadline, standing, surcharge.
+
+The SQL here is the one place the as-of state of every unit is computed; standing, freeze and
+quota aggregate over it in the same statement (one query per view). Rule values come in as
+bound arrays built from data/policy (``policy_params``), never written into the SQL text.
+
+How a unit's state on D is read (the replay rules):
+- its row in unit_event whose [event_date, valid_to) holds D; no such row: it did not exist;
+- history facts are stored on each event by triggers (migrations 0002–0003): valid_to,
+  ever_extended (an extension recorded by then), exit_since (start of the unbroken run of
+  exit statuses), so no look-back through history is needed at query time;
+- an event that leaves category or 整改期限 empty keeps the unit's declared value (events
+  record status changes and need not restate everything);
+- the exit date is the event's 实际退出日期, else the date of the event that began the current
+  run of exit statuses (已关停 then 已拆除 exited on the first of the two);
+- month-precision dates mean the end of the month when they bound something.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+import pandas as pd
+import sqlalchemy as sa
+
+from layers.policy import Policy, default_policy, disagrees, suggest
+
+_CAP = "u1.identified_date + make_interval(months => r.months + COALESCE(r.ext_months, 0))"
+EOM = "(date_trunc('month', {x}) + interval '1 month - 1 day')::date"
+
+# The as-of state of every unit, ending in the CTE ``ev`` (one row per unit existing on :on).
+STATE_CTES = f"""
+cur AS (
+    -- The state on :on is the event whose [event_date, valid_to) holds it: a plain filter.
+    SELECT e.unit_id, e.event_date, e.status, e.category, e.rectify_deadline,
+           e.actual_exit_date, e.ever_extended, e.exit_since
+    FROM unit_event e
+    WHERE e.event_date <= :on AND (e.valid_to IS NULL OR e.valid_to > :on)
+),
+r AS (
+    SELECT * FROM unnest(
+        CAST(:r_category AS text[]), CAST(:r_kind AS text[]), CAST(:r_fixed AS date[]),
+        CAST(:r_months AS integer[]), CAST(:r_ext AS integer[]),
+        CAST(:r_trigger AS boolean[]), CAST(:r_suspend AS boolean[])
+    ) AS r(category, kind, fixed_deadline, months, ext_months, triggers, must_suspend)
+),
+sc AS (
+    SELECT * FROM unnest(
+        CAST(:s_sub AS text[]), CAST(:s_category AS text[]), CAST(:s_rate AS float8[]),
+        CAST(:s_id AS text[])
+    ) AS sc(sub_industry, category, rate, surcharge_id)
+),
+u1 AS (
+    SELECT u.id AS unit_id, u.prefecture_adcode, u.sector, u.sub_industry,
+           u.energy_tce, u.electricity_10k_kwh,
+           cur.event_date, cur.status, cur.ever_extended,
+           COALESCE(cur.category, u.category) AS category,
+           u.identified_date, u.identified_date_precision::text AS identified_precision,
+           CASE WHEN COALESCE(cur.rectify_deadline, u.rectify_deadline) = u.rectify_deadline
+                 AND u.rectify_deadline_precision = 'month'
+                THEN {EOM.format(x="u.rectify_deadline")}
+                ELSE COALESCE(cur.rectify_deadline, u.rectify_deadline)
+           END AS rectify_deadline,
+           CASE WHEN cur.status = ANY(:st_exited) THEN COALESCE(
+                CASE WHEN cur.actual_exit_date = u.actual_exit_date
+                      AND u.actual_exit_date_precision = 'month'
+                     THEN {EOM.format(x="u.actual_exit_date")}
+                     ELSE cur.actual_exit_date END,
+                cur.exit_since)
+           END AS exit_date
+    FROM cur JOIN unit u ON u.id = cur.unit_id
+),
+u2 AS (
+    SELECT u1.*, r.kind AS deadline_kind, r.fixed_deadline,
+           COALESCE(r.triggers, false) AS trigger_category,
+           COALESCE(r.must_suspend, false) AS must_suspend,
+           u1.category IS NOT NULL AS in_scope,
+           (u1.status = ANY(:st_exited) AND u1.exit_date <= :on) AS exited,
+           (u1.status = ANY(:st_rectified)) AS rectified,
+           CASE WHEN r.kind = 'identified_plus_months' THEN (
+                CASE WHEN u1.identified_precision = 'month'
+                     THEN {EOM.format(x="u1.identified_date + make_interval(months => r.months)")}
+                     ELSE (u1.identified_date + make_interval(months => r.months))::date END)
+           END AS base_deadline,
+           CASE WHEN r.kind = 'identified_plus_months' THEN (
+                CASE WHEN u1.identified_precision = 'month'
+                     THEN {EOM.format(x=_CAP)}
+                     ELSE (u1.identified_date
+                           + make_interval(months => r.months + COALESCE(r.ext_months, 0)))::date
+                END)
+           END AS cap_deadline
+    FROM u1 LEFT JOIN r ON r.category = u1.category
+),
+u3 AS (
+    SELECT u2.*,
+           CASE u2.deadline_kind
+               WHEN 'fixed' THEN u2.fixed_deadline
+               WHEN 'rectify_deadline' THEN u2.rectify_deadline
+               WHEN 'identified_plus_months' THEN CASE
+                   WHEN u2.base_deadline IS NULL THEN u2.rectify_deadline
+                   WHEN u2.rectify_deadline > u2.cap_deadline THEN u2.cap_deadline
+                   WHEN u2.rectify_deadline > u2.base_deadline THEN u2.rectify_deadline
+                   WHEN u2.ever_extended THEN u2.cap_deadline
+                   WHEN u2.rectify_deadline IS NOT NULL THEN u2.rectify_deadline
+                   ELSE u2.base_deadline END
+           END AS deadline,
+           u2.in_scope AND (u2.exited OR u2.rectified) AS resolved
+    FROM u2
+),
+ev AS (
+    SELECT u3.*,
+           u3.in_scope AND NOT u3.resolved AS remaining,
+           (u3.in_scope AND NOT u3.resolved AND u3.deadline < :on) AS overdue,
+           COALESCE(u3.rectify_deadline > u3.cap_deadline, false) AS outside_policy,
+           (u3.in_scope AND NOT u3.resolved AND u3.must_suspend
+                AND u3.status = ANY(:st_operating)) AS must_suspend_violation,
+           CASE WHEN u3.in_scope AND NOT u3.resolved THEN sc.rate ELSE 0 END AS surcharge_rate,
+           CASE WHEN u3.in_scope AND NOT u3.resolved THEN sc.surcharge_id END AS surcharge_id
+    FROM u3 LEFT JOIN sc ON sc.sub_industry = u3.sub_industry AND sc.category = u3.category
+)
+"""
+
+FILTERS = {  # filter name → the as-of column it tests
+    "sector": "ev.sector",
+    "sub_industry": "ev.sub_industry",
+    "category": "ev.category",
+    "status": "ev.status",
+    "prefecture": "ev.prefecture_adcode",
+}
+
+
+def policy_params(policy: Policy, on: dt.date, xianzhi_triggers: bool = False) -> dict[str, object]:
+    """Bind parameters carrying the rules into STATE_CTES."""
+    cats = list(policy.categories.values())
+    triggers = set(policy.trigger_categories(xianzhi_triggers))
+    rates = policy.surcharges_on(on)
+    return {
+        "on": on,
+        "st_exited": list(policy.statuses.exited),
+        "st_rectified": list(policy.statuses.rectified),
+        "st_extension": list(policy.statuses.extension),
+        "st_operating": list(policy.statuses.operating),
+        "r_category": [c.name for c in cats],
+        "r_kind": [c.kind for c in cats],
+        "r_fixed": [c.deadline for c in cats],
+        "r_months": [c.months for c in cats],
+        "r_ext": [c.extension_months for c in cats],
+        "r_trigger": [c.name in triggers for c in cats],
+        "r_suspend": [c.must_suspend for c in cats],
+        "s_sub": [sub for sub, _ in rates],
+        "s_category": [cat for _, cat in rates],
+        "s_rate": [s.yuan_per_kwh for s in rates.values()],
+        "s_id": [s.id for s in rates.values()],
+    }
+
+
+def filter_sql(**filters: str | int | Iterable | None) -> tuple[str, dict[str, object]]:
+    """``AND ev.x = ANY(:f_x)`` for each given filter (values bound, names from FILTERS)."""
+    clauses, params = [], {}
+    for name, value in filters.items():
+        if name not in FILTERS:
+            raise TypeError(f"unknown filter {name!r}")
+        if value is None:
+            continue
+        values = [value] if isinstance(value, str | int) else list(value)
+        clauses.append(f" AND {FILTERS[name]} = ANY(:f_{name})")
+        params[f"f_{name}"] = values
+    return "".join(clauses), params
+
+
+UNIT_SQL = f"""
+WITH {STATE_CTES}
+SELECT u.unit_key, ev.unit_id, en.name AS enterprise_name, en.credit_code,
+       ev.prefecture_adcode, p.name AS prefecture_name, u.county_adcode, c.name AS county_name,
+       ev.sector, ev.sub_industry, u.equipment_name, u.equipment_no, u.spec, u.spec_value,
+       u.spec_unit, ev.energy_tce, ev.electricity_10k_kwh,
+       u.category AS declared_category, u.status AS latest_status,
+       ev.event_date, ev.status, ev.category, ev.in_scope, ev.exited, ev.rectified, ev.resolved,
+       ev.remaining, ev.exit_date, ev.deadline, ev.deadline_kind, ev.fixed_deadline,
+       ev.identified_date, ev.identified_precision, ev.base_deadline, ev.cap_deadline,
+       ev.rectify_deadline, ev.ever_extended, ev.overdue,
+       CASE WHEN ev.overdue THEN :on - ev.deadline END AS days_late,
+       ev.trigger_category, ev.overdue AND ev.trigger_category AS freeze_trigger,
+       ev.outside_policy, ev.must_suspend_violation,
+       ev.surcharge_id, ev.surcharge_rate,
+       COALESCE(ev.electricity_10k_kwh, 0) * 10000 * COALESCE(ev.surcharge_rate, 0)
+           AS surcharge_yuan,
+       ST_X(u.geom) AS lon, ST_Y(u.geom) AS lat
+FROM ev
+JOIN unit u ON u.id = ev.unit_id
+JOIN enterprise en ON en.id = u.enterprise_id
+JOIN prefecture p ON p.adcode = ev.prefecture_adcode
+LEFT JOIN county c ON c.adcode = u.county_adcode
+WHERE true {{filters}}
+ORDER BY ev.prefecture_adcode, u.unit_key
+"""
+
+COLUMNS = [
+    "unit_key",
+    "unit_id",
+    "enterprise_name",
+    "credit_code",
+    "prefecture_adcode",
+    "prefecture_name",
+    "county_adcode",
+    "county_name",
+    "sector",
+    "sub_industry",
+    "equipment_name",
+    "equipment_no",
+    "spec",
+    "spec_value",
+    "spec_unit",
+    "energy_tce",
+    "electricity_10k_kwh",
+    "declared_category",
+    "latest_status",
+    "as_of",
+    "event_date",
+    "status",
+    "category",
+    "in_scope",
+    "resolved",
+    "resolution",
+    "exit_date",
+    "remaining",
+    "deadline",
+    "deadline_kind",
+    "deadline_basis",
+    "extended",
+    "overdue",
+    "days_late",
+    "freeze_trigger",
+    "flags",
+    "suggested_category",
+    "catalog_edition",
+    "suggestion",
+    "category_disagrees",
+    "surcharge_id",
+    "surcharge_rate",
+    "surcharge_yuan",
+    "lon",
+    "lat",
+]
+
+
+def evaluate(
+    engine: sa.Engine,
+    on: dt.date,
+    *,
+    sector: str | Iterable[str] | None = None,
+    sub_industry: str | Iterable[str] | None = None,
+    category: str | Iterable[str] | None = None,
+    status: str | Iterable[str] | None = None,
+    prefecture: int | Iterable[int] | None = None,
+    overdue_only: bool = False,
+    unit_key: str | None = None,
+    xianzhi_triggers: bool = False,
+    policy: Policy | None = None,
+) -> pd.DataFrame:
+    """Every unit existing on ``on`` (after filters), with its deadline and reasons (COLUMNS)."""
+    policy = policy or default_policy()
+    where, params = filter_sql(
+        sector=sector,
+        sub_industry=sub_industry,
+        category=category,
+        status=status,
+        prefecture=prefecture,
+    )
+    if overdue_only:
+        where += " AND ev.overdue"
+    if unit_key is not None:
+        where += " AND u.unit_key = :unit_key"
+        params["unit_key"] = unit_key
+    params |= policy_params(policy, on, xianzhi_triggers)
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text(UNIT_SQL.format(filters=where)), params).mappings().all()
+    records = [_explain_row(dict(r), on, policy) for r in rows]
+    frame = pd.DataFrame.from_records(records, columns=COLUMNS)
+    frame["days_late"] = frame["days_late"].astype("Int64")
+    frame.attrs["as_of"] = on
+    return frame
+
+
+def _explain_row(r: dict, on: dt.date, policy: Policy) -> dict:
+    """Add the Python-side reasons: deadline basis text, flags, catalog suggestion."""
+    r["as_of"] = on
+    r["resolution"] = (
+        "退出"
+        if r["exited"] and r["in_scope"]
+        else ("改造达标" if r["rectified"] and r["in_scope"] else None)
+    )
+    r["extended"] = r["deadline_kind"] == "identified_plus_months" and (
+        r["deadline"] is not None
+        and r["base_deadline"] is not None
+        and r["deadline"] > r["base_deadline"]
+    )
+    r["deadline_basis"] = deadline_basis(r, policy)
+    flags = []
+    if r["outside_policy"]:
+        flags.append(f"整改期限 {r['rectify_deadline']} 超出政策允许的最长期限 {r['cap_deadline']}")
+    if r["must_suspend_violation"]:
+        flags.append(f"{r['category']}应立即停产整顿，但{on}时仍为{r['status']}")
+    if r["remaining"] and r["deadline"] is None:
+        flags.append("缺少计算期限所需的日期，无法判断是否逾期")
+    if r["status"] in policy.statuses.exited and not r["exited"]:
+        flags.append(f"状态为{r['status']}，但实际退出日期 {r['exit_date']} 晚于 {on}")
+    s = suggest(
+        policy,
+        on,
+        sub_industry=r["sub_industry"],
+        equipment_name=r["equipment_name"],
+        spec=r["spec"],
+        spec_value=r["spec_value"],
+        spec_unit=r["spec_unit"],
+    )
+    r["suggested_category"], r["catalog_edition"], r["suggestion"] = (
+        s.category,
+        s.edition,
+        s.text,
+    )
+    r["category_disagrees"] = disagrees(r["category"], s.category)
+    if r["category_disagrees"]:
+        flags.append(f"目录建议为{s.category}，与申报的{r['category'] or '（未申报）'}不一致")
+    r["flags"] = "；".join(flags)
+    return r
+
+
+def deadline_basis(r: dict, policy: Policy) -> str:
+    """How the deadline was computed, in Chinese."""
+    cat, kind = r["category"], r["deadline_kind"]
+    if cat is None:
+        return "无退出类别，不在退出范围内"
+    rule = policy.categories[cat]
+    if kind == "fixed":
+        return f"{cat}统一期限 {r['deadline']}（{rule.source}）"
+    rd = r["rectify_deadline"]
+    if kind == "rectify_deadline":
+        if rd is None:
+            return f"{cat}以整改期限为准，但未给出整改期限"
+        return f"{cat}以整改期限为准：{rd}"
+    # identified_plus_months (能耗不达标)
+    ident = r["identified_date"]
+    if ident is None:
+        if rd is None:
+            return f"{cat}：缺少问题认定日期和整改期限，无法计算期限"
+        return f"{cat}：缺少问题认定日期，按整改期限 {rd}"
+    shown = f"{ident:%Y-%m}（按月，取月末）" if r["identified_precision"] == "month" else ident
+    base = f"问题认定日期 {shown} + {rule.months}个月 = {r['base_deadline']}"
+    ext = rule.extension_months or 0
+    if rd is not None and rd > r["cap_deadline"]:
+        return (
+            f"{base}；整改期限 {rd} 超出认定后{rule.months + ext}个月的政策上限，"
+            f"按上限 {r['cap_deadline']} 计"
+        )
+    if rd is not None and rd > r["base_deadline"]:
+        return f"{base}；已延期，整改期限 {rd}（不超过{ext}个月的延期之内）"
+    if r["ever_extended"]:
+        return f"{base}；已延期整改，+ {ext}个月 = {r['cap_deadline']}"
+    if rd is not None:
+        return f"{base}；另给出整改期限 {rd}，以之为准"
+    return base
+
+
+HISTORY_SQL = """
+SELECT e.event_date, e.status, e.previous_status, e.category, e.rectify_deadline,
+       e.actual_exit_date, e.load_id, l.file_name
+FROM unit_event e JOIN unit u ON u.id = e.unit_id
+LEFT JOIN load_record l ON l.id = e.load_id
+WHERE u.unit_key = :unit_key
+ORDER BY e.event_date, e.id
+"""
+
+
+def history(engine: sa.Engine, unit_key: str) -> pd.DataFrame:
+    """A unit's status history, oldest first."""
+    with engine.connect() as conn:
+        return pd.read_sql(sa.text(HISTORY_SQL), conn, params={"unit_key": unit_key})
+
+
+def exists(engine: sa.Engine, unit_key: str) -> bool:
+    with engine.connect() as conn:
+        sql = sa.text("SELECT 1 FROM unit WHERE unit_key = :k")
+        return conn.execute(sql, {"k": unit_key}).first() is not None
+
+
+def explain(
+    engine: sa.Engine, unit_key: str, on: dt.date, policy: Policy | None = None
+) -> str | None:
+    """Why the unit stands where it does on ``on``, in Chinese; None if the key is unknown."""
+    policy = policy or default_policy()
+    if not exists(engine, unit_key):
+        return None
+    hist = history(engine, unit_key)
+    rows = evaluate(engine, on, unit_key=unit_key, policy=policy)
+    lines = [f"装备 {unit_key}（截至 {on}）"]
+    if rows.empty:
+        first = hist["event_date"].min() if len(hist) else None
+        lines.append(f"{on} 时尚无该装备的登记记录（最早记录日期：{first or '无'}）。")
+    else:
+        r = rows.iloc[0]
+        lines += _explain_lines(r, on)
+    lines.append("状态历史：")
+    for h in hist.itertuples():
+        extra = [f"类别 {h.category}"] if h.category else []
+        if h.rectify_deadline is not None:
+            extra.append(f"整改期限 {h.rectify_deadline}")
+        if h.actual_exit_date is not None:
+            extra.append(f"实际退出日期 {h.actual_exit_date}")
+        mark = "  " if h.event_date <= on else "  （晚于查询日期）"
+        lines.append(
+            f"{mark}{h.event_date} {h.status}" + (f"（{'，'.join(extra)}）" if extra else "")
+        )
+    lines.append("规则版本：" + "，".join(f"{k} {v}" for k, v in policy.versions.items()))
+    return "\n".join(lines)
+
+
+def _explain_lines(r: pd.Series, on: dt.date) -> list[str]:
+    out = [
+        f"企业：{r['enterprise_name']}；{r['prefecture_name']}{r['county_name'] or ''}",
+        f"装备：{r['sub_industry']} {r['equipment_name']}"
+        + (f"，规格 {r['spec']}" if r["spec"] else "")
+        + (f"，{r['spec_value']:g}{r['spec_unit'] or ''}" if pd.notna(r["spec_value"]) else ""),
+        f"状态：{r['status']}（自 {r['event_date']} 起）",
+        f"退出类别：{r['category'] or '无'}",
+    ]
+    if not r["in_scope"]:
+        out.append("结论：无退出类别，不在退出范围内。")
+        return out
+    out.append(f"期限：{r['deadline'] or '无法确定'}；依据：{r['deadline_basis']}")
+    if r["resolution"] == "退出":
+        out.append(f"结论：已退出（退出日期 {r['exit_date']}），已完成。")
+    elif r["resolution"] == "改造达标":
+        out.append("结论：已改造达标，已完成。")
+    elif r["overdue"]:
+        trig = "，计入区域限批触发" if r["freeze_trigger"] else "，不计入区域限批触发"
+        out.append(f"结论：未完成，已逾期 {int(r['days_late'])} 天{trig}。")
+    else:
+        out.append("结论：未完成，尚未到期。")
+    out.append(
+        f"目录建议：{r['suggestion']}" + ("（与申报类别不一致）" if r["category_disagrees"] else "")
+    )
+    if r["surcharge_rate"]:
+        out.append(
+            f"加价电费估算：年用电量 {r['electricity_10k_kwh'] or 0:g} 万千瓦时 × "
+            f"{r['surcharge_rate']:g} 元/千瓦时 = {r['surcharge_yuan']:,.2f} 元"
+            f"（规则 {r['surcharge_id']}）"
+        )
+    else:
+        out.append("加价电费估算：0 元（已完成或该行业、类别无加价规则）")
+    if r["flags"]:
+        out.append(f"提示：{r['flags']}")
+    return out

@@ -1,0 +1,185 @@
+"""Quota ledger and allocations (never below zero), freeze decisions against the rule, CLI."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+
+from etl.decisions import DecisionError, allocate, allocate_file, decide_freeze, lift_freeze
+from exitmap.cli_policy import freeze, quota, standing_cmd
+from layers.freeze import NO_DECISION, NO_TRIGGER, decisions, freeze_list
+from layers.quota import balance, ledger
+from layers.standing import standing
+from tests.policy_scenarios import HONGHE, KUNMING, QUJING, D, standard_scenario
+
+
+@pytest.fixture
+def scenario_engine(engine):
+    standard_scenario(engine)
+    return engine
+
+
+def _url(engine: sa.Engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
+
+
+def test_allocations_never_overdraw(scenario_engine):
+    eng = scenario_engine
+    # 昆明 releases 1000 on 2021-11-15 (K1) and 2000 on 2022-03-10 (K2).
+    allocate(eng, "昆明", 800, "新材料项目", D(2022, 1, 15))
+    assert balance(eng, KUNMING, D(2022, 1, 15)) == 200
+    with pytest.raises(DecisionError, match=r"2022-01-20 可分配的能耗指标余额为 200.00 吨标准煤"):
+        allocate(eng, "530100", 300, "超额项目", D(2022, 1, 20))
+    allocate(eng, "昆明市", 2000, "园区项目", D(2022, 4, 1), document="昆发改〔2022〕9号")
+    # 500 on 02-01 fits that day's balance of 200? No — and 200 would still leave 04-01 at 0.
+    with pytest.raises(DecisionError, match=r"余额为 200.00"):
+        allocate(eng, KUNMING, 500, "插队项目", D(2022, 2, 1))
+    allocate(eng, KUNMING, 200, "小项目", D(2022, 2, 1))
+    assert balance(eng, KUNMING, D(2022, 4, 30)) == 0
+    with pytest.raises(DecisionError, match=r"余额为 0.00"):
+        allocate(eng, KUNMING, 1, "再多一点", D(2022, 4, 30))
+
+    frame = ledger(eng, D(2022, 4, 30), KUNMING)
+    assert frame[["entry_date", "kind", "amount_tce", "item", "balance_tce"]].values.tolist() == [
+        [D(2021, 11, 15), "release", 1000.0, "K1", 1000.0],
+        [D(2022, 1, 15), "allocation", -800.0, "新材料项目", 200.0],
+        [D(2022, 2, 1), "allocation", -200.0, "小项目", 0.0],
+        [D(2022, 3, 10), "release", 2000.0, "K2", 2000.0],
+        [D(2022, 4, 1), "allocation", -2000.0, "园区项目", 0.0],
+    ]
+    row = standing(eng, D(2022, 4, 30)).set_index("adcode").loc[KUNMING]
+    assert row[["quota_released_tce", "quota_allocated_tce", "quota_balance_tce"]].tolist() == [
+        3000,
+        3000,
+        0,
+    ]
+
+
+def test_reversal_withdraws_released_quota(scenario_engine):
+    # H1 closed 2021-12-20 and reopened 2022-04-01: released 4000, then nothing.
+    assert balance(scenario_engine, HONGHE, D(2022, 3, 31)) == 4000
+    assert balance(scenario_engine, HONGHE, D(2022, 4, 1)) == 0
+    assert ledger(scenario_engine, D(2022, 6, 30), HONGHE).empty
+
+
+def test_bad_input_refused(scenario_engine):
+    with pytest.raises(DecisionError, match=r"找不到州（市）「火星」"):
+        allocate(scenario_engine, "火星", 1, "x", D(2022, 1, 15))
+    with pytest.raises(DecisionError, match=r"分配量应大于 0"):
+        allocate(scenario_engine, "红河", 0, "x", D(2022, 1, 15))
+
+
+def test_concurrent_allocations_cannot_both_take_the_balance(scenario_engine):
+    outcomes = []
+
+    def take():
+        try:
+            allocate(scenario_engine, "红河州", 4000, "抢额度", D(2022, 1, 15))
+            outcomes.append("ok")
+        except DecisionError:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=take) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["ok", "refused"]
+    assert balance(scenario_engine, HONGHE, D(2022, 1, 15)) == 0
+
+
+def test_allocate_file_all_or_nothing(scenario_engine, tmp_path):
+    good = tmp_path / "good.csv"
+    good.write_text(
+        "prefecture,tce,project,date,document\n"
+        "红河,1500,甲项目,2022-01-15,红政〔2022〕1号\n"
+        "玉溪市,900,乙项目,2022-02-01,\n",
+        encoding="utf-8-sig",
+    )
+    assert len(allocate_file(scenario_engine, good)) == 2
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "prefecture,tce,project,date\n红河,1000,丙项目,2022-01-20\n红河,2000,丁项目,2022-01-20\n",
+        encoding="gbk",
+    )
+    with pytest.raises(DecisionError, match=r"第3行：.*余额为 1500.00.*整个文件未写入"):
+        allocate_file(scenario_engine, bad)
+    assert balance(scenario_engine, HONGHE, D(2022, 1, 20)) == 2500  # the 1000 was rolled back
+
+
+def test_freeze_rule_and_decisions_side_by_side(scenario_engine):
+    eng = scenario_engine
+    decide_freeze(eng, "红河", "云政发〔2022〕1号", D(2022, 5, 1), reason="淘汰类未按期完成")
+    decide_freeze(eng, "昆明", "云政发〔2022〕2号", D(2022, 5, 1))
+    with pytest.raises(DecisionError, match=r"已有生效的限批决定（云政发〔2022〕2号）"):
+        decide_freeze(eng, "昆明", "重复", D(2022, 5, 20))
+
+    rows = freeze_list(eng, D(2022, 5, 15)).set_index("adcode")
+    assert rows.loc[HONGHE, ["triggered", "decided", "disagreement"]].tolist() == [True, True, ""]
+    assert rows.loc[HONGHE, "trigger_reasons"] == "淘汰类逾期1个、环保不达标逾期1个"
+    assert rows.loc[HONGHE, "triggering_units"] == [
+        "H1（淘汰类，期限 2021-12-31，逾期135天）",
+        "H2（环保不达标，期限 2022-03-31，逾期45天）",
+    ]
+    assert rows.loc[QUJING, "disagreement"] == NO_DECISION
+    assert rows.loc[KUNMING, "disagreement"] == NO_TRIGGER
+    assert rows["triggered"].sum() == 2 and len(rows) == 16
+
+    lift_freeze(eng, "昆明", "云政发〔2022〕3号", D(2022, 6, 1))
+    after = freeze_list(eng, D(2022, 6, 30)).set_index("adcode")
+    assert after.loc[KUNMING, ["decided", "disagreement"]].tolist() == [False, ""]
+    history = decisions(eng)
+    assert history[["name", "document_no", "lift_date"]].values.tolist() == [
+        ["昆明市", "云政发〔2022〕2号", D(2022, 6, 1)],
+        ["红河哈尼族彝族自治州", "云政发〔2022〕1号", None],
+    ]
+    with pytest.raises(DecisionError, match=r"没有未解除的限批决定"):
+        lift_freeze(eng, "昆明", "再解除", D(2022, 7, 1))
+
+
+def test_cli_quota_freeze_and_standing(scenario_engine, tmp_path):
+    runner = CliRunner()
+    env = {"DATABASE_URL": _url(scenario_engine)}
+    res = runner.invoke(
+        quota, ["allocate", "红河", "1000", "--project", "甲", "--date", "2022-01-15"], env=env
+    )
+    assert res.exit_code == 0, res.output
+    assert "当日余额 3,000.00" in res.output
+    res = runner.invoke(
+        quota, ["allocate", "红河", "5000", "--project", "乙", "--date", "2022-01-15"], env=env
+    )
+    assert res.exit_code == 2
+    assert "余额为 3000.00 吨标准煤" in res.output
+    res = runner.invoke(
+        quota, ["ledger", "红河", "--as-of", "2022-01-31", "--format", "csv"], env=env
+    )
+    assert res.exit_code == 0, res.output
+    assert res.output.splitlines()[1:] == [
+        "532500,红河哈尼族彝族自治州,2021-12-20,产能退出释放,4000.0,H1,,4000.0",
+        "532500,红河哈尼族彝族自治州,2022-01-15,分配项目,-1000.0,甲,,3000.0",
+    ]
+    res = runner.invoke(
+        freeze,
+        ["decide", "曲靖", "--document", "云政发〔2022〕5号", "--date", "2022-04-01"],
+        env=env,
+    )
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(freeze, ["list", "--as-of", "2022-06-30", "--format", "json"], env=env)
+    assert res.exit_code == 0, res.output
+    assert '"decision_document":"云政发〔2022〕5号"' in res.output.replace(" ", "")
+
+    res = runner.invoke(standing_cmd, ["--as-of", "2022-06-30"], env=env)
+    assert res.exit_code == 0, res.output
+    lines = res.output.splitlines()
+    assert lines[0] == "截至 2022-06-30 的退出进展"
+    assert len(lines) == 3 + 17
+    assert lines[1].startswith("adcode")
+    res = runner.invoke(standing_cmd, ["--as-of", "2022-06-30", "--format", "csv"], env=env)
+    rows = res.output.splitlines()
+    assert rows[0].split(",")[:3] == ["adcode", "name", "units_in_scope"]
+    assert rows[-1].startswith("530000,云南省,9,3,6,4,13500.0,3900.0,33.3,28.9,True,")
+    res = runner.invoke(standing_cmd, ["--as-of", "2022-13-01"], env=env)
+    assert res.exit_code == 2 and "日期应为 YYYY-MM-DD" in res.output
