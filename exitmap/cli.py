@@ -135,9 +135,10 @@ def serve(host: str, port: int, prod: bool) -> None:
     create_app(url).run(host=host, port=port, debug=False)
 
 
-from exitmap import cli_etl  # noqa: E402  (commands register themselves on the group)
+from exitmap import cli_etl, cli_policy  # noqa: E402  (commands register on the group)
 
 cli_etl.register(main)
+cli_policy.register(main)
 
 
 @main.command("settings")
