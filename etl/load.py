@@ -125,6 +125,7 @@ def load(
         on_step(f"写入数据库（{accepted.height} 行）")
         _stage(conn, _stage_frame(accepted, load_ids))
         _check_as_of(conn, as_of)
+        _check_references(conn)
         _upsert_enterprises(conn)
         summary.inserted, summary.updated, summary.unchanged = _merge_units(conn, source, synthetic)
         summary.events = _record_events(conn, as_of)
@@ -139,6 +140,13 @@ def remove_source(engine: sa.Engine, source: str) -> int:
     """Delete every unit a source brought (with history, firms left without units, loads)."""
     with engine.begin() as conn:
         conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('exitmap.load'))"))
+        conn.execute(
+            sa.text(
+                "DELETE FROM unit_event WHERE unit_id IN "
+                "(SELECT id FROM unit WHERE source = :source)"
+            ),
+            {"source": source},
+        )
         removed = conn.execute(
             sa.text("DELETE FROM unit WHERE source = :source"), {"source": source}
         ).rowcount
@@ -258,6 +266,27 @@ def _check_as_of(conn: sa.Connection, as_of: dt.date) -> None:
         )
 
 
+def _check_references(conn: sa.Connection) -> None:
+    """The checks foreign keys would make row by row, made once for the whole load."""
+    unknown = conn.execute(
+        sa.text(
+            """
+            SELECT DISTINCT s.prefecture_adcode FROM stage s
+            WHERE NOT EXISTS (SELECT 1 FROM prefecture p WHERE p.adcode = s.prefecture_adcode)
+            UNION
+            SELECT DISTINCT s.county_adcode FROM stage s
+            WHERE s.county_adcode IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM county c WHERE c.adcode = s.county_adcode)
+            """
+        )
+    ).scalars()
+    missing = sorted(str(code) for code in unknown)
+    if missing:
+        raise LoadError(
+            f"数据库中没有行政区划 {'、'.join(missing)}：请先运行 exitmap db migrate 载入行政区划。"
+        )
+
+
 def _upsert_enterprises(conn: sa.Connection) -> None:
     conn.execute(
         sa.text(
@@ -302,6 +331,7 @@ def _merge_units(conn: sa.Connection, source: str, synthetic: bool) -> tuple[int
             SELECT {cols}, enterprise_id, ST_SetSRID(ST_MakePoint(lon, lat), 4326), :source,
                    source_detail, :synthetic, row_hash, load_id, load_id
             FROM staged WHERE unit_id IS NULL
+            ORDER BY unit_key  -- key order keeps the unique index's inserts sequential
             """
         ),
         {"source": source, "synthetic": synthetic},
@@ -319,21 +349,37 @@ def _merge_units(conn: sa.Connection, source: str, synthetic: bool) -> tuple[int
             """
         )
     ).rowcount
-    total = conn.execute(sa.text("SELECT count(*) FROM staged")).scalar_one()
+    total, staged = conn.execute(
+        sa.text("SELECT (SELECT count(*) FROM stage), (SELECT count(*) FROM staged)")
+    ).one()
+    if staged != total:  # every staged row must have found its enterprise
+        raise LoadError(f"内部错误：{total - staged} 行未找到企业记录，未写入任何数据。")
     return inserted, updated, total - inserted - updated
 
 
 def _record_events(conn: sa.Connection, as_of: dt.date) -> int:
-    """A new unit, or a change of status/category/deadline/exit date, is an event on as_of."""
+    """A new unit, or a change of status/category/deadline/exit date, is an event on as_of.
+
+    The history facts (ever_extended, exit_since) are written with the event, from the
+    previous state, so the history trigger finds nothing left to correct.
+    """
     changed = " OR ".join(f"s.{f} IS DISTINCT FROM s.old_{f}" for f in HISTORY_FIELDS)
     return conn.execute(
         sa.text(
             f"""
             INSERT INTO unit_event (unit_id, event_date, status, previous_status, category,
-                                    rectify_deadline, actual_exit_date, load_id)
+                                    rectify_deadline, actual_exit_date, load_id,
+                                    ever_extended, exit_since)
             SELECT u.id, :as_of, s.status, s.old_status, s.category, s.rectify_deadline,
-                   s.actual_exit_date, s.load_id
-            FROM staged s JOIN unit u ON u.unit_key = s.unit_key
+                   s.actual_exit_date, s.load_id,
+                   COALESCE(prev.ever_extended, false) OR ext.status IS NOT NULL,
+                   CASE WHEN quit.status IS NOT NULL
+                        THEN COALESCE(prev.exit_since, :as_of) END
+            FROM staged s
+            JOIN unit u ON u.unit_key = s.unit_key
+            LEFT JOIN unit_event prev ON prev.unit_id = s.unit_id AND prev.valid_to IS NULL
+            LEFT JOIN status_class quit ON quit.status = s.status AND quit.class = 'exited'
+            LEFT JOIN status_class ext ON ext.status = s.status AND ext.class = 'extension'
             WHERE s.unit_id IS NULL OR {changed}
             ON CONFLICT (unit_id, event_date) DO UPDATE
             SET status = EXCLUDED.status, category = EXCLUDED.category,

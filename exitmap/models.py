@@ -80,9 +80,10 @@ class Unit(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_key: Mapped[str] = mapped_column(sa.Text, unique=True)
     key_derived: Mapped[bool] = mapped_column(default=False)
-    enterprise_id: Mapped[int] = mapped_column(sa.ForeignKey("enterprise.id"), index=True)
+    # References without foreign keys: the loader checks them once per load (migration 0004).
+    enterprise_id: Mapped[int] = mapped_column(sa.Integer, index=True)
     sector: Mapped[str] = mapped_column(sa.Text)
-    sub_industry: Mapped[str] = mapped_column(sa.Text, index=True)
+    sub_industry: Mapped[str] = mapped_column(sa.Text)
     equipment_name: Mapped[str] = mapped_column(sa.Text)
     equipment_no: Mapped[str | None] = mapped_column(sa.Text)
     spec: Mapped[str | None] = mapped_column(sa.Text)
@@ -91,7 +92,7 @@ class Unit(Base):
     capacity_wt: Mapped[float | None] = mapped_column(sa.Float)
     energy_tce: Mapped[float | None] = mapped_column(sa.Float)
     electricity_10k_kwh: Mapped[float | None] = mapped_column(sa.Float)
-    category: Mapped[str | None] = mapped_column(sa.Text, index=True)
+    category: Mapped[str | None] = mapped_column(sa.Text)
     status: Mapped[str] = mapped_column(sa.Text)
     identified_date: Mapped[dt.date | None] = mapped_column(sa.Date)
     identified_date_precision = mapped_column(DatePrecision)
@@ -107,8 +108,8 @@ class Unit(Base):
     remarks: Mapped[str | None] = mapped_column(sa.Text)
     declared_prefecture: Mapped[str | None] = mapped_column(sa.Text)
     declared_county: Mapped[str | None] = mapped_column(sa.Text)
-    prefecture_adcode: Mapped[int] = mapped_column(sa.ForeignKey("prefecture.adcode"), index=True)
-    county_adcode: Mapped[int | None] = mapped_column(sa.ForeignKey("county.adcode"), index=True)
+    prefecture_adcode: Mapped[int] = mapped_column(sa.Integer, index=True)
+    county_adcode: Mapped[int | None] = mapped_column(sa.Integer, index=True)
     location_precision = mapped_column(LocationPrecision, nullable=False)
     geom = mapped_column(Geometry("POINT", srid=4326, spatial_index=True), nullable=False)
     source: Mapped[str] = mapped_column(sa.Text, default="register")  # register | gem
@@ -116,8 +117,8 @@ class Unit(Base):
     synthetic: Mapped[bool] = mapped_column(default=False)
     # Fingerprint of the row's content: reloading an unchanged row is detected without diffing.
     row_hash: Mapped[str] = mapped_column(sa.String(32))
-    first_load_id: Mapped[int] = mapped_column(sa.ForeignKey("load_record.id"))
-    last_load_id: Mapped[int] = mapped_column(sa.ForeignKey("load_record.id"))
+    first_load_id: Mapped[int] = mapped_column(sa.Integer)
+    last_load_id: Mapped[int] = mapped_column(sa.Integer)
 
 
 class UnitEvent(Base):
@@ -127,14 +128,14 @@ class UnitEvent(Base):
     # One state per unit per day; the (unit, date) index also serves the as-of lookups.
     __table_args__ = (sa.Index("ix_unit_event_unit_date", "unit_id", "event_date", unique=True),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id", ondelete="CASCADE"))
+    unit_id: Mapped[int] = mapped_column(sa.Integer)  # unit.id, checked by the loader
     event_date: Mapped[dt.date] = mapped_column(sa.Date)
     status: Mapped[str] = mapped_column(sa.Text)
     previous_status: Mapped[str | None] = mapped_column(sa.Text)
     category: Mapped[str | None] = mapped_column(sa.Text)
     rectify_deadline: Mapped[dt.date | None] = mapped_column(sa.Date)
     actual_exit_date: Mapped[dt.date | None] = mapped_column(sa.Date)
-    load_id: Mapped[int] = mapped_column(sa.ForeignKey("load_record.id"))
+    load_id: Mapped[int] = mapped_column(sa.Integer)  # load_record.id
     # History facts kept by triggers (migrations 0002, 0003): the next event's date (None:
     # still current), whether an extension was granted by now, when the current exit began.
     valid_to: Mapped[dt.date | None] = mapped_column(sa.Date)

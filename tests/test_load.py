@@ -321,3 +321,28 @@ def test_shipped_messy_registers_end_to_end(engine, tmp_path):
     summary = load(engine, prepared, D2021, partial=True)
     assert (summary.inserted, summary.quarantined) == (7, 5)
     assert scalar(engine, "SELECT count(*) FROM quarantine_row") == 5
+
+
+def test_references_are_checked_once_per_load(engine, tmp_path):
+    """Without per-row foreign keys, the loader itself refuses unknown areas."""
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM county WHERE adcode = 530102"))
+    with pytest.raises(LoadError, match="530102"):
+        load(engine, prepare([write_csv(tmp_path / "a.csv", [unit_row(1)])]), D2021)
+    assert scalar(engine, "SELECT count(*) FROM unit") == 0
+
+
+def test_removing_a_source_removes_its_history(engine, tmp_path):
+    from etl.load import remove_source
+
+    load(engine, prepare([write_csv(tmp_path / "a.csv", [unit_row(1), unit_row(2)])]), D2021)
+    load(engine, prepare([write_csv(tmp_path / "b.csv", [unit_row(3)])]), D2021, source="demo")
+    assert remove_source(engine, "demo") == 1
+    assert scalar(engine, "SELECT count(*) FROM unit") == 2
+    assert scalar(engine, "SELECT count(*) FROM unit_event") == 2
+    assert scalar(engine, "SELECT count(*) FROM enterprise") == 2
+    orphans = (
+        "SELECT count(*) FROM unit_event e "
+        "WHERE NOT EXISTS (SELECT 1 FROM unit u WHERE u.id = e.unit_id)"
+    )
+    assert scalar(engine, orphans) == 0
