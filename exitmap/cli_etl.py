@@ -124,7 +124,7 @@ def run_load(
 @click.option("--partial", is_flag=True, help="写入有效行，拒绝行隔离保存。")
 @click.option("--report", type=click.Path(path_type=Path), help="逐行报告 CSV。")
 def load_cmd(files, as_of, dry_run, partial, report) -> None:
-    """Load plant registers (xlsx/xls/csv) into the database."""
+    """载入装备登记表（xlsx/xls/csv）：逐行校验、定位；默认严格模式，有拒绝行则不写入。"""
     sys.exit(
         run_load(list(files), as_of or today(), dry_run=dry_run, partial=partial, report=report)
     )
@@ -134,7 +134,7 @@ def load_cmd(files, as_of, dry_run, partial, report) -> None:
 @click.argument("in_csv", type=click.Path(exists=True, path_type=Path))
 @click.option("--out", "out_csv", required=True, type=click.Path(path_type=Path))
 def locate_cmd(in_csv: Path, out_csv: Path) -> None:
-    """Append prefecture/county and WGS-84 coordinates to a CSV with lon,lat columns."""
+    """为含 lon、lat 列的 CSV 追加所在州（市）、县（市、区）及 WGS-84 坐标（无需数据库）。"""
     from etl.locate import locate_csv
 
     frame = locate_csv(in_csv, out_csv)
@@ -145,7 +145,7 @@ def locate_cmd(in_csv: Path, out_csv: Path) -> None:
 @click.command("template")
 @click.argument("out", type=click.Path(path_type=Path))
 def template_cmd(out: Path) -> None:
-    """Write the blank register (xlsx) with instructions and drop-down lists."""
+    """生成空白登记表（xlsx）：标准表头、填表说明、下拉选项。"""
     from etl.template import write_template
 
     write_template(out)
@@ -156,7 +156,7 @@ def template_cmd(out: Path) -> None:
 @click.option("--today", "as_of", callback=_parse_date, help="最后一期快照的日期（默认今天）。")
 @click.option("--keep", type=click.Path(path_type=Path), help="把生成的登记表保存到此目录。")
 def demo_cmd(as_of, keep) -> None:
-    """Generate the synthetic demo register and load it, snapshot by snapshot."""
+    """生成合成演示登记表（2020–2025 年末及今天的快照）并逐期载入；替换旧演示数据。"""
     import tempfile
 
     from etl.demo import write_demo
@@ -182,7 +182,7 @@ def demo_cmd(as_of, keep) -> None:
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.option("--as-of", callback=_parse_date, help="数据日期（默认取 GEM 版本日期）。")
 def import_gem_cmd(path: Path, as_of) -> None:
-    """Import Global Energy Monitor cement / iron & steel tracker files (Yunnan plants)."""
+    """导入 Global Energy Monitor 水泥、钢铁跟踪数据中的云南工厂（CC BY 4.0）。"""
     from etl.gem import import_gem
 
     sys.exit(import_gem(path, as_of))
