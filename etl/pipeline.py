@@ -8,6 +8,7 @@ touches the database.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,11 +65,12 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def prepare(paths: list[Path]) -> Prepared:
+def prepare(paths: list[Path], on_step: Callable[[str], None] = lambda _: None) -> Prepared:
     frames: list[pl.DataFrame] = []
     files: list[FileInfo] = []
     file_errors: list[str] = []
     for path in paths:
+        on_step(f"读取 {path.name}")
         info = FileInfo(path=path, name=path.name, sha256=file_sha256(path))
         files.append(info)
         try:
@@ -76,9 +78,15 @@ def prepare(paths: list[Path]) -> Prepared:
         except RegisterError as exc:
             file_errors.append(str(exc))
             continue
-        info.notes += getattr(sheets, "notes", [])
+        info.notes += [f"未读取工作表「{s.sheet}」：{s.reason}" for s in sheets.skipped]
         for sheet in sheets:
             info.sheets.append(sheet.sheet)
+            if sheet.unknown_headers:
+                info.notes.append(
+                    f"工作表「{sheet.sheet}」中未识别的列已忽略："
+                    + "、".join(f"「{h}」" for h in sheet.unknown_headers)
+                )
+            on_step(f"检查并定位 {path.name} 工作表「{sheet.sheet}」（{sheet.data.height} 行）")
             frame = _prepare_sheet(sheet)
             info.rows += frame.height
             frames.append(frame)

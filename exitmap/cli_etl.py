@@ -61,8 +61,7 @@ def run_load(
     from etl.report import write_report
 
     step = _step_printer(sys.stderr.isatty() and not quiet)
-    step(f"读取并检查 {len(files)} 个文件")
-    prepared = prepare(files)
+    prepared = prepare(files, on_step=step)
     counts = prepared.counts()
     if report:
         lines = write_report(prepared, report)
