@@ -86,6 +86,11 @@ def _chinese(name: str | None) -> str | None:
     return re.sub(r"\s*(\(Chinese\)|\[[^\]]*\])", "", name).strip() or None
 
 
+def _names(chinese: pl.Series, english: pl.Series) -> list[str | None]:
+    """The Chinese name where GEM gives one, else the English."""
+    return [_chinese(c) or e for c, e in zip(chinese, english, strict=True)]
+
+
 def _municipality(text: str | None) -> int | None:
     if not text:
         return None
@@ -106,22 +111,10 @@ def read_cement(path: Path) -> pl.DataFrame:
     return pl.DataFrame(
         {
             "plant_id": plants["GEM Plant ID"],
-            "name": [
-                _chinese(n) or e
-                for n, e in zip(
-                    plants["Asset name (other language)"],
-                    plants["GEM Asset name (English)"],
-                    strict=True,
-                )
-            ],
-            "owner": [
-                _chinese(n) or e
-                for n, e in zip(
-                    plants["Owner name (other language)"],
-                    plants["Owner name (English)"],
-                    strict=True,
-                )
-            ],
+            "name": _names(
+                plants["Asset name (other language)"], plants["GEM Asset name (English)"]
+            ),
+            "owner": _names(plants["Owner name (other language)"], plants["Owner name (English)"]),
             "owner_id": plants["Owner Entity ID"].str.extract(r"(E\d+)"),
             "lat": latlon.struct.field("field_0").str.strip_chars().cast(pl.Float64),
             "lon": latlon.struct.field("field_1").str.strip_chars().cast(pl.Float64),
@@ -164,18 +157,8 @@ def read_steel(path: Path) -> pl.DataFrame:
     return pl.DataFrame(
         {
             "plant_id": plants["plant-id"],
-            "name": [
-                _chinese(n) or e
-                for n, e in zip(
-                    plants["plant-name-(other-language)"],
-                    plants["plant-name-(english)"],
-                    strict=True,
-                )
-            ],
-            "owner": [
-                _chinese(n) or e
-                for n, e in zip(plants["owner-(other-language)"], plants["owner"], strict=True)
-            ],
+            "name": _names(plants["plant-name-(other-language)"], plants["plant-name-(english)"]),
+            "owner": _names(plants["owner-(other-language)"], plants["owner"]),
             "owner_id": plants["owner-gem-id"].str.extract(r"(E\d+)"),
             "lat": plants["lat"].str.strip_chars().cast(pl.Float64),
             "lon": plants["lng"].str.strip_chars().cast(pl.Float64),
