@@ -12,6 +12,7 @@ COPY exitmap ./exitmap
 COPY etl ./etl
 COPY layers ./layers
 COPY app ./app
+COPY exports ./exports
 COPY data ./data
 RUN pip install --no-cache-dir -e .
 

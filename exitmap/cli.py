@@ -135,10 +135,11 @@ def serve(host: str, port: int, prod: bool) -> None:
     create_app(url).run(host=host, port=port, debug=False)
 
 
-from exitmap import cli_etl, cli_policy  # noqa: E402  (commands register on the group)
+from exitmap import cli_etl, cli_export, cli_policy  # noqa: E402  (commands register on main)
 
 cli_etl.register(main)
 cli_policy.register(main)
+cli_export.register(main)
 
 
 @main.command("settings")

@@ -1,0 +1,96 @@
+"""CLI for briefings and disclosure: the meeting deck, the public lists, the annual report.
+
+``register(main)`` adds the ``export`` group to the ``exitmap`` command.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+
+def _date(ctx, param, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"日期应为 YYYY-MM-DD，现为 {value!r}") from None
+
+
+def _prefectures(ctx, param, value: str) -> list[int] | None:
+    if value.strip().lower() == "all":
+        return None
+    try:
+        return [int(v) for v in value.replace("，", ",").split(",") if v.strip()]
+    except ValueError:
+        raise click.BadParameter(f"应为 all 或以逗号分隔的州（市）代码，现为 {value!r}") from None
+
+
+def _as_of(value: dt.date | None) -> dt.date:
+    from exitmap.clock import today
+
+    return value or today()
+
+
+@click.group("export")
+def export() -> None:
+    """Briefing deck, disclosure lists and the annual report (seed 三(六), 三(八), 四(一))."""
+
+
+@export.command("pptx")
+@click.option("--as-of", callback=_date, help="数据日期（默认今天）。")
+@click.option(
+    "--prefectures",
+    default="all",
+    show_default=True,
+    callback=_prefectures,
+    help="all，或以逗号分隔的州（市）代码（如 530100,532500）。",
+)
+@click.option("--marking", default="内部资料", show_default=True, help="密级标注。")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+def pptx_cmd(as_of, prefectures, marking, out: Path) -> None:
+    """The meeting deck: province, ranking, one slide per prefecture, 区域限批 (16:9)."""
+    from exitmap.db import engine
+    from exports.deck import write_deck
+
+    on = _as_of(as_of)
+    try:
+        n = write_deck(engine(), on, out, prefectures, marking=marking)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--prefectures") from None
+    click.echo(f"已生成 {out}（{n} 页，数据截至 {on}）")
+
+
+@export.command("lists")
+@click.option("--as-of", callback=_date, help="数据日期（默认今天）。")
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path))
+def lists_cmd(as_of, out: Path) -> None:
+    """The public lists (xlsx): 限期整改 per department, 提请关闭, 已关闭, annual exits, credit."""
+    from exitmap.db import engine
+    from exports.lists import write_lists
+
+    on = _as_of(as_of)
+    for path, rows in write_lists(engine(), on, out).items():
+        click.echo(f"{path}（{rows} 条）")
+
+
+@export.command("annual-report")
+@click.argument("year", type=int)
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+def annual_report_cmd(year: int, out: Path) -> None:
+    """The year's report to the provincial government (.docx or .xlsx, by --out's suffix)."""
+    from exitmap.clock import today
+    from exitmap.db import engine
+    from exports.report import write_report
+
+    if out.suffix.lower() not in (".docx", ".xlsx"):
+        raise click.BadParameter("应以 .docx 或 .xlsx 结尾", param_hint="--out")
+    report = write_report(engine(), year, out, on=today())
+    click.echo(f"已生成 {out}（{year}年度，数据截至 {report.on}）")
+
+
+def register(main: click.Group) -> None:
+    main.add_command(export)

@@ -1,0 +1,626 @@
+"""The meeting deck (pptx, 16:9): province, ranking, each prefecture, 区域限批.
+
+Slides, in order, for N selected prefectures — ``slide_count(N) = N + 4``:
+
+1. title (date, issuer, 内部资料 marking);
+2. 全省进展 — the province map by completion (区域限批 hatched) and six KPIs;
+3. 排名与分行业 — the prefecture ranking beside eliminated-vs-remaining by sub-industry;
+4 … N+3. one per prefecture — its map with units by stage, its standing, quota and overdue list;
+N+4. 区域限批 — rule triggers beside recorded decisions, with the disagreements.
+
+All 16 prefectures give 20 slides. The issue's "18-slide deck" cannot hold its own list
+(title, map, ranking, sub-industry, 16 prefectures, freeze); folding ranking and sub-industry
+onto one slide and keeping 区域限批 apart (it is a decision the meeting takes) gives N + 4.
+
+Text is real slide text in 微软雅黑 (set on the East Asian slot too), so WPS and PowerPoint
+on office PCs render it and it can be edited; charts and maps are PNGs drawn with Noto Sans CJK
+by one ``charts.Renderer``. Every number comes from ``layers``; shape names (``kpi_*``) let
+tests find them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+from pptx import Presentation
+from pptx.dml.color import RGBColor
+from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
+from pptx.oxml.ns import qn
+from pptx.util import Emu, Inches, Pt
+
+from exports import charts, maps
+from exports.office import (
+    ISSUER,
+    SLIDE_FONT_EA,
+    SLIDE_FONT_LATIN,
+    SYNTHETIC_NOTE,
+    date_zh,
+    fixed_time,
+    pct,
+    stabilize,
+    wan,
+)
+from layers import disclosure
+from layers.freeze import freeze_list
+from layers.meta import data_status
+from layers.standing import PROVINCE_ADCODE, standing
+
+WIDTH, HEIGHT = Emu(12192000), Emu(6858000)  # 13.333 × 7.5 in, PowerPoint's 16:9
+MARGIN = Inches(0.45)
+BODY_TOP = Inches(1.25)
+INK, MUTED, ACCENT, BAD, OK = "1D2733", "5B6775", "1F4E79", "B2182B", "2E7D32"
+LAYOUT_TITLE, LAYOUT_TITLE_ONLY = 0, 5
+OVERDUE_ROWS = 5  # rows of a prefecture's overdue table; the rest is counted under it
+DECK_TITLE = "云南省淘汰落后和低端低效产能退出工作情况"
+
+
+def slide_count(prefectures: int) -> int:
+    return prefectures + 4
+
+
+# ------------------------------------------------------------------------------ text helpers
+
+
+def _rgb(hex6: str) -> RGBColor:
+    return RGBColor.from_string(hex6)
+
+
+def _style(run, size: float, bold: bool = False, colour: str = INK) -> None:
+    """Font for a run: 微软雅黑 in the Latin and East Asian slots (a:latin, a:ea)."""
+    font = run.font
+    font.size = Pt(size)
+    font.bold = bold
+    font.color.rgb = _rgb(colour)
+    font.name = SLIDE_FONT_LATIN
+    rpr = run._r.get_or_add_rPr()
+    for old in rpr.findall(qn("a:ea")):
+        rpr.remove(old)
+    ea = rpr.makeelement(qn("a:ea"), {"typeface": SLIDE_FONT_EA})
+    rpr.find(qn("a:latin")).addnext(ea)
+
+
+def _fill_text(frame, lines, size: float, colour: str = INK, align=PP_ALIGN.LEFT) -> None:
+    """Replace a text frame's text by ``lines``: str, or (text, size, bold, colour) tuples."""
+    frame.clear()
+    frame.word_wrap = True
+    for i, line in enumerate(lines):
+        text, sz, bold, col = (line, size, False, colour) if isinstance(line, str) else line
+        para = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
+        para.alignment = align
+        run = para.add_run()
+        run.text = text
+        _style(run, sz, bold, col)
+
+
+def _textbox(slide, left, top, width, height, lines, size=14, name=None, **kw):
+    box = slide.shapes.add_textbox(left, top, width, height)
+    frame = box.text_frame
+    frame.margin_left = frame.margin_right = Inches(0.02)
+    frame.margin_top = frame.margin_bottom = Inches(0.01)
+    if name:
+        box.name = name
+    _fill_text(box.text_frame, lines, size, **kw)
+    return box
+
+
+def _title(slide, text: str) -> None:
+    shape = slide.shapes.title
+    shape.left, shape.top, shape.width, shape.height = (
+        MARGIN,
+        Inches(0.3),
+        Inches(12.4),
+        Inches(0.8),
+    )
+    shape.text_frame.vertical_anchor = MSO_ANCHOR.MIDDLE
+    _fill_text(shape.text_frame, [(text, 28, True, ACCENT)], 28)
+    line = slide.shapes.add_connector(1, MARGIN, Inches(1.12), WIDTH - MARGIN, Inches(1.12))
+    line.line.color.rgb = _rgb(ACCENT)
+    line.line.width = Pt(2)
+
+
+def _footer(slide, ctx: Context, n: int, total: int) -> None:
+    left = f"数据截至 {date_zh(ctx.on)}　｜　{ctx.marking}" + (
+        "　｜　含演示数据" if ctx.synthetic else ""
+    )
+    _textbox(slide, MARGIN, Inches(7.02), Inches(9), Inches(0.35), [left], 11, colour=MUTED)
+    _textbox(
+        slide,
+        WIDTH - MARGIN - Inches(2),
+        Inches(7.02),
+        Inches(2),
+        Inches(0.35),
+        [f"{n} / {total}"],
+        11,
+        colour=MUTED,
+        align=PP_ALIGN.RIGHT,
+    )
+
+
+def _card(
+    slide, left, top, width, height, label, value, sub, name, colour=ACCENT, big=26, compact=False
+):
+    """A KPI card: coloured top rule, label, value (named ``name`` for tests), sub-line."""
+    bar = slide.shapes.add_shape(1, left, top, width, Inches(0.06))
+    bar.fill.solid()
+    bar.fill.fore_color.rgb = _rgb(colour)
+    bar.line.fill.background()
+    box = slide.shapes.add_shape(1, left, top + Inches(0.06), width, height - Inches(0.06))
+    box.fill.solid()
+    box.fill.fore_color.rgb = _rgb("F3F5F8")
+    box.line.fill.background()
+    pad = Inches(0.1)
+    value_top = Inches(0.36 if compact else 0.42)
+    _textbox(
+        slide,
+        left + pad,
+        top + Inches(0.08),
+        width - 2 * pad,
+        Inches(0.32),
+        [label],
+        12,
+        colour=MUTED,
+    )
+    _textbox(
+        slide,
+        left + pad,
+        top + value_top,
+        width - 2 * pad,
+        Inches(0.5),
+        [(value, big, True, colour)],
+        big,
+        name=name,
+    )
+    sub_top = top + (Inches(0.78) if compact else height - Inches(0.55))
+    _textbox(
+        slide,
+        left + pad,
+        sub_top,
+        width - 2 * pad,
+        Inches(0.4),
+        [sub],
+        10 if compact else 11,
+        colour=MUTED,
+        name=f"{name}_sub",
+    )
+
+
+def _picture(slide, png: bytes, left, top, height=None, width=None, name=None):
+    pic = slide.shapes.add_picture(io.BytesIO(png), left, top, width=width, height=height)
+    if name:
+        pic.name = name
+    return pic
+
+
+def _table(slide, left, top, width, headers, rows, widths, size=11, name=None, row_h=0.34):
+    """A plain table: accent header, thin banding, 微软雅黑 everywhere."""
+    shape = slide.shapes.add_table(
+        len(rows) + 1, len(headers), left, top, width, Inches(row_h * (len(rows) + 1))
+    )
+    if name:
+        shape.name = name
+    table = shape.table
+    for j, w in enumerate(widths):
+        table.columns[j].width = Inches(w)
+    for i, values in enumerate([headers, *rows]):
+        table.rows[i].height = Inches(row_h)
+        for j, v in enumerate(values):
+            cell = table.cell(i, j)
+            cell.margin_left = cell.margin_right = Inches(0.06)
+            cell.margin_top = cell.margin_bottom = Inches(0.03)
+            cell.vertical_anchor = MSO_ANCHOR.MIDDLE
+            cell.fill.solid()
+            cell.fill.fore_color.rgb = _rgb(ACCENT if i == 0 else ("FFFFFF" if i % 2 else "F3F5F8"))
+            colour = "FFFFFF" if i == 0 else INK
+            _fill_text(cell.text_frame, [(str(v), size, i == 0, colour)], size)
+    return table
+
+
+# ---------------------------------------------------------------------------------- the deck
+
+
+@dataclass
+class Context:
+    """Everything the slides draw, read once through ``layers``."""
+
+    on: dt.date
+    standing: pd.DataFrame
+    units: pd.DataFrame
+    freeze: pd.DataFrame
+    prefectures: list[int]
+    synthetic: bool
+    marking: str = "内部资料"
+    frozen: set[int] = field(default_factory=set)
+
+    def row(self, adcode: int) -> pd.Series:
+        return self.standing.set_index("adcode").loc[adcode]
+
+
+def read_context(
+    engine: sa.Engine, on: dt.date, prefectures: Iterable[int] | None = None, marking="内部资料"
+) -> Context:
+    table = standing(engine, on)
+    known = [int(a) for a in table["adcode"] if a != PROVINCE_ADCODE]
+    chosen = known if prefectures is None else [int(a) for a in prefectures]
+    unknown = sorted(set(chosen) - set(known))
+    if unknown:
+        raise ValueError(f"未知的州（市）代码：{'、'.join(map(str, unknown))}")
+    freeze = freeze_list(engine, on)
+    frozen = set(freeze.loc[freeze["triggered"] | freeze["decided"], "adcode"].astype(int))
+    return Context(
+        on=on,
+        standing=table,
+        units=disclosure.units(engine, on),
+        freeze=freeze,
+        prefectures=[a for a in known if a in set(chosen)],
+        synthetic=bool(data_status(engine).get("synthetic")),
+        marking=marking,
+        frozen=frozen,
+    )
+
+
+def _title_slide(prs, ctx: Context) -> None:
+    slide = prs.slides.add_slide(prs.slide_layouts[LAYOUT_TITLE])
+    title, subtitle = slide.shapes.title, slide.placeholders[1]
+    title.left, title.top, title.width, title.height = (
+        Inches(0.8),
+        Inches(2.2),
+        Inches(11.7),
+        Inches(1.4),
+    )
+    _fill_text(title.text_frame, [(DECK_TITLE, 36, True, ACCENT)], 36, align=PP_ALIGN.CENTER)
+    subtitle.left, subtitle.top, subtitle.width, subtitle.height = (
+        Inches(0.8),
+        Inches(3.9),
+        Inches(11.7),
+        Inches(1.4),
+    )
+    lines = [(f"数据截至 {date_zh(ctx.on)}", 20, False, INK), (ISSUER, 18, False, MUTED)]
+    if ctx.synthetic:
+        lines.append((SYNTHETIC_NOTE, 14, True, BAD))
+    _fill_text(subtitle.text_frame, lines, 18, align=PP_ALIGN.CENTER)
+    mark = _textbox(
+        slide,
+        WIDTH - Inches(2.3),
+        Inches(0.4),
+        Inches(1.8),
+        Inches(0.55),
+        [(ctx.marking, 18, True, BAD)],
+        18,
+        align=PP_ALIGN.CENTER,
+    )
+    mark.line.color.rgb = _rgb(BAD)
+    mark.line.width = Pt(1.5)
+
+
+def _province_slide(prs, ctx: Context, renderer: charts.Renderer) -> None:
+    slide = prs.slides.add_slide(prs.slide_layouts[LAYOUT_TITLE_ONLY])
+    _title(slide, "全省产能退出进展")
+    fig = maps.province(ctx.standing, ctx.frozen, ctx.marking)
+    _picture(
+        slide,
+        renderer.png(fig, 800, 600),
+        MARGIN,
+        BODY_TOP,
+        height=Inches(5.7),
+        name="map_province",
+    )
+    t = ctx.row(PROVINCE_ADCODE)
+    frozen = sorted(ctx.frozen)
+    decided = int(ctx.freeze["decided"].sum())
+    cards = [
+        (
+            "完成率（按台套）",
+            pct(t["completion_units_pct"]),
+            f"已完成 {t['units_resolved']} / 纳入范围 {t['units_in_scope']} 台（套）",
+            "kpi_completion_units",
+        ),
+        (
+            "完成率（按年综合能耗）",
+            pct(t["completion_energy_pct"]),
+            f"{wan(t['energy_resolved_tce'], '')} / {wan(t['energy_in_scope_tce'], '吨标煤')}",
+            "kpi_completion_energy",
+        ),
+        (
+            "未完成装备（台套）",
+            f"{t['units_remaining']}",
+            f"其中已逾期 {t['units_overdue']} 台（套）",
+            "kpi_remaining",
+        ),
+        (
+            "区域限批（个州、市）",
+            f"{len(frozen)}",
+            f"规则触发 {int(ctx.freeze['triggered'].sum())} 个；已作出决定 {decided} 个",
+            "kpi_freeze",
+        ),
+        (
+            "释放能耗指标（万吨标准煤）",
+            f"{t['quota_released_tce'] / 1e4:,.2f}",
+            f"已分配 {wan(t['quota_allocated_tce'], '')}，结余 {wan(t['quota_balance_tce'], '')}",
+            "kpi_quota",
+        ),
+        (
+            "加价电费估算（万元/年）",
+            f"{t['surcharge_estimate_yuan'] / 1e4:,.2f}",
+            "未完成装备的差别电价、惩罚性电价",
+            "kpi_surcharge",
+        ),
+    ]
+    left0, w, h, gap = Inches(8.05), Inches(2.35), Inches(1.72), Inches(0.14)
+    for i, (label, value, sub, name) in enumerate(cards):
+        colour = BAD if name in ("kpi_remaining", "kpi_freeze") and value != "0" else ACCENT
+        _card(
+            slide,
+            left0 + (i % 2) * (w + gap),
+            BODY_TOP + (i // 2) * (h + gap),
+            w,
+            h,
+            label,
+            value,
+            sub,
+            name,
+            colour,
+            big=28,
+        )
+
+
+def _ranking_slide(prs, ctx: Context, renderer: charts.Renderer) -> None:
+    slide = prs.slides.add_slide(prs.slide_layouts[LAYOUT_TITLE_ONLY])
+    _title(slide, "各州（市）完成情况排名与分行业退出进度")
+    w, h = Inches(6.1), Inches(5.34)
+    _textbox(
+        slide,
+        MARGIN,
+        BODY_TOP,
+        w,
+        Inches(0.4),
+        [("各州（市）完成率（按台套，斜线为区域限批）", 15, True, INK)],
+        15,
+    )
+    _picture(
+        slide,
+        renderer.png(charts.ranking(ctx.standing, ctx.frozen), 640, 560),
+        MARGIN,
+        BODY_TOP + Inches(0.4),
+        height=h,
+        name="chart_ranking",
+    )
+    right = WIDTH - MARGIN - w
+    _textbox(
+        slide,
+        right,
+        BODY_TOP,
+        w,
+        Inches(0.4),
+        [("分细分行业：已退出、已改造达标与未完成（台套）", 15, True, INK)],
+        15,
+    )
+    _picture(
+        slide,
+        renderer.png(charts.sub_industry(ctx.units), 640, 560),
+        right,
+        BODY_TOP + Inches(0.4),
+        height=h,
+        name="chart_sub_industry",
+    )
+
+
+def _overdue_rows(units: pd.DataFrame) -> list[list[str]]:
+    late = units[units["overdue"].astype(bool)].sort_values(
+        ["days_late", "unit_key"], ascending=[False, True], kind="stable"
+    )
+    return [
+        [
+            r.enterprise_name,
+            f"{r.sub_industry} {r.equipment_name}",
+            r.category,
+            f"{r.deadline:%Y-%m-%d}",
+            f"{int(r.days_late)}",
+        ]
+        for r in late.itertuples()
+    ]
+
+
+def _prefecture_slide(prs, ctx: Context, adcode: int, renderer: charts.Renderer) -> None:
+    slide = prs.slides.add_slide(prs.slide_layouts[LAYOUT_TITLE_ONLY])
+    r = ctx.row(adcode)
+    frozen = adcode in ctx.frozen
+    _title(slide, f"{r['name']}" + ("（区域限批）" if frozen else ""))
+    units = ctx.units[ctx.units["prefecture_adcode"] == adcode]
+    fig = maps.prefecture(adcode, units, ctx.marking)
+    _picture(
+        slide,
+        renderer.png(fig, 720, 600),
+        MARGIN,
+        BODY_TOP,
+        height=Inches(5.65),
+        name="map_prefecture",
+    )
+    left, width = Inches(7.35), Inches(5.53)
+    w, h, gap = Inches(2.7), Inches(1.12), Inches(0.13)
+    cards = [
+        (
+            "完成率（按台套）",
+            pct(r["completion_units_pct"]),
+            f"{r['units_resolved']} / {r['units_in_scope']} 台（套）",
+            "kpi_completion_units",
+            ACCENT,
+        ),
+        (
+            "完成率（按年综合能耗）",
+            pct(r["completion_energy_pct"]),
+            f"{wan(r['energy_resolved_tce'], '')} / {wan(r['energy_in_scope_tce'], '吨标煤')}",
+            "kpi_completion_energy",
+            ACCENT,
+        ),
+        (
+            "未完成 / 已逾期（台套）",
+            f"{r['units_remaining']} / {r['units_overdue']}",
+            "",
+            "kpi_remaining",
+            BAD if r["units_overdue"] else ACCENT,
+        ),
+        (
+            "区域限批",
+            "是" if frozen else "否",
+            (r["freeze_reasons"] or "已作出限批决定") if frozen else "未触发",
+            "kpi_freeze",
+            BAD if frozen else OK,
+        ),
+    ]
+    for i, (label, value, sub, name, colour) in enumerate(cards):
+        _card(
+            slide,
+            left + (i % 2) * (w + gap),
+            BODY_TOP + (i // 2) * (h + gap),
+            w,
+            h,
+            label,
+            value,
+            sub,
+            name,
+            colour,
+            big=20,
+            compact=True,
+        )
+    quota = (
+        f"能耗指标：释放 {wan(r['quota_released_tce'], '')} ｜ "
+        f"已分配 {wan(r['quota_allocated_tce'], '')} ｜ 结余 {wan(r['quota_balance_tce'])}"
+    )
+    top = BODY_TOP + 2 * h + gap
+    _textbox(slide, left, top + Inches(0.05), width, Inches(0.36), [quota], 12, name="kpi_quota")
+    top += Inches(0.45)
+    rows = _overdue_rows(units)
+    _textbox(
+        slide,
+        left,
+        top,
+        width,
+        Inches(0.36),
+        [(f"逾期未完成装备（{len(rows)} 台套）", 15, True, BAD if rows else INK)],
+        15,
+    )
+    if not rows:
+        _textbox(
+            slide,
+            left,
+            top + Inches(0.4),
+            width,
+            Inches(0.4),
+            ["无逾期未完成装备。"],
+            13,
+            colour=MUTED,
+        )
+        return
+    shown = rows[:OVERDUE_ROWS]
+    _table(
+        slide,
+        left,
+        top + Inches(0.4),
+        width,
+        ["企业", "装备", "类别", "期限", "逾期(天)"],
+        shown,
+        [1.85, 1.25, 0.83, 1.0, 0.6],
+        size=10,
+        name="table_overdue",
+        row_h=0.33,
+    )
+    if len(rows) > len(shown):
+        _textbox(
+            slide,
+            left,
+            Inches(6.7),
+            width,
+            Inches(0.3),
+            [f"另有 {len(rows) - len(shown)} 台（套），详见逾期名单。"],
+            11,
+            colour=MUTED,
+        )
+
+
+def _freeze_slide(prs, ctx: Context) -> None:
+    slide = prs.slides.add_slide(prs.slide_layouts[LAYOUT_TITLE_ONLY])
+    _title(slide, "区域限批：规则触发与限批决定")
+    rule = (
+        "依据：对未按时完成淘汰落后产能任务的州（市），实行建设项目“区域限批”"
+        "（征求意见稿 三(六)）。规则按逾期未完成装备计算；决定以文件为准，二者不一致时列出。"
+    )
+    _textbox(slide, MARGIN, BODY_TOP, WIDTH - 2 * MARGIN, Inches(0.6), [rule], 13, colour=MUTED)
+    shown = ctx.freeze[ctx.freeze["triggered"] | ctx.freeze["decided"]]
+    if shown.empty:
+        _textbox(
+            slide,
+            MARGIN,
+            BODY_TOP + Inches(0.8),
+            Inches(8),
+            Inches(0.5),
+            [("无州（市）触发区域限批，也无生效的限批决定。", 18, True, OK)],
+            18,
+        )
+        return
+    rows = [
+        [
+            f.name,
+            "是" if f.triggered else "否",
+            f.trigger_reasons or "—",
+            f"{f.decision_document}（{f.decision_start:%Y-%m-%d}起）" if f.decided else "—",
+            f.disagreement or "一致",
+        ]
+        for f in shown.itertuples()
+    ]
+    _table(
+        slide,
+        MARGIN,
+        BODY_TOP + Inches(0.75),
+        WIDTH - 2 * MARGIN,
+        ["州（市）", "规则触发", "触发原因", "限批决定", "说明"],
+        rows,
+        [2.3, 1.0, 4.2, 1.6, 3.33],
+        size=11,
+        name="table_freeze",
+        row_h=0.4,
+    )
+
+
+def build(ctx: Context, renderer: charts.Renderer) -> Presentation:
+    prs = Presentation()
+    prs.slide_width, prs.slide_height = WIDTH, HEIGHT
+    _title_slide(prs, ctx)
+    _province_slide(prs, ctx, renderer)
+    _ranking_slide(prs, ctx, renderer)
+    for adcode in ctx.prefectures:
+        _prefecture_slide(prs, ctx, adcode, renderer)
+    _freeze_slide(prs, ctx)
+    total = len(prs.slides)
+    for n, slide in enumerate(prs.slides, start=1):
+        if n > 1:
+            _footer(slide, ctx, n, total)
+    props = prs.core_properties
+    props.title = f"{DECK_TITLE}（数据截至{date_zh(ctx.on)}）"
+    props.author = props.last_modified_by = "产能退出一张图"
+    props.created = props.modified = fixed_time(ctx.on)
+    props.revision = 1
+    return prs
+
+
+def write_deck(
+    engine: sa.Engine,
+    on: dt.date,
+    path: Path,
+    prefectures: Iterable[int] | None = None,
+    renderer: charts.Renderer | None = None,
+    marking: str = "内部资料",
+) -> int:
+    """Write the deck for ``on``; return its slide count."""
+    ctx = read_context(engine, on, prefectures, marking)
+    with renderer or charts.Renderer() as r:
+        prs = build(ctx, r)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    prs.save(path)
+    stabilize(path, on)
+    return len(prs.slides)

@@ -1,0 +1,474 @@
+"""The annual report of seed 四(一): the year's exits, quota, freezes and carried-over tasks.
+
+By 31 January the office reports the past year to the provincial government. ``annual(engine,
+year, on)`` reads the year as of its last day (or ``on`` while the year runs) into ``Table``s and
+a short narrative written from the same numbers; ``write_docx`` sets them as a formal Chinese
+report (GB/T 9704 fonts and margins), ``write_xlsx`` as one sheet per table after a 说明 sheet.
+
+Tables: 1 by prefecture, 2 by sub-industry, 3 by category, 4 by lead department, 5 energy quota,
+6 区域限批, 7 overdue tasks carried into the next year.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+from docx import Document
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+
+from exports.office import (
+    DOC_FONT_BODY,
+    DOC_FONT_HEADING,
+    DOC_FONT_TITLE,
+    ISSUER,
+    SYNTHETIC_NOTE,
+    date_zh,
+    fixed_time,
+    pct,
+    stabilize,
+    wan,
+)
+from layers import disclosure
+from layers.meta import data_status
+from layers.standing import PROVINCE_ADCODE, standing
+
+
+@dataclass(frozen=True)
+class Table:
+    key: str
+    title: str
+    headers: list[str]
+    rows: list[list]
+    widths: list[float]  # cm in the docx; ×2 characters in the xlsx
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Annual:
+    year: int
+    on: dt.date
+    sections: list[tuple[str, list[str], list[Table]]]  # heading, paragraphs, tables
+    synthetic: bool
+
+    @property
+    def tables(self) -> list[Table]:
+        return [t for _, _, ts in self.sections for t in ts]
+
+
+def _n(x) -> int:
+    return int(x) if x == x else 0
+
+
+def _exit_counts(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    return frame.groupby(by, sort=False).agg(
+        units=("unit_key", "size"),
+        firms=("enterprise_name", "nunique"),
+        energy=("energy_tce", lambda s: round(float(s.fillna(0).sum()), 2)),
+        capacity=("capacity_wt", lambda s: round(float(s.fillna(0).sum()), 2)),
+    )
+
+
+def annual(engine: sa.Engine, year: int, on: dt.date | None = None) -> Annual:
+    end = disclosure.year_end(year, on)
+    units = disclosure.units(engine, end)
+    exits = disclosure.exited_in_year(units, year)
+    table = standing(engine, end)
+    prov = table.set_index("adcode").loc[PROVINCE_ADCODE]
+    prefs = table[table["adcode"] != PROVINCE_ADCODE]
+    by_pref = _exit_counts(exits, ["prefecture_adcode"])
+
+    t1 = Table(
+        "by_prefecture",
+        f"表1　{year}年各州（市）产能退出情况",
+        [
+            "州（市）",
+            "退出装备（台套）",
+            "涉及企业（家）",
+            "退出装备年综合能耗（吨标准煤）",
+            "年末完成率（台套）",
+            "年末未完成（台套）",
+            "年末逾期（台套）",
+        ],
+        [
+            [
+                r.name,
+                _n(by_pref["units"].get(r.adcode, 0)),
+                _n(by_pref["firms"].get(r.adcode, 0)),
+                float(by_pref["energy"].get(r.adcode, 0.0)),
+                pct(r.completion_units_pct),
+                r.units_remaining,
+                r.units_overdue,
+            ]
+            for r in prefs.itertuples()
+        ]
+        + [
+            [
+                "全省",
+                len(exits),
+                exits["enterprise_name"].nunique(),
+                round(float(exits["energy_tce"].fillna(0).sum()), 2),
+                pct(prov["completion_units_pct"]),
+                int(prov["units_remaining"]),
+                int(prov["units_overdue"]),
+            ]
+        ],
+        [3.2, 1.8, 1.6, 2.6, 1.8, 1.7, 1.6],
+    )
+    by_sub = _exit_counts(exits.sort_values(["sector", "sub_industry"]), ["sector", "sub_industry"])
+    t2 = Table(
+        "by_sub_industry",
+        f"表2　{year}年分行业产能退出情况",
+        ["行业", "细分行业", "退出装备（台套）", "产能（万吨/年）", "年综合能耗（吨标准煤）"],
+        [[s, sub, _n(r.units), r.capacity, r.energy] for (s, sub), r in by_sub.iterrows()]
+        + [["合计", "", len(exits), "—", round(float(exits["energy_tce"].fillna(0).sum()), 2)]],
+        [2.4, 2.4, 2.6, 2.6, 3.6],
+        "产能只在同一细分行业内相加，不跨行业合计（不同产品的吨数不可相加）。",
+    )
+    by_cat = _exit_counts(exits, ["category"])
+    cats = [c for c in disclosure.LEAD_DEPARTMENTS if c in by_cat.index]
+    t3 = Table(
+        "by_category",
+        f"表3　{year}年分退出类别情况",
+        ["退出类别", "牵头部门", "退出装备（台套）", "年综合能耗（吨标准煤）"],
+        [
+            [c, disclosure.departments(c), _n(by_cat.at[c, "units"]), by_cat.at[c, "energy"]]
+            for c in cats
+        ],
+        [2.8, 5.6, 2.6, 3.6],
+    )
+    dept_rows: dict[str, list] = {}
+    for c in cats:
+        for d in disclosure.LEAD_DEPARTMENTS[c]:
+            row = dept_rows.setdefault(d, [d, 0, 0.0, []])
+            row[1] += _n(by_cat.at[c, "units"])
+            row[2] = round(row[2] + by_cat.at[c, "energy"], 2)
+            row[3].append(c)
+    t4 = Table(
+        "by_department",
+        f"表4　{year}年各牵头部门负责类别的退出情况",
+        ["牵头部门", "退出装备（台套）", "年综合能耗（吨标准煤）", "负责类别"],
+        [[d, n, e, "、".join(cs)] for d, n, e, cs in dept_rows.values()],
+        [3.8, 2.6, 3.4, 4.8],
+        "联合牵头的类别（能耗不达标、限制类）计入每个牵头部门，各部门之和不等于全省合计。",
+    )
+    quota = disclosure.quota_in_year(engine, year, on)
+    t5 = Table(
+        "quota",
+        f"表5　{year}年能耗指标释放与分配情况（吨标准煤）",
+        ["州（市）", "年内释放", "年内分配", "年末结余"],
+        [[r.name, r.released_tce, r.allocated_tce, r.quota_balance_tce] for r in quota.itertuples()]
+        + [
+            [
+                "全省",
+                round(quota["released_tce"].sum(), 2),
+                round(quota["allocated_tce"].sum(), 2),
+                round(quota["quota_balance_tce"].sum(), 2),
+            ]
+        ],
+        [3.6, 3.6, 3.6, 3.6],
+        "释放指标留在当地州（市），用于当地企业转型发展和项目建设（征求意见稿 三(四)）。",
+    )
+    freezes = disclosure.freezes_in_year(engine, year, on)
+    shown = freezes[
+        freezes["triggered"]
+        | freezes["in_force"]
+        | (freezes["started_in_year"] != "")
+        | (freezes["lifted_in_year"] != "")
+    ]
+    t6 = Table(
+        "freeze",
+        f"表6　{year}年末区域限批情况",
+        ["州（市）", "规则触发", "触发原因", "年末生效决定", "年内作出", "年内解除", "说明"],
+        [
+            [
+                f.name,
+                "是" if f.triggered else "否",
+                f.trigger_reasons or "—",
+                f.decision_document or "—",
+                f.started_in_year or "—",
+                f.lifted_in_year or "—",
+                f.disagreement or "一致",
+            ]
+            for f in shown.itertuples()
+        ],
+        [2.6, 1.2, 3.2, 2.4, 1.8, 1.8, 3.0],
+    )
+    late = units[units["overdue"].astype(bool)].sort_values(
+        ["prefecture_adcode", "days_late", "unit_key"], ascending=[True, False, True]
+    )
+    t7 = Table(
+        "carried_over",
+        f"表7　结转{year + 1}年的逾期未完成任务",
+        ["州（市）", "企业名称", "装备", "退出类别", "期限", "逾期天数"],
+        [
+            [
+                r.prefecture_name,
+                r.enterprise_name,
+                f"{r.sub_industry} {r.equipment_name}",
+                r.category,
+                r.deadline,
+                int(r.days_late),
+            ]
+            for r in late.itertuples()
+        ],
+        [2.6, 4.6, 3.0, 2.0, 2.2, 1.6],
+    )
+
+    exits_energy = float(exits["energy_tce"].fillna(0).sum())
+    top = t1.rows[:-1]
+    top = sorted(top, key=lambda r: (-r[1], r[0]))[:3]
+    done = [r[0] for r in t1.rows[:-1] if r[5] == 0 and r[4] != "—"]
+    overview = [
+        f"{year}年，全省共退出落后和低端低效产能装备{len(exits)}台（套），涉及企业"
+        f"{exits['enterprise_name'].nunique()}家，退出装备年综合能耗{wan(exits_energy)}。"
+        f"截至{date_zh(end)}，全省纳入退出范围的装备{int(prov['units_in_scope'])}台（套），"
+        f"已完成{int(prov['units_resolved'])}台（套），完成率{pct(prov['completion_units_pct'])}"
+        f"（按能耗计{pct(prov['completion_energy_pct'])}）。",
+    ]
+    regions = []
+    if top and top[0][1]:
+        named = "、".join(f"{r[0]}（{r[1]}台套）" for r in top if r[1])
+        regions.append(f"退出装备较多的州（市）是{named}。")
+    regions.append(
+        f"年末已全部完成退出任务的州（市）{len(done)}个"
+        + (f"：{'、'.join(done)}。" if done else "。")
+    )
+    sectors = []
+    if len(by_sub):
+        best = by_sub.sort_values("units", ascending=False, kind="stable").iloc[:3]
+        sectors.append(
+            "按细分行业，退出较多的是"
+            + "、".join(f"{sub}（{_n(r.units)}台套）" for (_, sub), r in best.iterrows())
+            + "。按类别，"
+            + "，".join(f"{c}{_n(by_cat.at[c, 'units'])}台（套）" for c in cats)
+            + "。"
+        )
+    else:
+        sectors.append("本年度无装备退出。")
+    q = t5.rows[-1]
+    quota_text = [
+        f"年内释放能耗指标{wan(q[1])}，分配{wan(q[2])}，年末结余{wan(q[3])}，均留在当地州（市）。"
+    ]
+    triggered = freezes[freezes["triggered"]]
+    freeze_text = [
+        f"年末按规则触发区域限批的州（市）{len(triggered)}个"
+        + (f"（{'、'.join(triggered['name'])}）" if len(triggered) else "")
+        + f"；生效的限批决定{int(freezes['in_force'].sum())}个。"
+        + (
+            f"其中{int((freezes['disagreement'] != '').sum())}个州（市）规则与决定不一致，见表6。"
+            if (freezes["disagreement"] != "").any()
+            else ""
+        )
+    ]
+    carried = [
+        f"年末仍有{len(late)}台（套）装备逾期未完成，涉及企业{late['enterprise_name'].nunique()}家、"
+        f"州（市）{late['prefecture_adcode'].nunique()}个，结转{year + 1}年督办；"
+        "逾期企业按征求意见稿 三(六) 纳入省信用信息共享平台并在“信用中国（云南）”公布。"
+        if len(late)
+        else f"年末无逾期未完成任务结转{year + 1}年。"
+    ]
+    sections = [
+        ("一、总体情况", overview, [t1]),
+        ("二、分地区情况", regions, []),
+        ("三、分行业、分类别和分部门情况", sectors, [t2, t3, t4]),
+        ("四、能耗指标释放与使用", quota_text, [t5]),
+        ("五、区域限批", freeze_text, [t6]),
+        ("六、结转下一年度的逾期任务", carried, [t7]),
+    ]
+    synthetic = bool(data_status(engine).get("synthetic"))
+    return Annual(year, end, sections, synthetic)
+
+
+def report_title(year: int) -> str:
+    return f"关于{year}年度全省落后和低端低效产能退出情况的报告"
+
+
+# ---------------------------------------------------------------------------------- docx
+
+
+def _font(run, name: str, size: float, bold: bool = False) -> None:
+    run.font.name = name
+    run.font.size = Pt(size)
+    run.font.bold = bold
+    rpr = run._element.get_or_add_rPr()
+    rpr.get_or_add_rFonts().set(qn("w:eastAsia"), name)
+
+
+def _para(doc, text: str, font: str, size: float, bold=False, align=None, indent=True):
+    p = doc.add_paragraph()
+    fmt = p.paragraph_format
+    fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    fmt.line_spacing = Pt(28 if size >= 14 else 18)
+    fmt.space_after = Pt(0)
+    if indent:
+        fmt.first_line_indent = Pt(size * 2)
+    if align is not None:
+        p.alignment = align
+    _font(p.add_run(text), font, size, bold)
+    return p
+
+
+def _cell_text(v) -> str:
+    if isinstance(v, float):
+        return f"{v:,.2f}"
+    if isinstance(v, int):
+        return f"{v:,}"
+    if isinstance(v, dt.date):
+        return f"{v:%Y-%m-%d}"
+    return str(v)
+
+
+def _doc_table(doc, t: Table) -> None:
+    _para(doc, t.title, DOC_FONT_HEADING, 12, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+    table = doc.add_table(rows=1, cols=len(t.headers))
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for i, values in enumerate([t.headers, *t.rows]):
+        cells = table.rows[0].cells if i == 0 else table.add_row().cells
+        for j, v in enumerate(values):
+            cells[j].width = Cm(t.widths[j])
+            p = cells[j].paragraphs[0]
+            numeric = isinstance(v, int | float) and i > 0
+            p.alignment = WD_ALIGN_PARAGRAPH.RIGHT if numeric else WD_ALIGN_PARAGRAPH.CENTER
+            _font(p.add_run(_cell_text(v)), DOC_FONT_TITLE, 10, bold=i == 0)
+    if not t.rows:
+        _para(doc, "（无）", DOC_FONT_BODY, 10.5, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+    if t.note:
+        _para(doc, f"注：{t.note}", DOC_FONT_BODY, 10.5, indent=False)
+    _para(doc, "", DOC_FONT_BODY, 10.5, indent=False)
+
+
+def write_docx(report: Annual, path: Path) -> None:
+    doc = Document()
+    section = doc.sections[0]
+    section.page_width, section.page_height = Cm(21), Cm(29.7)
+    section.top_margin, section.bottom_margin = Cm(3.7), Cm(3.5)
+    section.left_margin, section.right_margin = Cm(2.8), Cm(2.6)
+    _para(
+        doc,
+        report_title(report.year),
+        DOC_FONT_TITLE,
+        22,
+        True,
+        WD_ALIGN_PARAGRAPH.CENTER,
+        indent=False,
+    )
+    _para(
+        doc,
+        f"（数据截至{date_zh(report.on)}）",
+        DOC_FONT_BODY,
+        16,
+        align=WD_ALIGN_PARAGRAPH.CENTER,
+        indent=False,
+    )
+    if report.synthetic:
+        _para(
+            doc, SYNTHETIC_NOTE, DOC_FONT_HEADING, 14, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False
+        )
+    _para(doc, "省人民政府：", DOC_FONT_BODY, 16, indent=False)
+    _para(
+        doc,
+        f"根据《云南省淘汰落后和低端低效产能退出实施意见》四(一)的要求，现将{report.year}年度"
+        "全省落后和低端低效产能退出情况报告如下。",
+        DOC_FONT_BODY,
+        16,
+    )
+    for heading, paragraphs, tables in report.sections:
+        _para(doc, heading, DOC_FONT_HEADING, 16)
+        for text in paragraphs:
+            _para(doc, text, DOC_FONT_BODY, 16)
+        for t in tables:
+            _doc_table(doc, t)
+    _para(doc, "特此报告。", DOC_FONT_BODY, 16)
+    _para(doc, ISSUER, DOC_FONT_BODY, 16, align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
+    _para(
+        doc,
+        f"{report.year + 1}年1月",
+        DOC_FONT_BODY,
+        16,
+        align=WD_ALIGN_PARAGRAPH.RIGHT,
+        indent=False,
+    )
+    props = doc.core_properties
+    props.title = report_title(report.year)
+    props.author = props.last_modified_by = "产能退出一张图"
+    props.created = props.modified = fixed_time(report.on)
+    props.revision = 1
+    doc.save(path)
+    stabilize(path, report.on)
+
+
+# ---------------------------------------------------------------------------------- xlsx
+
+_THIN = Side(style="thin", color="808080")
+_BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+
+
+def write_xlsx(report: Annual, path: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "说明"
+    ws.column_dimensions["A"].width = 120
+    lines = [report_title(report.year), f"数据截至{date_zh(report.on)}"]
+    if report.synthetic:
+        lines.append(SYNTHETIC_NOTE)
+    for heading, paragraphs, _ in report.sections:
+        lines += [heading, *paragraphs]
+    for i, text in enumerate(lines, start=1):
+        ws.cell(i, 1, text).alignment = Alignment(wrap_text=True, vertical="top")
+        ws.cell(i, 1).font = Font(name="宋体", size=16 if i == 1 else 11, bold=i == 1)
+    for t in report.tables:
+        sheet = wb.create_sheet(t.title.split("　")[0])
+        last = get_column_letter(len(t.headers))
+        sheet.append([t.title.split("　", 1)[-1]])
+        sheet.merge_cells(f"A1:{last}1")
+        sheet["A1"].font = Font(name="黑体", size=14, bold=True)
+        sheet.append([f"数据截至{date_zh(report.on)}" + (f"。注：{t.note}" if t.note else "")])
+        sheet.merge_cells(f"A2:{last}2")
+        sheet.append(t.headers)
+        for j, w in enumerate(t.widths, start=1):
+            sheet.column_dimensions[get_column_letter(j)].width = w * 3.2
+            cell = sheet.cell(3, j)
+            cell.font = Font(name="宋体", bold=True)
+            cell.fill = PatternFill("solid", fgColor="DCE6F1")
+            cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+            cell.border = _BOX
+        for row in t.rows:
+            sheet.append(row)
+            for j in range(1, len(t.headers) + 1):
+                cell = sheet.cell(sheet.max_row, j)
+                cell.border = _BOX
+                cell.font = Font(name="宋体")
+                if isinstance(cell.value, float):
+                    cell.number_format = "#,##0.00"
+                elif isinstance(cell.value, dt.date):
+                    cell.number_format = "yyyy-mm-dd"
+        sheet.freeze_panes = "B4"
+    wb.properties.title = report_title(report.year)
+    wb.properties.creator = "产能退出一张图"
+    wb.properties.created = wb.properties.modified = fixed_time(report.on)
+    wb.save(path)
+    stabilize(path, report.on)
+
+
+def write_report(engine: sa.Engine, year: int, path: Path, on: dt.date | None = None) -> Annual:
+    """The annual report for ``year`` as .docx or .xlsx (by ``path``'s suffix)."""
+    report = annual(engine, year, on)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix.lower() == ".docx":
+        write_docx(report, path)
+    elif path.suffix.lower() == ".xlsx":
+        write_xlsx(report, path)
+    else:
+        raise ValueError(f"年度报告只能写成 .docx 或 .xlsx，而不是 {path.suffix or '无扩展名'}")
+    return report

@@ -1,0 +1,85 @@
+"""The meeting deck: slide count and titles, numbers equal to layers.standing on the date."""
+
+from __future__ import annotations
+
+import pytest
+from exports_demo import DECISION, TODAY, demo_engine  # noqa: F401
+from pptx import Presentation
+from pptx.util import Emu
+
+from exports.charts import Renderer
+from exports.deck import slide_count, write_deck
+from exports.office import pct
+from layers.standing import standing
+
+
+def _named(slide, name):
+    return next(s for s in slide.shapes if s.name == name).text_frame.text
+
+
+def _title(slide):
+    return slide.shapes.title.text_frame.text
+
+
+@pytest.fixture(scope="module")
+def deck(demo_engine, tmp_path_factory):  # noqa: F811
+    path = tmp_path_factory.mktemp("deck") / "deck.pptx"
+    n = write_deck(demo_engine, TODAY, path)
+    return n, Presentation(path), standing(demo_engine, TODAY)
+
+
+def test_full_deck_has_a_slide_per_prefecture_in_order(deck):
+    n, prs, table = deck
+    prefs = table[table["adcode"] != 530000]
+    assert n == len(prs.slides) == slide_count(16) == 20
+    assert (prs.slide_width, prs.slide_height) == (Emu(12192000), Emu(6858000))
+    titles = [_title(s) for s in prs.slides]
+    assert titles[0].startswith("云南省淘汰落后")
+    assert titles[1] == "全省产能退出进展"
+    assert titles[2].startswith("各州（市）完成情况排名")
+    assert [t.split("（")[0] for t in titles[3:19]] == list(prefs["name"])
+    assert titles[19].startswith("区域限批")
+
+
+def test_province_kpis_equal_standing(deck):
+    _, prs, table = deck
+    total = table.set_index("adcode").loc[530000]
+    slide = prs.slides[1]
+    assert _named(slide, "kpi_completion_units") == pct(total["completion_units_pct"])
+    assert _named(slide, "kpi_completion_energy") == pct(total["completion_energy_pct"])
+    assert _named(slide, "kpi_remaining") == str(total["units_remaining"])
+    assert f"已逾期 {total['units_overdue']} 台" in _named(slide, "kpi_remaining_sub")
+    assert _named(slide, "kpi_quota") == f"{total['quota_released_tce'] / 1e4:,.2f}"
+
+
+def test_each_prefecture_slide_shows_its_standing(deck):
+    _, prs, table = deck
+    prefs = table[table["adcode"] != 530000]
+    for slide, row in zip(list(prs.slides)[3:19], prefs.itertuples(), strict=True):
+        assert _named(slide, "kpi_completion_units") == pct(row.completion_units_pct)
+        assert _named(slide, "kpi_remaining") == f"{row.units_remaining} / {row.units_overdue}"
+        overdue = [s for s in slide.shapes if s.name == "table_overdue"]
+        if row.units_overdue:
+            assert len(overdue[0].table.rows) - 1 == min(row.units_overdue, 5)
+        else:
+            assert not overdue
+        # A recorded decision puts the prefecture under 限批 even where the rule does not.
+        frozen = row.freeze_triggered or row.adcode == DECISION[0]
+        assert _named(slide, "kpi_freeze") == ("是" if frozen else "否")
+
+
+def test_east_asian_font_is_set_on_text(deck):
+    _, prs, _ = deck
+    run = prs.slides[1].shapes.title.text_frame.paragraphs[0].runs[0]
+    ea = run._r.rPr.find("{http://schemas.openxmlformats.org/drawingml/2006/main}ea")
+    assert ea.get("typeface") == "微软雅黑"
+
+
+def test_selected_prefectures_deck_is_deterministic(demo_engine, tmp_path):  # noqa: F811
+    with Renderer() as r:
+        a = write_deck(demo_engine, TODAY, tmp_path / "a.pptx", [532500], renderer=r)
+        write_deck(demo_engine, TODAY, tmp_path / "b.pptx", [532500], renderer=r)
+    assert a == slide_count(1) == 5
+    assert (tmp_path / "a.pptx").read_bytes() == (tmp_path / "b.pptx").read_bytes()
+    with pytest.raises(ValueError, match="未知"):
+        write_deck(demo_engine, TODAY, tmp_path / "c.pptx", [123456])

@@ -1,0 +1,65 @@
+"""The annual report: docx and xlsx carry the same tables, equal to evaluate for the year."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import docx
+import openpyxl
+import pytest
+from exports_demo import demo_engine  # noqa: F401
+
+from exports.report import annual, write_report
+from layers.units import evaluate
+
+YEAR = 2025
+
+
+@pytest.fixture(scope="module")
+def exits(demo_engine):  # noqa: F811
+    units = evaluate(demo_engine, dt.date(YEAR, 12, 31))
+    done = units[units["in_scope"] & (units["resolution"] == "退出")]
+    return units, done[done["exit_date"].map(lambda d: d.year == YEAR)]
+
+
+def test_docx_report_has_heading_narrative_and_tables(demo_engine, exits, tmp_path):  # noqa: F811
+    units, year_exits = exits
+    path = tmp_path / "r.docx"
+    write_report(demo_engine, YEAR, path)
+    doc = docx.Document(path)
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert doc.paragraphs[0].text == f"关于{YEAR}年度全省落后和低端低效产能退出情况的报告"
+    assert f"全省共退出落后和低端低效产能装备{len(year_exits)}台（套）" in text
+    assert "一、总体情况" in text and "六、结转下一年度的逾期任务" in text
+    assert len(doc.tables) == 7
+    by_pref = doc.tables[0]
+    total = [c.text for c in by_pref.rows[-1].cells]
+    assert total[0] == "全省" and total[1] == f"{len(year_exits):,}"
+    assert len(by_pref.rows) == 1 + 16 + 1
+    carried = doc.tables[6]
+    assert len(carried.rows) - 1 == int(units["overdue"].astype(bool).sum())
+    assert doc.core_properties.created == dt.datetime(YEAR, 12, 31, tzinfo=dt.UTC)
+
+
+def test_xlsx_report_has_the_same_tables(demo_engine, exits, tmp_path):  # noqa: F811
+    _, year_exits = exits
+    path = tmp_path / "r.xlsx"
+    report = write_report(demo_engine, YEAR, path)
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["说明", *(t.title.split("　")[0] for t in report.tables)]
+    t1 = wb["表1"]
+    total = [c.value for c in t1[t1.max_row]]
+    assert total[0] == "全省" and total[1] == len(year_exits)
+    assert total[3] == pytest.approx(year_exits["energy_tce"].fillna(0).sum())
+    departments = {r[0] for r in wb["表4"].iter_rows(min_row=4, values_only=True)}
+    assert departments <= {"省工业和信息化厅", "省发展改革委", "省生态环境厅", "省市场监管局",
+                           "省应急管理厅"}  # fmt: skip
+
+
+def test_report_is_deterministic_and_rejects_other_suffixes(demo_engine, tmp_path):  # noqa: F811
+    write_report(demo_engine, YEAR, tmp_path / "a.docx")
+    write_report(demo_engine, YEAR, tmp_path / "b.docx")
+    assert (tmp_path / "a.docx").read_bytes() == (tmp_path / "b.docx").read_bytes()
+    with pytest.raises(ValueError, match=r"\.docx"):
+        write_report(demo_engine, YEAR, tmp_path / "r.pdf")
+    assert annual(demo_engine, YEAR).on == dt.date(YEAR, 12, 31)
