@@ -2,8 +2,7 @@
 
 Built on ``layers.units.evaluate`` (the one as-of evaluation) plus the register fields it does
 not carry — capacity, exit method — so every list row is a unit ``evaluate`` also returns.
-The lead department of each category is policy text (seed 二(一), 三(八)); it lives here with
-its source until it moves into data/policy.
+The lead departments of each category are policy data (data/policy/deadlines.toml, ``lead``).
 """
 
 from __future__ import annotations
@@ -14,19 +13,14 @@ import pandas as pd
 import sqlalchemy as sa
 
 from layers.freeze import active, decisions, freeze_list
-from layers.policy import Policy
+from layers.policy import Policy, default_policy
 from layers.quota import ledger
 from layers.standing import standing
 from layers.units import evaluate
 
-# 征求意见稿 二(一)1–5, 二(二), 三(八): who leads each category and publishes its lists.
+# Who leads each category and publishes its lists, in the policy's category order.
 LEAD_DEPARTMENTS: dict[str, tuple[str, ...]] = {
-    "淘汰类": ("省工业和信息化厅",),
-    "限制类": ("省工业和信息化厅", "省发展改革委"),
-    "能耗不达标": ("省发展改革委", "省工业和信息化厅"),
-    "环保不达标": ("省生态环境厅",),
-    "质量不达标": ("省市场监管局",),
-    "安全不达标": ("省应急管理厅",),
+    name: rule.lead for name, rule in default_policy().categories.items()
 }
 # The four 不达标 categories: rectify by a deadline, else closed (seed 二(一)2–5).
 SUBSTANDARD = ("能耗不达标", "环保不达标", "质量不达标", "安全不达标")

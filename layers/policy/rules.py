@@ -45,6 +45,8 @@ class CategoryRule:
     months: int | None = None
     extension_months: int | None = None
     must_suspend: bool = False
+    # Lead departments (seed 二(一)1–5, 二(二)): who acts on, and publishes lists of, the category.
+    lead: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -242,6 +244,7 @@ def _deadlines(data: dict[str, Any], file: str) -> tuple[dict[str, CategoryRule]
             months=e.get("months", int, required=kind == "identified_plus_months"),
             extension_months=e.get("extension_months", int, required=False),
             must_suspend=bool(e.get("must_suspend", bool, required=False)),
+            lead=e.words("lead", True),
         )
         for key in ("months", "extension_months"):
             value = getattr(rule, key)
