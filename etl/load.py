@@ -357,24 +357,37 @@ def _merge_units(conn: sa.Connection, source: str, synthetic: bool) -> tuple[int
     return inserted, updated, total - inserted - updated
 
 
+# Register fields every event carries a copy of (migration 0005), from the staged row.
+UNIT_COPIES = (
+    "prefecture_adcode", "sector", "sub_industry", "energy_tce", "electricity_10k_kwh",
+    "category", "identified_date", "identified_date_precision", "rectify_deadline",
+    "rectify_deadline_precision", "actual_exit_date", "actual_exit_date_precision",
+)  # fmt: skip
+
+
 def _record_events(conn: sa.Connection, as_of: dt.date) -> int:
     """A new unit, or a change of status/category/deadline/exit date, is an event on as_of.
 
-    The history facts (ever_extended, exit_since) are written with the event, from the
-    previous state, so the history trigger finds nothing left to correct.
+    The event is written whole — history facts (ever_extended, exit_since) from the previous
+    state, and the unit copies — and the transaction says so, so the history trigger skips
+    its own pass over these units; the previous states' valid_to are closed here too.
     """
     changed = " OR ".join(f"s.{f} IS DISTINCT FROM s.old_{f}" for f in HISTORY_FIELDS)
-    return conn.execute(
+    copies = ", ".join(f"u_{c}" for c in UNIT_COPIES)
+    copied = ", ".join(f"s.{c}" for c in UNIT_COPIES)
+    conn.execute(sa.text("SET LOCAL exitmap.history_written = 'on'"))
+    written = conn.execute(
         sa.text(
             f"""
             INSERT INTO unit_event (unit_id, event_date, status, previous_status, category,
                                     rectify_deadline, actual_exit_date, load_id,
-                                    ever_extended, exit_since)
+                                    ever_extended, exit_since, {copies})
             SELECT u.id, :as_of, s.status, s.old_status, s.category, s.rectify_deadline,
                    s.actual_exit_date, s.load_id,
                    COALESCE(prev.ever_extended, false) OR ext.status IS NOT NULL,
                    CASE WHEN quit.status IS NOT NULL
-                        THEN COALESCE(prev.exit_since, :as_of) END
+                        THEN COALESCE(prev.exit_since, :as_of) END,
+                   {copied}
             FROM staged s
             JOIN unit u ON u.unit_key = s.unit_key
             LEFT JOIN unit_event prev ON prev.unit_id = s.unit_id AND prev.valid_to IS NULL
@@ -389,6 +402,22 @@ def _record_events(conn: sa.Connection, as_of: dt.date) -> int:
         ),
         {"as_of": as_of},
     ).rowcount
+    conn.execute(sa.text("SET LOCAL exitmap.history_written = 'off'"))
+    # The states these events follow now end on as_of (this UPDATE refreshes as usual).
+    conn.execute(
+        sa.text(
+            """
+            UPDATE unit_event prev SET valid_to = :as_of
+            FROM staged s
+            WHERE prev.unit_id = s.unit_id AND prev.valid_to IS NULL
+              AND prev.event_date < :as_of
+              AND EXISTS (SELECT 1 FROM unit_event n
+                          WHERE n.unit_id = prev.unit_id AND n.event_date = :as_of)
+            """
+        ),
+        {"as_of": as_of},
+    )
+    return written
 
 
 def _quarantine(conn: sa.Connection, prepared: Prepared, load_ids: dict[str, int]) -> int:

@@ -33,9 +33,18 @@ def sync_status_classes(engine: sa.Engine, policy: Policy | None = None) -> bool
             sa.text('INSERT INTO status_class (status, "class") VALUES (:s, :c)'),
             [{"s": s, "c": c} for s, c in sorted(wanted)],
         )
-        conn.execute(
-            sa.text(
-                "SELECT unit_event_refresh_history(ARRAY(SELECT DISTINCT unit_id FROM unit_event))"
-            )
-        )
+        refresh_all_history(conn)
     return True
+
+
+def refresh_all_history(conn: sa.Connection) -> None:
+    """Recompute every event's history facts and unit copies (migrations 0003, 0005)."""
+    conn.execute(
+        sa.text(
+            "CREATE TEMP TABLE IF NOT EXISTS refresh_units (unit_id integer PRIMARY KEY) "
+            "ON COMMIT DELETE ROWS"
+        )
+    )
+    conn.execute(sa.text("TRUNCATE refresh_units"))
+    conn.execute(sa.text("INSERT INTO refresh_units SELECT id FROM unit"))
+    conn.execute(sa.text("SELECT unit_event_refresh()"))

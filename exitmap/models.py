@@ -141,6 +141,19 @@ class UnitEvent(Base):
     valid_to: Mapped[dt.date | None] = mapped_column(sa.Date)
     ever_extended: Mapped[bool] = mapped_column(server_default=sa.false())
     exit_since: Mapped[dt.date | None] = mapped_column(sa.Date)
+    # A copy of the unit's register fields (migration 0005): the as-of views read one table.
+    u_prefecture_adcode: Mapped[int | None] = mapped_column(sa.Integer)
+    u_sector: Mapped[str | None] = mapped_column(sa.Text)
+    u_sub_industry: Mapped[str | None] = mapped_column(sa.Text)
+    u_energy_tce: Mapped[float | None] = mapped_column(sa.Float)
+    u_electricity_10k_kwh: Mapped[float | None] = mapped_column(sa.Float)
+    u_category: Mapped[str | None] = mapped_column(sa.Text)
+    u_identified_date: Mapped[dt.date | None] = mapped_column(sa.Date)
+    u_identified_date_precision = mapped_column(DatePrecision)
+    u_rectify_deadline: Mapped[dt.date | None] = mapped_column(sa.Date)
+    u_rectify_deadline_precision = mapped_column(DatePrecision)
+    u_actual_exit_date: Mapped[dt.date | None] = mapped_column(sa.Date)
+    u_actual_exit_date_precision = mapped_column(DatePrecision)
 
 
 class StatusClass(Base):

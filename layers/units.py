@@ -33,8 +33,8 @@ EOM = "(date_trunc('month', {x}) + interval '1 month - 1 day')::date"
 STATE_CTES = f"""
 cur AS (
     -- The state on :on is the event whose [event_date, valid_to) holds it: a plain filter.
-    SELECT e.unit_id, e.event_date, e.status, e.category, e.rectify_deadline,
-           e.actual_exit_date, e.ever_extended, e.exit_since
+    -- Each event carries a copy of its unit's register fields (u_*), so no join to unit.
+    SELECT e.*
     FROM unit_event e
     WHERE e.event_date <= :on AND (e.valid_to IS NULL OR e.valid_to > :on)
 ),
@@ -52,24 +52,27 @@ sc AS (
     ) AS sc(sub_industry, category, rate, surcharge_id)
 ),
 u1 AS (
-    SELECT u.id AS unit_id, u.prefecture_adcode, u.sector, u.sub_industry,
-           u.energy_tce, u.electricity_10k_kwh,
+    SELECT cur.unit_id, cur.u_prefecture_adcode AS prefecture_adcode,
+           cur.u_sector AS sector, cur.u_sub_industry AS sub_industry,
+           cur.u_energy_tce AS energy_tce, cur.u_electricity_10k_kwh AS electricity_10k_kwh,
            cur.event_date, cur.status, cur.ever_extended,
-           COALESCE(cur.category, u.category) AS category,
-           u.identified_date, u.identified_date_precision::text AS identified_precision,
-           CASE WHEN COALESCE(cur.rectify_deadline, u.rectify_deadline) = u.rectify_deadline
-                 AND u.rectify_deadline_precision = 'month'
-                THEN {EOM.format(x="u.rectify_deadline")}
-                ELSE COALESCE(cur.rectify_deadline, u.rectify_deadline)
+           COALESCE(cur.category, cur.u_category) AS category,
+           cur.u_identified_date AS identified_date,
+           cur.u_identified_date_precision::text AS identified_precision,
+           CASE WHEN COALESCE(cur.rectify_deadline, cur.u_rectify_deadline)
+                     = cur.u_rectify_deadline
+                 AND cur.u_rectify_deadline_precision = 'month'
+                THEN {EOM.format(x="cur.u_rectify_deadline")}
+                ELSE COALESCE(cur.rectify_deadline, cur.u_rectify_deadline)
            END AS rectify_deadline,
            CASE WHEN cur.status = ANY(:st_exited) THEN COALESCE(
-                CASE WHEN cur.actual_exit_date = u.actual_exit_date
-                      AND u.actual_exit_date_precision = 'month'
-                     THEN {EOM.format(x="u.actual_exit_date")}
+                CASE WHEN cur.actual_exit_date = cur.u_actual_exit_date
+                      AND cur.u_actual_exit_date_precision = 'month'
+                     THEN {EOM.format(x="cur.u_actual_exit_date")}
                      ELSE cur.actual_exit_date END,
                 cur.exit_since)
            END AS exit_date
-    FROM cur JOIN unit u ON u.id = cur.unit_id
+    FROM cur
 ),
 u2 AS (
     SELECT u1.*, r.kind AS deadline_kind, r.fixed_deadline,

@@ -16,7 +16,12 @@ def credit_code(serial: int, county: int = 530102) -> str:
 
 
 # Headers that are not Python identifiers, by the keyword the tests use for them.
-ALIASES = {"prefecture": "州（市）", "county": "县（市、区）", "capacity": "产能（万吨/年）"}
+ALIASES = {
+    "prefecture": "州（市）",
+    "county": "县（市、区）",
+    "capacity": "产能（万吨/年）",
+    "energy": "年综合能耗（吨标准煤）",
+}
 
 
 def unit_row(serial: int = 1, equipment: str = "1#", **overrides) -> dict[str, str]:

@@ -346,3 +346,22 @@ def test_removing_a_source_removes_its_history(engine, tmp_path):
         "WHERE NOT EXISTS (SELECT 1 FROM unit u WHERE u.id = e.unit_id)"
     )
     assert scalar(engine, orphans) == 0
+
+
+def test_events_carry_the_units_current_register_fields(engine, tmp_path):
+    """A newer register that only corrects a figure updates the copies on every event."""
+    load(engine, prepare([write_csv(tmp_path / "a.csv", [unit_row(1)])]), D2021)
+    load(
+        engine,
+        prepare([write_csv(tmp_path / "b.csv", [unit_row(1, 当前状态="停产")])]),
+        D2022,
+    )
+    corrected = write_csv(tmp_path / "c.csv", [unit_row(1, 当前状态="停产", energy="64000")])
+    summary = load(engine, prepare([corrected]), dt.date(2023, 6, 30))
+    assert (summary.updated, summary.events) == (1, 0)
+    copies = rows(
+        engine,
+        "SELECT event_date, u_energy_tce, u_prefecture_adcode, valid_to FROM unit_event "
+        "ORDER BY event_date",
+    )
+    assert copies == [(D2021, 64000.0, 530100, D2022), (D2022, 64000.0, 530100, None)]
