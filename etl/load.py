@@ -476,10 +476,11 @@ def _finish_load_records(conn: sa.Connection, prepared: Prepared, load_ids: dict
 def _missing_units(conn: sa.Connection, prepared: Prepared, source: str) -> list[MissingUnit]:
     """Units of the prefectures this load covers that the new register no longer lists."""
     rows = prepared.rows
-    keys = rows["unit_key"].drop_nulls().unique().to_list()
     prefectures = rows["prefecture_adcode"].drop_nulls().unique().to_list()
     if not prefectures:
         return []
+    # Rejected rows were not staged but are still listed by the register: not missing.
+    listed = set(prepared.rejected["unit_key"].drop_nulls().to_list())
     found = conn.execute(
         sa.text(
             """
@@ -487,10 +488,10 @@ def _missing_units(conn: sa.Connection, prepared: Prepared, source: str) -> list
             FROM unit u JOIN enterprise e ON e.id = u.enterprise_id
             JOIN prefecture p ON p.adcode = u.prefecture_adcode
             WHERE u.source = :source AND u.prefecture_adcode = ANY(:prefectures)
-              AND NOT (u.unit_key = ANY(:keys))
+              AND NOT EXISTS (SELECT 1 FROM stage s WHERE s.unit_key = u.unit_key)
             ORDER BY u.prefecture_adcode, u.unit_key
             """
         ),
-        {"source": source, "prefectures": prefectures, "keys": keys},
+        {"source": source, "prefectures": prefectures},
     ).all()
-    return [MissingUnit(*r) for r in found]
+    return [MissingUnit(*r) for r in found if r[0] not in listed]

@@ -109,9 +109,10 @@ class Unit(Base):
     declared_prefecture: Mapped[str | None] = mapped_column(sa.Text)
     declared_county: Mapped[str | None] = mapped_column(sa.Text)
     prefecture_adcode: Mapped[int] = mapped_column(sa.Integer, index=True)
-    county_adcode: Mapped[int | None] = mapped_column(sa.Integer, index=True)
+    county_adcode: Mapped[int | None] = mapped_column(sa.Integer)
     location_precision = mapped_column(LocationPrecision, nullable=False)
-    geom = mapped_column(Geometry("POINT", srid=4326, spatial_index=True), nullable=False)
+    # No spatial index: no view filters units by area (migration 0006).
+    geom = mapped_column(Geometry("POINT", srid=4326, spatial_index=False), nullable=False)
     source: Mapped[str] = mapped_column(sa.Text, default="register")  # register | gem
     source_detail: Mapped[str | None] = mapped_column(sa.Text)
     synthetic: Mapped[bool] = mapped_column(default=False)
