@@ -1,44 +1,142 @@
-"""Build the Dash application."""
+"""Build the Dash application: one router, one module per page (app/pages), state in the URL."""
 
 from __future__ import annotations
 
+import logging
+import threading
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import dash
-from dash import dash_table, html
+import flask
+import sqlalchemy as sa
+from dash import Input, Output, State, dcc, html
+from dash.exceptions import PreventUpdate
+from flask_compress import Compress
 
+from app.components.header import header, nav_links, warnings
+from app.context import Context
+from app.i18n import t
+from app.pages import about, data, errors, freeze, overview, prefecture, quota, unit
+from app.state import parse, to_search
 from exitmap.db import engine as make_engine
-from layers.regions import prefectures
+from layers.map import progress_dates
 
 ASSETS = Path(__file__).resolve().parent / "assets"
+log = logging.getLogger(__name__)
+
+PAGES = {
+    "/": overview.layout,
+    "/quota": quota.layout,
+    "/freeze": freeze.layout,
+    "/data": data.layout,
+    "/about": about.layout,
+}
 
 
-def create_app(database_url: str) -> dash.Dash:
-    engine = make_engine(database_url)
+def route(ctx: Context, pathname: str | None, search: str | None):
+    """(header, page) for a URL. Bad input gives a clear page, never a traceback."""
+    path = (pathname or "/").rstrip("/") or "/"
+    state = parse(search, ctx.today())
+    status = ctx.status()
+    head = header(path, state, status, ctx.marking)
+    try:
+        if path in PAGES:
+            page = PAGES[path](ctx, state)
+        elif path.startswith("/prefecture/"):
+            page = prefecture.layout(ctx, state, unquote(path[len("/prefecture/") :]))
+        elif path.startswith("/unit/"):
+            page = unit.layout(ctx, state, unquote(path[len("/unit/") :]))
+        else:
+            page = errors.page(state, t("e.not_found", state.lang, path=path))
+    except Exception:  # a page must never show a traceback
+        log.exception("page %s failed", path)
+        page = errors.page(state, t("e.title", state.lang))
+    return head, html.Div([warnings(state), page], className="page")
+
+
+def _key(path: str | None, search: str | None) -> str:
+    return f"{path or '/'}?{(search or '').lstrip('?')}"
+
+
+def warm(ctx: Context) -> None:
+    """Read today's state (and the year ends the progress chart needs) before the first visitor."""
+    try:
+        for day in progress_dates(ctx.today()):
+            ctx.data.table(day)
+    except Exception:  # an empty or unmigrated database must not stop the app
+        log.exception("warming the cache failed")
+
+
+def create_app(database_url: str | None = None, engine: sa.Engine | None = None) -> dash.Dash:
+    eng = engine if engine is not None else make_engine(database_url)
+    ctx = Context.create(eng)
     app = dash.Dash(
         __name__,
         assets_folder=str(ASSETS),
-        title="产能退出一张图",
+        title="产能退出一张图 · 云南省",
         serve_locally=True,
+        suppress_callback_exceptions=True,
+        update_title=None,
+        compress=False,
     )
+    app.server.config["COMPRESS_MIMETYPES"] = [
+        "text/html",
+        "text/css",
+        "text/javascript",
+        "application/javascript",
+        "application/json",
+        "application/geo+json",
+        "text/csv",
+    ]
+    app.server.config["COMPRESS_MIN_SIZE"] = 500
+    Compress(app.server)
+    ctx.geo.register(app.server)
+    app.ctx = ctx
+    threading.Thread(target=warm, args=(ctx,), daemon=True, name="exitmap-warm").start()
 
     def layout():
-        frame = prefectures(engine)
-        return html.Main(
+        # The page the browser asked for is rendered into the first response (from the
+        # Referer of the layout request), saving the router's round trip on first load.
+        page_url = urlsplit(flask.request.referrer or "")
+        head, page, key = None, None, None
+        if page_url.path:
+            head, page = route(ctx, page_url.path, page_url.query)
+            key = _key(page_url.path, page_url.query)
+        return html.Div(
             [
-                html.H1("产能退出一张图 · 云南省"),
-                html.P(f"州（市）共 {len(frame)} 个"),
-                dash_table.DataTable(
-                    id="prefecture-table",
-                    columns=[
-                        {"name": "行政区划代码", "id": "adcode"},
-                        {"name": "州（市）", "id": "name"},
-                        {"name": "县级区划数", "id": "counties"},
-                    ],
-                    data=frame.to_dict("records"),
-                ),
+                dcc.Location(id="url", refresh=False),
+                dcc.Store(id="prerendered", data=key),
+                html.Div(head, id="header"),
+                html.Main(page, id="page"),
             ]
         )
 
     app.layout = layout
+
+    @app.callback(
+        Output("header", "children"),
+        Output("page", "children"),
+        Input("url", "pathname"),
+        State("url", "search"),
+        State("prerendered", "data"),
+    )
+    def render(pathname, search, prerendered):
+        if dash.ctx.triggered_id is None and prerendered == _key(pathname, search):
+            raise PreventUpdate
+        return route(ctx, pathname, search)
+
+    @app.callback(
+        Output("nav", "children"),
+        Input("url", "search"),
+        State("url", "pathname"),
+        prevent_initial_call=True,
+    )
+    def keep_nav_state(search, pathname):
+        state = parse(search, ctx.today())
+        return nav_links((pathname or "/").rstrip("/") or "/", to_search(state), state.lang)
+
+    for page in (overview, prefecture, unit, quota, freeze, data, about):
+        if hasattr(page, "register"):
+            page.register(app, ctx)
     return app

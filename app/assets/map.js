@@ -1,0 +1,162 @@
+/* Map functions for dash-leaflet, referenced from Python as {"variable": "exitmap.<name>"}.
+   Every text put into HTML goes through esc(): names from registers are data, not markup. */
+(function () {
+  "use strict";
+  function esc(s) {
+    return String(s == null ? "" : s).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+  // A hatch pattern for 区域限批 that survives a black-and-white printout.
+  function ensurePattern() {
+    if (document.getElementById("exitmap-hatch")) return;
+    var svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+    svg.setAttribute("width", "0");
+    svg.setAttribute("height", "0");
+    svg.setAttribute("aria-hidden", "true");
+    svg.style.position = "absolute";
+    svg.innerHTML =
+      '<defs><pattern id="exitmap-hatch" patternUnits="userSpaceOnUse" width="9" height="9" ' +
+      'patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="9" stroke="#111" ' +
+      'stroke-width="2.2" /></pattern></defs>';
+    document.body.appendChild(svg);
+  }
+  var STATUS_COLOURS = { resolved: "#2c7fb8", remaining: "#fdae61", overdue: "#d7191c", out: "#9e9e9e" };
+  var T = {
+    zh: { equipment: "装备", category: "退出类别", status: "状态", deadline: "期限", energy: "年综合能耗",
+          tce: "吨标准煤", more: "查看详情 →", units: "台（套）", frozen: "限批" },
+    en: { equipment: "Equipment", category: "Category", status: "Status", deadline: "Deadline",
+          energy: "Energy", tce: "tce/yr", more: "Details →", units: "units", frozen: "freeze" }
+  };
+  function tr(h) { return T[(h && h.lang) || "zh"] || T.zh; }
+
+  // The newest prefecture-layer hideout: restyles arrive as small data (applyStyle) and are
+  // applied to the existing Leaflet layers, so no geometry is rebuilt or resent.
+  function current(context) {
+    var h = (context && context.hideout) || {};
+    var g = window.__exitmapHideout;
+    return g && g.stamp > (h.stamp || 0) ? g : h;
+  }
+  function registry(name) {
+    window.__exitmapLayers = window.__exitmapLayers || {};
+    return (window.__exitmapLayers[name] = window.__exitmapLayers[name] || {});
+  }
+
+  window.exitmap = {
+    esc: esc,
+    applyStyle: function (h) {
+      if (!h) return null;
+      window.__exitmapHideout = h;
+      var prefs = registry("pref"), hatch = registry("hatch");
+      Object.keys(prefs).forEach(function (code) {
+        var layer = prefs[code];
+        if (!layer._map) return;
+        layer.setStyle(window.exitmap.prefStyle(layer.feature, { hideout: h }));
+        var name = (h.names || {})[code] || layer.feature.properties.name;
+        var value = (h.values || {})[code];
+        layer.setTooltipContent("<b>" + esc(name) + "</b>" + (value ? "<br>" + esc(value) : ""));
+      });
+      Object.keys(hatch).forEach(function (code) {
+        var layer = hatch[code];
+        if (layer._map) layer.setStyle(window.exitmap.hatchStyle(layer.feature, { hideout: h }));
+      });
+      document.querySelectorAll(".pref-label-text").forEach(function (el) {
+        var frozen = (h.frozen || []).indexOf(el.getAttribute("data-adcode")) >= 0;
+        var tag = el.querySelector(".frozen-tag");
+        if (frozen && !tag) el.insertAdjacentHTML("beforeend", ' <b class="frozen-tag">' + esc(tr(h).frozen) + "</b>");
+        if (!frozen && tag) tag.remove();
+      });
+      var styled = (window.__exitmapStyled = { t: performance.now(), measure: h.measure, stamp: h.stamp });
+      requestAnimationFrame(function () { styled.painted = performance.now(); });
+      return h.stamp;
+    },
+    prefStyle: function (feature, context) {
+      var h = current(context);
+      var code = String(feature.properties.adcode);
+      var fill = (h.fill || {})[code] || "#d9d9d9";
+      var frozen = (h.frozen || []).indexOf(code) >= 0;
+      window.__exitmapStyled = { t: performance.now(), measure: h.measure, stamp: h.stamp };
+      if (h.ready && window.__exitmapReady !== h.stamp) {
+        // First paint of this map: tell Dash, which then fills the side panels.
+        window.__exitmapReady = h.stamp;
+        setTimeout(function () {
+          if (window.dash_clientside && window.dash_clientside.set_props) {
+            window.dash_clientside.set_props(h.ready, { data: h.stamp });
+          }
+        }, 0);
+      }
+      return { fillColor: fill, fillOpacity: 0.92, color: frozen ? "#111" : "#ffffff",
+               weight: frozen ? 2.5 : 1.2, opacity: 1, dashArray: null };
+    },
+    prefHover: function () { return { weight: 3, color: "#333" }; },
+    prefEach: function (feature, layer, context) {
+      var h = current(context);
+      var code = String(feature.properties.adcode);
+      registry("pref")[code] = layer;
+      var name = (h.names || {})[code] || feature.properties.name;
+      var value = (h.values || {})[code];
+      layer.bindTooltip("<b>" + esc(name) + "</b>" + (value ? "<br>" + esc(value) : ""), { sticky: true });
+      if (layer._path) layer._path.setAttribute("data-adcode", code);
+      layer.on("add", function () { if (layer._path) layer._path.setAttribute("data-adcode", code); });
+    },
+    hatchEach: function (feature, layer) {
+      registry("hatch")[String(feature.properties.adcode)] = layer;
+    },
+    hatchStyle: function (feature, context) {
+      ensurePattern();
+      var h = current(context);
+      var frozen = (h.frozen || []).indexOf(String(feature.properties.adcode)) >= 0;
+      if (!frozen) return { stroke: false, fill: false };
+      return { stroke: false, fill: true, fillColor: "url(#exitmap-hatch)", fillOpacity: 0.55 };
+    },
+    outlineStyle: function () { return { color: "#555", weight: 2, fill: false }; },
+    neighbourStyle: function () { return { color: "#ffffff", weight: 1, fillColor: "#e3e3e3", fillOpacity: 1 }; },
+    countyStyle: function (feature, context) {
+      var h = (context && context.hideout) || {};
+      var mine = Math.floor(feature.properties.adcode / 100) * 100 === h.prefecture ||
+                 feature.properties.parent_adcode === h.prefecture;
+      return mine ? { color: "#666", weight: 1, fillColor: "#f7f7f2", fillOpacity: 1 }
+                  : { color: "#ffffff", weight: 0.6, fillColor: "#e3e3e3", fillOpacity: 1 };
+    },
+    label: function (feature, latlng, context) {
+      var h = current(context);
+      var code = String(feature.properties.adcode);
+      var name = (h.names || {})[code] || feature.properties.short_name;
+      var frozen = (h.frozen || []).indexOf(code) >= 0;
+      var html = '<span class="pref-label-text" data-adcode="' + esc(code) + '">' + esc(name) +
+        (frozen ? ' <b class="frozen-tag">' + esc(tr(h).frozen) + "</b>" : "") + "</span>";
+      return L.marker(latlng, { icon: L.divIcon({ className: "pref-label", html: html, iconSize: null }),
+                                interactive: false, keyboard: false });
+    },
+    unitPoint: function (feature, latlng) {
+      var p = feature.properties;
+      var r = Math.max(4, Math.min(16, 2.2 * Math.sqrt((p.t || 0) / 2000)));
+      return L.circleMarker(latlng, { radius: r, fillColor: STATUS_COLOURS[p.x] || "#777",
+                                      color: "#222", weight: 0.8, fillOpacity: 0.85 });
+    },
+    unitEach: function (feature, layer, context) {
+      var p = feature.properties;
+      if (!p || p.cluster) return;
+      var h = (context && context.hideout) || {};
+      var t = tr(h);
+      var link = "/unit/" + encodeURIComponent(p.k) + (h.search || "");
+      layer.bindPopup(
+        '<div class="unit-popup"><div class="unit-popup-name">' + esc(p.n) + "</div>" +
+        "<table>" +
+        "<tr><th>" + t.equipment + "</th><td>" + esc(p.e) + "</td></tr>" +
+        "<tr><th>" + t.category + "</th><td>" + esc(p.c) + "</td></tr>" +
+        "<tr><th>" + t.status + "</th><td>" + esc(p.s) + "</td></tr>" +
+        "<tr><th>" + t.deadline + "</th><td>" + esc(p.d || "—") + "</td></tr>" +
+        "<tr><th>" + t.energy + "</th><td>" + esc((p.t || 0).toLocaleString()) + " " + t.tce + "</td></tr>" +
+        '</table><a class="unit-popup-link" href="' + esc(link) + '">' + t.more + "</a></div>"
+      );
+    },
+    cluster: function (feature, latlng, index, context) {
+      var n = feature.properties.point_count;
+      var size = n < 10 ? 30 : n < 100 ? 38 : n < 1000 ? 46 : 54;
+      return L.marker(latlng, { icon: L.divIcon({
+        html: "<div><span>" + esc(feature.properties.point_count_abbreviated) + "</span></div>",
+        className: "unit-cluster", iconSize: L.point(size, size) }) });
+    }
+  };
+})();

@@ -1,0 +1,96 @@
+"""Header (title, navigation, data-as-of line, marking, language switch) and the demo banner."""
+
+from __future__ import annotations
+
+from dash import dcc, html
+
+from app import format as fmt
+from app.i18n import t
+from app.state import ViewState, to_search
+
+NAV = (
+    ("/", "nav.overview"),
+    ("/quota", "nav.quota"),
+    ("/freeze", "nav.freeze"),
+    ("/data", "nav.data"),
+    ("/about", "nav.about"),
+)
+
+
+def section_of(path: str) -> str:
+    for href, _ in NAV[1:]:
+        if path.startswith(href):
+            return href
+    return "/"
+
+
+def nav_links(path: str, search: str, lang: str) -> list:
+    active = section_of(path)
+    return [
+        dcc.Link(
+            t(key, lang),
+            href=href + search,
+            className="active" if href == active else "",
+            id=f"nav-{key.split('.')[1]}",
+        )
+        for href, key in NAV
+    ]
+
+
+def header(path: str, state: ViewState, status: dict, marking: str) -> list:
+    lang = state.lang
+    search = to_search(state)
+    other = state.with_(lang="en" if lang == "zh" else "zh")
+    as_of = status.get("as_of")
+    kids = [
+        html.Header(
+            [
+                html.Div(
+                    [
+                        html.H1(t("title", lang)),
+                        html.Span("· " + t("province", lang), className="province"),
+                    ],
+                    className="brand",
+                ),
+                html.Nav(nav_links(path, search, lang), id="nav"),
+                html.Div(
+                    [
+                        html.Span(
+                            t("data_as_of", lang, date=fmt.date(as_of, lang))
+                            if as_of
+                            else t("no_data", lang),
+                            id="data-as-of",
+                        ),
+                        html.Span(marking, className="marking") if marking else None,
+                        html.A(
+                            t("lang.switch", lang),
+                            href=path + to_search(other),
+                            className="lang",
+                            id="lang-switch",
+                        ),
+                    ],
+                    className="meta",
+                ),
+            ],
+            className="header",
+        )
+    ]
+    if status.get("synthetic"):
+        kids.append(
+            html.Div(
+                t("synthetic_banner", lang, n=f"{status['synthetic']:,}"),
+                className="banner",
+                id="synthetic-banner",
+            )
+        )
+    return kids
+
+
+def warnings(state: ViewState) -> html.Div | None:
+    if not state.errors:
+        return None
+    return html.Div(
+        [html.Div(t("e.bad_param", state.lang, name=n, value=v)) for n, v in state.errors],
+        className="warning",
+        id="param-warning",
+    )

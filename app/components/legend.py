@@ -1,0 +1,84 @@
+"""The map legend, built from the choropleth classes (layers.map.choropleth)."""
+
+from __future__ import annotations
+
+from dash import html
+
+from app import format as fmt
+from app.i18n import t
+from layers.map import NO_DATA
+
+
+def _range(lo, hi, kind: str, lang: str) -> str:
+    def f(x):
+        if kind == "pct":
+            return f"{x:g}%"
+        if kind == "units":
+            return fmt.integer(x)
+        return fmt.number(x, lang)
+
+    if kind == "units":
+        if lo is None:
+            return "0"
+        if hi is None:
+            return f"≥ {f(lo)}"
+        return f(lo) if hi - lo <= 1 else f"{f(lo)}–{f(hi - 1)}"
+    if lo is None:
+        return f"< {f(hi)}" if kind == "pct" else "≤ 0"
+    if hi is None:
+        return f"≥ {f(lo)}"
+    if kind != "pct" and lo < 1:
+        return f"0–{f(hi)}"
+    return f"{f(lo)}–{f(hi)}"
+
+
+def legend(hideout: dict, lang: str, show_units: bool) -> list:
+    kind = hideout["kind"]
+    unit = {
+        "pct": "",
+        "units": t("c.units_count", lang),
+        "tce": "吨标准煤" if lang == "zh" else "tce",
+    }[kind]
+    title = t(f"m.{hideout['measure']}", lang) + (
+        f"（{unit}）" if unit and lang == "zh" else f" ({unit})" if unit else ""
+    )
+    rows = [html.Div(title, className="legend-title", id="legend-title")]
+    for c in reversed(hideout["classes"]):
+        rows.append(
+            html.Div(
+                [
+                    html.Span(className="swatch", style={"background": c["colour"]}),
+                    html.Span(_range(c["lo"], c["hi"], kind, lang)),
+                ],
+                className="row",
+            )
+        )
+    rows.append(
+        html.Div(
+            [
+                html.Span(className="swatch", style={"background": NO_DATA}),
+                html.Span(t("legend.no_data", lang)),
+            ],
+            className="row",
+        )
+    )
+    rows.append(
+        html.Div(
+            [html.Span(className="swatch frozen"), html.Span(t("legend.frozen", lang))],
+            className="row",
+        )
+    )
+    if show_units:
+        dots = []
+        for key, colour in (
+            ("resolved", "#2c7fb8"),
+            ("remaining", "#fdae61"),
+            ("overdue", "#d7191c"),
+        ):
+            dots += [
+                html.Span(className="dot", style={"background": colour}),
+                html.Span(t(f"x.{key}", lang), style={"marginRight": "6px"}),
+            ]
+        rows.append(html.Div([html.Span(t("legend.units", lang)), *dots], className="row"))
+    rows.append(html.Div(t("legend.source", lang), className="source"))
+    return rows

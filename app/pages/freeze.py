@@ -1,0 +1,117 @@
+"""区域限批 /freeze: prefectures triggered (rule) and decided (documents), since, history."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from dash import dcc, html
+
+from app import format as fmt
+from app.components.tables import Col, table
+from app.context import Context
+from app.i18n import t, v
+from app.state import ViewState, to_search
+from layers.freeze import decisions, freeze_list
+from layers.policy import default_policy
+
+
+def _since(ctx: Context, on: dt.date, adcode: int, need: int) -> dt.date | None:
+    """Since when the rule has been triggered: the day the need-th still-overdue unit fell due."""
+    units = ctx.data.units(on)
+    deadlines = sorted(
+        d
+        for d, p, f in zip(
+            units["deadline"], units["prefecture_adcode"], units["freeze_trigger"], strict=True
+        )
+        if f and p == adcode and d is not None
+    )
+    return deadlines[need - 1] + dt.timedelta(days=1) if len(deadlines) >= need else None
+
+
+def layout(ctx: Context, state: ViewState) -> html.Div:
+    lang = state.lang
+    on = state.date(ctx.today())
+    search = to_search(state)
+    policy = default_policy()
+    frame = freeze_list(ctx.engine, on, policy=policy).to_dict("records")
+    for r in frame:
+        r["since"] = (
+            _since(ctx, on, r["adcode"], policy.freeze.min_overdue_units)
+            if r["triggered"]
+            else None
+        )
+    frame.sort(
+        key=lambda r: (not (r["triggered"] or r["decided"]), -r["trigger_units"], r["adcode"])
+    )
+
+    def yes(flag):
+        return (
+            html.Span(t("yes", lang), className="tag bad")
+            if flag
+            else html.Span(t("no", lang), className="muted")
+        )
+
+    cols = [
+        Col(
+            t("c.prefecture", lang),
+            lambda r: dcc.Link(v(r["name"], lang), href=f"/prefecture/{r['adcode']}{search}"),
+        ),
+        Col(t("c.triggered", lang), lambda r: yes(r["triggered"])),
+        Col(t("c.reasons", lang), lambda r: r["trigger_reasons"]),
+        Col(t("c.since", lang), lambda r: fmt.date(r["since"], lang) if r["since"] else "—"),
+        Col(
+            t("z.units", lang),
+            lambda r: (
+                html.Ul([html.Li(u) for u in r["triggering_units"]], className="small")
+                if r["triggering_units"]
+                else ""
+            ),
+        ),
+        Col(t("c.decided", lang), lambda r: yes(r["decided"])),
+        Col(t("c.document", lang), lambda r: r["decision_document"] or ""),
+        Col(
+            t("c.since", lang),
+            lambda r: fmt.date(r["decision_start"], lang) if r["decided"] else "",
+        ),
+        Col(t("c.note", lang), lambda r: r["disagreement"]),
+    ]
+    hist = decisions(ctx.engine).to_dict("records")
+    hist_cols = [
+        Col(t("c.prefecture", lang), lambda r: v(r["name"], lang)),
+        Col(t("c.document", lang), lambda r: r["document_no"]),
+        Col(t("c.since", lang), lambda r: fmt.date(r["start_date"], lang)),
+        Col(
+            t("c.lifted", lang), lambda r: fmt.date(r["lift_date"], lang) if r["lift_date"] else "—"
+        ),
+        Col(t("c.lift_doc", lang), lambda r: r["lift_document_no"] or ""),
+        Col(t("c.reasons", lang), lambda r: r["reason"] or ""),
+    ]
+    return html.Div(
+        [
+            html.Div(
+                [
+                    html.H1(t("z.title", lang)),
+                    html.Span(t("view_as_of", lang, date=fmt.date(on, lang)), className="muted"),
+                ],
+                className="page-title",
+            ),
+            html.P(t("z.intro", lang), className="muted"),
+            html.Div(
+                [
+                    html.H2(t("z.current", lang)),
+                    table(cols, frame, id="freeze-table", row_id=lambda r: str(r["adcode"])),
+                ],
+                className="card",
+            ),
+            html.Div(
+                [
+                    html.H2(t("z.history", lang)),
+                    table(hist_cols, hist, id="freeze-history")
+                    if hist
+                    else html.P(t("z.no_history", lang)),
+                ],
+                className="card",
+                style={"marginTop": "12px"},
+            ),
+        ]
+    )

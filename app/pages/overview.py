@@ -1,0 +1,452 @@
+"""总览 /: the province map coloured by a measure, KPIs, ranking, sub-industries, progress."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import polars as pl
+from dash import Input, Output, State, dcc, html, no_update
+from dash.exceptions import PreventUpdate
+
+from app import format as fmt
+from app.components import mapview
+from app.components.filters import filter_bar, sub_options
+from app.components.kpi import standing_cards
+from app.components.legend import legend
+from app.components.tables import Col, table
+from app.context import Context
+from app.i18n import t, v
+from app.state import SECTORS, ViewState, parse, to_search
+from layers.map import (
+    MEASURES,
+    PROVINCE_ADCODE,
+    by_sub_industry,
+    choropleth,
+    progress,
+    rank,
+    unit_points,
+)
+
+MAX_POINTS = 20_000
+
+
+def map_hideout(ctx: Context, table_: pl.DataFrame, state: ViewState) -> dict:
+    h = choropleth(table_, state.measure)
+    kind = MEASURES[state.measure].kind
+    col = MEASURES[state.measure].column
+    h["values"] = {
+        str(
+            r["adcode"]
+        ): f"{t('m.' + state.measure, state.lang)}：{fmt.measure_value(r[col], kind, state.lang)}"
+        for r in table_.to_dicts()
+    }
+    names = mapview.label_names(state.lang)
+    if names:
+        h["names"] = names
+    h["lang"] = state.lang
+    h["stamp"] = time.time()
+    return h
+
+
+def units_payload(ctx: Context, state: ViewState, on: dt.date) -> tuple[dict | None, str | None]:
+    if not state.units:
+        return None, None
+    frame = ctx.data.units(on)
+    from layers.map import apply_filters
+
+    frame = apply_filters(frame, **state.filters())
+    if frame.height > MAX_POINTS:
+        return None, t("o.too_many_units", state.lang, n=f"{frame.height:,}")
+    return mapview.shift_points(ctx, unit_points(frame)), None
+
+
+def ranking(table_: pl.DataFrame, state: ViewState) -> html.Table:
+    lang, m = state.lang, MEASURES[state.measure]
+    ranked = rank(table_, state.measure).to_dicts()
+    top = max((abs(r[m.column] or 0) for r in ranked), default=0) or 1
+    search = to_search(state)
+
+    def measure_cell(r):
+        val = r[m.column]
+        width = (
+            0 if val is None else max(2, round(60 * abs(val) / (100 if m.kind == "pct" else top)))
+        )
+        return [
+            html.Span(className="bar", style={"width": f"{width}px"}),
+            fmt.measure_value(val, m.kind, lang),
+        ]
+
+    def freeze_cell(r):
+        return (
+            html.Span(t("nav.freeze", lang), className="tag bad") if r["freeze_triggered"] else ""
+        )
+
+    cols = [
+        Col(t("c.rank", lang), lambda r: r["rank"], True),
+        Col(
+            t("c.prefecture", lang),
+            lambda r: dcc.Link(v(r["name"], lang), href=f"/prefecture/{r['adcode']}{search}"),
+        ),
+        Col(t(f"m.{state.measure}", lang), measure_cell, True),
+        Col(t("c.in_scope", lang), lambda r: fmt.integer(r["units_in_scope"]), True),
+        Col(t("c.resolved", lang), lambda r: fmt.integer(r["units_resolved"]), True),
+        Col(t("c.remaining", lang), lambda r: fmt.integer(r["units_remaining"]), True),
+        Col(t("c.overdue", lang), lambda r: fmt.integer(r["units_overdue"]), True),
+        Col(t("c.completion", lang), lambda r: fmt.pct(r["completion_units_pct"]), True),
+        Col(t("c.freeze", lang), freeze_cell),
+    ]
+    total = table_.filter(pl.col("adcode") == PROVINCE_ADCODE).to_dicts()[0] | {"rank": ""}
+    total["name"] = t("province", lang)
+    cols_total = list(cols)
+    cols_total[1] = Col(cols[1].header, lambda r: r["name"])
+    tbl = table(cols, ranked, id="ranking", row_id=lambda r: str(r["adcode"]))
+    # Province total as the last row, without a link.
+    tbl.children[1].children.append(
+        html.Tr(
+            [html.Td(c.cell(total), className="num" if c.num else None) for c in cols_total],
+            className="total",
+            **{"data-row": str(PROVINCE_ADCODE)},
+        )
+    )
+    return tbl
+
+
+def sub_chart(ctx: Context, state: ViewState, on: dt.date) -> html.Div:
+    """Done vs remaining per sub-industry as stacked bars (plain HTML: light, prints well)."""
+    lang = state.lang
+    energy = MEASURES[state.measure].column.startswith(("energy", "completion_energy"))
+    rows = by_sub_industry(ctx.data.units(on), **state.filters()).to_dicts()
+    key_done, key_left = (
+        ("energy_resolved_tce", "energy_remaining_tce")
+        if energy
+        else ("units_resolved", "units_remaining")
+    )
+    rows.sort(key=lambda r: -(r[key_done] + r[key_left]))
+    top = max((r[key_done] + r[key_left] for r in rows), default=0) or 1
+
+    def amount(x):
+        return fmt.tce(x, lang) if energy else fmt.integer(x)
+
+    bars = []
+    for r in rows:
+        done, left = r[key_done], r[key_left]
+        bars.append(
+            html.Div(
+                [
+                    html.Span(v(r["sub_industry"], lang), className="hbar-label"),
+                    html.Span(
+                        [
+                            html.Span(
+                                className="hbar-done", style={"width": f"{100 * done / top:.2f}%"}
+                            ),
+                            html.Span(
+                                className="hbar-left", style={"width": f"{100 * left / top:.2f}%"}
+                            ),
+                        ],
+                        className="hbar-track",
+                    ),
+                    html.Span(f"{amount(done)} / {amount(left)}", className="hbar-value"),
+                ],
+                className="hbar",
+                title=f"{t('x.resolved', lang)} {amount(done)}，"
+                f"{t('x.remaining', lang)} {amount(left)}",
+            )
+        )
+    key = html.Div(
+        [
+            html.Span(className="dot-sq done"),
+            t("x.resolved", lang),
+            html.Span(className="dot-sq left"),
+            t("x.remaining", lang),
+            html.Span(
+                f"（{'吨标准煤' if lang == 'zh' else 'tce'}）"
+                if energy
+                else f"（{t('c.units_count', lang)}）",
+                className="muted",
+            ),
+        ],
+        className="chart-key",
+    )
+    return html.Div([key, html.Div(bars, className="hbars")], id="ov-sub-chart")
+
+
+def progress_chart(ctx: Context, state: ViewState, on: dt.date) -> html.Div:
+    """Province completion at each year end: columns (plain HTML)."""
+    lang = state.lang
+    rows = progress(ctx.data, on, **state.filters()).to_dicts()
+    cols = []
+    for r in rows:
+        pct_u = r["completion_units_pct"]
+        label = (
+            str(r["date"].year)
+            if (r["date"].month, r["date"].day) == (12, 31)
+            else fmt.date(r["date"], "en")
+        )
+        cols.append(
+            html.Div(
+                [
+                    html.Span(fmt.pct(pct_u), className="vbar-value"),
+                    html.Span(className="vbar-fill", style={"height": f"{pct_u or 0:.1f}%"}),
+                    html.Span(label, className="vbar-label"),
+                ],
+                className="vbar",
+                title=f"{label}: {t('k.completion_units', lang)} {fmt.pct(pct_u)}，"
+                f"{t('k.completion_energy', lang)} {fmt.pct(r['completion_energy_pct'])}",
+            )
+        )
+    return html.Div(
+        [
+            html.Div(t("k.completion_units", lang), className="chart-key muted"),
+            html.Div(cols, className="vbars"),
+        ],
+        id="ov-progress-chart",
+    )
+
+
+def layout(ctx: Context, state: ViewState) -> html.Div:
+    today = ctx.today()
+    on = state.date(today)
+    lang = state.lang
+    table_ = ctx.data.table(on, **state.filters())
+    hideout = map_hideout(ctx, table_, state)
+    # The side panels follow once the map is painted (map.js sets ov-ready): the map comes first.
+    hideout["ready"] = "ov-ready"
+    points, note = units_payload(ctx, state, on)
+    total = table_.filter(pl.col("adcode") == PROVINCE_ADCODE).to_dicts()[0]
+    frozen = int(
+        table_.filter((pl.col("adcode") != PROVINCE_ADCODE) & pl.col("freeze_triggered")).height
+    )
+    unit_hideout = {"lang": lang, "search": to_search(state)}
+    the_map = mapview.map_container(
+        "ov-map",
+        [
+            *mapview.background(ctx, "ov"),
+            *mapview.prefecture_layers(ctx, "ov", hideout),
+            mapview.outline(ctx, "ov"),
+            mapview.label_layer(ctx, "ov", hideout),
+            mapview.unit_layer("ov-units", points, unit_hideout),
+        ],
+    )
+    return html.Div(
+        [
+            dcc.Store(id="ov-ready"),
+            dcc.Store(id="ov-style"),
+            dcc.Store(id="ov-style-applied"),
+            filter_bar(state, today),
+            html.Div(
+                [
+                    html.Div(
+                        [
+                            the_map,
+                            html.Div(
+                                legend(hideout, lang, state.units),
+                                className="legend",
+                                id="ov-legend",
+                            ),
+                            html.Div(
+                                note or t("o.click_hint", lang),
+                                className="map-note",
+                                id="ov-map-note",
+                            ),
+                            html.Div(ctx.marking, className="map-marking") if ctx.marking else None,
+                        ],
+                        className="card map-card",
+                    ),
+                    html.Div(
+                        [
+                            html.Div(
+                                standing_cards(total, lang, frozen), className="kpis", id="ov-kpis"
+                            ),
+                            html.Div(
+                                [
+                                    html.H2(t("o.ranking", lang)),
+                                    html.Div(
+                                        html.Div(t("o.loading", lang), className="muted"),
+                                        id="ov-ranking",
+                                        className="scroll ranking",
+                                    ),
+                                ],
+                                className="card",
+                            ),
+                            html.Div(
+                                [
+                                    html.Div(
+                                        [
+                                            html.H2(t("o.by_sub", lang)),
+                                            html.Div(id="ov-sub"),
+                                        ],
+                                        className="card",
+                                    ),
+                                    html.Div(
+                                        [
+                                            html.H2(t("o.progress", lang)),
+                                            html.Div(id="ov-progress"),
+                                        ],
+                                        className="card",
+                                    ),
+                                ],
+                                className="two",
+                            ),
+                        ],
+                        className="side",
+                    ),
+                ],
+                className="overview",
+            ),
+        ]
+    )
+
+
+FILTER_INPUTS = [
+    Input("f-measure", "value"),
+    Input("f-sector", "value"),
+    Input("f-sub", "value"),
+    Input("f-cat", "value"),
+    Input("f-status", "value"),
+    Input("f-on", "date"),
+    Input("f-units", "value"),
+]
+
+
+def state_from(search, measure, sector, sub, cat, status, on, units, today) -> ViewState:
+    base = parse(search, today)
+    pairs = [
+        ("measure", measure),
+        ("sector", ",".join(sector or [])),
+        ("sub", ",".join(sub or [])),
+        ("cat", ",".join(cat or [])),
+        ("status", ",".join(status or [])),
+    ]
+    if on and on[:10] != today.isoformat():
+        pairs.append(("on", on[:10]))
+    if units:
+        pairs.append(("units", "1"))
+    if base.lang == "en":
+        pairs.append(("lang", "en"))
+    from urllib.parse import urlencode
+
+    return parse("?" + urlencode([(k, x) for k, x in pairs if x]), today)
+
+
+def _initial_call() -> bool:
+    """Dash calls these callbacks once when the page is inserted (all inputs "changed"):
+    the layout already holds those outputs, so skip. A user's change triggers one input."""
+    from dash import callback_context
+
+    props = [t_["prop_id"] for t_ in callback_context.triggered]
+    return len(props) > 1
+
+
+def register(app, ctx: Context) -> None:
+    @app.callback(
+        Output("ov-style", "data"),
+        *FILTER_INPUTS,
+        State("url", "search"),
+        prevent_initial_call=True,
+    )
+    def restyle(measure, sector, sub, cat, status, on, units, search):
+        if _initial_call():
+            raise PreventUpdate
+        state = state_from(search, measure, sector, sub, cat, status, on, units, ctx.today())
+        table_ = ctx.data.table(state.date(ctx.today()), **state.filters())
+        h = map_hideout(ctx, table_, state)
+        return h
+
+    # Applied in the browser to the Leaflet layers already drawn (no geometry rebuilt); the
+    # side panels follow once the map has its new colours.
+    app.clientside_callback(
+        "function (h) { return window.exitmap.applyStyle(h); }",
+        Output("ov-style-applied", "data"),
+        Input("ov-style", "data"),
+        prevent_initial_call=True,
+    )
+
+    FOLLOW = [Input("ov-style-applied", "data"), Input("ov-ready", "data")]
+    FILTER_STATES = [State(i.component_id, i.component_property) for i in FILTER_INPUTS]
+
+    @app.callback(
+        Output("ov-kpis", "children"),
+        Output("ov-ranking", "children"),
+        Output("ov-legend", "children"),
+        Output("url", "search"),
+        *FOLLOW,
+        *FILTER_STATES,
+        State("url", "search"),
+        prevent_initial_call=True,
+    )
+    def side(applied, ready, measure, sector, sub, cat, status, on, units, search):
+        if applied is None and ready is None:
+            raise PreventUpdate
+        state = state_from(search, measure, sector, sub, cat, status, on, units, ctx.today())
+        table_ = ctx.data.table(state.date(ctx.today()), **state.filters())
+        total = table_.filter(pl.col("adcode") == PROVINCE_ADCODE).to_dicts()[0]
+        frozen = int(
+            table_.filter((pl.col("adcode") != PROVINCE_ADCODE) & pl.col("freeze_triggered")).height
+        )
+        legend_ = legend(choropleth(table_, state.measure), state.lang, state.units)
+        search_ = to_search(state) if applied is not None else no_update
+        return standing_cards(total, state.lang, frozen), ranking(table_, state), legend_, search_
+
+    @app.callback(
+        Output("ov-units", "data"),
+        Output("ov-units", "hideout"),
+        Output("ov-map-note", "children"),
+        Input("ov-style-applied", "data"),
+        *FILTER_STATES,
+        State("url", "search"),
+        prevent_initial_call=True,
+    )
+    def units_layer(applied, measure, sector, sub, cat, status, on, units, search):
+        if applied is None:
+            raise PreventUpdate
+        state = state_from(search, measure, sector, sub, cat, status, on, units, ctx.today())
+        points, note = units_payload(ctx, state, state.date(ctx.today()))
+        empty = {"type": "FeatureCollection", "features": []}
+        return (
+            points or empty,
+            {"lang": state.lang, "search": to_search(state)},
+            note or t("o.click_hint", state.lang),
+        )
+
+    @app.callback(
+        Output("ov-sub", "children"),
+        Output("ov-progress", "children"),
+        *FOLLOW,
+        *FILTER_STATES,
+        State("url", "search"),
+        prevent_initial_call=True,
+    )
+    def charts(applied, ready, measure, sector, sub, cat, status, on, units, search):
+        if applied is None and ready is None:
+            raise PreventUpdate
+        state = state_from(search, measure, sector, sub, cat, status, on, units, ctx.today())
+        on_ = state.date(ctx.today())
+        return sub_chart(ctx, state, on_), progress_chart(ctx, state, on_)
+
+    for prefix in ("f", "df"):
+
+        @app.callback(
+            Output(f"{prefix}-sub", "options"),
+            Output(f"{prefix}-sub", "value"),
+            Input(f"{prefix}-sector", "value"),
+            State(f"{prefix}-sub", "value"),
+            State("url", "search"),
+            prevent_initial_call=True,
+        )
+        def narrow_subs(sector, sub, search):
+            lang = parse(search).lang
+            allowed = {s for sec in (sector or SECTORS) for s in SECTORS[sec]}
+            kept = [s for s in (sub or []) if s in allowed]
+            return sub_options(sector, lang), kept if kept != (sub or []) else no_update
+
+    @app.callback(
+        Output("url", "pathname"),
+        Input("ov-pref", "clickData"),
+        prevent_initial_call=True,
+    )
+    def open_prefecture(click):
+        try:
+            return f"/prefecture/{int(click['properties']['adcode'])}"
+        except (TypeError, KeyError, ValueError):
+            raise PreventUpdate from None

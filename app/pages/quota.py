@@ -1,0 +1,131 @@
+"""能耗指标 /quota: ledger by prefecture (credits from exits, allocations, balance) and a map."""
+
+from __future__ import annotations
+
+import polars as pl
+from dash import dcc, html
+
+from app import format as fmt
+from app.components import mapview
+from app.components.grid import grid
+from app.components.legend import legend
+from app.components.tables import Col, table
+from app.context import Context
+from app.i18n import t, v
+from app.pages.overview import map_hideout
+from app.state import ViewState, to_search
+from layers.map import PROVINCE_ADCODE
+from layers.quota import ledger
+
+MAX_ENTRIES = 5000
+
+
+def ledger_grid(records: list[dict], lang: str):
+    rows = [
+        {
+            "date": r["entry_date"].isoformat() if r["entry_date"] else "",
+            "prefecture": v(r["name"], lang),
+            "kind": v(r["kind_label"], lang),
+            "item": r["item"] or "",
+            "document": r["document"] or "",
+            "amount": round(float(r["amount_tce"]), 2),
+            "balance": round(float(r["balance_tce"]), 2),
+        }
+        for r in records
+    ]
+    cols = [
+        ("date", t("c.date", lang), False),
+        ("prefecture", t("c.prefecture", lang), False),
+        ("kind", t("c.kind", lang), False),
+        ("item", t("c.item", lang), False),
+        ("document", t("c.document", lang), False),
+        ("amount", t("c.amount", lang), True),
+        ("balance", t("c.balance", lang) + ("（吨标准煤）" if lang == "zh" else " (tce)"), True),
+    ]
+    return grid("quota-entries", rows, cols, lang, height="calc(100vh - 640px)")
+
+
+def layout(ctx: Context, state: ViewState) -> html.Div:
+    lang = state.lang
+    on = state.date(ctx.today())
+    search = to_search(state)
+    qstate = state.with_(measure="quota_balance", units=False)
+    table_ = ctx.data.table(on)
+    hideout = map_hideout(ctx, table_, qstate)
+    rows = (
+        table_.filter(pl.col("adcode") != PROVINCE_ADCODE)
+        .sort("quota_balance_tce", descending=True)
+        .to_dicts()
+    )
+    total = table_.filter(pl.col("adcode") == PROVINCE_ADCODE).to_dicts()[0]
+    total["name"] = t("province", lang)
+    cols = [
+        Col(
+            t("c.prefecture", lang),
+            lambda r: (
+                dcc.Link(v(r["name"], lang), href=f"/prefecture/{r['adcode']}{search}")
+                if r["adcode"] != PROVINCE_ADCODE
+                else r["name"]
+            ),
+        ),
+        Col(t("c.released", lang), lambda r: fmt.tce(r["quota_released_tce"], lang), True),
+        Col(t("c.allocated", lang), lambda r: fmt.tce(r["quota_allocated_tce"], lang), True),
+        Col(t("c.balance", lang), lambda r: fmt.tce(r["quota_balance_tce"], lang), True),
+    ]
+    entries = ledger(ctx.engine, on)
+    entries = entries.sort_values(["entry_date", "adcode"], ascending=[False, True]).head(
+        MAX_ENTRIES
+    )
+    the_map = mapview.map_container(
+        "qt-map",
+        [
+            *mapview.background(ctx, "qt"),
+            *mapview.prefecture_layers(ctx, "qt", hideout),
+            mapview.outline(ctx, "qt"),
+            mapview.label_layer(ctx, "qt", hideout),
+        ],
+        zoom=6.75,
+    )
+    return html.Div(
+        [
+            html.Div(
+                [
+                    html.H1(t("q.title", lang)),
+                    html.Span(t("view_as_of", lang, date=fmt.date(on, lang)), className="muted"),
+                ],
+                className="page-title",
+            ),
+            html.P(t("q.intro", lang), className="muted"),
+            html.Div(
+                [
+                    html.Div(
+                        [the_map, html.Div(legend(hideout, lang, False), className="legend")],
+                        className="card map-card",
+                    ),
+                    html.Div(
+                        [
+                            html.Div(
+                                table(
+                                    cols,
+                                    rows,
+                                    id="quota-table",
+                                    total=total,
+                                    row_id=lambda r: str(r["adcode"]),
+                                ),
+                                className="card",
+                            ),
+                            html.Div(
+                                [
+                                    html.H2(t("q.all_entries", lang)),
+                                    ledger_grid(entries.to_dict("records"), lang),
+                                ],
+                                className="card",
+                            ),
+                        ],
+                        className="side",
+                    ),
+                ],
+                className="overview",
+            ),
+        ]
+    )

@@ -1,0 +1,213 @@
+"""装备 /unit/<key>: details, location, deadline basis, history, suggestion, surcharge."""
+
+from __future__ import annotations
+
+import dash_leaflet as dl
+from dash import dcc, html
+
+from app import format as fmt
+from app.components import mapview
+from app.components.tables import Col, facts, table
+from app.context import Context
+from app.geo import shift_point
+from app.i18n import t, v
+from app.pages import errors
+from app.state import ViewState, to_search
+from layers.meta import unit_record
+from layers.units import evaluate, history
+
+
+def layout(ctx: Context, state: ViewState, key: str) -> html.Div:
+    lang = state.lang
+    rec = unit_record(ctx.engine, key)
+    if rec is None:
+        return errors.page(state, t("e.bad_unit", lang, value=key))
+    on = state.date(ctx.today())
+    search = to_search(state)
+    ev = evaluate(ctx.engine, on, unit_key=key)
+    hist = history(ctx.engine, key).to_dict("records")
+    lon, lat = rec["lon"], rec["lat"]
+    if ctx.gcj:
+        lon, lat = shift_point(lon, lat)
+    the_map = mapview.map_container(
+        "un-map",
+        [
+            *mapview.background(ctx, "un"),
+            dl.GeoJSON(
+                url=ctx.geo.url("counties"),
+                style=mapview.fn("countyStyle"),
+                hideout={"prefecture": -1},
+                interactive=False,
+            ),
+            mapview.outline(ctx, "un"),
+            dl.GeoJSON(
+                data={
+                    "type": "FeatureCollection",
+                    "features": [
+                        {
+                            "type": "Feature",
+                            "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                            "properties": {"t": 40000, "x": "overdue"},
+                        }
+                    ],
+                },
+                pointToLayer=mapview.fn("unitPoint"),
+                id="un-point",
+            ),
+        ],
+        class_name="map tiny",
+    )
+    the_map.center, the_map.zoom = [lat, lon], 9
+    if ev.empty:
+        state_box = [
+            html.P(t("u.not_existing", lang, date=fmt.date(on, lang)), className="warning")
+        ]
+        title_row = {"enterprise_name": "", "equipment_name": key}
+    else:
+        r = ev.iloc[0].to_dict()
+        title_row = r
+        state_box = [
+            facts(
+                [
+                    (t("c.category", lang), v(r["category"], lang)),
+                    (t("c.status", lang), v(r["status"], lang)),
+                    (
+                        t("c.deadline", lang),
+                        fmt.date(r["deadline"], lang) if r["deadline"] else "—",
+                    ),
+                    (t("c.days_late", lang), fmt.integer(r["days_late"]) if r["overdue"] else "—"),
+                    (
+                        t("u.exit_date", lang),
+                        fmt.date(r["exit_date"], lang) if r["exit_date"] else "—",
+                    ),
+                ]
+            ),
+            html.H3(t("u.deadline", lang), style={"marginTop": "12px"}),
+            html.P(r["deadline_basis"], id="deadline-basis"),
+            html.H3(t("u.suggestion", lang)),
+            html.P(
+                [
+                    html.B(r["suggested_category"] or "—"),
+                    f"（{r['catalog_edition'] or '—'}）",
+                    html.Br(),
+                    html.Span(r["suggestion"], className="small muted"),
+                ]
+            ),
+            html.H3(t("u.surcharge", lang)),
+            html.P(
+                [
+                    fmt.yuan(r["surcharge_yuan"], lang),
+                    " / 年" if lang == "zh" else " / yr",
+                    html.Br(),
+                    html.Span(
+                        t("u.rate", lang, rate=r["surcharge_rate"], id=r["surcharge_id"]),
+                        className="small muted",
+                    ),
+                ]
+                if r["surcharge_yuan"]
+                else t("u.no_surcharge", lang)
+            ),
+        ]
+        if r["flags"]:
+            state_box += [html.H3(t("u.flags", lang)), html.P(r["flags"], className="warning")]
+    details = facts(
+        [
+            (t("c.unit_key", lang), key),
+            (t("c.enterprise", lang), title_row.get("enterprise_name")),
+            (t("u.credit", lang), title_row.get("credit_code")),
+            (t("c.prefecture", lang), v(title_row.get("prefecture_name"), lang)),
+            (t("c.county", lang), title_row.get("county_name")),
+            (t("c.sector", lang), v(title_row.get("sector"), lang)),
+            (t("c.sub_industry", lang), v(title_row.get("sub_industry"), lang)),
+            (
+                t("c.equipment", lang),
+                f"{title_row.get('equipment_name') or ''} {title_row.get('equipment_no') or ''}",
+            ),
+            (t("c.spec", lang), title_row.get("spec")),
+            (
+                t("u.capacity", lang),
+                fmt.number(rec["capacity_wt"], lang) if rec["capacity_wt"] else "—",
+            ),
+            (t("c.energy", lang), fmt.number(title_row.get("energy_tce"), lang)),
+            (
+                t("u.electricity", lang),
+                fmt.amount((title_row.get("electricity_10k_kwh") or 0) * 1e4, "kwh", lang),
+            ),
+            (t("u.address", lang), rec["address"]),
+            (
+                t("u.location", lang),
+                f"{rec['lat']:.5f}, {rec['lon']:.5f}（WGS-84，{rec['location_precision']}）",
+            ),
+        ]
+    )
+    timeline = html.Ul(
+        [
+            html.Li(
+                [
+                    html.Span(fmt.date(h["event_date"], lang), className="when"),
+                    " ",
+                    v(h["status"], lang),
+                    html.Span(
+                        f"（{t('u.previous', lang)}：{v(h['previous_status'], lang)}）"
+                        if isinstance(h["previous_status"], str)
+                        else "",
+                        className="muted",
+                    ),
+                    html.Div(
+                        f"{t('u.file', lang)}：{h['file_name'] or '—'}", className="small muted"
+                    ),
+                ]
+            )
+            for h in hist
+        ],
+        className="timeline",
+        id="unit-history",
+    )
+    back = dcc.Link(t("p.back", lang), href="/" + search)
+    pref = title_row.get("prefecture_adcode")
+    links = [back]
+    if pref:
+        links.append(
+            dcc.Link(
+                " · " + v(title_row.get("prefecture_name"), lang),
+                href=f"/prefecture/{int(pref)}{search}",
+            )
+        )
+    return html.Div(
+        [
+            html.Div(
+                [
+                    html.H1(
+                        f"{title_row.get('enterprise_name') or ''} "
+                        f"{title_row.get('equipment_name') or ''}",
+                        id="unit-title",
+                    ),
+                    html.Span(t("u.as_of_state", lang, date=fmt.date(on, lang)), className="muted"),
+                    *links,
+                ],
+                className="page-title",
+            ),
+            html.Div(t("u.synthetic", lang), className="banner") if rec["synthetic"] else None,
+            html.Div(
+                [
+                    html.Div(
+                        [
+                            html.H2(t("u.details", lang)),
+                            details,
+                            html.Div(the_map, style={"marginTop": "12px"}),
+                        ],
+                        className="card",
+                    ),
+                    html.Div(
+                        [html.H2(t("u.as_of_state", lang, date=fmt.date(on, lang))), *state_box],
+                        className="card",
+                    ),
+                    html.Div([html.H2(t("u.history", lang)), timeline], className="card"),
+                ],
+                className="grid-3",
+            ),
+        ]
+    )
+
+
+__all__ = ["Col", "layout", "table"]

