@@ -13,6 +13,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from etl.text import decode
 from layers.policy import Policy, default_policy
 from layers.quota import available
 
@@ -88,14 +89,8 @@ REQUIRED = ("prefecture", "tce", "project", "date")
 
 def read_allocations(path: Path) -> list[dict]:
     """Rows of an allocation CSV (UTF-8 with or without BOM, or GBK), validated."""
-    raw = Path(path).read_bytes()
-    for encoding in ("utf-8-sig", "gbk"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
+    text = decode(Path(path).read_bytes())
+    if text is None:
         raise DecisionError(f"{path}：无法识别文件编码（请用 UTF-8 或 GBK）")
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip() for h in reader.fieldnames or []]

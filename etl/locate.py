@@ -9,6 +9,7 @@ without are placed at a county's or prefecture's representative point from the �
 from __future__ import annotations
 
 import functools
+import io
 import logging
 import re
 import unicodedata
@@ -23,6 +24,7 @@ import shapely
 
 from etl.boundaries import load_counties, load_labels, load_prefectures, short_name
 from etl.crs import CODES, normalise_crs, to_wgs84
+from etl.text import decode
 
 COL_LON = "经度"
 COL_LAT = "纬度"
@@ -736,23 +738,10 @@ def _locate_by_text(
 
 def read_csv_any(path: Path) -> pd.DataFrame:
     """Read a CSV in UTF-8 (with or without BOM) or GBK/GB18030, keeping every cell as text."""
-    raw = Path(path).read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        from charset_normalizer import from_bytes
-
-        best = from_bytes(raw).best()
-        if best is None:
-            raise ValueError(f"{path}: unknown text encoding")
-        text = str(best)
-    from io import StringIO
-
-    return pd.read_csv(StringIO(text), dtype=str, keep_default_na=False)
+    text = decode(Path(path).read_bytes())
+    if text is None:
+        raise ValueError(f"{path}：无法识别文件编码（请用 UTF-8 或 GBK）")
+    return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
 
 
 def locate_csv(in_path, out_path) -> pd.DataFrame:

@@ -6,17 +6,16 @@ sees, so later messages can point at the exact row of the file they submitted.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import charset_normalizer
 import fastexcel
 import polars as pl
 
 from etl.register import BY_KEY, REQUIRED, header_key, match_header
+from etl.text import decode
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
@@ -157,24 +156,9 @@ def _csv_grid(path: Path) -> pl.DataFrame:
 
 def _decode(raw: bytes, name: str) -> tuple[str, bytes]:
     """The file's text, and the same text as UTF-8 bytes for polars (which reads only UTF-8)."""
-    if raw.startswith(codecs.BOM_UTF8):
-        raw = raw[len(codecs.BOM_UTF8) :]
-    elif raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        text = raw.decode("utf-16")
-        return text, text.encode("utf-8")
-    try:
-        return raw.decode("utf-8"), raw
-    except UnicodeDecodeError:
-        pass
-    try:
-        text = raw.decode("gb18030")
-    except UnicodeDecodeError:
-        best = charset_normalizer.from_bytes(raw).best()
-        if best is None:
-            raise RegisterError(
-                f"文件 {name}：无法识别文件编码，请另存为 UTF-8 或 GBK 编码的 CSV"
-            ) from None
-        text = str(best)
+    text = decode(raw)
+    if text is None:
+        raise RegisterError(f"文件 {name}：无法识别文件编码，请另存为 UTF-8 或 GBK 编码的 CSV")
     return text, text.encode("utf-8")
 
 
