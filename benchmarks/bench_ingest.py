@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
-import os
 import sys
 import tempfile
 import time
@@ -34,16 +33,16 @@ import shapely
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from throwaway import throwaway_database
 
 from etl import load as load_module
 from etl import pipeline
 from etl.boundaries import load_counties, load_prefectures
 from etl.crs import gcj02_to_wgs84, wgs84_to_gcj02
 from etl.load import load
-from etl.load_boundaries import load_boundaries
 from etl.register import COLUMNS, SECTOR_OF, credit_check_char
-from exitmap import migrate
-from exitmap.db import database_url
 
 AS_OF = dt.date(2025, 6, 30)
 HEADERS = [c.header for c in COLUMNS]
@@ -462,24 +461,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=20250630)
     args = parser.parse_args()
 
-    server = sa.make_url(database_url())
-    name = f"bench_ingest_{os.getpid()}"  # built from our pid only, never from input
-    admin = sa.create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    engine = sa.create_engine(server.set(database=name))
-    try:
-        with engine.begin() as conn:
-            conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS postgis"))
-        migrate.upgrade(engine)
-        load_boundaries(engine)
-        with tempfile.TemporaryDirectory(prefix="bench_ingest_") as tmp:
-            run_all(engine, Path(tmp), args)
-    finally:
-        engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with (
+        throwaway_database("bench_ingest") as engine,
+        tempfile.TemporaryDirectory(prefix="bench_ingest_") as tmp,
+    ):
+        run_all(engine, Path(tmp), args)
 
 
 def run_all(engine: sa.Engine, tmp: Path, args) -> None:
