@@ -402,6 +402,7 @@ def _record_events(conn: sa.Connection, as_of: dt.date) -> int:
         ),
         {"as_of": as_of},
     ).rowcount
+    _evaluate_new_events(conn, as_of)
     conn.execute(sa.text("SET LOCAL exitmap.history_written = 'off'"))
     # The states these events follow now end on as_of (this UPDATE refreshes as usual).
     conn.execute(
@@ -418,6 +419,25 @@ def _record_events(conn: sa.Connection, as_of: dt.date) -> int:
         {"as_of": as_of},
     )
     return written
+
+
+def _evaluate_new_events(conn: sa.Connection, as_of: dt.date) -> None:
+    """Evaluate the events just written under the policy (migration 0007), in one pass."""
+    conn.execute(
+        sa.text(
+            "CREATE TEMP TABLE IF NOT EXISTS refresh_units (unit_id integer PRIMARY KEY) "
+            "ON COMMIT DELETE ROWS"
+        )
+    )
+    conn.execute(sa.text("TRUNCATE refresh_units"))
+    conn.execute(
+        sa.text(
+            "INSERT INTO refresh_units SELECT DISTINCT e.unit_id FROM unit_event e "
+            "WHERE e.event_date = :as_of AND e.load_id IN (SELECT DISTINCT load_id FROM staged)"
+        ),
+        {"as_of": as_of},
+    )
+    conn.execute(sa.text("SELECT unit_event_evaluate()"))
 
 
 def _quarantine(conn: sa.Connection, prepared: Prepared, load_ids: dict[str, int]) -> int:

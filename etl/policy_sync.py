@@ -1,44 +1,46 @@
-"""Mirror the policy's status classes into the database, where history triggers need them."""
+"""Mirror the policy's rules into the database, where the event evaluation (SQL) reads them.
+
+``status_class`` (which statuses are exits, extensions…) and ``policy_category`` (each
+category's deadline rule) must equal data/policy; when they change, every event is
+re-evaluated (migrations 0003–0007). ``exitmap db migrate`` runs this.
+"""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
 from layers.policy import Policy, default_policy
+from layers.policy_mirror import category_rows, read_mirror, status_rows
 
 
-def status_classes(policy: Policy) -> set[tuple[str, str]]:
-    sets = policy.statuses
-    return {
-        (status, cls)
-        for cls, statuses in (
-            ("exited", sets.exited),
-            ("rectified", sets.rectified),
-            ("extension", sets.extension),
-            ("operating", sets.operating),
-        )
-        for status in statuses
-    }
-
-
-def sync_status_classes(engine: sa.Engine, policy: Policy | None = None) -> bool:
-    """Make status_class equal the policy's; recompute history facts if it changed."""
-    wanted = status_classes(policy or default_policy())
+def sync_policy(engine: sa.Engine, policy: Policy | None = None) -> bool:
+    """Make the mirror tables equal the policy; re-evaluate all history if they changed."""
+    policy = policy or default_policy()
     with engine.begin() as conn:
-        held = {tuple(r) for r in conn.execute(sa.text('SELECT status, "class" FROM status_class'))}
-        if held == wanted:
+        if read_mirror(conn) == (status_rows(policy), category_rows(policy)):
             return False
         conn.execute(sa.text("DELETE FROM status_class"))
         conn.execute(
             sa.text('INSERT INTO status_class (status, "class") VALUES (:s, :c)'),
-            [{"s": s, "c": c} for s, c in sorted(wanted)],
+            [{"s": s, "c": c} for s, c in sorted(status_rows(policy))],
+        )
+        conn.execute(sa.text("DELETE FROM policy_category"))
+        conn.execute(
+            sa.text(
+                "INSERT INTO policy_category (category, kind, fixed_deadline, months, "
+                "extension_months, must_suspend) VALUES (:c, :k, :d, :m, :x, :s)"
+            ),
+            [
+                {"c": c, "k": k, "d": d, "m": m, "x": x, "s": s}
+                for c, k, d, m, x, s in sorted(category_rows(policy))
+            ],
         )
         refresh_all_history(conn)
     return True
 
 
 def refresh_all_history(conn: sa.Connection) -> None:
-    """Recompute every event's history facts and unit copies (migrations 0003, 0005)."""
+    """Recompute every event's history facts, unit copies and evaluation."""
     conn.execute(
         sa.text(
             "CREATE TEMP TABLE IF NOT EXISTS refresh_units (unit_id integer PRIMARY KEY) "
@@ -47,4 +49,7 @@ def refresh_all_history(conn: sa.Connection) -> None:
     )
     conn.execute(sa.text("TRUNCATE refresh_units"))
     conn.execute(sa.text("INSERT INTO refresh_units SELECT id FROM unit"))
+    # We refresh everything ourselves: the history trigger need not follow our updates.
+    conn.execute(sa.text("SELECT set_config('exitmap.history_written', 'on', true)"))
     conn.execute(sa.text("SELECT unit_event_refresh()"))
+    conn.execute(sa.text("SELECT set_config('exitmap.history_written', 'off', true)"))

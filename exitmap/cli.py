@@ -57,7 +57,7 @@ def db_down() -> None:
 def db_migrate(revision: str) -> None:
     """升级表结构（迁移），同步政策状态分类，载入行政区划。"""
     from etl.load_boundaries import load_boundaries
-    from etl.policy_sync import sync_status_classes
+    from etl.policy_sync import sync_policy
     from exitmap import migrate
     from exitmap.db import engine
 
@@ -65,8 +65,8 @@ def db_migrate(revision: str) -> None:
     migrate.upgrade(eng, revision)
     click.echo(f"数据库结构版本：{migrate.current(eng)}")
     if revision == "head":
-        if sync_status_classes(eng):
-            click.echo("已按 data/policy 更新状态分类并重算历史。")
+        if sync_policy(eng):
+            click.echo("已按 data/policy 更新政策规则并重算全部装备的状态评估。")
         n_pref, n_county = load_boundaries(eng)
         click.echo(f"已载入行政区划：{n_pref} 个州（市），{n_county} 个县（市、区）。")
 

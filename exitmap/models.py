@@ -155,6 +155,31 @@ class UnitEvent(Base):
     u_rectify_deadline_precision = mapped_column(DatePrecision)
     u_actual_exit_date: Mapped[dt.date | None] = mapped_column(sa.Date)
     u_actual_exit_date_precision = mapped_column(DatePrecision)
+    # Its evaluation under the policy, independent of the date looked from (migration 0007).
+    e_category: Mapped[str | None] = mapped_column(sa.Text)
+    e_rectify_deadline: Mapped[dt.date | None] = mapped_column(sa.Date)
+    e_exit_date: Mapped[dt.date | None] = mapped_column(sa.Date)
+    e_deadline_kind: Mapped[str | None] = mapped_column(sa.Text)
+    e_fixed_deadline: Mapped[dt.date | None] = mapped_column(sa.Date)
+    e_base_deadline: Mapped[dt.date | None] = mapped_column(sa.Date)
+    e_cap_deadline: Mapped[dt.date | None] = mapped_column(sa.Date)
+    e_deadline: Mapped[dt.date | None] = mapped_column(sa.Date)
+    e_must_suspend: Mapped[bool | None] = mapped_column(sa.Boolean)
+    e_is_exit: Mapped[bool | None] = mapped_column(sa.Boolean)
+    e_is_rectified: Mapped[bool | None] = mapped_column(sa.Boolean)
+    e_is_operating: Mapped[bool | None] = mapped_column(sa.Boolean)
+
+
+class PolicyCategory(Base):
+    """The deadline rule of each 退出类别: policy data mirrored for the evaluation in SQL."""
+
+    __tablename__ = "policy_category"
+    category: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.Text)
+    fixed_deadline: Mapped[dt.date | None] = mapped_column(sa.Date)
+    months: Mapped[int | None] = mapped_column(sa.Integer)
+    extension_months: Mapped[int | None] = mapped_column(sa.Integer)
+    must_suspend: Mapped[bool] = mapped_column(sa.Boolean)
 
 
 class StatusClass(Base):

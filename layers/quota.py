@@ -14,6 +14,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from layers.policy import Policy, default_policy
+from layers.policy_mirror import check_policy_synced
 from layers.units import STATE_CTES, policy_params
 
 LEDGER_SQL = f"""
@@ -62,6 +63,7 @@ def ledger(
         params["adcode"] = prefecture
     sql = LEDGER_SQL.format(where_units=where_units, where_alloc=where_alloc)
     with engine.connect() as conn:
+        check_policy_synced(conn, policy)
         rows = conn.execute(sa.text(sql), params).mappings().all()
         names = dict(conn.execute(sa.text("SELECT adcode, name FROM prefecture")).all())
     frame = pd.DataFrame.from_records(
@@ -80,6 +82,7 @@ def ledger(
 
 
 def released(conn: sa.Connection, adcode: int, on: dt.date, policy: Policy) -> float:
+    check_policy_synced(conn, policy)
     params = policy_params(policy, on) | {"adcode": adcode}
     return float(conn.execute(sa.text(RELEASED_SQL), params).scalar_one())
 

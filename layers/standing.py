@@ -14,6 +14,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from layers.policy import Policy, default_policy
+from layers.policy_mirror import check_policy_synced
 from layers.units import STATE_CTES, filter_sql, policy_params
 
 PROVINCE_ADCODE = 530000
@@ -90,6 +91,7 @@ def query(
     conn: sa.Connection, on: dt.date, policy: Policy, xianzhi_triggers: bool, **filters
 ) -> pd.DataFrame:
     """The raw per-(prefecture, category) rows; exposed for the benchmark."""
+    check_policy_synced(conn, policy)
     where, params = filter_sql(**filters)
     params |= policy_params(policy, on, xianzhi_triggers)
     rows = conn.execute(sa.text(STANDING_SQL.format(filters=where)), params).mappings().all()

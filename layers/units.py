@@ -25,25 +25,16 @@ import pandas as pd
 import sqlalchemy as sa
 
 from layers.policy import Policy, default_policy, disagrees, suggest
-
-_CAP = "u1.identified_date + make_interval(months => r.months + COALESCE(r.ext_months, 0))"
-EOM = "(date_trunc('month', {x}) + interval '1 month - 1 day')::date"
+from layers.policy_mirror import check_policy_synced
 
 # The as-of state of every unit, ending in the CTE ``ev`` (one row per unit existing on :on).
-STATE_CTES = f"""
+STATE_CTES = """
 cur AS (
     -- The state on :on is the event whose [event_date, valid_to) holds it: a plain filter.
-    -- Each event carries a copy of its unit's register fields (u_*), so no join to unit.
+    -- Each event carries its unit's register fields (u_*) and its evaluation (e_*).
     SELECT e.*
     FROM unit_event e
     WHERE e.event_date <= :on AND (e.valid_to IS NULL OR e.valid_to > :on)
-),
-r AS (
-    SELECT * FROM unnest(
-        CAST(:r_category AS text[]), CAST(:r_kind AS text[]), CAST(:r_fixed AS date[]),
-        CAST(:r_months AS integer[]), CAST(:r_ext AS integer[]),
-        CAST(:r_trigger AS boolean[]), CAST(:r_suspend AS boolean[])
-    ) AS r(category, kind, fixed_deadline, months, ext_months, triggers, must_suspend)
 ),
 sc AS (
     SELECT * FROM unnest(
@@ -51,73 +42,34 @@ sc AS (
         CAST(:s_id AS text[])
     ) AS sc(sub_industry, category, rate, surcharge_id)
 ),
-u1 AS (
+u3 AS (
     SELECT cur.unit_id, cur.u_prefecture_adcode AS prefecture_adcode,
            cur.u_sector AS sector, cur.u_sub_industry AS sub_industry,
            cur.u_energy_tce AS energy_tce, cur.u_electricity_10k_kwh AS electricity_10k_kwh,
-           cur.event_date, cur.status, cur.ever_extended,
-           COALESCE(cur.category, cur.u_category) AS category,
+           cur.event_date, cur.status, cur.ever_extended, cur.e_category AS category,
            cur.u_identified_date AS identified_date,
            cur.u_identified_date_precision::text AS identified_precision,
-           CASE WHEN COALESCE(cur.rectify_deadline, cur.u_rectify_deadline)
-                     = cur.u_rectify_deadline
-                 AND cur.u_rectify_deadline_precision = 'month'
-                THEN {EOM.format(x="cur.u_rectify_deadline")}
-                ELSE COALESCE(cur.rectify_deadline, cur.u_rectify_deadline)
-           END AS rectify_deadline,
-           CASE WHEN cur.status = ANY(:st_exited) THEN COALESCE(
-                CASE WHEN cur.actual_exit_date = cur.u_actual_exit_date
-                      AND cur.u_actual_exit_date_precision = 'month'
-                     THEN {EOM.format(x="cur.u_actual_exit_date")}
-                     ELSE cur.actual_exit_date END,
-                cur.exit_since)
-           END AS exit_date
+           cur.e_rectify_deadline AS rectify_deadline, cur.e_exit_date AS exit_date,
+           cur.e_deadline_kind AS deadline_kind, cur.e_fixed_deadline AS fixed_deadline,
+           COALESCE(cur.e_category = ANY(:trigger_categories), false) AS trigger_category,
+           cur.e_must_suspend AS must_suspend, cur.e_is_operating AS operating,
+           cur.e_category IS NOT NULL AS in_scope,
+           (cur.e_is_exit AND cur.e_exit_date <= :on) AS exited,
+           cur.e_is_rectified AS rectified,
+           cur.e_base_deadline AS base_deadline, cur.e_cap_deadline AS cap_deadline,
+           cur.e_deadline AS deadline,
+           cur.e_category IS NOT NULL
+               AND ((cur.e_is_exit AND cur.e_exit_date <= :on) OR cur.e_is_rectified)
+               AS resolved
     FROM cur
-),
-u2 AS (
-    SELECT u1.*, r.kind AS deadline_kind, r.fixed_deadline,
-           COALESCE(r.triggers, false) AS trigger_category,
-           COALESCE(r.must_suspend, false) AS must_suspend,
-           u1.category IS NOT NULL AS in_scope,
-           (u1.status = ANY(:st_exited) AND u1.exit_date <= :on) AS exited,
-           (u1.status = ANY(:st_rectified)) AS rectified,
-           CASE WHEN r.kind = 'identified_plus_months' THEN (
-                CASE WHEN u1.identified_precision = 'month'
-                     THEN {EOM.format(x="u1.identified_date + make_interval(months => r.months)")}
-                     ELSE (u1.identified_date + make_interval(months => r.months))::date END)
-           END AS base_deadline,
-           CASE WHEN r.kind = 'identified_plus_months' THEN (
-                CASE WHEN u1.identified_precision = 'month'
-                     THEN {EOM.format(x=_CAP)}
-                     ELSE (u1.identified_date
-                           + make_interval(months => r.months + COALESCE(r.ext_months, 0)))::date
-                END)
-           END AS cap_deadline
-    FROM u1 LEFT JOIN r ON r.category = u1.category
-),
-u3 AS (
-    SELECT u2.*,
-           CASE u2.deadline_kind
-               WHEN 'fixed' THEN u2.fixed_deadline
-               WHEN 'rectify_deadline' THEN u2.rectify_deadline
-               WHEN 'identified_plus_months' THEN CASE
-                   WHEN u2.base_deadline IS NULL THEN u2.rectify_deadline
-                   WHEN u2.rectify_deadline > u2.cap_deadline THEN u2.cap_deadline
-                   WHEN u2.rectify_deadline > u2.base_deadline THEN u2.rectify_deadline
-                   WHEN u2.ever_extended THEN u2.cap_deadline
-                   WHEN u2.rectify_deadline IS NOT NULL THEN u2.rectify_deadline
-                   ELSE u2.base_deadline END
-           END AS deadline,
-           u2.in_scope AND (u2.exited OR u2.rectified) AS resolved
-    FROM u2
 ),
 ev AS (
     SELECT u3.*,
            u3.in_scope AND NOT u3.resolved AS remaining,
            (u3.in_scope AND NOT u3.resolved AND u3.deadline < :on) AS overdue,
            COALESCE(u3.rectify_deadline > u3.cap_deadline, false) AS outside_policy,
-           (u3.in_scope AND NOT u3.resolved AND u3.must_suspend
-                AND u3.status = ANY(:st_operating)) AS must_suspend_violation,
+           (u3.in_scope AND NOT u3.resolved AND u3.must_suspend AND u3.operating)
+               AS must_suspend_violation,
            CASE WHEN u3.in_scope AND NOT u3.resolved THEN sc.rate ELSE 0 END AS surcharge_rate,
            CASE WHEN u3.in_scope AND NOT u3.resolved THEN sc.surcharge_id END AS surcharge_id
     FROM u3 LEFT JOIN sc ON sc.sub_industry = u3.sub_industry AND sc.category = u3.category
@@ -134,23 +86,15 @@ FILTERS = {  # filter name → the as-of column it tests
 
 
 def policy_params(policy: Policy, on: dt.date, xianzhi_triggers: bool = False) -> dict[str, object]:
-    """Bind parameters carrying the rules into STATE_CTES."""
-    cats = list(policy.categories.values())
-    triggers = set(policy.trigger_categories(xianzhi_triggers))
+    """Bind parameters carrying what depends on the date into STATE_CTES.
+
+    The deadline rules themselves are evaluated when events are written (policy_category,
+    synced from data/policy by ``exitmap db migrate``); see ``check_policy_synced``.
+    """
     rates = policy.surcharges_on(on)
     return {
         "on": on,
-        "st_exited": list(policy.statuses.exited),
-        "st_rectified": list(policy.statuses.rectified),
-        "st_extension": list(policy.statuses.extension),
-        "st_operating": list(policy.statuses.operating),
-        "r_category": [c.name for c in cats],
-        "r_kind": [c.kind for c in cats],
-        "r_fixed": [c.deadline for c in cats],
-        "r_months": [c.months for c in cats],
-        "r_ext": [c.extension_months for c in cats],
-        "r_trigger": [c.name in triggers for c in cats],
-        "r_suspend": [c.must_suspend for c in cats],
+        "trigger_categories": list(policy.trigger_categories(xianzhi_triggers)),
         "s_sub": [sub for sub, _ in rates],
         "s_category": [cat for _, cat in rates],
         "s_rate": [s.yuan_per_kwh for s in rates.values()],
@@ -278,6 +222,7 @@ def evaluate(
         params["unit_key"] = unit_key
     params |= policy_params(policy, on, xianzhi_triggers)
     with engine.connect() as conn:
+        check_policy_synced(conn, policy)
         rows = conn.execute(sa.text(UNIT_SQL.format(filters=where)), params).mappings().all()
     records = [_explain_row(dict(r), on, policy) for r in rows]
     frame = pd.DataFrame.from_records(records, columns=COLUMNS)
