@@ -357,42 +357,23 @@ def _merge_units(conn: sa.Connection, source: str, synthetic: bool) -> tuple[int
     return inserted, updated, total - inserted - updated
 
 
-# Register fields every event carries a copy of (migration 0005), from the staged row.
-UNIT_COPIES = (
-    "prefecture_adcode", "sector", "sub_industry", "energy_tce", "electricity_10k_kwh",
-    "category", "identified_date", "identified_date_precision", "rectify_deadline",
-    "rectify_deadline_precision", "actual_exit_date", "actual_exit_date_precision",
-)  # fmt: skip
-
-
 def _record_events(conn: sa.Connection, as_of: dt.date) -> int:
     """A new unit, or a change of status/category/deadline/exit date, is an event on as_of.
 
-    The event is written whole — history facts (ever_extended, exit_since) from the previous
-    state, and the unit copies — and the transaction says so, so the history trigger skips
-    its own pass over these units; the previous states' valid_to are closed here too.
+    The history trigger stands aside (``exitmap.history_written``): the events of this load
+    are refreshed in one pass at the end — history facts, unit copies and evaluation
+    (``unit_event_refresh``, migrations 0003–0008) — rather than statement by statement.
     """
     changed = " OR ".join(f"s.{f} IS DISTINCT FROM s.old_{f}" for f in HISTORY_FIELDS)
-    copies = ", ".join(f"u_{c}" for c in UNIT_COPIES)
-    copied = ", ".join(f"s.{c}" for c in UNIT_COPIES)
     conn.execute(sa.text("SET LOCAL exitmap.history_written = 'on'"))
     written = conn.execute(
         sa.text(
             f"""
             INSERT INTO unit_event (unit_id, event_date, status, previous_status, category,
-                                    rectify_deadline, actual_exit_date, load_id,
-                                    ever_extended, exit_since, {copies})
+                                    rectify_deadline, actual_exit_date, load_id)
             SELECT u.id, :as_of, s.status, s.old_status, s.category, s.rectify_deadline,
-                   s.actual_exit_date, s.load_id,
-                   COALESCE(prev.ever_extended, false) OR ext.status IS NOT NULL,
-                   CASE WHEN quit.status IS NOT NULL
-                        THEN COALESCE(prev.exit_since, :as_of) END,
-                   {copied}
-            FROM staged s
-            JOIN unit u ON u.unit_key = s.unit_key
-            LEFT JOIN unit_event prev ON prev.unit_id = s.unit_id AND prev.valid_to IS NULL
-            LEFT JOIN status_class quit ON quit.status = s.status AND quit.class = 'exited'
-            LEFT JOIN status_class ext ON ext.status = s.status AND ext.class = 'extension'
+                   s.actual_exit_date, s.load_id
+            FROM staged s JOIN unit u ON u.unit_key = s.unit_key
             WHERE s.unit_id IS NULL OR {changed}
             ON CONFLICT (unit_id, event_date) DO UPDATE
             SET status = EXCLUDED.status, category = EXCLUDED.category,
@@ -402,27 +383,6 @@ def _record_events(conn: sa.Connection, as_of: dt.date) -> int:
         ),
         {"as_of": as_of},
     ).rowcount
-    _evaluate_new_events(conn, as_of)
-    conn.execute(sa.text("SET LOCAL exitmap.history_written = 'off'"))
-    # The states these events follow now end on as_of (this UPDATE refreshes as usual).
-    conn.execute(
-        sa.text(
-            """
-            UPDATE unit_event prev SET valid_to = :as_of
-            FROM staged s
-            WHERE prev.unit_id = s.unit_id AND prev.valid_to IS NULL
-              AND prev.event_date < :as_of
-              AND EXISTS (SELECT 1 FROM unit_event n
-                          WHERE n.unit_id = prev.unit_id AND n.event_date = :as_of)
-            """
-        ),
-        {"as_of": as_of},
-    )
-    return written
-
-
-def _evaluate_new_events(conn: sa.Connection, as_of: dt.date) -> None:
-    """Evaluate the events just written under the policy (migration 0007), in one pass."""
     conn.execute(
         sa.text(
             "CREATE TEMP TABLE IF NOT EXISTS refresh_units (unit_id integer PRIMARY KEY) "
@@ -437,7 +397,9 @@ def _evaluate_new_events(conn: sa.Connection, as_of: dt.date) -> None:
         ),
         {"as_of": as_of},
     )
-    conn.execute(sa.text("SELECT unit_event_evaluate()"))
+    conn.execute(sa.text("SELECT unit_event_refresh()"))
+    conn.execute(sa.text("SET LOCAL exitmap.history_written = 'off'"))
+    return written
 
 
 def _quarantine(conn: sa.Connection, prepared: Prepared, load_ids: dict[str, int]) -> int:

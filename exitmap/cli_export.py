@@ -37,7 +37,7 @@ def _as_of(value: dt.date | None) -> dt.date:
 
 @click.group("export")
 def export() -> None:
-    """Briefing deck, disclosure lists and the annual report (seed 三(六), 三(八), 四(一))."""
+    """Briefing deck and images, disclosure lists, the annual report (seed 三(六), 三(八), 四(一))."""
 
 
 @export.command("pptx")
@@ -90,6 +90,52 @@ def annual_report_cmd(year: int, out: Path) -> None:
         raise click.BadParameter("应以 .docx 或 .xlsx 结尾", param_hint="--out")
     report = write_report(engine(), year, out, on=today())
     click.echo(f"已生成 {out}（{year}年度，数据截至 {report.on}）")
+
+
+def _size(ctx, param, value: str) -> tuple[int, int]:
+    from exports.png import RenderError, parse_size
+
+    try:
+        return parse_size(value)
+    except RenderError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@export.command("png")
+@click.argument("view", metavar="URL_OR_VIEW")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--size", default="1920x1080", show_default=True, callback=_size, help="宽x高（CSS 像素）。"
+)
+@click.option(
+    "--scale", default=2.0, show_default=True, type=click.FloatRange(0.5, 4), help="像素倍数。"
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["png", "pdf"]),
+    default=None,
+    help="png 或 pdf（矢量，浏览器打印）；默认按 --out 的后缀。",
+)
+def png_cmd(view: str, out: Path, size, scale: float, fmt: str | None) -> None:
+    """A view as a briefing image (title, filters, 数据截至, legend, scale bar, north arrow).
+
+    URL_OR_VIEW is a full URL of a running server (http://host:8050/?measure=…) or a view path
+    such as "/prefecture/530100?on=2025-12-31", rendered by this process against the
+    configured database. Pages: / , /prefecture/<代码>, /quota, /freeze.
+    """
+    from exitmap.db import database_url
+    from exports.png import Renderer, RenderError
+
+    fmt = fmt or ("pdf" if out.suffix.lower() == ".pdf" else "png")
+    local = not view.startswith(("http://", "https://"))
+    try:
+        with Renderer(database_url=database_url() if local else None) as r:
+            shot = r.render(fmt, view, out, size, scale)
+    except RenderError as exc:
+        raise click.ClickException(str(exc)) from None
+    what = f"{shot.width}×{shot.height}" + (" 像素" if fmt == "png" else " CSS 像素，1 页")
+    click.echo(f"已生成 {out}（{what}，{shot.facts.get('title')}，用时 {shot.seconds:.1f} 秒）")
 
 
 def register(main: click.Group) -> None:
