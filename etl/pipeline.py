@@ -78,7 +78,12 @@ def prepare(paths: list[Path], on_step: Callable[[str], None] = lambda _: None) 
         except RegisterError as exc:
             file_errors.append(str(exc))
             continue
-        info.notes += [f"未读取工作表「{s.sheet}」：{s.reason}" for s in sheets.skipped]
+        # Instructions sheets are expected; other skipped sheets may hold rows someone meant.
+        info.notes += [
+            f"未读取工作表「{s.sheet}」：{s.reason}"
+            for s in sheets.skipped
+            if not s.reason.startswith("说明页")
+        ]
         for sheet in sheets:
             info.sheets.append(sheet.sheet)
             if sheet.unknown_headers:
