@@ -14,7 +14,8 @@ from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 from flask_compress import Compress
 
-from app.components.header import header, nav_links, warnings
+from app import briefing
+from app.components.header import export_links, header, nav_links, warnings
 from app.context import Context
 from app.i18n import t
 from app.pages import about, data, errors, freeze, overview, prefecture, quota, unit
@@ -52,6 +53,9 @@ def route(ctx: Context, pathname: str | None, search: str | None):
     except Exception:  # a page must never show a traceback
         log.exception("page %s failed", path)
         page = errors.page(state, t("e.title", state.lang))
+    if briefing.wanted(search) and briefing.page_kind(path):
+        head = briefing.band(ctx, path, state, status)
+        return head, briefing.frame(ctx, path, state, status, page, warnings(state))
     return head, html.Div([warnings(state), page], className="page")
 
 
@@ -136,6 +140,16 @@ def create_app(database_url: str | None = None, engine: sa.Engine | None = None)
         state = parse(search, ctx.today())
         return nav_links((pathname or "/").rstrip("/") or "/", to_search(state), state.lang)
 
+    @app.callback(
+        Output("export-links", "children"),
+        Input("url", "search"),
+        State("url", "pathname"),
+        prevent_initial_call=True,
+    )
+    def keep_export_links(search, pathname):
+        return export_links((pathname or "/").rstrip("/") or "/", parse(search, ctx.today()))
+
+    briefing.register(app, ctx)
     for page in (overview, prefecture, unit, quota, freeze, data, about):
         if hasattr(page, "register"):
             page.register(app, ctx)

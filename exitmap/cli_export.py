@@ -37,7 +37,7 @@ def _as_of(value: dt.date | None) -> dt.date:
 
 @click.group("export")
 def export() -> None:
-    """Briefing deck and images, disclosure lists, the annual report (seed 三(六), 三(八), 四(一))."""
+    """Briefing deck and images, disclosure lists, annual report (seed 三(六), 三(八), 四(一))."""
 
 
 @export.command("pptx")

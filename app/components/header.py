@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dash import dcc, html
 
+from app import briefing
 from app import format as fmt
 from app.i18n import t
 from app.state import ViewState, to_search
@@ -37,6 +38,31 @@ def nav_links(path: str, search: str, lang: str) -> list:
     ]
 
 
+def export_links(path: str, state: ViewState) -> list:
+    """导出简报图 (the briefing layout in a new tab) and its PNG, on the pages that have one."""
+    if not briefing.page_kind(path):
+        return []
+    lang = state.lang
+    return [
+        html.A(
+            briefing.tx("button", lang),
+            href=briefing.with_flag(briefing.view_of(path, state)),
+            target="_blank",
+            rel="noopener",
+            title=briefing.tx("button.hint", lang),
+            className="export",
+            id="briefing-link",
+        ),
+        html.A(
+            briefing.tx("png", lang),
+            href=briefing.export_href(path, state),
+            title=briefing.tx("png.hint", lang),
+            className="export",
+            id="briefing-png",
+        ),
+    ]
+
+
 def header(path: str, state: ViewState, status: dict, marking: str) -> list:
     lang = state.lang
     search = to_search(state)
@@ -55,6 +81,7 @@ def header(path: str, state: ViewState, status: dict, marking: str) -> list:
                 html.Nav(nav_links(path, search, lang), id="nav"),
                 html.Div(
                     [
+                        html.Span(export_links(path, state), id="export-links"),
                         html.Span(
                             t("data_as_of", lang, date=fmt.date(as_of, lang))
                             if as_of
