@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from exitmap.cli_options import parse_date
 from exitmap.clock import today
 
 DEMO_SOURCE = "demo"
@@ -23,15 +24,6 @@ def _step_printer(enabled: bool):
             click.echo(f"  [{time.monotonic() - started:5.1f}s] {message}…", err=True)
 
     return step
-
-
-def _parse_date(_ctx, _param, value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise click.BadParameter(f"日期应为 YYYY-MM-DD 格式，收到「{value}」") from exc
 
 
 def print_rejections(prepared, limit: int = 50) -> None:
@@ -118,7 +110,7 @@ def run_load(
 
 @click.command("load")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--as-of", callback=_parse_date, help="登记表的数据日期（默认今天）。")
+@click.option("--as-of", callback=parse_date, help="登记表的数据日期（默认今天）。")
 @click.option("--dry-run", is_flag=True, help="只检查并出报告，不写数据库。")
 @click.option("--partial", is_flag=True, help="写入有效行，拒绝行隔离保存。")
 @click.option("--report", type=click.Path(path_type=Path), help="逐行报告 CSV。")
@@ -152,7 +144,7 @@ def template_cmd(out: Path) -> None:
 
 
 @click.command("demo")
-@click.option("--today", "as_of", callback=_parse_date, help="最后一期快照的日期（默认今天）。")
+@click.option("--today", "as_of", callback=parse_date, help="最后一期快照的日期（默认今天）。")
 @click.option("--keep", type=click.Path(path_type=Path), help="把生成的登记表保存到此目录。")
 def demo_cmd(as_of, keep) -> None:
     """生成合成演示登记表（2020–2025 年末及今天的快照）并逐期载入；替换旧演示数据。"""
@@ -179,7 +171,7 @@ def demo_cmd(as_of, keep) -> None:
 
 @click.command("import-gem")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
-@click.option("--as-of", callback=_parse_date, help="数据日期（默认取 GEM 版本日期）。")
+@click.option("--as-of", callback=parse_date, help="数据日期（默认取 GEM 版本日期）。")
 def import_gem_cmd(path: Path, as_of) -> None:
     """导入 Global Energy Monitor 水泥、钢铁跟踪数据中的云南工厂（CC BY 4.0）。"""
     from etl.gem import import_gem

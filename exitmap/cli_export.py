@@ -10,14 +10,7 @@ from pathlib import Path
 
 import click
 
-
-def _date(ctx, param, value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"日期应为 YYYY-MM-DD，现为 {value!r}") from None
+from exitmap.cli_options import parse_date
 
 
 def _prefectures(ctx, param, value: str) -> list[int] | None:
@@ -37,11 +30,11 @@ def _as_of(value: dt.date | None) -> dt.date:
 
 @click.group("export")
 def export() -> None:
-    """Briefing deck and images, disclosure lists, annual report (seed 三(六), 三(八), 四(一))."""
+    """简报：会议幻灯片与简报图、信息公开名单、年度报告（征求意见稿 三(六)、三(八)、四(一)）。"""
 
 
 @export.command("pptx")
-@click.option("--as-of", callback=_date, help="数据日期（默认今天）。")
+@click.option("--as-of", callback=parse_date, help="数据日期（默认今天）。")
 @click.option(
     "--prefectures",
     default="all",
@@ -65,7 +58,7 @@ def pptx_cmd(as_of, prefectures, marking, out: Path) -> None:
 
 
 @export.command("lists")
-@click.option("--as-of", callback=_date, help="数据日期（默认今天）。")
+@click.option("--as-of", callback=parse_date, help="数据日期（默认今天）。")
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path))
 def lists_cmd(as_of, out: Path) -> None:
     """The public lists (xlsx): 限期整改 per department, 提请关闭, 已关闭, annual exits, credit."""

@@ -14,17 +14,10 @@ from pathlib import Path
 import click
 import pandas as pd
 
+from exitmap.cli_options import parse_date
+
 FORMATS = click.Choice(["table", "csv", "json"])
 TODAY = dt.date.today
-
-
-def _date(ctx, param, value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"日期应为 YYYY-MM-DD，现为 {value!r}") from None
 
 
 def _friendly(fn):
@@ -98,7 +91,7 @@ def _engine():
 
 
 @click.command("standing")
-@click.option("--as-of", "as_of", callback=_date, help="截至日期 YYYY-MM-DD（默认今天）")
+@click.option("--as-of", "as_of", callback=parse_date, help="截至日期 YYYY-MM-DD（默认今天）")
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
 @click.option("--sector", multiple=True, help="行业，可重复")
 @click.option("--sub-industry", multiple=True, help="细分行业，可重复")
@@ -127,7 +120,7 @@ def standing_cmd(as_of, fmt, sector, sub_industry, category, status, xianzhi_tri
 
 @click.command("explain")
 @click.argument("unit_key")
-@click.option("--as-of", "as_of", callback=_date, help="截至日期 YYYY-MM-DD（默认今天）")
+@click.option("--as-of", "as_of", callback=parse_date, help="截至日期 YYYY-MM-DD（默认今天）")
 @_friendly
 def explain_cmd(unit_key: str, as_of) -> None:
     """说明一台装备为何处于当前状态：类别、期限及计算方法、状态历史、目录建议、加价电费。"""
@@ -152,7 +145,7 @@ def quota() -> None:
 @click.argument("prefecture")
 @click.argument("tce", type=float)
 @click.option("--project", required=True, help="项目名称")
-@click.option("--date", "on", callback=_date, required=True, help="分配日期 YYYY-MM-DD")
+@click.option("--date", "on", callback=parse_date, required=True, help="分配日期 YYYY-MM-DD")
 @click.option("--document", help="批复文号")
 @_friendly
 def quota_allocate(prefecture: str, tce: float, project: str, on, document) -> None:
@@ -181,7 +174,7 @@ def quota_allocate_file(file: Path) -> None:
 
 @quota.command("ledger")
 @click.argument("prefecture", required=False)
-@click.option("--as-of", "as_of", callback=_date, help="截至日期 YYYY-MM-DD（默认今天）")
+@click.option("--as-of", "as_of", callback=parse_date, help="截至日期 YYYY-MM-DD（默认今天）")
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
 @_friendly
 def quota_ledger(prefecture, as_of, fmt) -> None:
@@ -210,7 +203,7 @@ def freeze() -> None:
 @freeze.command("decide")
 @click.argument("prefecture")
 @click.option("--document", required=True, help="限批决定文号")
-@click.option("--date", "on", callback=_date, required=True, help="开始日期 YYYY-MM-DD")
+@click.option("--date", "on", callback=parse_date, required=True, help="开始日期 YYYY-MM-DD")
 @click.option("--reason", help="理由")
 @_friendly
 def freeze_decide(prefecture: str, document: str, on, reason) -> None:
@@ -224,7 +217,7 @@ def freeze_decide(prefecture: str, document: str, on, reason) -> None:
 @freeze.command("lift")
 @click.argument("prefecture")
 @click.option("--document", required=True, help="解除文号")
-@click.option("--date", "on", callback=_date, required=True, help="解除日期 YYYY-MM-DD")
+@click.option("--date", "on", callback=parse_date, required=True, help="解除日期 YYYY-MM-DD")
 @_friendly
 def freeze_lift(prefecture: str, document: str, on) -> None:
     """解除 PREFECTURE 的区域限批。"""
@@ -235,7 +228,7 @@ def freeze_lift(prefecture: str, document: str, on) -> None:
 
 
 @freeze.command("list")
-@click.option("--as-of", "as_of", callback=_date, help="截至日期 YYYY-MM-DD（默认今天）")
+@click.option("--as-of", "as_of", callback=parse_date, help="截至日期 YYYY-MM-DD（默认今天）")
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
 @click.option("--xianzhi-triggers", is_flag=True, help="限制类逾期也触发区域限批")
 @_friendly

@@ -1,0 +1,17 @@
+"""Option parsing shared by the command modules."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+
+
+def parse_date(_ctx, _param, value: str | None) -> dt.date | None:
+    """click callback: YYYY-MM-DD, or a clear message in Chinese."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"日期应为 YYYY-MM-DD 格式，收到「{value}」") from None
