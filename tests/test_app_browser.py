@@ -297,3 +297,84 @@ def test_boundaries_sent_once_compressed_and_cached(site):
         assert resp.headers["Content-Encoding"] == "gzip"
         assert "max-age" in resp.headers["Cache-Control"]
         assert len(resp.read()) < 120_000
+
+
+def test_decided_freeze_marked_on_map(site, page, demo_engine):  # noqa: F811
+    """A recorded 区域限批 decision marks its prefecture even when the rule does not trigger."""
+    import sqlalchemy as sa
+
+    from etl.decisions import decide_freeze, lift_freeze
+
+    base, _ = site
+    day = dt.date(2023, 6, 1)
+    ref = standing(demo_engine, day).query("adcode != 530000")
+    quiet = int(ref.loc[~ref["freeze_triggered"], "adcode"].iloc[0])
+    triggered = {str(a) for a in ref.loc[ref["freeze_triggered"], "adcode"]}
+    # Lifted before the other tests' dates, so they see no decision.
+    decision = decide_freeze(demo_engine, quiet, "测试〔2023〕1号", dt.date(2023, 1, 1))
+    lift_freeze(demo_engine, quiet, "测试〔2023〕2号", dt.date(2023, 12, 31))
+    try:
+        goto(page, base, f"/?on={day.isoformat()}", has_map=True)
+        path = page.locator(f'path[data-adcode="{quiet}"]')
+        assert path.get_attribute("stroke-width") == "4.5"
+        tag = page.locator(f'.pref-label-text[data-adcode="{quiet}"] .frozen-tag.decided')
+        assert tag.inner_text() == "限批（已决定）"
+        # Rule-triggered ones keep their hatch and plain tag; the legend names both marks.
+        tags = page.locator(".frozen-tag:not(.decided)")
+        assert {
+            tags.nth(i).evaluate("e => e.parentNode.dataset.adcode") for i in range(tags.count())
+        } == triggered
+        assert "限批（已决定）" in page.inner_text("#legend-decided")
+        assert "规则触发" in page.inner_text("#legend-frozen")
+        assert "限批（已决定）" in ranking_rows(page)[str(quiet)][8]
+    finally:
+        with demo_engine.begin() as conn:
+            conn.execute(sa.text("DELETE FROM freeze_decision WHERE id = :i"), {"i": decision})
+
+
+def test_unit_page_map_shows_the_unit(site, page):
+    base, app = site
+    units = app.ctx.data.units(DEMO_TODAY)
+    key = units.filter(units["overdue"])["unit_key"][0]
+    goto(page, base, f"/unit/{quote(key, safe='')}")
+    page.wait_for_selector("#un-map .unit-marker-overdue")
+    page.wait_for_timeout(500)  # the county polygons arrive after the marker
+    # Centred on the unit and drawn on top of the counties (the topmost element at its centre).
+    on_top, dx, dy = page.evaluate("""() => {
+      const m = document.querySelector('#un-map .unit-marker').getBoundingClientRect();
+      const r = document.querySelector('#un-map').getBoundingClientRect();
+      const x = m.x + m.width / 2, y = m.y + m.height / 2;
+      const hit = document.elementFromPoint(x, y);
+      return [hit.classList.contains('unit-marker'), x - (r.x + r.width / 2),
+              y - (r.y + r.height / 2)];
+    }""")
+    assert on_top
+    assert abs(dx) < 20 and abs(dy) < 20
+
+
+def test_back_and_forward_restore_filters(site, page):
+    base, _ = site
+    goto(page, base, "/", has_map=True)
+    first = fills(page)
+    page.click("text=剩余台套")
+    page.wait_for_function("() => location.search.includes('measure=units_remaining')")
+    wait_idle(page)
+    remaining = fills(page)
+    assert remaining != first
+    page.go_back()
+    page.wait_for_function(
+        "() => window.__exitmapStyled && window.__exitmapStyled.measure === 'completion_units'"
+    )
+    wait_idle(page)
+    assert "measure=" not in page.url
+    assert page.inner_text("#legend-title").startswith("完成率（按台套）")
+    assert fills(page) == first
+    assert page.locator('#f-measure input[value="completion_units"]').is_checked()
+    page.go_forward()
+    page.wait_for_function(
+        "() => window.__exitmapStyled && window.__exitmapStyled.measure === 'units_remaining'"
+    )
+    wait_idle(page)
+    assert "measure=units_remaining" in page.url
+    assert page.inner_text("#legend-title").startswith("剩余台套")
+    assert fills(page) == remaining

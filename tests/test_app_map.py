@@ -67,3 +67,21 @@ def test_unit_points_compact(demo_engine):  # noqa: F811
     doc = unit_points(units)
     assert len(doc["features"]) == units.height
     assert set(doc["features"][0]["properties"]) == {"k", "n", "e", "c", "s", "d", "t", "x"}
+
+
+def test_decided_freeze_in_table_and_hideout(engine):
+    """A decision in force marks its prefecture (decided), apart from the rule's trigger."""
+    from etl.decisions import decide_freeze, lift_freeze
+
+    data = MapData(engine)
+    before = data.table(DEMO_TODAY)
+    assert not any(before["freeze_decided"])
+    decide_freeze(engine, 530100, "测试〔2026〕1号", dt.date(2026, 1, 10))
+    table = data.table(DEMO_TODAY)  # the data version changed: read again
+    row = table.filter(table["adcode"] == 530100).to_dicts()[0]
+    assert row["freeze_decided"] and not row["freeze_triggered"]
+    h = choropleth(table, "completion_units")
+    assert h["decided"] == ["530100"] and "530100" not in h["frozen"]
+    assert data.table(dt.date(2025, 12, 31))["freeze_decided"].sum() == 0  # not yet in force
+    lift_freeze(engine, 530100, "测试〔2026〕2号", dt.date(2026, 3, 1))
+    assert data.table(DEMO_TODAY)["freeze_decided"].sum() == 0  # lifting changes the version

@@ -24,9 +24,11 @@
   var STATUS_COLOURS = { resolved: "#2c7fb8", remaining: "#fdae61", overdue: "#d7191c", out: "#9e9e9e" };
   var T = {
     zh: { equipment: "装备", category: "退出类别", status: "状态", deadline: "期限", energy: "年综合能耗",
-          tce: "吨标准煤", more: "查看详情 →", units: "台（套）", frozen: "限批" },
+          tce: "吨标准煤", more: "查看详情 →", units: "台（套）", frozen: "限批",
+          decided: "限批（已决定）" },
     en: { equipment: "Equipment", category: "Category", status: "Status", deadline: "Deadline",
-          energy: "Energy", tce: "tce/yr", more: "Details →", units: "units", frozen: "freeze" }
+          energy: "Energy", tce: "tce/yr", more: "Details →", units: "units", frozen: "freeze",
+          decided: "freeze (decided)" }
   };
   function tr(h) { return T[(h && h.lang) || "zh"] || T.zh; }
 
@@ -36,6 +38,19 @@
     var h = (context && context.hideout) || {};
     var g = window.__exitmapHideout;
     return g && g.stamp > (h.stamp || 0) ? g : h;
+  }
+  function has(list, code) { return (list || []).indexOf(code) >= 0; }
+  // The label's tag: "限批（已决定）" when a decision is in force, "限批" when only the rule
+  // triggers it; text, so it reads in a black-and-white printout as well as the hatch.
+  function tagText(h, code) {
+    if (has(h.decided, code)) return tr(h).decided;
+    return has(h.frozen, code) ? tr(h).frozen : "";
+  }
+  function tagHtml(h, code) {
+    var text = tagText(h, code);
+    if (!text) return "";
+    var cls = has(h.decided, code) ? "frozen-tag decided" : "frozen-tag";
+    return ' <b class="' + cls + '">' + esc(text) + "</b>";
   }
   function registry(name) {
     window.__exitmapLayers = window.__exitmapLayers || {};
@@ -61,10 +76,9 @@
         if (layer._map) layer.setStyle(window.exitmap.hatchStyle(layer.feature, { hideout: h }));
       });
       document.querySelectorAll(".pref-label-text").forEach(function (el) {
-        var frozen = (h.frozen || []).indexOf(el.getAttribute("data-adcode")) >= 0;
         var tag = el.querySelector(".frozen-tag");
-        if (frozen && !tag) el.insertAdjacentHTML("beforeend", ' <b class="frozen-tag">' + esc(tr(h).frozen) + "</b>");
-        if (!frozen && tag) tag.remove();
+        if (tag) tag.remove();
+        el.insertAdjacentHTML("beforeend", tagHtml(h, el.getAttribute("data-adcode")));
       });
       var styled = (window.__exitmapStyled = { t: performance.now(), measure: h.measure, stamp: h.stamp });
       requestAnimationFrame(function () { styled.painted = performance.now(); });
@@ -74,7 +88,7 @@
       var h = current(context);
       var code = String(feature.properties.adcode);
       var fill = (h.fill || {})[code] || "#d9d9d9";
-      var frozen = (h.frozen || []).indexOf(code) >= 0;
+      var frozen = has(h.frozen, code), decided = has(h.decided, code);
       window.__exitmapStyled = { t: performance.now(), measure: h.measure, stamp: h.stamp };
       if (h.ready && window.__exitmapReady !== h.stamp) {
         // First paint of this map: tell Dash, which then fills the side panels.
@@ -85,8 +99,9 @@
           }
         }, 0);
       }
-      return { fillColor: fill, fillOpacity: 0.92, color: frozen ? "#111" : "#ffffff",
-               weight: frozen ? 2.5 : 1.2, opacity: 1, dashArray: null };
+      // A decision in force: a thick black outline (the hatch marks the rule's trigger).
+      return { fillColor: fill, fillOpacity: 0.92, color: frozen || decided ? "#111" : "#ffffff",
+               weight: decided ? 4.5 : frozen ? 2.5 : 1.2, opacity: 1, dashArray: null };
     },
     prefHover: function () { return { weight: 3, color: "#333" }; },
     prefEach: function (feature, layer, context) {
@@ -122,9 +137,8 @@
       var h = current(context);
       var code = String(feature.properties.adcode);
       var name = (h.names || {})[code] || feature.properties.short_name;
-      var frozen = (h.frozen || []).indexOf(code) >= 0;
       var html = '<span class="pref-label-text" data-adcode="' + esc(code) + '">' + esc(name) +
-        (frozen ? ' <b class="frozen-tag">' + esc(tr(h).frozen) + "</b>" : "") + "</span>";
+        tagHtml(h, code) + "</span>";
       return L.marker(latlng, { icon: L.divIcon({ className: "pref-label", html: html, iconSize: null }),
                                 interactive: false, keyboard: false });
     },

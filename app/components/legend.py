@@ -8,6 +8,14 @@ from app import format as fmt
 from app.i18n import t
 from layers.map import NO_DATA
 
+# The two kinds of 区域限批 mark (app/assets/map.js draws them): kept here, beside the swatches.
+FREEZE_TEXT = {
+    "triggered": ("区域限批（规则触发）", "Approval freeze (rule triggered)"),
+    "decided": ("限批（已决定）", "Approval freeze (decided)"),
+}
+# A decided freeze is drawn as a thick black outline; the swatch says so (no fill needed).
+DECIDED_SWATCH = {"background": "#fff", "border": "4px solid #111"}
+
 
 def _range(lo, hi, kind: str, lang: str) -> str:
     def f(x):
@@ -62,10 +70,22 @@ def legend(hideout: dict, lang: str, show_units: bool) -> list:
             className="row",
         )
     )
+    zh = lang == "zh"
     rows.append(
         html.Div(
-            [html.Span(className="swatch frozen"), html.Span(t("legend.frozen", lang))],
+            [html.Span(className="swatch frozen"), html.Span(FREEZE_TEXT["triggered"][not zh])],
             className="row",
+            id="legend-frozen",
+        )
+    )
+    rows.append(
+        html.Div(
+            [
+                html.Span(className="swatch", style=DECIDED_SWATCH),
+                html.Span(FREEZE_TEXT["decided"][not zh]),
+            ],
+            className="row",
+            id="legend-decided",
         )
     )
     if show_units:

@@ -13,7 +13,7 @@ from app import format as fmt
 from app.components import mapview
 from app.components.filters import filter_bar, sub_options
 from app.components.kpi import standing_cards
-from app.components.legend import legend
+from app.components.legend import FREEZE_TEXT, legend
 from app.components.tables import Col, table
 from app.context import Context
 from app.i18n import t, v
@@ -78,9 +78,12 @@ def ranking(table_: pl.DataFrame, state: ViewState) -> html.Table:
         ]
 
     def freeze_cell(r):
-        return (
-            html.Span(t("nav.freeze", lang), className="tag bad") if r["freeze_triggered"] else ""
-        )
+        tags = []
+        if r["freeze_triggered"]:
+            tags.append(html.Span(t("nav.freeze", lang), className="tag bad"))
+        if r.get("freeze_decided"):
+            tags.append(html.Span(FREEZE_TEXT["decided"][lang != "zh"], className="tag bad"))
+        return tags or ""
 
     cols = [
         Col(t("c.rank", lang), lambda r: r["rank"], True),
@@ -116,7 +119,7 @@ def sub_chart(ctx: Context, state: ViewState, on: dt.date) -> html.Div:
     """Done vs remaining per sub-industry as stacked bars (plain HTML: light, prints well)."""
     lang = state.lang
     energy = MEASURES[state.measure].column.startswith(("energy", "completion_energy"))
-    rows = by_sub_industry(ctx.data.units(on), **state.filters()).to_dicts()
+    rows = by_sub_industry(ctx.data.summary(on), **state.filters()).to_dicts()
     key_done, key_left = (
         ("energy_resolved_tce", "energy_remaining_tce")
         if energy
@@ -233,6 +236,7 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
             dcc.Store(id="ov-ready"),
             dcc.Store(id="ov-style"),
             dcc.Store(id="ov-style-applied"),
+            dcc.Store(id="ov-from-url"),
             filter_bar(state, today),
             html.Div(
                 [
@@ -331,21 +335,36 @@ def state_from(search, measure, sector, sub, cat, status, on, units, today) -> V
 
 def _initial_call() -> bool:
     """Dash calls these callbacks once when the page is inserted (all inputs "changed"):
-    the layout already holds those outputs, so skip. A user's change triggers one input."""
+    the layout already holds those outputs, so skip. A user's change triggers one input;
+    back/forward (``from_url``) may change several at once and says so in ov-from-url."""
     from dash import callback_context
 
     props = [t_["prop_id"] for t_ in callback_context.triggered]
-    return len(props) > 1
+    return len(props) > 1 and "ov-from-url.data" not in props
+
+
+def filter_values(state: ViewState, today: dt.date) -> tuple:
+    """The filter bar's values for a view state (the order of FILTER_INPUTS)."""
+    return (
+        state.measure,
+        list(state.sector),
+        list(state.sub),
+        list(state.cat),
+        list(state.status),
+        state.date(today).isoformat(),
+        ["on"] if state.units else [],
+    )
 
 
 def register(app, ctx: Context) -> None:
     @app.callback(
         Output("ov-style", "data"),
         *FILTER_INPUTS,
+        Input("ov-from-url", "data"),
         State("url", "search"),
         prevent_initial_call=True,
     )
-    def restyle(measure, sector, sub, cat, status, on, units, search):
+    def restyle(measure, sector, sub, cat, status, on, units, from_url, search):
         if _initial_call():
             raise PreventUpdate
         state = state_from(search, measure, sector, sub, cat, status, on, units, ctx.today())
@@ -423,6 +442,31 @@ def register(app, ctx: Context) -> None:
         state = state_from(search, measure, sector, sub, cat, status, on, units, ctx.today())
         on_ = state.date(ctx.today())
         return sub_chart(ctx, state, on_), progress_chart(ctx, state, on_)
+
+    @app.callback(
+        *(Output(i.component_id, i.component_property) for i in FILTER_INPUTS),
+        Output("ov-from-url", "data"),
+        Input("url", "search"),
+        *FILTER_STATES,
+        State("url", "pathname"),
+        prevent_initial_call=True,
+    )
+    def from_url(search, measure, sector, sub, cat, status, on, units, pathname):
+        """Back/forward between filter states: the router re-renders on a path change only,
+        so a new query string on 总览 sets the filter bar from it (and the map follows).
+        A URL this page wrote itself (``side``) equals the bar already: nothing to do."""
+        if (pathname or "/").rstrip("/") not in ("", "/"):
+            raise PreventUpdate
+        today = ctx.today()
+        wanted = parse(search, today)
+        if wanted == state_from(search, measure, sector, sub, cat, status, on, units, today):
+            raise PreventUpdate
+        now = (measure, sector or [], sub or [], cat or [], status or [], (on or "")[:10], units)
+        values = [
+            no_update if new == (old or []) or new == old else new
+            for new, old in zip(filter_values(wanted, today), now, strict=True)
+        ]
+        return *values, time.time()
 
     for prefix in ("f", "df"):
 

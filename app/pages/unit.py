@@ -13,8 +13,17 @@ from app.geo import shift_point
 from app.i18n import t, v
 from app.pages import errors
 from app.state import ViewState, to_search
+from layers.map import status_class
 from layers.meta import unit_record
 from layers.units import evaluate, history
+
+# The overview's unit colours (app/assets/map.js STATUS_COLOURS).
+STATUS_COLOURS = {
+    "resolved": "#2c7fb8",
+    "remaining": "#fdae61",
+    "overdue": "#d7191c",
+    "out": "#9e9e9e",
+}
 
 
 def layout(ctx: Context, state: ViewState, key: str) -> html.Div:
@@ -29,6 +38,21 @@ def layout(ctx: Context, state: ViewState, key: str) -> html.Div:
     lon, lat = rec["lon"], rec["lat"]
     if ctx.gcj:
         lon, lat = shift_point(lon, lat)
+    # The unit itself, coloured by its as-of standing (the overview's unit colours). In the
+    # marker pane: in the overlay pane the county polygons, fetched after it, painted over it.
+    x = "out" if ev.empty else status_class(ev.iloc[0].to_dict())
+    marker = dl.CircleMarker(
+        id="un-point",
+        center=[lat, lon],
+        radius=9,
+        color="#111",
+        weight=2,
+        fillColor=STATUS_COLOURS[x],
+        fillOpacity=0.9,
+        className=f"unit-marker unit-marker-{x}",
+        pane="markerPane",
+        children=dl.Tooltip(key),
+    )
     the_map = mapview.map_container(
         "un-map",
         [
@@ -36,27 +60,16 @@ def layout(ctx: Context, state: ViewState, key: str) -> html.Div:
             dl.GeoJSON(
                 url=ctx.geo.url("counties"),
                 style=mapview.fn("countyStyle"),
-                hideout={"prefecture": -1},
+                # The unit's prefecture drawn light, the others grey (as on 州市 pages).
+                hideout={"prefecture": -1 if ev.empty else int(ev.iloc[0]["prefecture_adcode"])},
                 interactive=False,
             ),
             mapview.outline(ctx, "un"),
-            dl.GeoJSON(
-                data={
-                    "type": "FeatureCollection",
-                    "features": [
-                        {
-                            "type": "Feature",
-                            "geometry": {"type": "Point", "coordinates": [lon, lat]},
-                            "properties": {"t": 40000, "x": "overdue"},
-                        }
-                    ],
-                },
-                pointToLayer=mapview.fn("unitPoint"),
-                id="un-point",
-            ),
+            marker,
         ],
         class_name="map tiny",
     )
+    # Centred on the unit, close enough to see its county.
     the_map.center, the_map.zoom = [lat, lon], 9
     if ev.empty:
         state_box = [
