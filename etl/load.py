@@ -397,7 +397,7 @@ def _record_events(conn: sa.Connection, as_of: dt.date) -> int:
         ),
         {"as_of": as_of},
     )
-    conn.execute(sa.text("SELECT unit_event_refresh()"))
+    conn.execute(sa.text("SELECT refresh_marked_units()"))
     conn.execute(sa.text("SET LOCAL exitmap.history_written = 'off'"))
     return written
 

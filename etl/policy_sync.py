@@ -51,5 +51,5 @@ def refresh_all_history(conn: sa.Connection) -> None:
     conn.execute(sa.text("INSERT INTO refresh_units SELECT id FROM unit"))
     # We refresh everything ourselves: the history trigger need not follow our updates.
     conn.execute(sa.text("SELECT set_config('exitmap.history_written', 'on', true)"))
-    conn.execute(sa.text("SELECT unit_event_refresh()"))
+    conn.execute(sa.text("SELECT refresh_marked_units()"))
     conn.execute(sa.text("SELECT set_config('exitmap.history_written', 'off', true)"))
