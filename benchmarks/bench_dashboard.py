@@ -25,6 +25,7 @@ import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 TODAY = dt.date(2026, 6, 30)
 os.environ["EXITMAP_TODAY"] = TODAY.isoformat()
@@ -206,27 +207,16 @@ def main() -> None:
     parser.add_argument("--changes", type=int, default=20)
     args = parser.parse_args()
 
+    from throwaway import throwaway_database
+
     from etl.demo import write_demo
     from etl.load import load
-    from etl.load_boundaries import load_boundaries
     from etl.pipeline import prepare
-    from exitmap import migrate
-    from exitmap.db import database_url
 
-    server = sa.make_url(database_url())
-    name = f"exitmap_dashbench_{os.getpid()}"  # built from our pid only
-    admin = sa.create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    eng = sa.create_engine(server.set(database=name))
-    try:
-        with eng.begin() as conn:
-            conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS postgis"))
-        migrate.upgrade(eng)
-        load_boundaries(eng)
+    with throwaway_database("exitmap_dashbench") as eng:
         with tempfile.TemporaryDirectory() as tmp:
             for path, as_of in write_demo(Path(tmp), today=TODAY):
-                load(eng, prepare([path]), as_of, partial=True, synthetic=True)
+                load(eng, prepare([path]), as_of, source="demo", synthetic=True)
         with eng.connect() as conn:
             n_demo = conn.execute(sa.text("SELECT count(*) FROM unit")).scalar_one()
         measure(f"演示数据 {n_demo} 台", eng, args.loads, args.changes)
@@ -242,11 +232,6 @@ def main() -> None:
             n_ev = conn.execute(sa.text("SELECT count(*) FROM unit_event")).scalar_one()
         print(f"复制至 {n} 台装备、{n_ev} 条状态记录，用时 {time.perf_counter() - t0:.1f} s")
         measure(f"{n} 台", eng, args.loads, args.changes)
-    finally:
-        eng.dispose()
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 if __name__ == "__main__":
