@@ -362,7 +362,7 @@ def _record_events(conn: sa.Connection, as_of: dt.date) -> int:
 
     The history trigger stands aside (``exitmap.history_written``): the events of this load
     are refreshed in one pass at the end — history facts, unit copies and evaluation
-    (``unit_event_refresh``, migrations 0003–0008) — rather than statement by statement.
+    (``unit_event_refresh``, migration 0002) — rather than statement by statement.
     """
     changed = " OR ".join(f"s.{f} IS DISTINCT FROM s.old_{f}" for f in HISTORY_FIELDS)
     conn.execute(sa.text("SET LOCAL exitmap.history_written = 'on'"))

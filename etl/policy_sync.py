@@ -2,7 +2,7 @@
 
 ``status_class`` (which statuses are exits, extensions…) and ``policy_category`` (each
 category's deadline rule) must equal data/policy; when they change, every event is
-re-evaluated (migrations 0003–0007). ``exitmap db migrate`` runs this.
+re-evaluated (migration 0002). ``exitmap db migrate`` runs this.
 """
 
 from __future__ import annotations

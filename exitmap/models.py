@@ -80,7 +80,7 @@ class Unit(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_key: Mapped[str] = mapped_column(sa.Text, unique=True)
     key_derived: Mapped[bool] = mapped_column(default=False)
-    # References without foreign keys: the loader checks them once per load (migration 0004).
+    # References without foreign keys: the loader checks them once per load (see migration 0001).
     enterprise_id: Mapped[int] = mapped_column(sa.Integer, index=True)
     sector: Mapped[str] = mapped_column(sa.Text)
     sub_industry: Mapped[str] = mapped_column(sa.Text)
@@ -111,7 +111,7 @@ class Unit(Base):
     prefecture_adcode: Mapped[int] = mapped_column(sa.Integer, index=True)
     county_adcode: Mapped[int | None] = mapped_column(sa.Integer)
     location_precision = mapped_column(LocationPrecision, nullable=False)
-    # No spatial index: no view filters units by area (migration 0006).
+    # No spatial index: no view filters units by area (see migration 0001).
     geom = mapped_column(Geometry("POINT", srid=4326, spatial_index=False), nullable=False)
     source: Mapped[str] = mapped_column(sa.Text, default="register")  # register | gem
     source_detail: Mapped[str | None] = mapped_column(sa.Text)
@@ -137,12 +137,12 @@ class UnitEvent(Base):
     rectify_deadline: Mapped[dt.date | None] = mapped_column(sa.Date)
     actual_exit_date: Mapped[dt.date | None] = mapped_column(sa.Date)
     load_id: Mapped[int] = mapped_column(sa.Integer)  # load_record.id
-    # History facts kept by triggers (migrations 0002, 0003): the next event's date (None:
+    # History facts kept by triggers (migration 0002): the next event's date (None:
     # still current), whether an extension was granted by now, when the current exit began.
     valid_to: Mapped[dt.date | None] = mapped_column(sa.Date)
     ever_extended: Mapped[bool] = mapped_column(server_default=sa.false())
     exit_since: Mapped[dt.date | None] = mapped_column(sa.Date)
-    # A copy of the unit's register fields (migration 0005): the as-of views read one table.
+    # A copy of the unit's register fields (migration 0002): the as-of views read one table.
     u_prefecture_adcode: Mapped[int | None] = mapped_column(sa.Integer)
     u_sector: Mapped[str | None] = mapped_column(sa.Text)
     u_sub_industry: Mapped[str | None] = mapped_column(sa.Text)
@@ -155,7 +155,7 @@ class UnitEvent(Base):
     u_rectify_deadline_precision = mapped_column(DatePrecision)
     u_actual_exit_date: Mapped[dt.date | None] = mapped_column(sa.Date)
     u_actual_exit_date_precision = mapped_column(DatePrecision)
-    # Its evaluation under the policy, independent of the date looked from (migration 0007).
+    # Its evaluation under the policy, independent of the date looked from (migration 0002).
     e_category: Mapped[str | None] = mapped_column(sa.Text)
     e_rectify_deadline: Mapped[dt.date | None] = mapped_column(sa.Date)
     e_exit_date: Mapped[dt.date | None] = mapped_column(sa.Date)

@@ -6,7 +6,7 @@ bound arrays built from data/policy (``policy_params``), never written into the 
 
 How a unit's state on D is read (the replay rules):
 - its row in unit_event whose [event_date, valid_to) holds D; no such row: it did not exist;
-- history facts are stored on each event by triggers (migrations 0002–0003): valid_to,
+- history facts are stored on each event (migration 0002): valid_to,
   ever_extended (an extension recorded by then), exit_since (start of the unbroken run of
   exit statuses), so no look-back through history is needed at query time;
 - an event that leaves category or 整改期限 empty keeps the unit's declared value (events

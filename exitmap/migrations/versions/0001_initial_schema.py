@@ -1,5 +1,12 @@
 """Initial schema: boundaries, enterprises, units and their history, tasks, quota, freezes, loads.
 
+Two deliberate absences, measured on a 100,000-unit load: ``unit`` and ``unit_event`` carry
+their references (enterprise, prefecture, county, load_record, unit) without foreign keys —
+PostgreSQL checks those row by row, 700,000 lookups that took longer than the whole COPY;
+the loader checks them once per load (etl/load.py ``_check_references``). And ``unit`` has no
+spatial index: no view filters units by area (units are located once, by the ETL, against
+the county polygons, which keep theirs); a GiST on 100k points added 0.9 s to a load.
+
 Revision ID: 0001
 Revises:
 """
@@ -38,6 +45,16 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index(op.f("ix_load_record_sha256"), "load_record", ["sha256"], unique=False)
+    op.create_table(
+        "policy_category",
+        sa.Column("category", sa.Text(), nullable=False),
+        sa.Column("kind", sa.Text(), nullable=False),
+        sa.Column("fixed_deadline", sa.Date(), nullable=True),
+        sa.Column("months", sa.Integer(), nullable=True),
+        sa.Column("extension_months", sa.Integer(), nullable=True),
+        sa.Column("must_suspend", sa.Boolean(), nullable=False),
+        sa.PrimaryKeyConstraint("category"),
+    )
     op.create_geospatial_table(
         "prefecture",
         sa.Column("adcode", sa.Integer(), autoincrement=False, nullable=False),
@@ -67,6 +84,144 @@ def upgrade() -> None:
         postgresql_using="gist",
         postgresql_ops={},
     )
+    op.create_table(
+        "status_class",
+        sa.Column("status", sa.Text(), nullable=False),
+        sa.Column("class", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("status", "class"),
+    )
+    op.create_geospatial_table(
+        "unit",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("unit_key", sa.Text(), nullable=False),
+        sa.Column("key_derived", sa.Boolean(), nullable=False),
+        sa.Column("enterprise_id", sa.Integer(), nullable=False),
+        sa.Column("sector", sa.Text(), nullable=False),
+        sa.Column("sub_industry", sa.Text(), nullable=False),
+        sa.Column("equipment_name", sa.Text(), nullable=False),
+        sa.Column("equipment_no", sa.Text(), nullable=True),
+        sa.Column("spec", sa.Text(), nullable=True),
+        sa.Column("spec_value", sa.Float(), nullable=True),
+        sa.Column("spec_unit", sa.Text(), nullable=True),
+        sa.Column("capacity_wt", sa.Float(), nullable=True),
+        sa.Column("energy_tce", sa.Float(), nullable=True),
+        sa.Column("electricity_10k_kwh", sa.Float(), nullable=True),
+        sa.Column("category", sa.Text(), nullable=True),
+        sa.Column("status", sa.Text(), nullable=False),
+        sa.Column("identified_date", sa.Date(), nullable=True),
+        sa.Column(
+            "identified_date_precision",
+            sa.Enum("day", "month", name="date_precision"),
+            nullable=True,
+        ),
+        sa.Column("rectify_deadline", sa.Date(), nullable=True),
+        sa.Column(
+            "rectify_deadline_precision",
+            sa.Enum("day", "month", name="date_precision"),
+            nullable=True,
+        ),
+        sa.Column("planned_exit_date", sa.Date(), nullable=True),
+        sa.Column(
+            "planned_exit_date_precision",
+            sa.Enum("day", "month", name="date_precision"),
+            nullable=True,
+        ),
+        sa.Column("actual_exit_date", sa.Date(), nullable=True),
+        sa.Column(
+            "actual_exit_date_precision",
+            sa.Enum("day", "month", name="date_precision"),
+            nullable=True,
+        ),
+        sa.Column("exit_method", sa.Text(), nullable=True),
+        sa.Column("workers", sa.Integer(), nullable=True),
+        sa.Column("address", sa.Text(), nullable=True),
+        sa.Column("remarks", sa.Text(), nullable=True),
+        sa.Column("declared_prefecture", sa.Text(), nullable=True),
+        sa.Column("declared_county", sa.Text(), nullable=True),
+        sa.Column("prefecture_adcode", sa.Integer(), nullable=False),
+        sa.Column("county_adcode", sa.Integer(), nullable=True),
+        sa.Column(
+            "location_precision",
+            sa.Enum("exact", "county", "prefecture", name="location_precision"),
+            nullable=False,
+        ),
+        sa.Column(
+            "geom",
+            Geometry(
+                geometry_type="POINT",
+                srid=4326,
+                dimension=2,
+                spatial_index=False,
+                from_text="ST_GeomFromEWKT",
+                name="geometry",
+                nullable=False,
+            ),
+            nullable=False,
+        ),
+        sa.Column("source", sa.Text(), nullable=False),
+        sa.Column("source_detail", sa.Text(), nullable=True),
+        sa.Column("synthetic", sa.Boolean(), nullable=False),
+        sa.Column("row_hash", sa.String(length=32), nullable=False),
+        sa.Column("first_load_id", sa.Integer(), nullable=False),
+        sa.Column("last_load_id", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("unit_key"),
+    )
+    op.create_index(op.f("ix_unit_enterprise_id"), "unit", ["enterprise_id"], unique=False)
+    op.create_index(op.f("ix_unit_prefecture_adcode"), "unit", ["prefecture_adcode"], unique=False)
+    op.create_table(
+        "unit_event",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("unit_id", sa.Integer(), nullable=False),
+        sa.Column("event_date", sa.Date(), nullable=False),
+        sa.Column("status", sa.Text(), nullable=False),
+        sa.Column("previous_status", sa.Text(), nullable=True),
+        sa.Column("category", sa.Text(), nullable=True),
+        sa.Column("rectify_deadline", sa.Date(), nullable=True),
+        sa.Column("actual_exit_date", sa.Date(), nullable=True),
+        sa.Column("load_id", sa.Integer(), nullable=False),
+        sa.Column("valid_to", sa.Date(), nullable=True),
+        sa.Column("ever_extended", sa.Boolean(), server_default=sa.text("false"), nullable=False),
+        sa.Column("exit_since", sa.Date(), nullable=True),
+        sa.Column("u_prefecture_adcode", sa.Integer(), nullable=True),
+        sa.Column("u_sector", sa.Text(), nullable=True),
+        sa.Column("u_sub_industry", sa.Text(), nullable=True),
+        sa.Column("u_energy_tce", sa.Float(), nullable=True),
+        sa.Column("u_electricity_10k_kwh", sa.Float(), nullable=True),
+        sa.Column("u_category", sa.Text(), nullable=True),
+        sa.Column("u_identified_date", sa.Date(), nullable=True),
+        sa.Column(
+            "u_identified_date_precision",
+            sa.Enum("day", "month", name="date_precision"),
+            nullable=True,
+        ),
+        sa.Column("u_rectify_deadline", sa.Date(), nullable=True),
+        sa.Column(
+            "u_rectify_deadline_precision",
+            sa.Enum("day", "month", name="date_precision"),
+            nullable=True,
+        ),
+        sa.Column("u_actual_exit_date", sa.Date(), nullable=True),
+        sa.Column(
+            "u_actual_exit_date_precision",
+            sa.Enum("day", "month", name="date_precision"),
+            nullable=True,
+        ),
+        sa.Column("e_category", sa.Text(), nullable=True),
+        sa.Column("e_rectify_deadline", sa.Date(), nullable=True),
+        sa.Column("e_exit_date", sa.Date(), nullable=True),
+        sa.Column("e_deadline_kind", sa.Text(), nullable=True),
+        sa.Column("e_fixed_deadline", sa.Date(), nullable=True),
+        sa.Column("e_base_deadline", sa.Date(), nullable=True),
+        sa.Column("e_cap_deadline", sa.Date(), nullable=True),
+        sa.Column("e_deadline", sa.Date(), nullable=True),
+        sa.Column("e_must_suspend", sa.Boolean(), nullable=True),
+        sa.Column("e_is_exit", sa.Boolean(), nullable=True),
+        sa.Column("e_is_rectified", sa.Boolean(), nullable=True),
+        sa.Column("e_is_operating", sa.Boolean(), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_unit_event_unit_date", "unit_event", ["unit_id", "event_date"], unique=True)
     op.create_geospatial_table(
         "county",
         sa.Column("adcode", sa.Integer(), autoincrement=False, nullable=False),
@@ -199,146 +354,11 @@ def upgrade() -> None:
         sa.UniqueConstraint("key"),
     )
     op.create_index(op.f("ix_enterprise_credit_code"), "enterprise", ["credit_code"], unique=False)
-    op.create_geospatial_table(
-        "unit",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("unit_key", sa.Text(), nullable=False),
-        sa.Column("key_derived", sa.Boolean(), nullable=False),
-        sa.Column("enterprise_id", sa.Integer(), nullable=False),
-        sa.Column("sector", sa.Text(), nullable=False),
-        sa.Column("sub_industry", sa.Text(), nullable=False),
-        sa.Column("equipment_name", sa.Text(), nullable=False),
-        sa.Column("equipment_no", sa.Text(), nullable=True),
-        sa.Column("spec", sa.Text(), nullable=True),
-        sa.Column("spec_value", sa.Float(), nullable=True),
-        sa.Column("spec_unit", sa.Text(), nullable=True),
-        sa.Column("capacity_wt", sa.Float(), nullable=True),
-        sa.Column("energy_tce", sa.Float(), nullable=True),
-        sa.Column("electricity_10k_kwh", sa.Float(), nullable=True),
-        sa.Column("category", sa.Text(), nullable=True),
-        sa.Column("status", sa.Text(), nullable=False),
-        sa.Column("identified_date", sa.Date(), nullable=True),
-        sa.Column(
-            "identified_date_precision",
-            sa.Enum("day", "month", name="date_precision"),
-            nullable=True,
-        ),
-        sa.Column("rectify_deadline", sa.Date(), nullable=True),
-        sa.Column(
-            "rectify_deadline_precision",
-            sa.Enum("day", "month", name="date_precision"),
-            nullable=True,
-        ),
-        sa.Column("planned_exit_date", sa.Date(), nullable=True),
-        sa.Column(
-            "planned_exit_date_precision",
-            sa.Enum("day", "month", name="date_precision"),
-            nullable=True,
-        ),
-        sa.Column("actual_exit_date", sa.Date(), nullable=True),
-        sa.Column(
-            "actual_exit_date_precision",
-            sa.Enum("day", "month", name="date_precision"),
-            nullable=True,
-        ),
-        sa.Column("exit_method", sa.Text(), nullable=True),
-        sa.Column("workers", sa.Integer(), nullable=True),
-        sa.Column("address", sa.Text(), nullable=True),
-        sa.Column("remarks", sa.Text(), nullable=True),
-        sa.Column("declared_prefecture", sa.Text(), nullable=True),
-        sa.Column("declared_county", sa.Text(), nullable=True),
-        sa.Column("prefecture_adcode", sa.Integer(), nullable=False),
-        sa.Column("county_adcode", sa.Integer(), nullable=True),
-        sa.Column(
-            "location_precision",
-            sa.Enum("exact", "county", "prefecture", name="location_precision"),
-            nullable=False,
-        ),
-        sa.Column(
-            "geom",
-            Geometry(
-                geometry_type="POINT",
-                srid=4326,
-                dimension=2,
-                spatial_index=False,
-                from_text="ST_GeomFromEWKT",
-                name="geometry",
-                nullable=False,
-            ),
-            nullable=False,
-        ),
-        sa.Column("source", sa.Text(), nullable=False),
-        sa.Column("source_detail", sa.Text(), nullable=True),
-        sa.Column("synthetic", sa.Boolean(), nullable=False),
-        sa.Column("row_hash", sa.String(length=32), nullable=False),
-        sa.Column("first_load_id", sa.Integer(), nullable=False),
-        sa.Column("last_load_id", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["county_adcode"],
-            ["county.adcode"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["enterprise_id"],
-            ["enterprise.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["first_load_id"],
-            ["load_record.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["last_load_id"],
-            ["load_record.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["prefecture_adcode"],
-            ["prefecture.adcode"],
-        ),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("unit_key"),
-    )
-    op.create_geospatial_index(
-        "idx_unit_geom", "unit", ["geom"], unique=False, postgresql_using="gist", postgresql_ops={}
-    )
-    op.create_index(op.f("ix_unit_category"), "unit", ["category"], unique=False)
-    op.create_index(op.f("ix_unit_county_adcode"), "unit", ["county_adcode"], unique=False)
-    op.create_index(op.f("ix_unit_enterprise_id"), "unit", ["enterprise_id"], unique=False)
-    op.create_index(op.f("ix_unit_prefecture_adcode"), "unit", ["prefecture_adcode"], unique=False)
-    op.create_index(op.f("ix_unit_sub_industry"), "unit", ["sub_industry"], unique=False)
-    op.create_table(
-        "unit_event",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("unit_id", sa.Integer(), nullable=False),
-        sa.Column("event_date", sa.Date(), nullable=False),
-        sa.Column("status", sa.Text(), nullable=False),
-        sa.Column("previous_status", sa.Text(), nullable=True),
-        sa.Column("category", sa.Text(), nullable=True),
-        sa.Column("rectify_deadline", sa.Date(), nullable=True),
-        sa.Column("actual_exit_date", sa.Date(), nullable=True),
-        sa.Column("load_id", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["load_id"],
-            ["load_record.id"],
-        ),
-        sa.ForeignKeyConstraint(["unit_id"], ["unit.id"], ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("id"),
-    )
-    op.create_index("ix_unit_event_unit_date", "unit_event", ["unit_id", "event_date"], unique=True)
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
-    op.drop_index("ix_unit_event_unit_date", table_name="unit_event")
-    op.drop_table("unit_event")
-    op.drop_index(op.f("ix_unit_sub_industry"), table_name="unit")
-    op.drop_index(op.f("ix_unit_prefecture_adcode"), table_name="unit")
-    op.drop_index(op.f("ix_unit_enterprise_id"), table_name="unit")
-    op.drop_index(op.f("ix_unit_county_adcode"), table_name="unit")
-    op.drop_index(op.f("ix_unit_category"), table_name="unit")
-    op.drop_geospatial_index(
-        "idx_unit_geom", table_name="unit", postgresql_using="gist", column_name="geom"
-    )
-    op.drop_geospatial_table("unit")
     op.drop_index(op.f("ix_enterprise_credit_code"), table_name="enterprise")
     op.drop_table("enterprise")
     op.drop_index(op.f("ix_quota_entry_prefecture_adcode"), table_name="quota_entry")
@@ -353,10 +373,17 @@ def downgrade() -> None:
         "idx_county_geom", table_name="county", postgresql_using="gist", column_name="geom"
     )
     op.drop_geospatial_table("county")
+    op.drop_index("ix_unit_event_unit_date", table_name="unit_event")
+    op.drop_table("unit_event")
+    op.drop_index(op.f("ix_unit_prefecture_adcode"), table_name="unit")
+    op.drop_index(op.f("ix_unit_enterprise_id"), table_name="unit")
+    op.drop_geospatial_table("unit")
+    op.drop_table("status_class")
     op.drop_geospatial_index(
         "idx_prefecture_geom", table_name="prefecture", postgresql_using="gist", column_name="geom"
     )
     op.drop_geospatial_table("prefecture")
+    op.drop_table("policy_category")
     op.drop_index(op.f("ix_load_record_sha256"), table_name="load_record")
     op.drop_table("load_record")
     # ### end Alembic commands ###
