@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+# Every page shows this (banner, data date): one pass over unit, not one per count.
 STATUS_SQL = """
-SELECT (SELECT max(as_of) FROM load_record) AS as_of,
-       (SELECT max(loaded_at) FROM load_record) AS loaded_at,
-       (SELECT count(*) FROM load_record) AS loads,
-       (SELECT count(*) FROM unit) AS units,
-       (SELECT count(*) FROM unit WHERE synthetic) AS synthetic,
-       (SELECT count(*) FROM unit WHERE source = 'gem') AS gem,
-       (SELECT count(*) FROM unit WHERE source = 'register' AND NOT synthetic) AS register,
+SELECT l.as_of, l.loaded_at, l.loads, u.units, u.synthetic, u.gem, u.register,
        (SELECT count(*) FROM quota_entry) AS quota_entries,
        (SELECT count(*) FROM freeze_decision) AS freeze_decisions
+FROM (SELECT max(as_of) AS as_of, max(loaded_at) AS loaded_at, count(*) AS loads
+      FROM load_record) l,
+     (SELECT count(*) AS units,
+             count(*) FILTER (WHERE synthetic) AS synthetic,
+             count(*) FILTER (WHERE source = 'gem') AS gem,
+             count(*) FILTER (WHERE source = 'register' AND NOT synthetic) AS register
+      FROM unit) u
 """
 
 
