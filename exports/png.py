@@ -86,7 +86,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-class _Server:
+class InProcessServer:
     """A Flask app served on 127.0.0.1:<free port> from a daemon thread."""
 
     def __init__(self, flask_app):
@@ -183,7 +183,7 @@ class Renderer:
         self._timeout = timeout_ms
         self._pw = None
         self._browser = None
-        self._server: _Server | None = None
+        self._server: InProcessServer | None = None
         self._pages: dict[tuple, object] = {}
         self._cdp: dict[int, object] = {}
         self.timings: list[float] = []
@@ -241,7 +241,7 @@ class Renderer:
                 from app.main import create_app
 
                 app = self._app = create_app(self._database_url)
-            self._server = _Server(app.server)
+            self._server = InProcessServer(app.server)
         return self._server.base
 
     def url(self, view: str) -> str:

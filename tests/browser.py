@@ -6,45 +6,20 @@ Used by tests/test_app_browser.py, scripts/screenshots.py and benchmarks/bench_d
 from __future__ import annotations
 
 import contextlib
-import socket
-import threading
 
-from werkzeug.serving import make_server
+from exports.png import CHROMIUM, CHROMIUM_ARGS, InProcessServer
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 VIEWPORT = {"width": 1920, "height": 1080}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextlib.contextmanager
 def serve(app) -> str:
     """Serve a Dash app (its Flask server) on a free port; yield its base URL."""
-    import logging
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = make_server("127.0.0.1", free_port(), app.server, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    server = InProcessServer(app.server)
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield server.base
     finally:
-        server.shutdown()
-        thread.join(5)
+        server.close()
 
 
 @contextlib.contextmanager
