@@ -13,8 +13,6 @@ from exitmap import clock, settings
 from layers.map import MapData
 from layers.meta import data_status
 
-YUNNAN_BOUNDS = [[21.05, 97.45], [29.3, 106.25]]
-
 
 def _bounds(geometry: dict) -> list[list[float]]:
     xs, ys = [], []

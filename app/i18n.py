@@ -279,10 +279,6 @@ PREFECTURE_EN: dict[int, str] = {
 }
 
 
-def lang_of(value: str | None) -> str:
-    return value if value in LANGS else "zh"
-
-
 def t(key: str, lang: str = "zh", **kwargs) -> str:
     zh, en = STRINGS[key]
     text = en if lang == "en" else zh

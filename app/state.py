@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qs, urlencode
 
+from app.i18n import LANGS
 from layers.map import DEFAULT_MEASURE, MEASURES
 
 SECTORS: dict[str, tuple[str, ...]] = {
@@ -100,7 +101,7 @@ def parse(search: str | None, today: dt.date | None = None) -> ViewState:
             errors.append(("units", units))
     lang = one("lang")
     if lang is not None:
-        if lang in ("zh", "en"):
+        if lang in LANGS:
             values["lang"] = lang
         else:
             errors.append(("lang", lang))

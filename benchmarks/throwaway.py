@@ -1,4 +1,4 @@
-"""A throwaway database for a benchmark: schema and boundaries, dropped afterwards.
+"""A throwaway database for a benchmark, prepared like any other, dropped afterwards.
 
 Created in the cluster of DATABASE_URL (or the project-local one), reached through
 ``exitmap.db.engine`` so the benchmark runs with the app's connection settings.
@@ -12,8 +12,7 @@ from collections.abc import Iterator
 
 import sqlalchemy as sa
 
-from etl.load_boundaries import load_boundaries
-from exitmap import migrate
+from etl.prepare_database import prepare_database
 from exitmap.db import database_url, engine
 
 
@@ -29,8 +28,7 @@ def throwaway_database(prefix: str) -> Iterator[sa.Engine]:
     try:
         with eng.begin() as conn:
             conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS postgis"))
-        migrate.upgrade(eng)
-        load_boundaries(eng)
+        prepare_database(eng)
         yield eng
     finally:
         eng.dispose()

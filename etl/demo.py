@@ -29,6 +29,7 @@ from openpyxl.utils import get_column_letter
 
 from etl.boundaries import load_counties, load_prefectures, short_name
 from etl.crs import wgs84_to_gcj02
+from etl.register import CREDIT_CODE_CHARSET, credit_check_char
 
 # ---------------------------------------------------------------- register layout (domain §6)
 
@@ -119,7 +120,6 @@ CATEGORY_WEIGHTS = {
 # Prefectures that must show an overdue 淘汰类 unit (so that 区域限批 arises).
 MIN_OVERDUE_PREFECTURES = 4
 ELIMINATION_DEADLINE = dt.date(2021, 12, 31)
-RESTRICTED_DEADLINE = dt.date(2025, 12, 31)
 
 # Enterprise weight per prefecture (industrial ones heavier).
 PREFECTURE_WEIGHTS = {
@@ -274,16 +274,9 @@ DISPLAY_DEVIATION = 0.0025
 JITTER = 0.0015
 INSET = DISPLAY_DEVIATION + 2 * JITTER + 0.0015
 
-# Credit-code alphabet and weights (GB 32100-2015) and the organisation-code weights
-# (GB 11714) for characters 9–17.
-CREDIT_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+# The organisation-code weights (GB 11714) for characters 9–17 of a credit code; the credit
+# code's own check character comes from the register's rules (GB 32100-2015).
 ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
-
-
-def credit_check_char(first17: str) -> str:
-    total = sum(CREDIT_CHARSET.index(c) * w for c, w in zip(first17, CREDIT_WEIGHTS, strict=True))
-    return CREDIT_CHARSET[(31 - total % 31) % 31]
 
 
 def _org_check_char(first8: str) -> str:
@@ -579,7 +572,7 @@ class Unit:
 def _credit_code(rng: np.random.Generator, county: int, used: set[str]) -> str:
     while True:
         if _chance(rng, 0.6):
-            body = "MA" + "".join(_pick(rng, CREDIT_CHARSET) for _ in range(6))
+            body = "MA" + "".join(_pick(rng, CREDIT_CODE_CHARSET) for _ in range(6))
         else:
             body = "".join(str(int(d)) for d in rng.integers(0, 10, 8))
         first17 = f"91{county}{body}{_org_check_char(body)}"

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import polars as pl
 import sqlalchemy as sa
 
+from etl.history import refresh_history, writing_history
 from etl.pipeline import REJECTED, Prepared
 
 # Columns of a unit that come from the register, in the order the staging table holds them.
@@ -365,40 +366,30 @@ def _record_events(conn: sa.Connection, as_of: dt.date) -> int:
     (``unit_event_refresh``, migration 0002) — rather than statement by statement.
     """
     changed = " OR ".join(f"s.{f} IS DISTINCT FROM s.old_{f}" for f in HISTORY_FIELDS)
-    conn.execute(sa.text("SET LOCAL exitmap.history_written = 'on'"))
-    written = conn.execute(
-        sa.text(
-            f"""
-            INSERT INTO unit_event (unit_id, event_date, status, previous_status, category,
-                                    rectify_deadline, actual_exit_date, load_id)
-            SELECT u.id, :as_of, s.status, s.old_status, s.category, s.rectify_deadline,
-                   s.actual_exit_date, s.load_id
-            FROM staged s JOIN unit u ON u.unit_key = s.unit_key
-            WHERE s.unit_id IS NULL OR {changed}
-            ON CONFLICT (unit_id, event_date) DO UPDATE
-            SET status = EXCLUDED.status, category = EXCLUDED.category,
-                rectify_deadline = EXCLUDED.rectify_deadline,
-                actual_exit_date = EXCLUDED.actual_exit_date, load_id = EXCLUDED.load_id
-            """
-        ),
-        {"as_of": as_of},
-    ).rowcount
-    conn.execute(
-        sa.text(
-            "CREATE TEMP TABLE IF NOT EXISTS refresh_units (unit_id integer PRIMARY KEY) "
-            "ON COMMIT DELETE ROWS"
+    with writing_history(conn):
+        written = conn.execute(
+            sa.text(
+                f"""
+                INSERT INTO unit_event (unit_id, event_date, status, previous_status, category,
+                                        rectify_deadline, actual_exit_date, load_id)
+                SELECT u.id, :as_of, s.status, s.old_status, s.category, s.rectify_deadline,
+                       s.actual_exit_date, s.load_id
+                FROM staged s JOIN unit u ON u.unit_key = s.unit_key
+                WHERE s.unit_id IS NULL OR {changed}
+                ON CONFLICT (unit_id, event_date) DO UPDATE
+                SET status = EXCLUDED.status, category = EXCLUDED.category,
+                    rectify_deadline = EXCLUDED.rectify_deadline,
+                    actual_exit_date = EXCLUDED.actual_exit_date, load_id = EXCLUDED.load_id
+                """
+            ),
+            {"as_of": as_of},
+        ).rowcount
+        refresh_history(
+            conn,
+            "SELECT DISTINCT e.unit_id FROM unit_event e WHERE e.event_date = :as_of "
+            "AND e.load_id IN (SELECT DISTINCT load_id FROM staged)",
+            {"as_of": as_of},
         )
-    )
-    conn.execute(sa.text("TRUNCATE refresh_units"))
-    conn.execute(
-        sa.text(
-            "INSERT INTO refresh_units SELECT DISTINCT e.unit_id FROM unit_event e "
-            "WHERE e.event_date = :as_of AND e.load_id IN (SELECT DISTINCT load_id FROM staged)"
-        ),
-        {"as_of": as_of},
-    )
-    conn.execute(sa.text("SELECT refresh_marked_units()"))
-    conn.execute(sa.text("SET LOCAL exitmap.history_written = 'off'"))
     return written
 
 

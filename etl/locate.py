@@ -23,7 +23,7 @@ import pandas as pd
 import shapely
 
 from etl.boundaries import load_counties, load_labels, load_prefectures, short_name
-from etl.crs import CODES, normalise_crs, to_wgs84
+from etl.crs import known_crs, normalise_crs, to_wgs84
 from etl.text import decode
 
 COL_LON = "经度"
@@ -545,7 +545,7 @@ def locate(lon, lat, crs=None, address=None, county_text=None, prefecture_text=N
 
     crs_raw = _as_text_array(crs, n)
     codes = normalise_crs(crs_raw)
-    unknown = ~np.isin(codes.astype(str), CODES)
+    unknown = ~known_crs(codes)
     add(
         unknown & with_coords,
         "error",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from etl.history import refresh_history, writing_history
 from layers.policy import Policy, default_policy
 from layers.policy_mirror import category_rows, read_mirror, status_rows
 
@@ -41,15 +42,5 @@ def sync_policy(engine: sa.Engine, policy: Policy | None = None) -> bool:
 
 def refresh_all_history(conn: sa.Connection) -> None:
     """Recompute every event's history facts, unit copies and evaluation."""
-    conn.execute(
-        sa.text(
-            "CREATE TEMP TABLE IF NOT EXISTS refresh_units (unit_id integer PRIMARY KEY) "
-            "ON COMMIT DELETE ROWS"
-        )
-    )
-    conn.execute(sa.text("TRUNCATE refresh_units"))
-    conn.execute(sa.text("INSERT INTO refresh_units SELECT id FROM unit"))
-    # We refresh everything ourselves: the history trigger need not follow our updates.
-    conn.execute(sa.text("SELECT set_config('exitmap.history_written', 'on', true)"))
-    conn.execute(sa.text("SELECT refresh_marked_units()"))
-    conn.execute(sa.text("SELECT set_config('exitmap.history_written', 'off', true)"))
+    with writing_history(conn):
+        refresh_history(conn, "SELECT id FROM unit")

@@ -56,19 +56,21 @@ def db_down() -> None:
 @click.option("--revision", default="head", show_default=True)
 def db_migrate(revision: str) -> None:
     """升级表结构（迁移），同步政策状态分类，载入行政区划。"""
-    from etl.load_boundaries import load_boundaries
-    from etl.policy_sync import sync_policy
     from exitmap import migrate
     from exitmap.db import engine
 
     eng = engine()
-    migrate.upgrade(eng, revision)
-    click.echo(f"数据库结构版本：{migrate.current(eng)}")
-    if revision == "head":
-        if sync_policy(eng):
-            click.echo("已按 data/policy 更新政策规则并重算全部装备的状态评估。")
-        n_pref, n_county = load_boundaries(eng)
-        click.echo(f"已载入行政区划：{n_pref} 个州（市），{n_county} 个县（市、区）。")
+    if revision != "head":
+        migrate.upgrade(eng, revision)
+        click.echo(f"数据库结构版本：{migrate.current(eng)}")
+        return
+    from etl.prepare_database import prepare_database
+
+    done = prepare_database(eng)
+    click.echo(f"数据库结构版本：{done.revision}")
+    if done.policy_changed:
+        click.echo("已按 data/policy 更新政策规则并重算全部装备的状态评估。")
+    click.echo(f"已载入行政区划：{done.prefectures} 个州（市），{done.counties} 个县（市、区）。")
 
 
 @db.command("downgrade")

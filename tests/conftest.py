@@ -36,15 +36,11 @@ def pg_cluster() -> Cluster:
 
 @pytest.fixture(scope="session")
 def template_db(pg_cluster) -> str:
-    from etl.load_boundaries import load_boundaries
-    from etl.policy_sync import sync_policy
-    from exitmap import migrate
+    from etl.prepare_database import prepare_database
 
     pg_cluster.up(TEMPLATE)
     eng = sa.create_engine(pg_cluster.url(TEMPLATE), poolclass=sa.pool.NullPool)
-    migrate.upgrade(eng)
-    sync_policy(eng)
-    load_boundaries(eng)
+    prepare_database(eng)
     eng.dispose()
     return TEMPLATE
 
