@@ -39,7 +39,7 @@ INSERT INTO unit (unit_key, key_derived, enterprise_id, sector, sub_industry, eq
     rectify_deadline_precision, planned_exit_date, planned_exit_date_precision, actual_exit_date,
     actual_exit_date_precision, exit_method, workers, address, remarks, declared_prefecture,
     declared_county, prefecture_adcode, county_adcode, location_precision, geom, source,
-    source_detail, synthetic, row_hash, first_load_id, last_load_id)
+    source_detail, synthetic, first_load_id, last_load_id)
 SELECT u.unit_key || '~' || g, u.key_derived, u.enterprise_id, u.sector, u.sub_industry,
     u.equipment_name, u.equipment_no, u.spec, u.spec_value, u.spec_unit, u.capacity_wt,
     u.energy_tce, u.electricity_10k_kwh, u.category, u.status, u.identified_date,
@@ -50,7 +50,7 @@ SELECT u.unit_key || '~' || g, u.key_derived, u.enterprise_id, u.sector, u.sub_i
     u.location_precision,
     ST_SetSRID(ST_MakePoint(ST_X(u.geom) + ((g * 37) % 101 - 50) / 5000.0,
                             ST_Y(u.geom) + ((g * 53) % 101 - 50) / 5000.0), 4326),
-    u.source, u.source_detail, u.synthetic, u.row_hash, u.first_load_id, u.last_load_id
+    u.source, u.source_detail, u.synthetic, u.first_load_id, u.last_load_id
 FROM unit u CROSS JOIN generate_series(1, :k) g
 WHERE u.unit_key NOT LIKE '%~%'
 """

@@ -297,7 +297,7 @@ class StageTimer:
 
 PREPARE_STAGES = (("read_register", "读取"), ("clean", "清洗校验"), ("locate", "定位"))
 LOAD_STAGES = (
-    ("_stage_frame", "组装暂存行（含行哈希）"),
+    ("_stage_frame", "组装暂存行"),
     ("_stage", "COPY 入暂存表"),
     ("_upsert_enterprises", "企业 upsert"),
     ("_merge_units", "装备 upsert"),
@@ -440,7 +440,6 @@ def run_naive(engine: sa.Engine, path: Path, sample: int) -> float:
                     location_precision="exact",
                     geom=WKTElement(f"POINT({x} {y})", srid=4326),
                     source="naive",
-                    row_hash="0" * 32,
                     first_load_id=record.id,
                     last_load_id=record.id,
                 )

@@ -48,7 +48,7 @@ POPULATE = [
     INSERT INTO unit (unit_key, key_derived, enterprise_id, sector, sub_industry, equipment_name,
         energy_tce, electricity_10k_kwh, category, status, identified_date,
         identified_date_precision, rectify_deadline, rectify_deadline_precision,
-        prefecture_adcode, location_precision, geom, source, synthetic, row_hash,
+        prefecture_adcode, location_precision, geom, source, synthetic,
         first_load_id, last_load_id)
     SELECT 'U' || g, false, 1 + g / 10,
         (ARRAY['钢铁','建材','石化化工','有色金属'])[1 + g % 4],
@@ -63,7 +63,7 @@ POPULATE = [
         (ARRAY[530100,530300,530400,530500,530600,530700,530800,530900,
                532300,532500,532600,532800,532900,533100,533300,533400])[1 + g % 16],
         'exact', ST_SetSRID(ST_MakePoint(100 + (g % 600) / 100.0, 23 + (g % 500) / 100.0), 4326),
-        'register', true, md5(g::text), 1, 1
+        'register', true, 1, 1
     FROM generate_series(1, :n) g
     """,
     # ~2.7 events per unit: 在产, then a rectification step, then an outcome (some reversals).

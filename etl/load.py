@@ -8,7 +8,6 @@ database as it was: everything happens inside one transaction.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,7 +15,13 @@ from dataclasses import dataclass, field
 import polars as pl
 import sqlalchemy as sa
 
-from etl.history import refresh_history, writing_history
+from etl.history import (
+    EVENT_INPUT_COLUMNS,
+    insert_evaluated,
+    open_event_input,
+    refresh_history,
+    writing_history,
+)
 from etl.pipeline import REJECTED, Prepared
 
 # Columns of a unit that come from the register, in the order the staging table holds them.
@@ -60,9 +65,9 @@ STAGE_EXTRA: tuple[tuple[str, str], ...] = (
     ("enterprise_name", "text"),
     ("lon", "float8"),
     ("lat", "float8"),
-    ("row_hash", "text"),
     ("load_id", "integer"),
     ("source_detail", "text"),
+    ("row_no", "integer"),  # the register's order: a firm's first row names it
 )
 # A change in any of these is a new event in the unit's history.
 HISTORY_FIELDS = ("status", "category", "rectify_deadline", "actual_exit_date")
@@ -126,14 +131,19 @@ def load(
         on_step(f"写入数据库（{accepted.height} 行）")
         _stage(conn, _stage_frame(accepted, load_ids))
         _check_as_of(conn, as_of)
-        _check_references(conn)
+        _check_references(conn, accepted)
         _upsert_enterprises(conn)
-        summary.inserted, summary.updated, summary.unchanged = _merge_units(conn, source, synthetic)
-        summary.events = _record_events(conn, as_of)
+        # The history triggers stand aside: this load writes its units' events evaluated,
+        # or refreshes them once, at the end (_record_events).
+        with writing_history(conn):
+            open_event_input(conn)
+            merged = _merge_units(conn, accepted.height, as_of, source, synthetic)
+            summary.inserted, summary.updated, summary.unchanged = merged
+            summary.events = _record_events(conn, as_of, summary.updated)
         if partial:
             summary.quarantined = _quarantine(conn, prepared, load_ids)
         _finish_load_records(conn, prepared, load_ids)
-        summary.missing = _missing_units(conn, prepared, source)
+        summary.missing = _missing_units(conn, prepared, source, load_ids)
     return summary
 
 
@@ -205,22 +215,6 @@ def _insert_load_records(conn, prepared: Prepared, as_of, partial: bool, source:
     return ids
 
 
-def _row_hash(frame: pl.DataFrame) -> pl.Series:
-    """md5 of the unit's content: an unchanged row is recognised without comparing fields."""
-    text = pl.concat_str(
-        [
-            pl.col(name).cast(pl.Utf8).fill_null("∅")
-            for name, _ in (*UNIT_FIELDS, ("credit_code", ""), ("enterprise_name", ""))
-        ]
-        + [pl.col("lon").round(7).cast(pl.Utf8).fill_null("∅")]
-        + [pl.col("lat").round(7).cast(pl.Utf8).fill_null("∅")],
-        separator="|",
-    )
-    md5 = hashlib.md5
-    texts = frame.select(text.alias("t"))["t"].to_list()
-    return pl.Series("t", [md5(t.encode()).hexdigest() for t in texts], dtype=pl.Utf8)
-
-
 def _stage_frame(accepted: pl.DataFrame, load_ids: dict[str, int]) -> pl.DataFrame:
     frame = accepted.rename(
         {"prefecture": "declared_prefecture", "county": "declared_county"}
@@ -232,9 +226,9 @@ def _stage_frame(accepted: pl.DataFrame, load_ids: dict[str, int]) -> pl.DataFra
         # Registers key firms by credit code; other sources bring a key of their own.
         frame = frame.with_columns(pl.col("credit_code").alias("enterprise_key"))
     frame = frame.with_columns(
-        _row_hash(frame).alias("row_hash"),
         pl.col("file").replace_strict(load_ids, return_dtype=pl.Int64).alias("load_id"),
         pl.format("{} / {} / 第{}行", "file", "sheet", "row").alias("source_detail"),
+        pl.int_range(pl.len(), dtype=pl.Int32).alias("row_no"),
     )
     return frame.select(name for name, _ in (*UNIT_FIELDS, *STAGE_EXTRA))
 
@@ -247,10 +241,6 @@ def _stage(conn: sa.Connection, frame: pl.DataFrame) -> None:
     raw = conn.connection.driver_connection
     with raw.cursor() as cur, cur.copy("COPY stage FROM STDIN (FORMAT csv)") as copy:
         copy.write(buffer.getbuffer())
-    conn.execute(sa.text("CREATE INDEX ON stage (unit_key)"))
-    # Statistics only for the columns the merge joins, groups and filters on: sampling all
-    # forty columns cost most of a second per 100k rows and changes no plan.
-    conn.execute(sa.text("ANALYZE stage (unit_key, enterprise_key, load_id)"))
 
 
 def _check_as_of(conn: sa.Connection, as_of: dt.date) -> None:
@@ -267,19 +257,21 @@ def _check_as_of(conn: sa.Connection, as_of: dt.date) -> None:
         )
 
 
-def _check_references(conn: sa.Connection) -> None:
+def _check_references(conn: sa.Connection, accepted: pl.DataFrame) -> None:
     """The checks foreign keys would make row by row, made once for the whole load."""
+    prefectures = accepted["prefecture_adcode"].drop_nulls().unique().to_list()
+    counties = accepted["county_adcode"].drop_nulls().unique().to_list()
     unknown = conn.execute(
         sa.text(
             """
-            SELECT DISTINCT s.prefecture_adcode FROM stage s
-            WHERE NOT EXISTS (SELECT 1 FROM prefecture p WHERE p.adcode = s.prefecture_adcode)
+            SELECT code FROM unnest(CAST(:prefectures AS integer[])) code
+            WHERE NOT EXISTS (SELECT 1 FROM prefecture p WHERE p.adcode = code)
             UNION
-            SELECT DISTINCT s.county_adcode FROM stage s
-            WHERE s.county_adcode IS NOT NULL
-              AND NOT EXISTS (SELECT 1 FROM county c WHERE c.adcode = s.county_adcode)
+            SELECT code FROM unnest(CAST(:counties AS integer[])) code
+            WHERE NOT EXISTS (SELECT 1 FROM county c WHERE c.adcode = code)
             """
-        )
+        ),
+        {"prefectures": prefectures, "counties": counties},
     ).scalars()
     missing = sorted(str(code) for code in unknown)
     if missing:
@@ -293,9 +285,11 @@ def _upsert_enterprises(conn: sa.Connection) -> None:
         sa.text(
             """
             INSERT INTO enterprise (key, credit_code, name, prefecture_adcode, county_adcode)
-            SELECT DISTINCT ON (enterprise_key)
-                   enterprise_key, credit_code, enterprise_name, prefecture_adcode, county_adcode
-            FROM stage ORDER BY enterprise_key, load_id, source_detail
+            SELECT s.enterprise_key, s.credit_code, s.enterprise_name, s.prefecture_adcode,
+                   s.county_adcode
+            FROM stage s
+            JOIN (SELECT min(row_no) AS row_no FROM stage GROUP BY enterprise_key) f
+              ON f.row_no = s.row_no
             ON CONFLICT (key) DO UPDATE
             SET name = EXCLUDED.name,
                 prefecture_adcode = EXCLUDED.prefecture_adcode,
@@ -308,89 +302,103 @@ def _upsert_enterprises(conn: sa.Connection) -> None:
     )
 
 
-def _merge_units(conn: sa.Connection, source: str, synthetic: bool) -> tuple[int, int, int]:
+def _merge_units(
+    conn: sa.Connection, total: int, as_of: dt.date, source: str, synthetic: bool
+) -> tuple[int, int, int]:
+    """Insert new units, update changed ones; note each new unit's first event (event_input).
+
+    ``known`` holds, for the staged rows whose unit exists, its id, its fields before this
+    load and whether the register changes them; a first load leaves it empty.
+    """
     history = ", ".join(f"u.{f} AS old_{f}" for f in HISTORY_FIELDS)
-    conn.execute(
+    fields = [name for name, _ in UNIT_FIELDS]
+    old_row = ", ".join(
+        [*(f"u.{f}" for f in fields), "u.enterprise_id", "ST_X(u.geom)", "ST_Y(u.geom)"]
+    )
+    new_row = ", ".join([*(f"s.{f}" for f in fields), "e.id", "s.lon", "s.lat"])
+    known = conn.execute(
         sa.text(
             f"""
-            CREATE TEMP TABLE staged ON COMMIT DROP AS
-            SELECT s.*, e.id AS enterprise_id, u.id AS unit_id, u.row_hash AS old_hash,
-                   {history}
+            CREATE TEMP TABLE known ON COMMIT DROP AS
+            SELECT s.row_no, u.id AS unit_id, {history},
+                   ({old_row}) IS DISTINCT FROM ({new_row}) AS changed
             FROM stage s
+            JOIN unit u ON u.unit_key = s.unit_key
             JOIN enterprise e ON e.key = s.enterprise_key
-            LEFT JOIN unit u ON u.unit_key = s.unit_key
             """
         )
-    )
-    fields = [name for name, _ in UNIT_FIELDS]
-    cols = ", ".join(fields)
+    ).rowcount
     inserted = conn.execute(
         sa.text(
             f"""
-            INSERT INTO unit ({cols}, enterprise_id, geom, source, source_detail, synthetic,
-                              row_hash, first_load_id, last_load_id)
-            SELECT {cols}, enterprise_id, ST_SetSRID(ST_MakePoint(lon, lat), 4326), :source,
-                   source_detail, :synthetic, row_hash, load_id, load_id
-            FROM staged WHERE unit_id IS NULL
-            ORDER BY unit_key  -- key order keeps the unique index's inserts sequential
+            WITH created AS (
+                INSERT INTO unit ({", ".join(fields)}, enterprise_id, geom, source,
+                                  source_detail, synthetic, first_load_id, last_load_id)
+                SELECT {", ".join(f"s.{f}" for f in fields)}, e.id,
+                       ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326), :source, s.source_detail,
+                       :synthetic, s.load_id, s.load_id
+                FROM stage s JOIN enterprise e ON e.key = s.enterprise_key
+                WHERE NOT EXISTS (SELECT 1 FROM known k WHERE k.row_no = s.row_no)
+                RETURNING id, status, category, rectify_deadline, actual_exit_date, first_load_id
+            )
+            INSERT INTO event_input ({EVENT_INPUT_COLUMNS})
+            SELECT nextval('unit_event_id_seq'), id, :as_of, status, NULL, category,
+                   rectify_deadline, actual_exit_date, first_load_id
+            FROM created
             """
         ),
-        {"source": source, "synthetic": synthetic},
+        {"source": source, "synthetic": synthetic, "as_of": as_of},
     ).rowcount
+    if known + inserted != total:  # every staged row must have found its enterprise
+        raise LoadError(f"内部错误：{total - known - inserted} 行未找到企业记录，未写入任何数据。")
     assignments = ", ".join(f"{f} = s.{f}" for f in fields if f != "unit_key")
     updated = conn.execute(
         sa.text(
             f"""
-            UPDATE unit u SET {assignments}, enterprise_id = s.enterprise_id,
+            UPDATE unit u SET {assignments}, enterprise_id = e.id,
                    geom = ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326),
-                   source_detail = s.source_detail, row_hash = s.row_hash,
+                   source_detail = s.source_detail,
                    last_load_id = s.load_id
-            FROM staged s
-            WHERE u.id = s.unit_id AND s.old_hash IS DISTINCT FROM s.row_hash
+            FROM known k
+            JOIN stage s ON s.row_no = k.row_no
+            JOIN enterprise e ON e.key = s.enterprise_key
+            WHERE u.id = k.unit_id AND k.changed
             """
         )
     ).rowcount
-    total, staged = conn.execute(
-        sa.text("SELECT (SELECT count(*) FROM stage), (SELECT count(*) FROM staged)")
-    ).one()
-    if staged != total:  # every staged row must have found its enterprise
-        raise LoadError(f"内部错误：{total - staged} 行未找到企业记录，未写入任何数据。")
-    return inserted, updated, total - inserted - updated
+    return inserted, updated, known - updated
 
 
-def _record_events(conn: sa.Connection, as_of: dt.date) -> int:
+def _record_events(conn: sa.Connection, as_of: dt.date, changed_units: int) -> int:
     """A new unit, or a change of status/category/deadline/exit date, is an event on as_of.
 
-    The history trigger stands aside (``exitmap.history_written``): the events of this load
-    are refreshed in one pass at the end — history facts, unit copies and evaluation
-    (``unit_event_refresh``, migration 0002) — rather than statement by statement.
+    New units' events (noted by _merge_units) are inserted already evaluated. Changed units
+    get a bare event, then all their events are refreshed in one pass (migrations 0002, 0003):
+    an event's history facts depend on the others, and its unit copies on the unit's fields.
     """
-    changed = " OR ".join(f"s.{f} IS DISTINCT FROM s.old_{f}" for f in HISTORY_FIELDS)
-    with writing_history(conn):
-        written = conn.execute(
-            sa.text(
-                f"""
-                INSERT INTO unit_event (unit_id, event_date, status, previous_status, category,
-                                        rectify_deadline, actual_exit_date, load_id)
-                SELECT u.id, :as_of, s.status, s.old_status, s.category, s.rectify_deadline,
-                       s.actual_exit_date, s.load_id
-                FROM staged s JOIN unit u ON u.unit_key = s.unit_key
-                WHERE s.unit_id IS NULL OR {changed}
-                ON CONFLICT (unit_id, event_date) DO UPDATE
-                SET status = EXCLUDED.status, category = EXCLUDED.category,
-                    rectify_deadline = EXCLUDED.rectify_deadline,
-                    actual_exit_date = EXCLUDED.actual_exit_date, load_id = EXCLUDED.load_id
-                """
-            ),
-            {"as_of": as_of},
-        ).rowcount
-        refresh_history(
-            conn,
-            "SELECT DISTINCT e.unit_id FROM unit_event e WHERE e.event_date = :as_of "
-            "AND e.load_id IN (SELECT DISTINCT load_id FROM staged)",
-            {"as_of": as_of},
-        )
-    return written
+    created = insert_evaluated(conn)
+    if not changed_units:
+        return created
+    differs = " OR ".join(f"s.{f} IS DISTINCT FROM k.old_{f}" for f in HISTORY_FIELDS)
+    recorded = conn.execute(
+        sa.text(
+            f"""
+            INSERT INTO unit_event (unit_id, event_date, status, previous_status, category,
+                                    rectify_deadline, actual_exit_date, load_id)
+            SELECT k.unit_id, :as_of, s.status, k.old_status, s.category, s.rectify_deadline,
+                   s.actual_exit_date, s.load_id
+            FROM known k JOIN stage s ON s.row_no = k.row_no
+            WHERE k.changed AND ({differs})
+            ON CONFLICT (unit_id, event_date) DO UPDATE
+            SET status = EXCLUDED.status, category = EXCLUDED.category,
+                rectify_deadline = EXCLUDED.rectify_deadline,
+                actual_exit_date = EXCLUDED.actual_exit_date, load_id = EXCLUDED.load_id
+            """
+        ),
+        {"as_of": as_of},
+    ).rowcount
+    refresh_history(conn, "SELECT unit_id FROM known WHERE changed")
+    return created + recorded
 
 
 def _quarantine(conn: sa.Connection, prepared: Prepared, load_ids: dict[str, int]) -> int:
@@ -426,27 +434,32 @@ def _finish_load_records(conn: sa.Connection, prepared: Prepared, load_ids: dict
         (pl.col("outcome") == "warning").sum().alias("warning"),
         (pl.col("outcome") == REJECTED).sum().alias("rejected"),
     )
-    for r in per_file.iter_rows(named=True):
-        conn.execute(
-            sa.text(
-                """
-                UPDATE load_record SET rows_ok = :ok, rows_warning = :warning,
-                       rows_rejected = :rejected,
-                       units_inserted = (SELECT count(*) FROM staged
-                                         WHERE load_id = :id AND unit_id IS NULL),
-                       units_updated = (SELECT count(*) FROM staged WHERE load_id = :id
-                                        AND unit_id IS NOT NULL
-                                        AND old_hash IS DISTINCT FROM row_hash),
-                       units_unchanged = (SELECT count(*) FROM staged WHERE load_id = :id
-                                          AND old_hash = row_hash)
-                WHERE id = :id
-                """
-            ),
-            {**r, "id": load_ids[r["file"]]},
+    conn.execute(
+        sa.text(
+            "UPDATE load_record SET rows_ok = :ok, rows_warning = :warning, "
+            "rows_rejected = :rejected WHERE id = :id"
+        ),
+        [{**r, "id": load_ids[r["file"]]} for r in per_file.iter_rows(named=True)],
+    )
+    conn.execute(
+        sa.text(
+            """
+            UPDATE load_record r SET units_inserted = c.inserted, units_updated = c.updated,
+                   units_unchanged = c.unchanged
+            FROM (SELECT s.load_id, count(*) FILTER (WHERE k.row_no IS NULL) AS inserted,
+                         count(*) FILTER (WHERE k.changed) AS updated,
+                         count(*) FILTER (WHERE NOT k.changed) AS unchanged
+                  FROM stage s LEFT JOIN known k ON k.row_no = s.row_no
+                  GROUP BY s.load_id) c
+            WHERE r.id = c.load_id
+            """
         )
+    )
 
 
-def _missing_units(conn: sa.Connection, prepared: Prepared, source: str) -> list[MissingUnit]:
+def _missing_units(
+    conn: sa.Connection, prepared: Prepared, source: str, load_ids: dict[str, int]
+) -> list[MissingUnit]:
     """Units of the prefectures this load covers that the new register no longer lists."""
     rows = prepared.rows
     prefectures = rows["prefecture_adcode"].drop_nulls().unique().to_list()
@@ -461,10 +474,11 @@ def _missing_units(conn: sa.Connection, prepared: Prepared, source: str) -> list
             FROM unit u JOIN enterprise e ON e.id = u.enterprise_id
             JOIN prefecture p ON p.adcode = u.prefecture_adcode
             WHERE u.source = :source AND u.prefecture_adcode = ANY(:prefectures)
-              AND NOT EXISTS (SELECT 1 FROM stage s WHERE s.unit_key = u.unit_key)
+              AND u.first_load_id <> ALL(:load_ids)  -- units this load created are listed
+              AND NOT EXISTS (SELECT 1 FROM known k WHERE k.unit_id = u.id)
             ORDER BY u.prefecture_adcode, u.unit_key
             """
         ),
-        {"source": source, "prefectures": prefectures},
+        {"source": source, "prefectures": prefectures, "load_ids": list(load_ids.values())},
     ).all()
     return [MissingUnit(*r) for r in found if r[0] not in listed]

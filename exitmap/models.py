@@ -69,8 +69,9 @@ class Enterprise(Base):
     key: Mapped[str] = mapped_column(sa.Text, unique=True)
     credit_code: Mapped[str | None] = mapped_column(sa.String(18), index=True)
     name: Mapped[str] = mapped_column(sa.Text)
-    prefecture_adcode: Mapped[int | None] = mapped_column(sa.ForeignKey("prefecture.adcode"))
-    county_adcode: Mapped[int | None] = mapped_column(sa.ForeignKey("county.adcode"))
+    # Checked once per load, not per row (migration 0003).
+    prefecture_adcode: Mapped[int | None] = mapped_column(sa.Integer)
+    county_adcode: Mapped[int | None] = mapped_column(sa.Integer)
 
 
 class Unit(Base):
@@ -81,7 +82,7 @@ class Unit(Base):
     unit_key: Mapped[str] = mapped_column(sa.Text, unique=True)
     key_derived: Mapped[bool] = mapped_column(default=False)
     # References without foreign keys: the loader checks them once per load (see migration 0001).
-    enterprise_id: Mapped[int] = mapped_column(sa.Integer, index=True)
+    enterprise_id: Mapped[int] = mapped_column(sa.Integer)
     sector: Mapped[str] = mapped_column(sa.Text)
     sub_industry: Mapped[str] = mapped_column(sa.Text)
     equipment_name: Mapped[str] = mapped_column(sa.Text)
@@ -108,7 +109,7 @@ class Unit(Base):
     remarks: Mapped[str | None] = mapped_column(sa.Text)
     declared_prefecture: Mapped[str | None] = mapped_column(sa.Text)
     declared_county: Mapped[str | None] = mapped_column(sa.Text)
-    prefecture_adcode: Mapped[int] = mapped_column(sa.Integer, index=True)
+    prefecture_adcode: Mapped[int] = mapped_column(sa.Integer)
     county_adcode: Mapped[int | None] = mapped_column(sa.Integer)
     location_precision = mapped_column(LocationPrecision, nullable=False)
     # No spatial index: no view filters units by area (see migration 0001).
@@ -117,7 +118,6 @@ class Unit(Base):
     source_detail: Mapped[str | None] = mapped_column(sa.Text)
     synthetic: Mapped[bool] = mapped_column(default=False)
     # Fingerprint of the row's content: reloading an unchanged row is detected without diffing.
-    row_hash: Mapped[str] = mapped_column(sa.String(32))
     first_load_id: Mapped[int] = mapped_column(sa.Integer)
     last_load_id: Mapped[int] = mapped_column(sa.Integer)
 

@@ -7,7 +7,6 @@ can be worked out by hand and asserted exactly.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -105,7 +104,6 @@ class Scenario:
             "actual_exit_date_precision": u.actual_exit_precision
             or ("day" if u.actual_exit_date else None),
             "prefecture_adcode": u.prefecture,
-            "row_hash": hashlib.md5(u.key.encode()).hexdigest(),
             "load_id": self.load_id,
         } | u.extra
         unit_id = conn.execute(
@@ -116,14 +114,14 @@ class Scenario:
                     category, status, identified_date, identified_date_precision,
                     rectify_deadline, rectify_deadline_precision, actual_exit_date,
                     actual_exit_date_precision, prefecture_adcode, location_precision, geom,
-                    source, synthetic, row_hash, first_load_id, last_load_id)
+                    source, synthetic, first_load_id, last_load_id)
                 SELECT :unit_key, false, :enterprise_id, :sector, :sub_industry,
                     :equipment_name, :spec, :spec_value, :spec_unit, :energy_tce,
                     :electricity_10k_kwh, :category, :status, :identified_date,
                     CAST(:identified_date_precision AS date_precision), :rectify_deadline,
                     CAST(:rectify_deadline_precision AS date_precision), :actual_exit_date,
                     CAST(:actual_exit_date_precision AS date_precision), :prefecture_adcode,
-                    'exact', ST_PointOnSurface(p.geom), 'register', false, :row_hash,
+                    'exact', ST_PointOnSurface(p.geom), 'register', false,
                     :load_id, :load_id
                 FROM prefecture p WHERE p.adcode = :prefecture_adcode
                 RETURNING id

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from etl.load import LoadError, load
 from etl.pipeline import prepare
+from etl.policy_sync import refresh_all_history
 from etl.report import write_report
 from tests.registers import credit_code, unit_row, write_csv
 
@@ -365,3 +366,68 @@ def test_events_carry_the_units_current_register_fields(engine, tmp_path):
         "ORDER BY event_date",
     )
     assert copies == [(D2021, 64000.0, 530100, D2022), (D2022, 64000.0, 530100, None)]
+
+
+def test_events_evaluated_as_written_equal_a_full_refresh(engine, tmp_path):
+    """New units' events are inserted evaluated, changed units' are refreshed (migration
+    0003): recomputing every event from scratch afterwards must change nothing."""
+    registers = {
+        D2021: [
+            unit_row(1),
+            unit_row(2, 退出类别="能耗不达标", 当前状态="整改中", 问题认定日期="2021.06"),
+            unit_row(
+                3,
+                退出类别="环保不达标",
+                当前状态="延期整改",
+                问题认定日期="2021-05-01",
+                整改期限="2022.03",
+            ),
+            unit_row(4, 当前状态="已关停", 实际退出日期="2021.10", 退出方式="关停"),
+            unit_row(5, 退出类别=""),
+        ],
+        D2022: [
+            unit_row(1, 当前状态="已关停", 实际退出日期="2022-03-01", 退出方式="关停"),
+            unit_row(2, 退出类别="能耗不达标", 当前状态="延期整改", 问题认定日期="2021.06"),
+            unit_row(3, 退出类别="环保不达标", 当前状态="已改造达标", 问题认定日期="2021-05-01"),
+            unit_row(4, 当前状态="已拆除", 实际退出日期="2021.10", 退出方式="拆除"),
+            unit_row(5, 退出类别="限制类", energy="64000"),
+            unit_row(
+                6,
+                退出类别="安全不达标",
+                当前状态="停产",
+                问题认定日期="2022-07-01",
+                整改期限="2023-01-31",
+            ),
+        ],
+        dt.date(2023, 6, 30): [
+            unit_row(1, 当前状态="在产"),
+            unit_row(
+                2,
+                退出类别="能耗不达标",
+                当前状态="已关停",
+                问题认定日期="2021.06",
+                实际退出日期="2023-05-01",
+                退出方式="关停",
+            ),
+            unit_row(
+                6,
+                退出类别="安全不达标",
+                当前状态="已转产",
+                问题认定日期="2022-07-01",
+                实际退出日期="2023-02-01",
+                退出方式="转产",
+            ),
+            unit_row(7, 当前状态="延期整改"),
+        ],
+    }
+    for as_of, register in registers.items():
+        prepared = prepare([write_csv(tmp_path / f"{as_of}.csv", register)])
+        assert prepared.counts()["rejected"] == 0
+        load(engine, prepared, as_of)
+    every_event = "SELECT * FROM unit_event ORDER BY id"
+    written = rows(engine, every_event)
+    assert len(written) == 5 + 6 + 4
+    assert {r.exit_since for r in written if r.e_is_exit} >= {dt.date(2021, 12, 31)}
+    with engine.begin() as conn:
+        refresh_all_history(conn)
+    assert rows(engine, every_event) == written
