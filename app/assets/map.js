@@ -84,6 +84,16 @@
       requestAnimationFrame(function () { styled.painted = performance.now(); });
       return h.stamp;
     },
+    // Restyle, and only once that frame is painted set `follow` (the side panels' trigger):
+    // their requests and rendering then cannot hold back the map's new colours.
+    applyStyleThen: function (h, follow) {
+      var stamp = window.exitmap.applyStyle(h);
+      if (stamp == null) return window.dash_clientside.no_update;
+      requestAnimationFrame(function () {
+        setTimeout(function () { window.dash_clientside.set_props(follow, { data: stamp }); }, 0);
+      });
+      return window.dash_clientside.no_update;
+    },
     prefStyle: function (feature, context) {
       var h = current(context);
       var code = String(feature.properties.adcode);

@@ -373,9 +373,9 @@ def register(app, ctx: Context) -> None:
         return h
 
     # Applied in the browser to the Leaflet layers already drawn (no geometry rebuilt); the
-    # side panels follow once the map has its new colours.
+    # side panels follow once the map's new colours are painted (map.js sets ov-style-applied).
     app.clientside_callback(
-        "function (h) { return window.exitmap.applyStyle(h); }",
+        "function (h) { return window.exitmap.applyStyleThen(h, 'ov-style-applied'); }",
         Output("ov-style-applied", "data"),
         Input("ov-style", "data"),
         prevent_initial_call=True,
