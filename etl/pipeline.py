@@ -127,11 +127,12 @@ def _prepare_sheet(sheet) -> pl.DataFrame:
         pl.col("lat_wgs84").fill_nan(None),
     )
     # The row as the user wrote it, kept whole for the quarantine of rejected rows.
-    raw = sheet.data.select(
-        pl.struct(
-            [pl.col(k).alias(BY_KEY[k].header) for k in sheet.data.columns if k != "row"]
-        ).alias("raw")
+    written = sheet.data.select(
+        pl.col(k).alias(BY_KEY[k].header) for k in sheet.data.columns if k != "row"
     )
+    if sheet.extra is not None:
+        written = pl.concat([written, sheet.extra], how="horizontal")
+    raw = written.select(pl.struct(pl.all()).alias("raw"))
     frame = pl.concat([data, located, raw], how="horizontal").with_columns(
         pl.lit(sheet.file).alias("file"),
         pl.lit(sheet.sheet).alias("sheet"),

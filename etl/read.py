@@ -32,6 +32,10 @@ class RegisterError(Exception):
     """The file cannot be read as a register; the message is for the official, in Chinese."""
 
 
+# Unrecognised columns travel under these names until they get their headers back.
+_EXTRA = "\x00extra"
+
+
 @dataclass
 class Sheet:
     file: str
@@ -41,6 +45,9 @@ class Sheet:
     data: pl.DataFrame
     unknown_headers: list[str] = field(default_factory=list)
     missing_required: list[str] = field(default_factory=list)
+    # The columns no canonical key matched, under their headers, row for row with `data`: not
+    # read, but part of the row as the user wrote it (a rejected row is quarantined whole).
+    extra: pl.DataFrame | None = None
 
 
 @dataclass(frozen=True)
@@ -205,12 +212,17 @@ def _to_sheet(file: str, name: str, grid: pl.DataFrame) -> Sheet | None:
     keys: dict[str, str] = {}
     seen: dict[str, str] = {}
     unknown: list[str] = []
-    for col, cell in zip(grid.columns, headers, strict=True):
+    extra: dict[str, str] = {}  # grid column -> a unique name for it
+    for i, (col, cell) in enumerate(zip(grid.columns, headers, strict=True)):
         label = " ".join(str(cell).split()) if cell is not None else ""
         key = match_header(cell)
         if key is None:
             if label:
                 unknown.append(label)
+            as_written = label or f"第{i + 1}列"
+            while as_written in extra.values():
+                as_written += "′"
+            extra[col] = as_written
             continue
         if key in seen:
             raise RegisterError(
@@ -220,25 +232,30 @@ def _to_sheet(file: str, name: str, grid: pl.DataFrame) -> Sheet | None:
         seen[key] = label
         keys[col] = key
 
+    extra_cols = [f"{_EXTRA}{i}" for i in range(len(extra))]
     body = grid.slice(header_idx + 1).select(
         *(pl.col(c).str.strip_chars().alias(k) for c, k in keys.items()),
-        *(pl.col(c).str.strip_chars() for c in grid.columns if c not in keys),
+        *(pl.col(c).str.strip_chars().alias(e) for c, e in zip(extra, extra_cols, strict=True)),
     )
     body = body.with_columns(pl.when(pl.all() != "").then(pl.all()).name.keep())
     body = body.with_row_index("row", offset=header_idx + 2).filter(
         ~pl.all_horizontal(pl.all().exclude("row").is_null())
     )
-    body = body.select(*keys.values(), pl.col("row").cast(pl.Int64))
-    body = _drop_column_numbers(body).filter(_total_row(body).not_())
-    missing = [c.header for c in REQUIRED if c.key not in body.columns]
-    return Sheet(file, name, header_idx + 1, body, unknown, missing)
+    body = body.with_columns(pl.col("row").cast(pl.Int64))
+    body = _drop_column_numbers(body, list(keys.values())).filter(_total_row(body).not_())
+    data = body.select(*keys.values(), "row")
+    missing = [c.header for c in REQUIRED if c.key not in data.columns]
+    extras = body.select(
+        pl.col(e).alias(n) for e, n in zip(extra_cols, extra.values(), strict=True)
+    )
+    return Sheet(file, name, header_idx + 1, data, unknown, missing, extras)
 
 
-def _drop_column_numbers(body: pl.DataFrame) -> pl.DataFrame:
+def _drop_column_numbers(body: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     """Templates often put a row of column numbers (1, 2, 3 …) right under the header."""
     if body.height == 0:
         return body
-    first = [v for v in body.drop("row").row(0) if v is not None]
+    first = [v for v in body.select(keys).row(0) if v is not None]
     if len(first) < MIN_HEADER_MATCHES or not all(v.isdigit() for v in first):
         return body
     numbers = [int(v) for v in first]

@@ -59,8 +59,10 @@ def unit_row(serial: int = 1, equipment: str = "1#", **overrides) -> dict[str, s
 
 
 def write_csv(path: Path, rows: list[dict[str, str]], encoding: str = "utf-8") -> Path:
+    # Keys that are no register header become columns of their own, after the register's.
+    extra = list(dict.fromkeys(k for r in rows for k in r if k not in HEADERS))
     with path.open("w", newline="", encoding=encoding) as fh:
-        writer = csv.DictWriter(fh, fieldnames=HEADERS)
+        writer = csv.DictWriter(fh, fieldnames=HEADERS + extra, restval="")
         writer.writeheader()
         writer.writerows(rows)
     return path

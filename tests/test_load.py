@@ -125,7 +125,12 @@ def test_strict_load_writes_nothing_when_a_row_is_rejected(engine, tmp_path):
 def test_partial_load_quarantines_rejected_rows_whole(engine, tmp_path):
     path = write_csv(
         tmp_path / "mixed.csv",
-        [unit_row(1), unit_row(2, 统一社会信用代码="91530102MA00000020"), unit_row(3)],
+        [
+            unit_row(1),
+            # Columns the register does not define are not read, but they are part of the row.
+            unit_row(2, 统一社会信用代码="91530102MA00000020", 联系人="张三", 联系电话="0871-1234"),
+            unit_row(3),
+        ],
     )
     summary = load(engine, prepare([path]), D2021, partial=True)
     assert (summary.inserted, summary.quarantined) == (2, 1)
@@ -133,6 +138,7 @@ def test_partial_load_quarantines_rejected_rows_whole(engine, tmp_path):
     assert (q[0], q[2]) == ("mixed.csv", 3)
     assert q[3]["统一社会信用代码"] == "91530102MA00000020"
     assert q[3]["企业名称"] == "云南测试2号钢铁有限公司"
+    assert (q[3]["联系人"], q[3]["联系电话"]) == ("张三", "0871-1234")
     assert "统一社会信用代码" in q[4]
     assert rows(engine, "SELECT rows_ok, rows_rejected, mode FROM load_record") == [
         (2, 1, "partial")

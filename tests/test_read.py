@@ -61,6 +61,9 @@ def test_messy_header_variants_map_to_canonical_keys():
     steel, metal = read_register(FIXTURES / "register_messy.xlsx")
     assert [c for c in steel.data.columns if c != "row"] == [c.key for c in COLUMNS]
     assert steel.unknown_headers == ["联系人"]
+    # Kept row for row with the data, for quarantining a rejected row whole.
+    assert steel.extra.columns == ["联系人"]
+    assert steel.extra.height == steel.data.height
     assert steel.missing_required == []
     assert "equipment_no" not in metal.data.columns
     assert metal.missing_required == []
