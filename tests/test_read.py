@@ -225,6 +225,33 @@ def test_xlsx_leading_blank_rows_and_numbers(tmp_path):
     assert row["equipment_no"] == "123456789012"
 
 
+def test_xls_the_older_excel_format(tmp_path):
+    """Prefectures still save as 97-2003 .xls: a merged title, numbers and a date cell."""
+    import xlwt
+
+    wb = xlwt.Workbook(encoding="utf-8")
+    ws = wb.add_sheet("台账")
+    ws.write_merge(0, 0, 0, 5, "某州（市）落后产能退出台账")
+    for j, header in enumerate([*HEADER, "职工人数", "整改期限", "装备编号"]):
+        ws.write(1, j, header)
+    for j, value in enumerate(ROW):
+        ws.write(2, j, value)
+    ws.write(2, len(ROW), 120.0)
+    ws.write(2, len(ROW) + 1, dt.date(2022, 6, 30), xlwt.easyxf(num_format_str="yyyy-mm-dd"))
+    ws.write(2, len(ROW) + 2, "2#")
+    path = tmp_path / "r.xls"
+    wb.save(str(path))
+
+    (sheet,) = read_register(path)
+    assert (sheet.sheet, sheet.header_row) == ("台账", 2)
+    assert sheet.data["row"].to_list() == [3]
+    row = sheet.data.row(0, named=True)
+    assert (row["enterprise_name"], row["credit_code"]) == (ROW[0], ROW[1])
+    assert row["workers"] == "120"
+    assert row["rectify_deadline"] == "2022-06-30"
+    assert row["equipment_no"] == "2#"
+
+
 def test_hidden_sheet_is_skipped(tmp_path):
     path = tmp_path / "r.xlsx"
     wb = openpyxl.Workbook()
