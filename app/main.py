@@ -132,22 +132,16 @@ def create_app(database_url: str | None = None, engine: sa.Engine | None = None)
 
     @app.callback(
         Output("nav", "children"),
-        Input("url", "search"),
-        State("url", "pathname"),
-        prevent_initial_call=True,
-    )
-    def keep_nav_state(search, pathname):
-        state = parse(search, ctx.today())
-        return nav_links((pathname or "/").rstrip("/") or "/", to_search(state), state.lang)
-
-    @app.callback(
         Output("export-links", "children"),
         Input("url", "search"),
         State("url", "pathname"),
         prevent_initial_call=True,
     )
-    def keep_export_links(search, pathname):
-        return export_links((pathname or "/").rstrip("/") or "/", parse(search, ctx.today()))
+    def keep_header_state(search, pathname):
+        """The header's links carry the view's state (one response: see overview.panels)."""
+        state = parse(search, ctx.today())
+        path = (pathname or "/").rstrip("/") or "/"
+        return nav_links(path, to_search(state), state.lang), export_links(path, state)
 
     briefing.register(app, ctx)
     for page in (overview, prefecture, unit, quota, freeze, data, about):
