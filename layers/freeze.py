@@ -14,6 +14,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from layers.policy import Policy, default_policy
+from layers.texts import Translate, joined, say
 from layers.units import evaluate
 
 DECISIONS_SQL = """
@@ -38,9 +39,6 @@ COLUMNS = [
     "disagreement",
 ]
 
-NO_DECISION = "规则已触发区域限批，但尚无限批决定"
-NO_TRIGGER = "已作出限批决定，但按规则未触发（可考虑解除）"
-
 
 def decisions(engine: sa.Engine, prefecture: int | None = None) -> pd.DataFrame:
     """Every recorded decision (history), by prefecture and start date."""
@@ -63,8 +61,13 @@ def freeze_list(
     *,
     xianzhi_triggers: bool = False,
     policy: Policy | None = None,
+    lang: str = "zh",
+    value: Translate | None = None,
 ) -> pd.DataFrame:
-    """One row per prefecture (all 16): trigger with its units and reasons, decision, mismatch."""
+    """One row per prefecture (all 16): trigger with its units and reasons, decision, mismatch.
+
+    The reasons and notes are in ``lang`` (layers/texts.py), data values through ``value``.
+    """
     policy = policy or default_policy()
     overdue = evaluate(
         engine, on, overdue_only=True, xianzhi_triggers=xianzhi_triggers, policy=policy
@@ -89,9 +92,13 @@ def freeze_list(
                 "name": name,
                 "triggered": triggered,
                 "trigger_units": count,
-                "trigger_reasons": "、".join(f"{c}逾期{n}个" for c, n in by_cat.items()),
+                "trigger_reasons": joined(
+                    "list",
+                    (say("freeze.reason", lang, value, cat=c, n=n) for c, n in by_cat.items()),
+                    lang,
+                ),
                 "triggering_units": [
-                    f"{k}（{c}，期限 {d}，逾期{n}天）"
+                    say("freeze.unit", lang, value, key=k, cat=c, deadline=d, days=n)
                     for k, c, d, n in zip(
                         units["unit_key"],
                         units["category"],
@@ -105,9 +112,9 @@ def freeze_list(
                 "decision_start": first["start_date"] if decided else None,
                 "decision_reason": first["reason"] if decided else None,
                 "disagreement": (
-                    NO_DECISION
+                    say("freeze.no_decision", lang)
                     if triggered and not decided
-                    else NO_TRIGGER
+                    else say("freeze.no_trigger", lang)
                     if decided and not triggered
                     else ""
                 ),

@@ -26,6 +26,7 @@ import sqlalchemy as sa
 
 from layers.policy import Policy, default_policy, disagrees, suggest
 from layers.policy_mirror import check_policy_synced
+from layers.texts import Translate, joined, say
 
 # The as-of state of every unit, ending in the CTE ``ev`` (one row per unit existing on :on).
 STATE_CTES = """
@@ -205,8 +206,13 @@ def evaluate(
     unit_key: str | None = None,
     xianzhi_triggers: bool = False,
     policy: Policy | None = None,
+    lang: str = "zh",
+    value: Translate | None = None,
 ) -> pd.DataFrame:
-    """Every unit existing on ``on`` (after filters), with its deadline and reasons (COLUMNS)."""
+    """Every unit existing on ``on`` (after filters), with its deadline and reasons (COLUMNS).
+
+    The reasons are words in ``lang`` (layers/texts.py), data values through ``value``.
+    """
     policy = policy or default_policy()
     where, params = filter_sql(
         sector=sector,
@@ -224,14 +230,14 @@ def evaluate(
     with engine.connect() as conn:
         check_policy_synced(conn, policy)
         rows = conn.execute(sa.text(UNIT_SQL.format(filters=where)), params).mappings().all()
-    records = [_explain_row(dict(r), on, policy) for r in rows]
+    records = [_explain_row(dict(r), on, policy, lang, value) for r in rows]
     frame = pd.DataFrame.from_records(records, columns=COLUMNS)
     frame["days_late"] = frame["days_late"].astype("Int64")
     frame.attrs["as_of"] = on
     return frame
 
 
-def _explain_row(r: dict, on: dt.date, policy: Policy) -> dict:
+def _explain_row(r: dict, on: dt.date, policy: Policy, lang: str, value) -> dict:
     """Add the Python-side reasons: deadline basis text, flags, catalog suggestion."""
     r["as_of"] = on
     r["resolution"] = (
@@ -244,17 +250,15 @@ def _explain_row(r: dict, on: dt.date, policy: Policy) -> dict:
         and r["base_deadline"] is not None
         and r["deadline"] > r["base_deadline"]
     )
-    r["deadline_basis"] = deadline_basis(r, policy)
-    flags = []
-    if r["outside_policy"]:
-        flags.append(f"整改期限 {r['rectify_deadline']} 超出政策允许的最长期限 {r['cap_deadline']}")
-    if r["must_suspend_violation"]:
-        flags.append(f"{r['category']}应立即停产整顿，但{on}时仍为{r['status']}")
-    if r["remaining"] and r["deadline"] is None:
-        flags.append("缺少计算期限所需的日期，无法判断是否逾期")
-    if r["status"] in policy.statuses.exited and not r["exited"]:
-        flags.append(f"状态为{r['status']}，但实际退出日期 {r['exit_date']} 晚于 {on}")
-    s = suggest(
+    s = _suggestion(r, on, policy)
+    r["suggested_category"], r["catalog_edition"] = s.category, s.edition
+    r["category_disagrees"] = disagrees(r["category"], s.category)
+    r.update(_reasons(r, on, policy, lang, value))
+    return r
+
+
+def _suggestion(r: dict, on: dt.date, policy: Policy, lang: str = "zh", value=None):
+    return suggest(
         policy,
         on,
         sub_industry=r["sub_industry"],
@@ -262,52 +266,78 @@ def _explain_row(r: dict, on: dt.date, policy: Policy) -> dict:
         spec=r["spec"],
         spec_value=r["spec_value"],
         spec_unit=r["spec_unit"],
+        lang=lang,
+        value=value,
     )
-    r["suggested_category"], r["catalog_edition"], r["suggestion"] = (
-        s.category,
-        s.edition,
-        s.text,
-    )
-    r["category_disagrees"] = disagrees(r["category"], s.category)
+
+
+def _reasons(r: dict, on: dt.date, policy: Policy, lang: str, value) -> dict[str, str]:
+    """A unit's words: deadline basis, catalog suggestion and flags."""
+    flags = []
+    if r["outside_policy"]:
+        flags.append(
+            say("flag.outside_policy", lang, value, rd=r["rectify_deadline"], cap=r["cap_deadline"])
+        )
+    if r["must_suspend_violation"]:
+        flags.append(
+            say("flag.must_suspend", lang, value, cat=r["category"], on=on, status=r["status"])
+        )
+    if r["remaining"] and r["deadline"] is None:
+        flags.append(say("flag.no_deadline", lang))
+    if r["status"] in policy.statuses.exited and not r["exited"]:
+        flags.append(
+            say("flag.exit_later", lang, value, status=r["status"], exit=r["exit_date"], on=on)
+        )
     if r["category_disagrees"]:
-        flags.append(f"目录建议为{s.category}，与申报的{r['category'] or '（未申报）'}不一致")
-    r["flags"] = "；".join(flags)
-    return r
+        declared = r["category"] or say("not_declared", lang)
+        flags.append(
+            say("flag.catalog", lang, value, suggested=r["suggested_category"], cat=declared)
+        )
+    return {
+        "deadline_basis": deadline_basis(r, policy, lang, value),
+        "suggestion": _suggestion(r, on, policy, lang, value).text,
+        "flags": joined("flags", flags, lang),
+    }
 
 
-def deadline_basis(r: dict, policy: Policy) -> str:
-    """How the deadline was computed, in Chinese."""
+def deadline_basis(
+    r: dict, policy: Policy, lang: str = "zh", value: Translate | None = None
+) -> str:
+    """How the deadline was computed (layers/texts.py)."""
     cat, kind = r["category"], r["deadline_kind"]
+
+    def said(name, **params):
+        return say(name, lang, value, **params)
+
     if cat is None:
-        return "无退出类别，不在退出范围内"
+        return said("basis.none")
     rule = policy.categories[cat]
     if kind == "fixed":
-        return f"{cat}统一期限 {r['deadline']}（{rule.source}）"
+        return said("basis.fixed", cat=cat, deadline=r["deadline"], source=rule.source)
     rd = r["rectify_deadline"]
     if kind == "rectify_deadline":
         if rd is None:
-            return f"{cat}以整改期限为准，但未给出整改期限"
-        return f"{cat}以整改期限为准：{rd}"
+            return said("basis.rectify.missing", cat=cat)
+        return said("basis.rectify", cat=cat, rd=rd)
     # identified_plus_months (能耗不达标)
     ident = r["identified_date"]
     if ident is None:
         if rd is None:
-            return f"{cat}：缺少问题认定日期和整改期限，无法计算期限"
-        return f"{cat}：缺少问题认定日期，按整改期限 {rd}"
-    shown = f"{ident:%Y-%m}（按月，取月末）" if r["identified_precision"] == "month" else ident
-    base = f"问题认定日期 {shown} + {rule.months}个月 = {r['base_deadline']}"
+            return said("basis.plus.no_dates", cat=cat)
+        return said("basis.plus.no_ident", cat=cat, rd=rd)
+    if r["identified_precision"] == "month":
+        ident = said("basis.month", month=f"{ident:%Y-%m}")
+    base = said("basis.plus", ident=ident, months=rule.months, base=r["base_deadline"])
     ext = rule.extension_months or 0
-    if rd is not None and rd > r["cap_deadline"]:
-        return (
-            f"{base}；整改期限 {rd} 超出认定后{rule.months + ext}个月的政策上限，"
-            f"按上限 {r['cap_deadline']} 计"
-        )
+    cap = r["cap_deadline"]
+    if rd is not None and rd > cap:
+        return said("basis.plus.capped", base=base, rd=rd, total=rule.months + ext, cap=cap)
     if rd is not None and rd > r["base_deadline"]:
-        return f"{base}；已延期，整改期限 {rd}（不超过{ext}个月的延期之内）"
+        return said("basis.plus.extended_to", base=base, rd=rd, ext=ext)
     if r["ever_extended"]:
-        return f"{base}；已延期整改，+ {ext}个月 = {r['cap_deadline']}"
+        return said("basis.plus.extended", base=base, ext=ext, cap=cap)
     if rd is not None:
-        return f"{base}；另给出整改期限 {rd}，以之为准"
+        return said("basis.plus.rectify", base=base, rd=rd)
     return base
 
 

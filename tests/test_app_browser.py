@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from urllib.parse import quote
 
 import pytest
@@ -247,6 +248,26 @@ def test_english_switch(site, page):
     assert page.inner_text("#nav-overview") == "Overview"
     assert page.inner_text("#legend-title").startswith("Units overdue")
     assert "Kunming" in page.inner_text(".leaflet-marker-pane")
+
+
+def test_the_layers_words_follow_the_english_switch(site, page):
+    """Deadline bases and freeze reasons come from the layers: English too, not just labels."""
+    base, app = site
+    units = app.ctx.data.units(DEMO_TODAY)
+    late = units.filter(units["overdue"] & (units["category"] == "淘汰类")).to_dicts()[0]
+    goto(page, base, f"/unit/{quote(late['unit_key'], safe='')}?lang=en")
+    basis = page.inner_text("#deadline-basis")
+    assert basis.startswith("Eliminate (淘汰类): common deadline 2021-12-31 (")
+    goto(page, base, "/freeze?lang=en")
+    frozen = next(
+        r
+        for r in app.ctx.data.table(DEMO_TODAY).to_dicts()
+        if r["freeze_triggered"] and r["adcode"] != 530000
+    )
+    row = page.inner_text(f'#freeze-table [data-row="{frozen["adcode"]}"]')
+    assert re.search(r"Eliminate \(淘汰类\): \d+ overdue", row)
+    assert re.search(r"deadline 2021-12-31, \d+ days late", row)
+    assert "逾期" not in row
 
 
 def test_bad_urls_give_clear_pages(site, page):

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import re
 import threading
 
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
+from app.i18n import v
 from etl.decisions import DecisionError, allocate, allocate_file, decide_freeze, lift_freeze
 from exitmap.cli_policy import freeze, quota, standing_cmd
-from layers.freeze import NO_DECISION, NO_TRIGGER, decisions, freeze_list
+from layers.freeze import decisions, freeze_list
 from layers.quota import balance, ledger
 from layers.standing import standing
+from layers.texts import say
 from tests.policy_scenarios import HONGHE, KUNMING, QUJING, D, standard_scenario
 
 
@@ -124,9 +127,20 @@ def test_freeze_rule_and_decisions_side_by_side(scenario_engine):
         "H1（淘汰类，期限 2021-12-31，逾期135天）",
         "H2（环保不达标，期限 2022-03-31，逾期45天）",
     ]
-    assert rows.loc[QUJING, "disagreement"] == NO_DECISION
-    assert rows.loc[KUNMING, "disagreement"] == NO_TRIGGER
+    assert rows.loc[QUJING, "disagreement"] == say("freeze.no_decision")
+    assert rows.loc[KUNMING, "disagreement"] == say("freeze.no_trigger")
     assert rows["triggered"].sum() == 2 and len(rows) == 16
+    # The dashboard's English: the same facts, in English words, with its value names.
+    english = freeze_list(eng, D(2022, 5, 15), lang="en", value=lambda x: v(x, "en"))
+    english = english.set_index("adcode")
+    assert english.loc[HONGHE, "trigger_reasons"] == (
+        "Eliminate (淘汰类): 1 overdue; Environment non-compliant: 1 overdue"
+    )
+    assert english.loc[HONGHE, "triggering_units"][0] == (
+        "H1 (Eliminate (淘汰类), deadline 2021-12-31, 135 days late)"
+    )
+    assert english.loc[QUJING, "disagreement"] == say("freeze.no_decision", "en")
+    assert not re.search(r"[\u4e00-\u9fff]", english.loc[KUNMING, "disagreement"])
 
     lift_freeze(eng, "昆明", "云政发〔2022〕3号", D(2022, 6, 1))
     after = freeze_list(eng, D(2022, 6, 30)).set_index("adcode")

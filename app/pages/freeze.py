@@ -33,7 +33,9 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
     on = state.date(ctx.today())
     search = to_search(state)
     policy = default_policy()
-    frame = freeze_list(ctx.engine, on, policy=policy).to_dict("records")
+    frame = freeze_list(
+        ctx.engine, on, policy=policy, lang=lang, value=lambda x: v(x, lang)
+    ).to_dict("records")
     for r in frame:
         r["since"] = (
             _since(ctx, on, r["adcode"], policy.freeze.min_overdue_units)

@@ -220,7 +220,7 @@ def dl_counties(ctx: Context, hideout: dict):
 def _freeze_box(ctx: Context, state: ViewState, adcode: int, on: dt.date) -> list:
     lang = state.lang
     policy = default_policy()
-    frame = freeze_list(ctx.engine, on, policy=policy)
+    frame = freeze_list(ctx.engine, on, policy=policy, lang=lang, value=lambda x: v(x, lang))
     r = frame[frame["adcode"] == adcode].iloc[0]
     kids = []
     if r["triggered"]:

@@ -33,7 +33,7 @@ def layout(ctx: Context, state: ViewState, key: str) -> html.Div:
         return errors.page(state, t("e.bad_unit", lang, value=key))
     on = state.date(ctx.today())
     search = to_search(state)
-    ev = evaluate(ctx.engine, on, unit_key=key)
+    ev = evaluate(ctx.engine, on, unit_key=key, lang=lang, value=lambda x: v(x, lang))
     hist = history(ctx.engine, key).to_dict("records")
     lon, lat = rec["lon"], rec["lat"]
     if ctx.gcj:
@@ -161,13 +161,13 @@ def layout(ctx: Context, state: ViewState, key: str) -> html.Div:
                     " ",
                     v(h["status"], lang),
                     html.Span(
-                        f"（{t('u.previous', lang)}：{v(h['previous_status'], lang)}）"
+                        t("u.previous", lang, status=v(h["previous_status"], lang))
                         if isinstance(h["previous_status"], str)
                         else "",
                         className="muted",
                     ),
                     html.Div(
-                        f"{t('u.file', lang)}：{h['file_name'] or '—'}", className="small muted"
+                        t("u.file", lang, file=h["file_name"] or "—"), className="small muted"
                     ),
                 ]
             )

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from layers.policy.rules import NOT_LISTED, CatalogRule, Policy
+from layers.texts import Translate, joined, say
 
 # Categories the catalog itself decides; a 不达标 kind is decided by inspections instead.
 CATALOG_DECIDED = ("淘汰类", "限制类")
@@ -49,13 +50,13 @@ def _bounds_hold(rule: CatalogRule, x: float) -> bool:
     )
 
 
-def _bounds_text(rule: CatalogRule) -> str:
+def _bounds_text(rule: CatalogRule, lang: str = "zh") -> str:
     parts = [
         f"{op}{_fmt(v)}"
         for op, v in ((">", rule.gt), ("≥", rule.ge), ("<", rule.lt), ("≤", rule.le))
         if v is not None
     ]
-    return "且".join(parts) + (rule.spec_unit or "")
+    return joined("and", parts, lang) + (rule.spec_unit or "")
 
 
 def _fmt(x: float) -> str:
@@ -71,16 +72,21 @@ def suggest(
     spec: str | None,
     spec_value: float | None,
     spec_unit: str | None,
+    lang: str = "zh",
+    value: Translate | None = None,
 ) -> Suggestion:
-    """The category the catalog edition in force on ``on`` suggests for this equipment."""
+    """The category the catalog edition in force on ``on`` suggests for this equipment.
+
+    Its text is in ``lang`` (layers/texts.py), data values through ``value``.
+    """
     edition = policy.edition_on(on)
     if edition is None:
-        return Suggestion(None, None, None, f"{on} 时尚无适用的目录版本")
+        return Suggestion(None, None, None, say("suggest.no_edition", lang, value, on=on))
     text = f"{equipment_name or ''} {spec or ''}"
     unit = policy.unit_aliases.get((spec_unit or "").strip().lower())
-    value = spec_value if unit else None
-    if value is None:
-        value, unit = parse_spec(spec, policy)
+    number = spec_value if unit else None
+    if number is None:
+        number, unit = parse_spec(spec, policy)
     judged = False  # did any numeric rule for this equipment have the data it needs?
     for rule in policy.catalog_rules:
         if edition.name not in rule.editions or rule.sub_industry != sub_industry:
@@ -90,20 +96,36 @@ def suggest(
         if rule.keywords and not any(w in text for w in rule.keywords):
             continue
         if rule.numeric:
-            if value is None or unit != rule.spec_unit:
+            if number is None or unit != rule.spec_unit:
                 continue
             judged = True
-            if not _bounds_hold(rule, value):
+            if not _bounds_hold(rule, number):
                 continue
-            why = f"规格 {_fmt(value)}{unit} 满足 {_bounds_text(rule)}"
+            why = say(
+                "suggest.spec",
+                lang,
+                None,
+                value=_fmt(number),
+                unit=unit,
+                bounds=_bounds_text(rule, lang),
+            )
         else:
-            why = "装备名称或规格含关键词「" + "、".join(rule.keywords) + "」"
-        flag = "" if rule.verified else "（门槛未核实）"
+            why = say("suggest.keyword", lang, None, words="、".join(rule.keywords))
+        unverified = "" if rule.verified else say("suggest.unverified", lang)
         return Suggestion(
             rule.category,
             edition.name,
             rule.id,
-            f"按{edition.name}年本目录规则 {rule.id}：{why}，建议为{rule.category}{flag}",
+            say(
+                "suggest.rule",
+                lang,
+                value,
+                edition=edition.name,
+                rule=rule.id,
+                why=why,
+                suggested=rule.category,
+                unverified=unverified,
+            ),
             rule.verified,
         )
     if judged:
@@ -111,9 +133,9 @@ def suggest(
             NOT_LISTED,
             edition.name,
             None,
-            f"按{edition.name}年本目录：规格 {_fmt(value)}{unit} 不在淘汰类、限制类门槛之内",
+            say("suggest.outside", lang, None, edition=edition.name, value=_fmt(number), unit=unit),
         )
-    return Suggestion(None, edition.name, None, "规格信息不足或目录规则未覆盖，无法建议类别")
+    return Suggestion(None, edition.name, None, say("suggest.unknown", lang))
 
 
 def disagrees(declared: str | None, suggested: str | None) -> bool:
