@@ -95,6 +95,8 @@ class LoadSummary:
     unchanged: int = 0
     events: int = 0
     quarantined: int = 0
+    firms_inserted: int = 0
+    firms_updated: int = 0  # name or location changed (their units are not "updated" for it)
     already_loaded: bool = False
     missing: list[MissingUnit] = field(default_factory=list)
 
@@ -132,7 +134,7 @@ def load(
         _stage(conn, _stage_frame(accepted, load_ids))
         _check_as_of(conn, as_of)
         _check_references(conn, accepted)
-        _upsert_enterprises(conn)
+        summary.firms_inserted, summary.firms_updated = _upsert_enterprises(conn)
         # The history triggers stand aside: this load writes its units' events evaluated,
         # or refreshes them once, at the end (_record_events).
         with writing_history(conn):
@@ -280,10 +282,12 @@ def _check_references(conn: sa.Connection, accepted: pl.DataFrame) -> None:
         )
 
 
-def _upsert_enterprises(conn: sa.Connection) -> None:
-    conn.execute(
-        sa.text(
-            """
+def _upsert_enterprises(conn: sa.Connection) -> tuple[int, int]:
+    """New firms, and firms whose name or place changed: (inserted, updated)."""
+    written = (
+        conn.execute(
+            sa.text(
+                """
             INSERT INTO enterprise (key, credit_code, name, prefecture_adcode, county_adcode)
             SELECT s.enterprise_key, s.credit_code, s.enterprise_name, s.prefecture_adcode,
                    s.county_adcode
@@ -297,9 +301,15 @@ def _upsert_enterprises(conn: sa.Connection) -> None:
             WHERE (enterprise.name, enterprise.prefecture_adcode, enterprise.county_adcode)
                   IS DISTINCT FROM
                   (EXCLUDED.name, EXCLUDED.prefecture_adcode, EXCLUDED.county_adcode)
+            RETURNING xmax = 0 AS inserted  -- a row version no one replaced: a new firm
             """
+            )
         )
+        .scalars()
+        .all()
     )
+    inserted = sum(written)
+    return inserted, len(written) - inserted
 
 
 def _merge_units(

@@ -95,6 +95,7 @@ def run_load(
         f"已载入（数据日期 {as_of}）：新增 {summary.inserted} 台（套），更新 {summary.updated}，"
         f"未变 {summary.unchanged}，状态变化记录 {summary.events} 条"
         + (f"，隔离拒绝行 {summary.quarantined} 行" if summary.quarantined else "")
+        + (f"；企业信息更新 {summary.firms_updated} 家" if summary.firms_updated else "")
         + "。"
     )
     if summary.missing:

@@ -437,3 +437,20 @@ def test_events_evaluated_as_written_equal_a_full_refresh(engine, tmp_path):
     with engine.begin() as conn:
         refresh_all_history(conn)
     assert rows(engine, every_event) == written
+
+
+def test_a_renamed_firm_is_a_firm_update_not_a_unit_update(engine, tmp_path):
+    first = load(
+        engine, prepare([write_csv(tmp_path / "a.csv", [unit_row(1), unit_row(2)])]), D2021
+    )
+    assert (first.firms_inserted, first.firms_updated) == (2, 0)
+    renamed = write_csv(
+        tmp_path / "b.csv", [unit_row(1, 企业名称="云南测试1号钢铁集团有限公司"), unit_row(2)]
+    )
+    summary = load(engine, prepare([renamed]), D2022)
+    assert (summary.firms_inserted, summary.firms_updated) == (0, 1)
+    assert (summary.updated, summary.unchanged, summary.events) == (0, 2, 0)
+    assert (
+        scalar(engine, "SELECT name FROM enterprise WHERE credit_code = :c", c=credit_code(1))
+        == "云南测试1号钢铁集团有限公司"
+    )
