@@ -200,3 +200,117 @@ def test_event_validity_follows_history_edits(engine, tmp_path):
         )
     assert validity() == [(date(2021, 12, 31), date(2024, 6, 30)), (date(2024, 6, 30), None)]
     assert exits() == [None, date(2024, 6, 30)]
+
+
+# A small history written under 0002 (its trigger evaluates each statement): every deadline
+# kind, month precision, an extension, a run of exits, a reversal, a unit without category.
+HISTORY_0002 = [
+    # key, category, identified, identified precision, rectify deadline, events (date, status)
+    ("A", "淘汰类", None, None, None, [("2020-12-31", "在产"), ("2022-06-30", "已关停")]),
+    (
+        "B",
+        "能耗不达标",
+        "2021-06-01",
+        "month",
+        None,
+        [("2021-12-31", "整改中"), ("2022-06-30", "延期整改")],
+    ),
+    (
+        "C",
+        "环保不达标",
+        "2021-05-01",
+        "day",
+        "2022-03-31",
+        [("2021-12-31", "整改中"), ("2022-06-30", "已改造达标")],
+    ),
+    (
+        "D",
+        "限制类",
+        None,
+        None,
+        None,
+        [
+            ("2021-12-31", "已关停"),
+            ("2022-06-30", "已拆除"),
+            ("2023-06-30", "在产"),
+            ("2024-06-30", "已关停"),
+        ],
+    ),
+    ("E", None, None, None, None, [("2021-12-31", "在产")]),
+    ("F", "安全不达标", "2022-07-01", "day", "2023-01-31", [("2022-12-31", "停产")]),
+]
+
+
+def _write_history_0002(conn) -> None:
+    load_id = conn.execute(
+        sa.text(
+            "INSERT INTO load_record (file_name, sha256, source, as_of, mode, rows_total, "
+            "rows_ok, rows_warning, rows_rejected, units_inserted, units_updated, "
+            "units_unchanged) VALUES ('h.csv', 'x', 'register', '2024-06-30', 'strict', "
+            "6, 6, 0, 0, 6, 0, 0) RETURNING id"
+        )
+    ).scalar_one()
+    firm = conn.execute(
+        sa.text("INSERT INTO enterprise (key, name) VALUES ('F1', '测试企业') RETURNING id")
+    ).scalar_one()
+    for key, cat, ident, precision, rectify, events in HISTORY_0002:
+        unit = conn.execute(
+            sa.text(
+                """
+                INSERT INTO unit (unit_key, key_derived, enterprise_id, sector, sub_industry,
+                    equipment_name, energy_tce, category, status, identified_date,
+                    identified_date_precision, rectify_deadline, rectify_deadline_precision,
+                    prefecture_adcode, location_precision, geom, source, synthetic, row_hash,
+                    first_load_id, last_load_id)
+                VALUES (:key, false, :firm, '钢铁', '炼铁', '高炉', 1000, :cat, :status,
+                    CAST(:ident AS date), CAST(:precision AS date_precision),
+                    CAST(:rectify AS date), CAST(:rp AS date_precision), 530100, 'exact',
+                    ST_SetSRID(ST_MakePoint(102.7, 25.0), 4326), 'register', false, 'h',
+                    :load, :load)
+                RETURNING id
+                """
+            ),
+            {
+                "key": key,
+                "firm": firm,
+                "cat": cat,
+                "status": events[-1][1],
+                "ident": ident,
+                "precision": precision,
+                "rectify": rectify,
+                "rp": "day" if rectify else None,
+                "load": load_id,
+            },
+        ).scalar_one()
+        for day, status in events:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO unit_event (unit_id, event_date, status, category, load_id) "
+                    "VALUES (:unit, CAST(:day AS date), :status, :cat, :load)"
+                ),
+                {"unit": unit, "day": day, "status": status, "cat": cat, "load": load_id},
+            )
+
+
+def test_upgrading_a_populated_0002_database_keeps_its_evaluated_history(empty_engine):
+    """0003 re-states 0002's evaluation as a query over event_input: on a history 0002
+    evaluated, the upgrade keeps every event and a full re-evaluation changes nothing."""
+    from etl.policy_sync import refresh_all_history
+
+    migrate.upgrade(empty_engine, "0002")
+    with empty_engine.begin() as conn:
+        _write_history_0002(conn)
+    every_event = "SELECT * FROM unit_event ORDER BY id"
+    with empty_engine.connect() as conn:
+        before = conn.execute(sa.text(every_event)).all()
+    assert len(before) == 12
+    assert {r.e_deadline for r in before if r.e_category == "淘汰类"} == {date(2021, 12, 31)}
+
+    migrate.upgrade(empty_engine)
+    with empty_engine.begin() as conn:
+        refresh_all_history(conn)
+    with empty_engine.connect() as conn:
+        after = conn.execute(sa.text(every_event)).all()
+        columns = {c["name"] for c in sa.inspect(conn).get_columns("unit")}
+    assert after == before
+    assert "row_hash" not in columns
