@@ -292,3 +292,8 @@ def v(value, lang: str = "zh") -> str:
     if lang == "en":
         return VALUES_EN.get(str(value), str(value))
     return str(value)
+
+
+def layer_words(lang: str) -> dict:
+    """The keyword arguments that make a layer speak ``lang`` (layers/texts.py)."""
+    return {"lang": lang, "value": lambda x: v(x, lang)}

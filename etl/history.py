@@ -29,7 +29,7 @@ def writing_history(conn: sa.Connection) -> Iterator[None]:
     conn.execute(sa.text("SELECT set_config('exitmap.history_written', 'off', true)"))
 
 
-def refresh_history(conn: sa.Connection, units_sql: str, params: dict | None = None) -> None:
+def refresh_history(conn: sa.Connection, units_sql: str) -> None:
     """Refresh every event of the units ``units_sql`` selects (one column of unit ids)."""
     conn.execute(
         sa.text(
@@ -38,7 +38,7 @@ def refresh_history(conn: sa.Connection, units_sql: str, params: dict | None = N
         )
     )
     conn.execute(sa.text("TRUNCATE refresh_units"))
-    conn.execute(sa.text(f"INSERT INTO refresh_units {units_sql}"), params or {})
+    conn.execute(sa.text(f"INSERT INTO refresh_units {units_sql}"))
     conn.execute(sa.text("SELECT refresh_marked_units()"))
 
 

@@ -284,32 +284,31 @@ def _check_references(conn: sa.Connection, accepted: pl.DataFrame) -> None:
 
 def _upsert_enterprises(conn: sa.Connection) -> tuple[int, int]:
     """New firms, and firms whose name or place changed: (inserted, updated)."""
-    written = (
-        conn.execute(
-            sa.text(
-                """
-            INSERT INTO enterprise (key, credit_code, name, prefecture_adcode, county_adcode)
-            SELECT s.enterprise_key, s.credit_code, s.enterprise_name, s.prefecture_adcode,
-                   s.county_adcode
-            FROM stage s
-            JOIN (SELECT min(row_no) AS row_no FROM stage GROUP BY enterprise_key) f
-              ON f.row_no = s.row_no
-            ON CONFLICT (key) DO UPDATE
-            SET name = EXCLUDED.name,
-                prefecture_adcode = EXCLUDED.prefecture_adcode,
-                county_adcode = EXCLUDED.county_adcode
-            WHERE (enterprise.name, enterprise.prefecture_adcode, enterprise.county_adcode)
-                  IS DISTINCT FROM
-                  (EXCLUDED.name, EXCLUDED.prefecture_adcode, EXCLUDED.county_adcode)
-            RETURNING xmax = 0 AS inserted  -- a row version no one replaced: a new firm
+    inserted, updated = conn.execute(
+        sa.text(
             """
+            WITH written AS (
+                INSERT INTO enterprise (key, credit_code, name, prefecture_adcode, county_adcode)
+                SELECT s.enterprise_key, s.credit_code, s.enterprise_name, s.prefecture_adcode,
+                       s.county_adcode
+                FROM stage s
+                JOIN (SELECT min(row_no) AS row_no FROM stage GROUP BY enterprise_key) f
+                  ON f.row_no = s.row_no
+                ON CONFLICT (key) DO UPDATE
+                SET name = EXCLUDED.name,
+                    prefecture_adcode = EXCLUDED.prefecture_adcode,
+                    county_adcode = EXCLUDED.county_adcode
+                WHERE (enterprise.name, enterprise.prefecture_adcode, enterprise.county_adcode)
+                      IS DISTINCT FROM
+                      (EXCLUDED.name, EXCLUDED.prefecture_adcode, EXCLUDED.county_adcode)
+                RETURNING xmax = 0 AS inserted  -- a row version no one replaced: a new firm
             )
+            SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted)
+            FROM written
+            """
         )
-        .scalars()
-        .all()
-    )
-    inserted = sum(written)
-    return inserted, len(written) - inserted
+    ).one()
+    return inserted, updated
 
 
 def _merge_units(

@@ -117,7 +117,6 @@ class Unit(Base):
     source: Mapped[str] = mapped_column(sa.Text, default="register")  # register | gem
     source_detail: Mapped[str | None] = mapped_column(sa.Text)
     synthetic: Mapped[bool] = mapped_column(default=False)
-    # Fingerprint of the row's content: reloading an unchanged row is detected without diffing.
     first_load_id: Mapped[int] = mapped_column(sa.Integer)
     last_load_id: Mapped[int] = mapped_column(sa.Integer)
 

@@ -250,15 +250,7 @@ def _explain_row(r: dict, on: dt.date, policy: Policy, lang: str, value) -> dict
         and r["base_deadline"] is not None
         and r["deadline"] > r["base_deadline"]
     )
-    s = _suggestion(r, on, policy)
-    r["suggested_category"], r["catalog_edition"] = s.category, s.edition
-    r["category_disagrees"] = disagrees(r["category"], s.category)
-    r.update(_reasons(r, on, policy, lang, value))
-    return r
-
-
-def _suggestion(r: dict, on: dt.date, policy: Policy, lang: str = "zh", value=None):
-    return suggest(
+    s = suggest(
         policy,
         on,
         sub_industry=r["sub_industry"],
@@ -269,10 +261,19 @@ def _suggestion(r: dict, on: dt.date, policy: Policy, lang: str = "zh", value=No
         lang=lang,
         value=value,
     )
+    r["suggested_category"], r["catalog_edition"], r["suggestion"] = (
+        s.category,
+        s.edition,
+        s.text,
+    )
+    r["category_disagrees"] = disagrees(r["category"], s.category)
+    r["deadline_basis"] = deadline_basis(r, policy, lang, value)
+    r["flags"] = _flags(r, on, policy, lang, value)
+    return r
 
 
-def _reasons(r: dict, on: dt.date, policy: Policy, lang: str, value) -> dict[str, str]:
-    """A unit's words: deadline basis, catalog suggestion and flags."""
+def _flags(r: dict, on: dt.date, policy: Policy, lang: str, value) -> str:
+    """What looks wrong about the unit, in words."""
     flags = []
     if r["outside_policy"]:
         flags.append(
@@ -293,11 +294,7 @@ def _reasons(r: dict, on: dt.date, policy: Policy, lang: str, value) -> dict[str
         flags.append(
             say("flag.catalog", lang, value, suggested=r["suggested_category"], cat=declared)
         )
-    return {
-        "deadline_basis": deadline_basis(r, policy, lang, value),
-        "suggestion": _suggestion(r, on, policy, lang, value).text,
-        "flags": joined("flags", flags, lang),
-    }
+    return joined("flags", flags, lang)
 
 
 def deadline_basis(

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
-from app.i18n import v
+from app.i18n import layer_words
 from etl.decisions import DecisionError, allocate, allocate_file, decide_freeze, lift_freeze
 from exitmap.cli_policy import freeze, quota, standing_cmd
 from layers.freeze import decisions, freeze_list
@@ -131,7 +131,7 @@ def test_freeze_rule_and_decisions_side_by_side(scenario_engine):
     assert rows.loc[KUNMING, "disagreement"] == say("freeze.no_trigger")
     assert rows["triggered"].sum() == 2 and len(rows) == 16
     # The dashboard's English: the same facts, in English words, with its value names.
-    english = freeze_list(eng, D(2022, 5, 15), lang="en", value=lambda x: v(x, "en"))
+    english = freeze_list(eng, D(2022, 5, 15), **layer_words("en"))
     english = english.set_index("adcode")
     assert english.loc[HONGHE, "trigger_reasons"] == (
         "Eliminate (淘汰类): 1 overdue; Environment non-compliant: 1 overdue"

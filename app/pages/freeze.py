@@ -9,7 +9,7 @@ from dash import dcc, html
 from app import format as fmt
 from app.components.tables import Col, table
 from app.context import Context
-from app.i18n import t, v
+from app.i18n import layer_words, t, v
 from app.state import ViewState, to_search
 from layers.freeze import decisions, freeze_list
 from layers.policy import default_policy
@@ -33,9 +33,7 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
     on = state.date(ctx.today())
     search = to_search(state)
     policy = default_policy()
-    frame = freeze_list(
-        ctx.engine, on, policy=policy, lang=lang, value=lambda x: v(x, lang)
-    ).to_dict("records")
+    frame = freeze_list(ctx.engine, on, policy=policy, **layer_words(lang)).to_dict("records")
     for r in frame:
         r["since"] = (
             _since(ctx, on, r["adcode"], policy.freeze.min_overdue_units)

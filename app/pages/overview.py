@@ -422,12 +422,13 @@ def register(app, ctx: Context) -> None:
         if applied is None:  # the first paint: the unit layer and the URL are the layout's
             return *side, no_update, no_update, no_update, no_update
         points, note = units_payload(ctx, state, on_)
+        search_ = to_search(state)
         return (
             *side,
             points or {"type": "FeatureCollection", "features": []},
-            {"lang": state.lang, "search": to_search(state)},
+            {"lang": state.lang, "search": search_},
             note or t("o.click_hint", state.lang),
-            to_search(state),
+            search_,
         )
 
     @app.callback(

@@ -13,7 +13,7 @@ from app.components.grid import grid
 from app.components.kpi import card, standing_cards
 from app.components.tables import Col, facts, table
 from app.context import Context
-from app.i18n import t, v
+from app.i18n import layer_words, t, v
 from app.pages import errors
 from app.state import ViewState, to_search
 from layers.freeze import decisions, freeze_list
@@ -220,7 +220,7 @@ def dl_counties(ctx: Context, hideout: dict):
 def _freeze_box(ctx: Context, state: ViewState, adcode: int, on: dt.date) -> list:
     lang = state.lang
     policy = default_policy()
-    frame = freeze_list(ctx.engine, on, policy=policy, lang=lang, value=lambda x: v(x, lang))
+    frame = freeze_list(ctx.engine, on, policy=policy, **layer_words(lang))
     r = frame[frame["adcode"] == adcode].iloc[0]
     kids = []
     if r["triggered"]:

@@ -10,7 +10,7 @@ from app.components import mapview
 from app.components.tables import Col, facts, table
 from app.context import Context
 from app.geo import shift_point
-from app.i18n import t, v
+from app.i18n import layer_words, t, v
 from app.pages import errors
 from app.state import ViewState, to_search
 from layers.map import status_class
@@ -33,7 +33,7 @@ def layout(ctx: Context, state: ViewState, key: str) -> html.Div:
         return errors.page(state, t("e.bad_unit", lang, value=key))
     on = state.date(ctx.today())
     search = to_search(state)
-    ev = evaluate(ctx.engine, on, unit_key=key, lang=lang, value=lambda x: v(x, lang))
+    ev = evaluate(ctx.engine, on, unit_key=key, **layer_words(lang))
     hist = history(ctx.engine, key).to_dict("records")
     lon, lat = rec["lon"], rec["lat"]
     if ctx.gcj:
