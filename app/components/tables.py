@@ -13,6 +13,11 @@ class Col:
     header: str
     cell: Callable[[dict], object]
     num: bool = False
+    nowrap: bool = False  # dates and short codes stay on one line beside long text
+
+    @property
+    def css(self) -> str | None:
+        return " ".join(c for c, on in (("num", self.num), ("nowrap", self.nowrap)) if on) or None
 
 
 def table(
@@ -23,19 +28,15 @@ def table(
     total: dict | None = None,
     row_id: Callable[[dict], str] | None = None,
 ) -> html.Table:
-    head = html.Thead(
-        html.Tr([html.Th(c.header, className="num" if c.num else None) for c in cols])
-    )
+    head = html.Thead(html.Tr([html.Th(c.header, className=c.css) for c in cols]))
     body = []
     for r in rows:
         attrs = {"data-row": row_id(r)} if row_id else {}
-        body.append(
-            html.Tr([html.Td(c.cell(r), className="num" if c.num else None) for c in cols], **attrs)
-        )
+        body.append(html.Tr([html.Td(c.cell(r), className=c.css) for c in cols], **attrs))
     if total is not None:
         body.append(
             html.Tr(
-                [html.Td(c.cell(total), className="num" if c.num else None) for c in cols],
+                [html.Td(c.cell(total), className=c.css) for c in cols],
                 className="total",
             )
         )

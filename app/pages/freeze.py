@@ -58,7 +58,11 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
         ),
         Col(t("c.triggered", lang), lambda r: yes(r["triggered"])),
         Col(t("c.reasons", lang), lambda r: r["trigger_reasons"]),
-        Col(t("c.since", lang), lambda r: fmt.date(r["since"], lang) if r["since"] else "—"),
+        Col(
+            t("c.since", lang),
+            lambda r: fmt.date(r["since"], lang) if r["since"] else "—",
+            nowrap=True,
+        ),
         Col(
             t("z.units", lang),
             lambda r: (
@@ -72,6 +76,7 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
         Col(
             t("c.since", lang),
             lambda r: fmt.date(r["decision_start"], lang) if r["decided"] else "",
+            nowrap=True,
         ),
         Col(t("c.note", lang), lambda r: r["disagreement"]),
     ]
@@ -79,9 +84,11 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
     hist_cols = [
         Col(t("c.prefecture", lang), lambda r: v(r["name"], lang)),
         Col(t("c.document", lang), lambda r: r["document_no"]),
-        Col(t("c.since", lang), lambda r: fmt.date(r["start_date"], lang)),
+        Col(t("c.since", lang), lambda r: fmt.date(r["start_date"], lang), nowrap=True),
         Col(
-            t("c.lifted", lang), lambda r: fmt.date(r["lift_date"], lang) if r["lift_date"] else "—"
+            t("c.lifted", lang),
+            lambda r: fmt.date(r["lift_date"], lang) if r["lift_date"] else "—",
+            nowrap=True,
         ),
         Col(t("c.lift_doc", lang), lambda r: r["lift_document_no"] or ""),
         Col(t("c.reasons", lang), lambda r: r["reason"] or ""),
