@@ -15,7 +15,7 @@ from dash.exceptions import PreventUpdate
 from flask_compress import Compress
 
 from app import briefing
-from app.components.header import export_links, header, nav_links, warnings
+from app.components.header import export_links, header, lang_switch_href, nav_links, warnings
 from app.context import Context
 from app.i18n import t
 from app.pages import about, data, errors, freeze, overview, prefecture, quota, unit
@@ -110,6 +110,8 @@ def create_app(database_url: str | None = None, engine: sa.Engine | None = None)
         return html.Div(
             [
                 dcc.Location(id="url", refresh=False),
+                dcc.Store(id="url-want"),  # a view's query string to write (assets/url.js)
+                dcc.Store(id="url-nav"),  # a query string reached by back/forward
                 dcc.Store(id="prerendered", data=key),
                 html.Div(head, id="header"),
                 html.Main(page, id="page"),
@@ -130,9 +132,24 @@ def create_app(database_url: str | None = None, engine: sa.Engine | None = None)
             raise PreventUpdate
         return route(ctx, pathname, search)
 
+    # Pages hand their query string to url.js, which writes it outside the callback graph
+    # (see there why), and hear of back/forward through url-nav rather than url.search.
+    app.clientside_callback(
+        "function (w) { window.exitmapUrl.write(w); }",
+        Input("url-want", "data"),
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(
+        "function (s) { return window.exitmapUrl.navigated(s); }",
+        Output("url-nav", "data"),
+        Input("url", "search"),
+        prevent_initial_call=True,
+    )
+
     @app.callback(
         Output("nav", "children"),
         Output("export-links", "children"),
+        Output("lang-switch", "href"),
         Input("url", "search"),
         State("url", "pathname"),
         prevent_initial_call=True,
@@ -141,7 +158,11 @@ def create_app(database_url: str | None = None, engine: sa.Engine | None = None)
         """The header's links carry the view's state (one response: see overview.panels)."""
         state = parse(search, ctx.today())
         path = (pathname or "/").rstrip("/") or "/"
-        return nav_links(path, to_search(state), state.lang), export_links(path, state)
+        return (
+            nav_links(path, to_search(state), state.lang),
+            export_links(path, state),
+            lang_switch_href(path, state),
+        )
 
     briefing.register(app, ctx)
     for page in (overview, prefecture, unit, quota, freeze, data, about):

@@ -34,8 +34,26 @@ def browser():
             b.close()
 
 
+# Counts Dash's callback requests, so a test can wait for the app to fall quiet: between a
+# response and the request it sets off (the side panels follow the map's next paint) no
+# component is marked loading, so the loading marks alone are not enough.
+TRACK_REQUESTS = """(() => {
+  const fetch_ = window.fetch;
+  window.__dashBusy = 0;
+  window.__dashQuietSince = performance.now();
+  window.fetch = async (...args) => {
+    const dash = String(args[0] && args[0].url || args[0]).includes('_dash-update-component');
+    if (!dash) return fetch_(...args);
+    window.__dashBusy++;
+    try { return await fetch_(...args); }
+    finally { window.__dashBusy--; window.__dashQuietSince = performance.now(); }
+  };
+})()"""
+
+
 def new_page(b, **kwargs):
     context = b.new_context(viewport=VIEWPORT, device_scale_factor=1, locale="zh-CN", **kwargs)
+    context.add_init_script(TRACK_REQUESTS)
     return context.new_page()
 
 
@@ -60,12 +78,14 @@ def fills(page) -> dict[str, str]:
     return page.evaluate(FILLS)
 
 
-def wait_idle(page, timeout: float = 15_000) -> None:
-    """Wait until Dash has no callback in flight."""
+def wait_idle(page, timeout: float = 15_000, quiet_ms: int = 300) -> None:
+    """Wait until Dash has had no callback in flight for ``quiet_ms``."""
     page.wait_for_function(
-        "() => !document.querySelector('[data-dash-is-loading=\"true\"]')", timeout=timeout
+        """quiet => !document.querySelector('[data-dash-is-loading="true"]')
+          && window.__dashBusy === 0 && performance.now() - window.__dashQuietSince > quiet""",
+        arg=quiet_ms,
+        timeout=timeout,
     )
-    page.wait_for_timeout(150)
 
 
 def labels_overlap(page) -> list[tuple[str, str]]:

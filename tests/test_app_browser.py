@@ -233,7 +233,7 @@ def test_downloads_contain_rows_shown(site, page, tmp_path):
     d.value.save_as(xl)
     import pandas as pd
 
-    frame = pd.read_excel(xl, sheet_name="units")
+    frame = pd.read_excel(xl, sheet_name="units", engine="calamine")
     assert len(frame) == n
     assert sorted(frame["unit_key"]) == sorted(f["properties"]["unit_key"] for f in doc["features"])
 
@@ -399,3 +399,93 @@ def test_back_and_forward_restore_filters(site, page):
     assert "measure=units_remaining" in page.url
     assert page.inner_text("#legend-title").startswith("剩余台套")
     assert fills(page) == remaining
+
+
+# Holds back the answer to the next callback request whose body names `match` by `ms`.
+DELAY_NEXT = """(() => {
+  const fetch_ = window.fetch;
+  window.fetch = async (...args) => {
+    const d = window.__delayNext, body = String((args[1] && args[1].body) || '');
+    if (!d || !body.includes(d.match)) return fetch_(...args);
+    window.__delayNext = null;
+    const answer = await fetch_(...args);
+    await new Promise(done => setTimeout(done, d.ms));
+    return answer;
+  };
+})()"""
+
+
+def styled(measure: str) -> str:
+    return f"() => window.__exitmapStyled && window.__exitmapStyled.measure === '{measure}'"
+
+
+def test_forward_pressed_while_the_filter_bar_answer_is_slow(site, page):
+    """Back, then forward while an answer about the filter bar is still on its way: the newest
+    choice wins and the history stays whole. (When the page wrote its URL as a callback output,
+    that write came back round as a filter-bar request; forward pressed during it left the
+    next request waiting for good and the filters stuck.)"""
+    base, _ = site
+    page.add_init_script(DELAY_NEXT)
+    goto(page, base, "/", has_map=True)
+    page.click("text=剩余台套")
+    page.wait_for_function(styled("units_remaining"))
+    wait_idle(page)
+    remaining = fills(page)
+    page.go_back()
+    page.wait_for_function(styled("completion_units"))
+    page.evaluate("() => { window.__delayNext = {match: '..f-measure.value', ms: 1500}; }")
+    page.wait_for_function(
+        "() => document.querySelector('#legend-title').innerText.startsWith('完成率')"
+    )
+    page.wait_for_timeout(100)
+    page.go_forward()
+    page.wait_for_function(styled("units_remaining"), timeout=10_000)
+    wait_idle(page)
+    assert "measure=units_remaining" in page.url
+    assert page.locator('#f-measure input[value="units_remaining"]').is_checked()
+    assert page.inner_text("#legend-title").startswith("剩余台套")
+    assert fills(page) == remaining
+    page.go_back()  # the entry before is still there
+    page.wait_for_function(styled("completion_units"))
+    wait_idle(page)
+    assert "measure=" not in page.url
+    assert page.inner_text("#legend-title").startswith("完成率（按台套）")
+
+
+def test_data_page_back_and_forward(site, page):
+    base, _ = site
+    goto(page, base, "/data")
+    page.wait_for_selector(".ag-row")
+    paging = page.inner_text(".ag-paging-panel")
+    assert "每页行数" in paging and "第" in paging and "Page" not in paging
+    all_rows = page.inner_text("#d-count")
+    page.click("#df-cat")
+    page.get_by_role("option", name="淘汰类").click()
+    page.keyboard.press("Escape")
+    page.wait_for_function("() => location.search.includes('cat=')")
+    wait_idle(page)
+    eliminate = page.inner_text("#d-count")
+    assert eliminate != all_rows
+    page.go_back()
+    page.wait_for_function("() => !location.search.includes('cat=')")
+    wait_idle(page)
+    assert page.inner_text("#d-count") == all_rows
+    assert "淘汰类" not in page.inner_text("#df-cat")
+    page.go_forward()
+    page.wait_for_function("() => location.search.includes('cat=')")
+    wait_idle(page)
+    assert page.inner_text("#d-count") == eliminate
+    assert "淘汰类" in page.inner_text("#df-cat")
+
+
+def test_language_switch_keeps_the_filters_chosen_since_loading(site, page):
+    base, _ = site
+    goto(page, base, "/", has_map=True)
+    page.click("text=逾期台套")
+    page.wait_for_function(styled("units_overdue"))
+    wait_idle(page)
+    assert "measure=units_overdue" in page.get_attribute("#lang-switch", "href")
+    page.click("#lang-switch")
+    wait_map(page)
+    wait_idle(page)
+    assert "lang=en" in page.url and "measure=units_overdue" in page.url

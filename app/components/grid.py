@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import dash_ag_grid as dag
 
+# AG Grid builds "{page} 1 {of} 6" and "1 {to} 100 {of} 600" from the same words, so the
+# Chinese reads "第 1 / 6" and "1 – 100 / 600" rather than a word order that fits neither.
 LOCALE_ZH = {
-    "page": "页",
-    "of": "共",
-    "to": "至",
+    "page": "第",
+    "of": "/",
+    "to": "–",
     "more": "更多",
     "next": "下一页",
     "previous": "上一页",
@@ -20,6 +22,16 @@ LOCALE_ZH = {
     "searchOoo": "搜索……",
     "pageSizeSelectorLabel": "每页行数：",
 }
+
+
+def grid_options(lang: str, **extra) -> dict:
+    """AG Grid's own words (paging, filters) in the page's language, and our common options."""
+    return {
+        "animateRows": False,
+        "enableCellTextSelection": True,
+        **({"localeText": LOCALE_ZH} if lang == "zh" else {}),
+        **extra,
+    }
 
 
 def grid(
@@ -52,11 +64,7 @@ def grid(
             "flex": 1,
             "minWidth": 90,
         },
-        dashGridOptions={
-            "animateRows": False,
-            "enableCellTextSelection": True,
-            **({"localeText": LOCALE_ZH} if lang == "zh" else {}),
-        },
+        dashGridOptions=grid_options(lang),
         style={"height": height},
         className="ag-theme-quartz",
     )

@@ -63,10 +63,14 @@ def export_links(path: str, state: ViewState) -> list:
     ]
 
 
+def lang_switch_href(path: str, state: ViewState) -> str:
+    """The same view in the other language (a full page load: every text changes)."""
+    return path + to_search(state.with_(lang="en" if state.lang == "zh" else "zh"))
+
+
 def header(path: str, state: ViewState, status: dict, marking: str) -> list:
     lang = state.lang
     search = to_search(state)
-    other = state.with_(lang="en" if lang == "zh" else "zh")
     as_of = status.get("as_of")
     kids = [
         html.Header(
@@ -91,7 +95,7 @@ def header(path: str, state: ViewState, status: dict, marking: str) -> list:
                         html.Span(marking, className="marking") if marking else None,
                         html.A(
                             t("lang.switch", lang),
-                            href=path + to_search(other),
+                            href=lang_switch_href(path, state),
                             className="lang",
                             id="lang-switch",
                         ),

@@ -17,6 +17,7 @@ from dash.exceptions import PreventUpdate
 
 from app import format as fmt
 from app.components.filters import filter_bar
+from app.components.grid import grid_options
 from app.context import Context
 from app.i18n import t, v
 from app.state import ViewState, parse, to_search
@@ -39,6 +40,10 @@ FIELDS = (
     ("lon", None),
     ("lat", None),
 )
+
+
+# The filter bar's controls, in the order of overview.filter_values (without measure and units).
+BAR = (("sector", "value"), ("sub", "value"), ("cat", "value"), ("status", "value"), ("on", "date"))
 
 
 def rows_for(ctx: Context, state: ViewState) -> list[dict]:
@@ -128,12 +133,7 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
                     "flex": 1,
                     "minWidth": 100,
                 },
-                dashGridOptions={
-                    "animateRows": False,
-                    "pagination": True,
-                    "paginationPageSize": 100,
-                    "enableCellTextSelection": True,
-                },
+                dashGridOptions=grid_options(lang, pagination=True, paginationPageSize=100),
                 style={"height": "calc(100vh - 300px)", "minHeight": "500px"},
                 className="ag-theme-quartz",
             ),
@@ -186,7 +186,7 @@ def register(app, ctx: Context) -> None:
         return t("d.rows", parse(url_search).lang, n=len(rows or []))
 
     @app.callback(
-        Output("url", "search", allow_duplicate=True),
+        Output("url-want", "data", allow_duplicate=True),
         Output("d-grid", "rowData"),
         Input("df-sector", "value"),
         Input("df-sub", "value"),
@@ -203,7 +203,25 @@ def register(app, ctx: Context) -> None:
         state = state_from(
             url_search, base.measure, sector, sub, cat, status, on, base.units, ctx.today()
         )
-        return to_search(state), rows_for(ctx, state)
+        return {"search": to_search(state), "was": url_search}, rows_for(ctx, state)
+
+    @app.callback(
+        *(Output(f"df-{name}", prop) for name, prop in BAR),
+        Input("url-nav", "data"),
+        *(State(f"df-{name}", prop) for name, prop in BAR),
+        State("url", "search"),
+        State("url", "pathname"),
+        prevent_initial_call=True,
+    )
+    def from_url(_nav, sector, sub, cat, status, on, search, pathname):
+        """Back/forward on 数据 sets its filter bar from the URL (the grid follows)."""
+        from app.pages.overview import bar_update, filter_values
+
+        if (pathname or "").rstrip("/") != "/data":
+            raise PreventUpdate
+        today = ctx.today()
+        wanted = filter_values(parse(search, today), today)[1:6]
+        return bar_update(wanted, (sector, sub, cat, status, (on or "")[:10]))
 
     @app.callback(
         Output("d-download", "data"),

@@ -356,9 +356,22 @@ def filter_values(state: ViewState, today: dt.date) -> tuple:
     )
 
 
+def bar_update(wanted: tuple, now: tuple) -> list:
+    """The filter values to set for a URL reached by back/forward: no_update where the bar
+    already agrees. PreventUpdate when it agrees everywhere."""
+    values = [
+        no_update if new == old or new == (old or []) else new
+        for new, old in zip(wanted, now, strict=True)
+    ]
+    if all(x is no_update for x in values):
+        raise PreventUpdate
+    return values
+
+
 def register(app, ctx: Context) -> None:
     @app.callback(
         Output("ov-style", "data"),
+        Output("url-want", "data", allow_duplicate=True),
         *FILTER_INPUTS,
         Input("ov-from-url", "data"),
         State("url", "search"),
@@ -369,8 +382,7 @@ def register(app, ctx: Context) -> None:
             raise PreventUpdate
         state = state_from(search, measure, sector, sub, cat, status, on, units, ctx.today())
         table_ = ctx.data.table(state.date(ctx.today()), **state.filters())
-        h = map_hideout(ctx, table_, state)
-        return h
+        return map_hideout(ctx, table_, state), {"search": to_search(state), "was": search}
 
     # Applied in the browser to the Leaflet layers already drawn (no geometry rebuilt); the
     # side panels follow once the map's new colours are painted (map.js sets ov-style-applied).
@@ -395,7 +407,6 @@ def register(app, ctx: Context) -> None:
         Output("ov-units", "data"),
         Output("ov-units", "hideout"),
         Output("ov-map-note", "children"),
-        Output("url", "search"),
         *FOLLOW,
         *FILTER_STATES,
         State("url", "search"),
@@ -419,42 +430,33 @@ def register(app, ctx: Context) -> None:
             sub_chart(ctx, state, on_),
             progress_chart(ctx, state, on_),
         )
-        if applied is None:  # the first paint: the unit layer and the URL are the layout's
-            return *side, no_update, no_update, no_update, no_update
+        if applied is None:  # the first paint: the unit layer is the layout's
+            return *side, no_update, no_update, no_update
         points, note = units_payload(ctx, state, on_)
-        search_ = to_search(state)
         return (
             *side,
             points or {"type": "FeatureCollection", "features": []},
-            {"lang": state.lang, "search": search_},
+            {"lang": state.lang, "search": to_search(state)},
             note or t("o.click_hint", state.lang),
-            search_,
         )
 
     @app.callback(
         *(Output(i.component_id, i.component_property) for i in FILTER_INPUTS),
         Output("ov-from-url", "data"),
-        Input("url", "search"),
+        Input("url-nav", "data"),
         *FILTER_STATES,
+        State("url", "search"),
         State("url", "pathname"),
         prevent_initial_call=True,
     )
-    def from_url(search, measure, sector, sub, cat, status, on, units, pathname):
+    def from_url(_nav, measure, sector, sub, cat, status, on, units, search, pathname):
         """Back/forward between filter states: the router re-renders on a path change only,
-        so a new query string on 总览 sets the filter bar from it (and the map follows).
-        A URL this page wrote itself (``side``) equals the bar already: nothing to do."""
+        so a new query string on 总览 sets the filter bar from it (and the map follows)."""
         if (pathname or "/").rstrip("/") not in ("", "/"):
             raise PreventUpdate
         today = ctx.today()
-        wanted = parse(search, today)
-        if wanted == state_from(search, measure, sector, sub, cat, status, on, units, today):
-            raise PreventUpdate
-        now = (measure, sector or [], sub or [], cat or [], status or [], (on or "")[:10], units)
-        values = [
-            no_update if new == (old or []) or new == old else new
-            for new, old in zip(filter_values(wanted, today), now, strict=True)
-        ]
-        return *values, time.time()
+        now = (measure, sector, sub, cat, status, (on or "")[:10], units)
+        return *bar_update(filter_values(parse(search, today), today), now), time.time()
 
     for prefix in ("f", "df"):
 
