@@ -8,6 +8,7 @@ import re
 from urllib.parse import quote
 
 import pytest
+from playwright.sync_api import expect
 
 from app import format as fmt
 from layers.standing import standing
@@ -206,13 +207,20 @@ def test_downloads_contain_rows_shown(site, page, tmp_path):
     base, _ = site
     goto(page, base, "/data?cat=淘汰类")
     page.wait_for_selector(".ag-row")
+    before = page.evaluate("() => dash_ag_grid.getApi('d-grid').getDisplayedRowCount()")
     page.fill("#d-search", "水泥")
-    page.wait_for_timeout(500)
+    # The row count under the grid follows the search (a callback on the grid's shown rows).
+    page.wait_for_function(
+        """before => {
+          const shown = dash_ag_grid.getApi('d-grid').getDisplayedRowCount();
+          const said = document.querySelector('#d-count').innerText.replace(/\\D/g, '');
+          return shown < before && said === String(shown);
+        }""",
+        arg=before,
+    )
     wait_idle(page)
-    shown = page.evaluate("() => dash_ag_grid.getApi('d-grid').getDisplayedRowCount()")
-    count_text = page.inner_text("#d-count")
-    n = int("".join(ch for ch in count_text if ch.isdigit()))
-    assert n > 0 and shown == n
+    n = page.evaluate("() => dash_ag_grid.getApi('d-grid').getDisplayedRowCount()")
+    assert n > 0
     with page.expect_download() as d:
         page.click("#d-csv")
     csv = tmp_path / "u.csv"
@@ -296,12 +304,10 @@ def test_hostile_names_render_as_text(site, page):
     page.evaluate(
         "() => dash_ag_grid.getApi('pf-units-table').setGridOption('quickFilterText', '粗体')"
     )
-    page.wait_for_timeout(300)
-    assert XSS_NAME in page.inner_text("#pf-units-table")
+    expect(page.locator("#pf-units-table")).to_contain_text(XSS_NAME)
     goto(page, base, "/data")
     page.fill("#d-search", "粗体")
-    page.wait_for_timeout(400)
-    assert XSS_NAME in page.inner_text("#d-grid")
+    expect(page.locator("#d-grid")).to_contain_text(XSS_NAME)
     # Popups on the map escape too.
     assert page.evaluate(f"exitmap.esc({json.dumps(XSS_NAME)})").startswith("&lt;script&gt;")
     assert page.evaluate("window.__xss") is None
@@ -359,7 +365,10 @@ def test_unit_page_map_shows_the_unit(site, page):
     key = units.filter(units["overdue"])["unit_key"][0]
     goto(page, base, f"/unit/{quote(key, safe='')}")
     page.wait_for_selector("#un-map .unit-marker-overdue")
-    page.wait_for_timeout(500)  # the county polygons arrive after the marker
+    # The county polygons arrive after the marker: wait for them, then look.
+    page.wait_for_function(
+        "() => document.querySelectorAll('#un-map .leaflet-overlay-pane path').length > 100"
+    )
     # Centred on the unit and drawn on top of the counties (the topmost element at its centre).
     on_top, dx, dy = page.evaluate("""() => {
       const m = document.querySelector('#un-map .unit-marker').getBoundingClientRect();
