@@ -498,3 +498,22 @@ def test_language_switch_keeps_the_filters_chosen_since_loading(site, page):
     wait_map(page)
     wait_idle(page)
     assert "lang=en" in page.url and "measure=units_overdue" in page.url
+
+
+def test_quick_writes_of_the_page_itself_are_not_navigation(site, page):
+    """Two views written back to back (the second computed before the first was written):
+    the URL ends at the second, and neither write is taken for back/forward (which would set
+    the filter bar from the URL)."""
+    base, _ = site
+    goto(page, base, "/", has_map=True)
+    page.evaluate("""() => {
+      const was = location.search;
+      window.exitmapUrl.write({search: '?measure=units_remaining', was});
+      window.exitmapUrl.write({search: '?measure=units_overdue', was});
+    }""")
+    page.wait_for_function("() => location.search === '?measure=units_overdue'")
+    wait_idle(page)
+    assert page.locator('#f-measure input[value="completion_units"]').is_checked()
+    page.go_back()  # both writes are in the history, and going back is navigation
+    page.wait_for_function(styled("units_remaining"))
+    assert page.locator('#f-measure input[value="units_remaining"]').is_checked()

@@ -6,7 +6,8 @@
    pressed while the previous view was still being computed). */
 (function () {
   "use strict";
-  var wrote = null; // the query string this page just wrote, so its echo is not taken as navigation
+  var echoes = []; // query strings written and not yet heard back (not navigation)
+  var own = null; // the query string this page wrote last, while no navigation came after it
 
   window.exitmapUrl = {
     // w = {search: the view's query string, was: the query string the view was computed from}
@@ -17,18 +18,23 @@
       requestAnimationFrame(function () {
         setTimeout(function () {
           var now = window.location.search;
+          if (w.search === now) return;
           // The user went back or forward while this view was computed: their choice stands.
-          if (now !== (w.was || "") || w.search === now) return;
-          wrote = w.search;
+          // (A write of this page's own in between is no such choice: two quick changes.)
+          if (now !== (w.was || "") && now !== own) return;
+          own = w.search;
+          echoes.push(own);
           window.dash_clientside.set_props("url", { search: w.search });
         }, 0);
       });
     },
     // A query string that changed by back/forward (or a link), not by this page's own write.
+    // Dash may hear two quick writes as one change, the last: earlier echoes go with it.
     navigated: function (search) {
-      var mine = wrote !== null && search === wrote;
-      wrote = null;
-      if (mine) return window.dash_clientside.no_update;
+      var at = echoes.lastIndexOf(search);
+      echoes = at >= 0 ? echoes.slice(at + 1) : [];
+      if (at >= 0) return window.dash_clientside.no_update;
+      own = null;
       return { search: search || "", t: Date.now() };
     }
   };
