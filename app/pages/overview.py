@@ -131,6 +131,9 @@ def sub_chart(ctx: Context, state: ViewState, on: dt.date) -> html.Div:
     def amount(x):
         return fmt.tce(x, lang) if energy else fmt.integer(x)
 
+    def short(x):
+        return fmt.number(x, lang) if energy else fmt.integer(x)
+
     bars = []
     for r in rows:
         done, left = r[key_done], r[key_left]
@@ -149,7 +152,9 @@ def sub_chart(ctx: Context, state: ViewState, on: dt.date) -> html.Div:
                         ],
                         className="hbar-track",
                     ),
-                    html.Span(f"{amount(done)} / {amount(left)}", className="hbar-value"),
+                    # Bare numbers: the key above gives the unit, and "万吨标准煤" twice
+                    # would not fit beside the bar.
+                    html.Span(f"{short(done)} / {short(left)}", className="hbar-value"),
                 ],
                 className="hbar",
                 title=f"{t('x.resolved', lang)} {amount(done)}，"
