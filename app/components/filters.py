@@ -1,13 +1,16 @@
-"""The filter bar: map measure, sector, sub-industry, category, status, as-of date, unit layer."""
+"""The filter bar: map measure, sector, sub-industry, category, status, as-of date, unit layer;
+its values for a view state and the view state for its values."""
 
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlencode
 
-from dash import dcc, html
+from dash import dcc, html, no_update
+from dash.exceptions import PreventUpdate
 
 from app.i18n import t, v
-from app.state import CATEGORIES, EARLIEST, SECTORS, STATUSES, ViewState
+from app.state import CATEGORIES, EARLIEST, SECTORS, STATUSES, ViewState, parse
 from layers.map import MEASURES
 
 
@@ -112,3 +115,47 @@ def filter_bar(
             )
         )
     return html.Div(kids, className="filters no-print-controls", id="filters")
+
+
+def state_from(search, measure, sector, sub, cat, status, on, units, today) -> ViewState:
+    """The view state the filter bar shows (the language comes from the URL)."""
+    base = parse(search, today)
+    pairs = [
+        ("measure", measure),
+        ("sector", ",".join(sector or [])),
+        ("sub", ",".join(sub or [])),
+        ("cat", ",".join(cat or [])),
+        ("status", ",".join(status or [])),
+    ]
+    if on and on[:10] != today.isoformat():
+        pairs.append(("on", on[:10]))
+    if units:
+        pairs.append(("units", "1"))
+    if base.lang == "en":
+        pairs.append(("lang", "en"))
+    return parse("?" + urlencode([(k, x) for k, x in pairs if x]), today)
+
+
+def filter_values(state: ViewState, today: dt.date) -> tuple:
+    """The filter bar's values for a view state: measure, sector, sub, cat, status, on, units."""
+    return (
+        state.measure,
+        list(state.sector),
+        list(state.sub),
+        list(state.cat),
+        list(state.status),
+        state.date(today).isoformat(),
+        ["on"] if state.units else [],
+    )
+
+
+def bar_update(wanted: tuple, now: tuple) -> list:
+    """The filter values to set for a URL reached by back/forward: no_update where the bar
+    already agrees. PreventUpdate when it agrees everywhere."""
+    values = [
+        no_update if new == old or new == (old or []) else new
+        for new, old in zip(wanted, now, strict=True)
+    ]
+    if all(x is no_update for x in values):
+        raise PreventUpdate
+    return values

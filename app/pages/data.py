@@ -16,7 +16,7 @@ from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
 from app import format as fmt
-from app.components.filters import filter_bar
+from app.components.filters import bar_update, filter_bar, filter_values, state_from
 from app.components.grid import grid_options
 from app.context import Context
 from app.i18n import t, v
@@ -42,7 +42,7 @@ FIELDS = (
 )
 
 
-# The filter bar's controls, in the order of overview.filter_values (without measure and units).
+# The filter bar's controls, in the order of filter_values (without measure and units).
 BAR = (("sector", "value"), ("sub", "value"), ("cat", "value"), ("status", "value"), ("on", "date"))
 
 
@@ -197,8 +197,6 @@ def register(app, ctx: Context) -> None:
         prevent_initial_call=True,
     )
     def refilter(sector, sub, cat, status, on, url_search):
-        from app.pages.overview import state_from
-
         base = parse(url_search, ctx.today())
         state = state_from(
             url_search, base.measure, sector, sub, cat, status, on, base.units, ctx.today()
@@ -215,8 +213,6 @@ def register(app, ctx: Context) -> None:
     )
     def from_url(_nav, sector, sub, cat, status, on, search, pathname):
         """Back/forward on 数据 sets its filter bar from the URL (the grid follows)."""
-        from app.pages.overview import bar_update, filter_values
-
         if (pathname or "").rstrip("/") != "/data":
             raise PreventUpdate
         today = ctx.today()

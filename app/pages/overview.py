@@ -11,7 +11,13 @@ from dash.exceptions import PreventUpdate
 
 from app import format as fmt
 from app.components import mapview
-from app.components.filters import filter_bar, sub_options
+from app.components.filters import (
+    bar_update,
+    filter_bar,
+    filter_values,
+    state_from,
+    sub_options,
+)
 from app.components.kpi import standing_cards
 from app.components.legend import FREEZE_TEXT, legend
 from app.components.tables import Col, table
@@ -318,26 +324,6 @@ FILTER_INPUTS = [
 ]
 
 
-def state_from(search, measure, sector, sub, cat, status, on, units, today) -> ViewState:
-    base = parse(search, today)
-    pairs = [
-        ("measure", measure),
-        ("sector", ",".join(sector or [])),
-        ("sub", ",".join(sub or [])),
-        ("cat", ",".join(cat or [])),
-        ("status", ",".join(status or [])),
-    ]
-    if on and on[:10] != today.isoformat():
-        pairs.append(("on", on[:10]))
-    if units:
-        pairs.append(("units", "1"))
-    if base.lang == "en":
-        pairs.append(("lang", "en"))
-    from urllib.parse import urlencode
-
-    return parse("?" + urlencode([(k, x) for k, x in pairs if x]), today)
-
-
 def _initial_call() -> bool:
     """Dash calls these callbacks once when the page is inserted (all inputs "changed"):
     the layout already holds those outputs, so skip. A user's change triggers one input;
@@ -346,31 +332,6 @@ def _initial_call() -> bool:
 
     props = [t_["prop_id"] for t_ in callback_context.triggered]
     return len(props) > 1 and "ov-from-url.data" not in props
-
-
-def filter_values(state: ViewState, today: dt.date) -> tuple:
-    """The filter bar's values for a view state (the order of FILTER_INPUTS)."""
-    return (
-        state.measure,
-        list(state.sector),
-        list(state.sub),
-        list(state.cat),
-        list(state.status),
-        state.date(today).isoformat(),
-        ["on"] if state.units else [],
-    )
-
-
-def bar_update(wanted: tuple, now: tuple) -> list:
-    """The filter values to set for a URL reached by back/forward: no_update where the bar
-    already agrees. PreventUpdate when it agrees everywhere."""
-    values = [
-        no_update if new == old or new == (old or []) else new
-        for new, old in zip(wanted, now, strict=True)
-    ]
-    if all(x is no_update for x in values):
-        raise PreventUpdate
-    return values
 
 
 def register(app, ctx: Context) -> None:
