@@ -11,7 +11,6 @@ import dash
 import flask
 import sqlalchemy as sa
 from dash import Input, Output, State, dcc, html
-from dash.exceptions import PreventUpdate
 from flask_compress import Compress
 
 from app import briefing
@@ -59,10 +58,6 @@ def route(ctx: Context, pathname: str | None, search: str | None):
     return head, html.Div([warnings(state), page], className="page")
 
 
-def _key(path: str | None, search: str | None) -> str:
-    return f"{path or '/'}?{(search or '').lstrip('?')}"
-
-
 def warm(ctx: Context) -> None:
     """Read today's state (and the year ends the progress chart needs) before the first visitor."""
     try:
@@ -103,16 +98,21 @@ def create_app(database_url: str | None = None, engine: sa.Engine | None = None)
         # The page the browser asked for is rendered into the first response (from the
         # Referer of the layout request), saving the router's round trip on first load.
         page_url = urlsplit(flask.request.referrer or "")
-        head, page, key = None, None, None
+        head, page, where = None, None, {}
         if page_url.path:
             head, page = route(ctx, page_url.path, page_url.query)
-            key = _key(page_url.path, page_url.query)
+            # Told where it is, the Location does not announce it on mounting: that
+            # announcement set off the URL callbacks (and through them a second map style
+            # and side-panel pass) on every first load, for a page already right.
+            where = {
+                "pathname": page_url.path,
+                "search": "?" + page_url.query if page_url.query else "",
+            }
         return html.Div(
             [
-                dcc.Location(id="url", refresh=False),
+                dcc.Location(id="url", refresh=False, **where),
                 dcc.Store(id="url-want"),  # a view's query string to write (assets/url.js)
                 dcc.Store(id="url-nav"),  # a query string reached by back/forward
-                dcc.Store(id="prerendered", data=key),
                 html.Div(head, id="header"),
                 html.Main(page, id="page"),
             ]
@@ -125,11 +125,9 @@ def create_app(database_url: str | None = None, engine: sa.Engine | None = None)
         Output("page", "children"),
         Input("url", "pathname"),
         State("url", "search"),
-        State("prerendered", "data"),
+        prevent_initial_call=True,  # a page the layout rendered; else the Location's mounting
     )
-    def render(pathname, search, prerendered):
-        if dash.ctx.triggered_id is None and prerendered == _key(pathname, search):
-            raise PreventUpdate
+    def render(pathname, search):
         return route(ctx, pathname, search)
 
     # Pages hand their query string to url.js, which writes it outside the callback graph

@@ -133,10 +133,7 @@ def test_filter_change_restyles_map(site, page, demo_engine):  # noqa: F811
     rows = ranking_rows(page)
     assert rows["530000"][3] == fmt.integer(steel.at[530000, "units_in_scope"])
     # The link reproduces the view exactly.
-    url = page.url
-    page.goto(url)
-    wait_map(page)
-    wait_idle(page)
+    goto(page, base, page.url.removeprefix(base), has_map=True)
     assert ranking_rows(page) == rows
 
 
@@ -517,3 +514,43 @@ def test_quick_writes_of_the_page_itself_are_not_navigation(site, page):
     page.go_back()  # both writes are in the history, and going back is navigation
     page.wait_for_function(styled("units_remaining"))
     assert page.locator('#f-measure input[value="units_remaining"]').is_checked()
+
+
+def callback_outputs(page) -> list[str]:
+    """Record the outputs of every Dash callback request the page makes from now on."""
+    seen: list[str] = []
+    page.on(
+        "request",
+        lambda r: (
+            seen.append(json.loads(r.post_data)["output"])
+            if "_dash-update-component" in r.url
+            else None
+        ),
+    )
+    return seen
+
+
+def test_first_load_asks_only_for_the_side_panels(site, page):
+    """The page comes rendered in the layout; the only callback is the side panels' (after the
+    map is painted). The URL callbacks, a second restyle and a second panels pass used to run
+    on every first load for a page that was already right."""
+    base, _ = site
+    seen = callback_outputs(page)
+    goto(page, base, "/?measure=units_overdue&sector=钢铁", has_map=True)
+    assert len(seen) == 1 and "ov-kpis.children" in seen[0], seen
+    assert page.inner_text("#legend-title").startswith("逾期台套")
+
+
+def test_a_layout_request_without_referer_still_renders_the_page(site, page):
+    """Without a Referer the layout cannot know the page: the router renders it instead."""
+    base, _ = site
+
+    def strip_referer(route):
+        headers = {k: v for k, v in route.request.headers.items() if k.lower() != "referer"}
+        route.continue_(headers=headers)
+
+    page.route("**/_dash-layout", strip_referer)
+    goto(page, base, "/prefecture/530100?lang=en")
+    page.wait_for_selector("#prefecture-name")
+    assert page.inner_text("#prefecture-name") == "Kunming"
+    assert page.inner_text("#nav-overview") == "Overview"
