@@ -554,3 +554,20 @@ def test_a_layout_request_without_referer_still_renders_the_page(site, page):
     page.wait_for_selector("#prefecture-name")
     assert page.inner_text("#prefecture-name") == "Kunming"
     assert page.inner_text("#nav-overview") == "Overview"
+
+
+def test_grid_numbers_read_with_separators_and_keep_their_values(site, page):
+    base, _ = site
+    goto(page, base, "/quota")
+    page.wait_for_selector("#quota-entries .ag-row")
+    shown, value = page.evaluate("""() => {
+      const api = dash_ag_grid.getApi('quota-entries');
+      api.applyColumnState({state: [{colId: 'balance', sort: 'desc'}], defaultState: {sort: null}});
+      const top = api.getDisplayedRowAtIndex(0);
+      const cell = document.querySelector(
+        `#quota-entries .ag-row[row-index="0"] [col-id="balance"]`);
+      return [cell.innerText.trim(), top.data.balance];
+    }""")
+    assert value > 1000
+    assert re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d{1,2})?", shown), shown
+    assert float(shown.replace(",", "")) == pytest.approx(value, abs=0.01)

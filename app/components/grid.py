@@ -34,6 +34,29 @@ def grid_options(lang: str, **extra) -> dict:
     }
 
 
+# Numbers as people read them (61,027; 1,385.6), in the grid only: sorting, filtering and the
+# downloads keep the plain values.
+NUMBER = {
+    "type": "numericColumn",
+    "filter": "agNumberColumnFilter",
+    "valueFormatter": {"function": "params.value == null ? '' : d3.format(',.2~f')(params.value)"},
+}
+
+
+def column_defaults(min_width: int) -> dict:
+    """Headers wrap instead of being cut ("结余（吨标准煤）"); long cells show whole on hover."""
+    return {
+        "sortable": True,
+        "filter": True,
+        "resizable": True,
+        "flex": 1,
+        "minWidth": min_width,
+        "wrapHeaderText": True,
+        "autoHeaderHeight": True,
+        "tooltipValueGetter": {"function": "params.valueFormatted ?? params.value"},
+    }
+
+
 def grid(
     id_: str,
     rows: list[dict],
@@ -45,10 +68,7 @@ def grid(
     """columns: (field, header, numeric). link: (field, href field) renders a link cell."""
     defs = []
     for field, header, numeric in columns:
-        d = {"field": field, "headerName": header}
-        if numeric:
-            d["type"] = "numericColumn"
-            d["filter"] = "agNumberColumnFilter"
+        d = {"field": field, "headerName": header, **(NUMBER if numeric else {})}
         if link and field == link[0]:
             d["cellRenderer"] = "ExitmapLink"
             d["cellRendererParams"] = {"href": link[1]}
@@ -57,13 +77,7 @@ def grid(
         id=id_,
         rowData=rows,
         columnDefs=defs,
-        defaultColDef={
-            "sortable": True,
-            "filter": True,
-            "resizable": True,
-            "flex": 1,
-            "minWidth": 90,
-        },
+        defaultColDef=column_defaults(90),
         dashGridOptions=grid_options(lang),
         style={"height": height},
         className="ag-theme-quartz",

@@ -17,7 +17,7 @@ from dash.exceptions import PreventUpdate
 
 from app import format as fmt
 from app.components.filters import bar_update, filter_bar, filter_values, state_from
-from app.components.grid import grid_options
+from app.components.grid import NUMBER, column_defaults, grid_options
 from app.context import Context
 from app.i18n import t, v
 from app.state import ViewState, parse, to_search
@@ -79,8 +79,7 @@ def column_defs(lang: str) -> list[dict]:
     for field, key in FIELDS:
         d = {"field": field, "headerName": t(key, lang) if key else field}
         if field in ("days_late", "energy_tce", "lon", "lat"):
-            d["type"] = "numericColumn"
-            d["filter"] = "agNumberColumnFilter"
+            d |= NUMBER
         if field in ("lon", "lat"):
             d["hide"] = True
         if field == "enterprise_name":
@@ -126,13 +125,7 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
                 id="d-grid",
                 rowData=rows,
                 columnDefs=column_defs(lang),
-                defaultColDef={
-                    "sortable": True,
-                    "filter": True,
-                    "resizable": True,
-                    "flex": 1,
-                    "minWidth": 100,
-                },
+                defaultColDef=column_defaults(100),
                 dashGridOptions=grid_options(lang, pagination=True, paginationPageSize=100),
                 style={"height": "calc(100vh - 300px)", "minHeight": "500px"},
                 className="ag-theme-quartz",
