@@ -104,6 +104,9 @@ def test_overview_map_legend_ranking(site, page, demo_engine):  # noqa: F811
     assert page.locator("#synthetic-banner").is_visible()
     assert "内部资料" in page.inner_text(".header")
     assert_ranking_matches(page, demo_engine, DEMO_TODAY)
+    # Bars on the prefectures' scale, none for the province total (it would dwarf them).
+    assert page.locator("#ranking tbody tr:not(.total) .bar").count() == 16
+    assert page.locator("#ranking tr.total .bar").count() == 0
     # Frozen prefectures are hatched (visible in black and white) and tagged on the label.
     frozen = standing(demo_engine, DEMO_TODAY).query("freeze_triggered and adcode != 530000")
     assert page.locator(".frozen-tag").count() == len(frozen)
@@ -146,6 +149,23 @@ def test_click_prefecture_opens_its_page(site, page):
     page.wait_for_selector("#prefecture-name", timeout=10_000)
     assert "/prefecture/" in page.url
     assert page.inner_text("#prefecture-name")
+
+
+def test_ranking_links_move_within_the_app(site, page):
+    """The ranking is drawn in the browser; its links still move as Dash links do: the page
+    is not reloaded, and the view's state travels with the link."""
+    base, _ = site
+    goto(page, base, "/?measure=units_overdue", has_map=True)
+    page.evaluate("() => { window.__stillHere = true; }")
+    page.click('#ranking tr[data-row="530100"] a')
+    page.wait_for_selector("#prefecture-name")
+    assert page.inner_text("#prefecture-name") == "昆明市"
+    assert page.url.endswith("/prefecture/530100?measure=units_overdue")
+    assert page.evaluate("window.__stillHere") is True
+    page.go_back()
+    wait_map(page)
+    page.wait_for_selector("#ranking")
+    assert page.inner_text("#legend-title").startswith("逾期台套")
 
 
 def test_past_date_changes_numbers(site, page, demo_engine):  # noqa: F811
@@ -305,8 +325,20 @@ def test_hostile_names_render_as_text(site, page):
     goto(page, base, "/data")
     page.fill("#d-search", "粗体")
     expect(page.locator("#d-grid")).to_contain_text(XSS_NAME)
-    # Popups on the map escape too.
+    # Popups on the map escape too, and the ranking drawn in the browser sets text only.
     assert page.evaluate(f"exitmap.esc({json.dumps(XSS_NAME)})").startswith("&lt;script&gt;")
+    drawn = page.evaluate(
+        """name => {
+          const box = document.body.appendChild(document.createElement('div'));
+          box.id = 'xss-ranking';
+          const row = {row: '1', cells: ['1', {text: name, href: '/prefecture/1'}, name]};
+          exitmapRanking.draw('xss-ranking', {headers: [name, 'b', 'c'], num: [false, false, true],
+                                             rows: [row], total: row});
+          return [box.querySelectorAll('script, b').length, box.querySelector('a').textContent];
+        }""",
+        XSS_NAME,
+    )
+    assert drawn == [0, XSS_NAME]
     assert page.evaluate("window.__xss") is None
 
 

@@ -9,6 +9,17 @@
   var echoes = []; // query strings written and not yet heard back (not navigation)
   var own = null; // the query string this page wrote last, while no navigation came after it
 
+  // Links drawn outside Dash (a[data-spa], e.g. the overview's ranking) move within the app
+  // as dcc.Link does: push the address and let the Location hear of it; no page reload.
+  document.addEventListener("click", function (e) {
+    var a = e.target.closest && e.target.closest("a[data-spa]");
+    if (!a || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+    e.preventDefault();
+    window.history.pushState({}, "", a.getAttribute("href"));
+    window.dispatchEvent(new CustomEvent("_dashprivate_pushstate"));
+    window.scrollTo(0, 0);
+  });
+
   window.exitmapUrl = {
     // w = {search: the view's query string, was: the query string the view was computed from}
     // Written after the next paint: the view's new colours come first, the URL and the

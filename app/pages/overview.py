@@ -20,7 +20,6 @@ from app.components.filters import (
 )
 from app.components.kpi import standing_cards
 from app.components.legend import FREEZE_TEXT, legend
-from app.components.tables import Col, table
 from app.context import Context
 from app.i18n import t, v
 from app.state import SECTORS, ViewState, parse, to_search
@@ -67,58 +66,63 @@ def units_payload(ctx: Context, state: ViewState, on: dt.date) -> tuple[dict | N
     return mapview.shift_points(ctx, unit_points(frame)), None
 
 
-def ranking(table_: pl.DataFrame, state: ViewState) -> html.Table:
+def ranking(table_: pl.DataFrame, state: ViewState) -> dict:
+    """The ranking table as data, drawn in the browser (assets/ranking.js):
+    17 rows of Dash components cost the renderer ~160 ms on every filter change, text nodes
+    a few. Every value is a string and is set as text there, never as markup."""
     lang, m = state.lang, MEASURES[state.measure]
     ranked = rank(table_, state.measure).to_dicts()
-    top = max((abs(r[m.column] or 0) for r in ranked), default=0) or 1
+    top = 100 if m.kind == "pct" else max((abs(r[m.column] or 0) for r in ranked), default=0) or 1
     search = to_search(state)
 
-    def measure_cell(r):
-        val = r[m.column]
-        width = (
-            0 if val is None else max(2, round(60 * abs(val) / (100 if m.kind == "pct" else top)))
-        )
-        return [
-            html.Span(className="bar", style={"width": f"{width}px"}),
-            fmt.measure_value(val, m.kind, lang),
-        ]
+    def bar(val) -> int:
+        return 0 if val is None else max(2, round(60 * abs(val) / top))
 
-    def freeze_cell(r):
-        tags = []
-        if r["freeze_triggered"]:
-            tags.append(html.Span(t("nav.freeze", lang), className="tag bad"))
-        if r.get("freeze_decided"):
-            tags.append(html.Span(FREEZE_TEXT["decided"][lang != "zh"], className="tag bad"))
-        return tags or ""
+    def tags(r) -> list[str]:
+        out = [t("nav.freeze", lang)] if r["freeze_triggered"] else []
+        return out + ([FREEZE_TEXT["decided"][lang != "zh"]] if r.get("freeze_decided") else [])
 
-    cols = [
-        Col(t("c.rank", lang), lambda r: r["rank"], True),
-        Col(
-            t("c.prefecture", lang),
-            lambda r: dcc.Link(v(r["name"], lang), href=f"/prefecture/{r['adcode']}{search}"),
-        ),
-        Col(t(f"m.{state.measure}", lang), measure_cell, True),
-        Col(t("c.in_scope", lang), lambda r: fmt.integer(r["units_in_scope"]), True),
-        Col(t("c.resolved", lang), lambda r: fmt.integer(r["units_resolved"]), True),
-        Col(t("c.remaining", lang), lambda r: fmt.integer(r["units_remaining"]), True),
-        Col(t("c.overdue", lang), lambda r: fmt.integer(r["units_overdue"]), True),
-        Col(t("c.completion", lang), lambda r: fmt.pct(r["completion_units_pct"]), True),
-        Col(t("c.freeze", lang), freeze_cell),
-    ]
+    def row(r, name: dict, scaled: bool = True) -> dict:
+        return {
+            "row": str(r["adcode"]),
+            "cells": [
+                str(r["rank"]),
+                name,
+                {
+                    "bar": bar(r[m.column]) if scaled else None,
+                    "text": fmt.measure_value(r[m.column], m.kind, lang),
+                },
+                fmt.integer(r["units_in_scope"]),
+                fmt.integer(r["units_resolved"]),
+                fmt.integer(r["units_remaining"]),
+                fmt.integer(r["units_overdue"]),
+                fmt.pct(r["completion_units_pct"]),
+                {"tags": tags(r)},
+            ],
+        }
+
     total = table_.filter(pl.col("adcode") == PROVINCE_ADCODE).to_dicts()[0] | {"rank": ""}
-    total["name"] = t("province", lang)
-    cols_total = list(cols)
-    cols_total[1] = Col(cols[1].header, lambda r: r["name"])
-    tbl = table(cols, ranked, id="ranking", row_id=lambda r: str(r["adcode"]))
-    # Province total as the last row, without a link.
-    tbl.children[1].children.append(
-        html.Tr(
-            [html.Td(c.cell(total), className="num" if c.num else None) for c in cols_total],
-            className="total",
-            **{"data-row": str(PROVINCE_ADCODE)},
-        )
-    )
-    return tbl
+    return {
+        "headers": [
+            t("c.rank", lang),
+            t("c.prefecture", lang),
+            t(f"m.{state.measure}", lang),
+            t("c.in_scope", lang),
+            t("c.resolved", lang),
+            t("c.remaining", lang),
+            t("c.overdue", lang),
+            t("c.completion", lang),
+            t("c.freeze", lang),
+        ],
+        "num": [True, False, True, True, True, True, True, True, False],
+        "rows": [
+            row(r, {"text": v(r["name"], lang), "href": f"/prefecture/{r['adcode']}{search}"})
+            for r in ranked
+        ],
+        # The province total last, without a link, and without a bar: on the prefectures'
+        # scale it ran to 300 px, widened the column and squeezed the names onto three lines.
+        "total": row(total, {"text": t("province", lang)}, scaled=False),
+    }
 
 
 def sub_chart(ctx: Context, state: ViewState, on: dt.date) -> html.Div:
@@ -276,6 +280,7 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
                             html.Div(
                                 [
                                     html.H2(t("o.ranking", lang)),
+                                    dcc.Store(id="ov-ranking-data"),
                                     html.Div(
                                         html.Div(t("o.loading", lang), className="muted"),
                                         id="ov-ranking",
@@ -359,6 +364,12 @@ def register(app, ctx: Context) -> None:
         prevent_initial_call=True,
     )
 
+    app.clientside_callback(
+        "function (d) { window.exitmapRanking.draw('ov-ranking', d); }",
+        Input("ov-ranking-data", "data"),
+        prevent_initial_call=True,
+    )
+
     FOLLOW = [Input("ov-style-applied", "data"), Input("ov-ready", "data")]
     FILTER_STATES = [State(i.component_id, i.component_property) for i in FILTER_INPUTS]
 
@@ -366,7 +377,7 @@ def register(app, ctx: Context) -> None:
     # makes the Dash renderer walk the whole layout again (about 0.1 s here), so one, not three.
     @app.callback(
         Output("ov-kpis", "children"),
-        Output("ov-ranking", "children"),
+        Output("ov-ranking-data", "data"),
         Output("ov-legend", "children"),
         Output("ov-sub", "children"),
         Output("ov-progress", "children"),
