@@ -80,7 +80,7 @@ def _check_scale(scale: float) -> float:
 # In-process server ------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -93,7 +93,7 @@ class InProcessServer:
         from werkzeug.serving import make_server
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        self.server = make_server("127.0.0.1", _free_port(), flask_app, threaded=True)
+        self.server = make_server("127.0.0.1", free_port(), flask_app, threaded=True)
         self.thread = threading.Thread(
             target=self.server.serve_forever, daemon=True, name="exitmap-png-server"
         )

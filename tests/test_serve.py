@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -13,19 +12,14 @@ from pathlib import Path
 
 import requests
 
+from exports.png import free_port
 from tests.browser import demo_engine  # noqa: F401
 
 EXITMAP = Path(sys.executable).parent / "exitmap"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_serve_prod_runs_under_gunicorn_and_compresses(demo_engine):  # noqa: F811
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "DATABASE_URL": demo_engine.url.render_as_string(hide_password=False)}
     proc = subprocess.Popen(
         [EXITMAP, "serve", "--prod", "--port", str(port)],

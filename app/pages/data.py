@@ -181,11 +181,7 @@ def register(app, ctx: Context) -> None:
     @app.callback(
         Output("url-want", "data", allow_duplicate=True),
         Output("d-grid", "rowData"),
-        Input("df-sector", "value"),
-        Input("df-sub", "value"),
-        Input("df-cat", "value"),
-        Input("df-status", "value"),
-        Input("df-on", "date"),
+        *(Input(f"df-{name}", prop) for name, prop in BAR),
         State("url", "search"),
         prevent_initial_call=True,
     )
