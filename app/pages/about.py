@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dash import dcc, html
+from dash import html
 
 from app import format as fmt
+from app.components import prose
 from app.context import Context
 from app.state import ViewState
 from layers.policy import default_policy
@@ -36,6 +37,10 @@ LABELS = {
         "sources": "Rule sources: ",
     },
 }
+
+
+def about_text(lang: str) -> str:
+    return (TEXT / f"about.{lang}.md").read_text(encoding="utf-8")
 
 
 def layout(ctx: Context, state: ViewState) -> html.Div:
@@ -77,7 +82,7 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
                             ),
                         ]
                     ),
-                    dcc.Markdown((TEXT / f"about.{lang}.md").read_text(encoding="utf-8")),
+                    html.Div(prose.render(about_text(lang), source=f"about.{lang}.md")),
                     html.P(lab["sources"], className="small muted"),
                     html.Ul([html.Li(s) for s in sources], className="small muted"),
                 ],
