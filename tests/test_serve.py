@@ -31,7 +31,8 @@ def test_serve_prod_runs_under_gunicorn_and_compresses(demo_engine):  # noqa: F8
         while True:
             assert proc.poll() is None, proc.stdout.read().decode(errors="replace")
             try:
-                page = requests.get(base + "/", timeout=5)
+                # The socket opens before the worker has built the app: a first answer can be slow.
+                page = requests.get(base + "/", timeout=60)
                 break
             except requests.ConnectionError:
                 assert time.monotonic() < deadline, "gunicorn did not start"
