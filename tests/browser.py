@@ -6,10 +6,14 @@ Used by tests/test_app_browser.py, scripts/screenshots.py and benchmarks/bench_d
 from __future__ import annotations
 
 import contextlib
+import os
 
 from exports.png import CHROMIUM, CHROMIUM_ARGS, InProcessServer
 
 VIEWPORT = {"width": 1920, "height": 1080}
+# Runs the pages on a browser this many times slower, to shake out tests that read too early
+# (the browser tests pass at 12).
+CPU_SLOWDOWN = float(os.environ.get("EXITMAP_TEST_CPU_SLOWDOWN", "1"))
 
 
 @contextlib.contextmanager
@@ -57,7 +61,11 @@ TRACK_REQUESTS = """(() => {
 def new_page(b, **kwargs):
     context = b.new_context(viewport=VIEWPORT, device_scale_factor=1, locale="zh-CN", **kwargs)
     context.add_init_script(TRACK_REQUESTS)
-    return context.new_page()
+    page = context.new_page()
+    if CPU_SLOWDOWN > 1:
+        cdp = context.new_cdp_session(page)
+        cdp.send("Emulation.setCPUThrottlingRate", {"rate": CPU_SLOWDOWN})
+    return page
 
 
 # JavaScript run in the page --------------------------------------------------------------------

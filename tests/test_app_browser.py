@@ -70,6 +70,11 @@ def goto(page, base, path, has_map=False):
     wait_idle(page)
 
 
+def legend_reads(page, prefix: str) -> None:
+    """The legend comes with the side panels, which follow the map's repaint: wait for it."""
+    expect(page.locator("#legend-title")).to_have_text(re.compile("^" + re.escape(prefix)))
+
+
 def ranking_rows(page) -> dict[str, list[str]]:
     return page.evaluate("""() => Object.fromEntries(
         [...document.querySelectorAll('#ranking tbody tr')]
@@ -97,7 +102,7 @@ def test_overview_map_legend_ranking(site, page, demo_engine):  # noqa: F811
     base, _ = site
     goto(page, base, "/", has_map=True)
     assert len(fills(page)) == 16
-    assert page.inner_text("#legend-title").startswith("完成率（按台套）")
+    legend_reads(page, "完成率（按台套）")
     assert page.locator(".leaflet-control-scale").count() == 1
     assert labels_overlap(page) == []
     assert page.inner_text("#data-as-of").startswith("数据截至")
@@ -123,8 +128,8 @@ def test_filter_change_restyles_map(site, page, demo_engine):  # noqa: F811
     wait_idle(page)
     after = fills(page)
     assert after != before
-    assert "measure=units_remaining" in page.url
-    assert page.inner_text("#legend-title").startswith("剩余台套")
+    expect(page).to_have_url(re.compile(r"measure=units_remaining"))  # written after the repaint
+    legend_reads(page, "剩余台套")
     # A filter (sector) changes the colours and the ranking numbers too.
     page.click("#f-sector")
     page.get_by_role("option", name="钢铁").click()
@@ -133,8 +138,10 @@ def test_filter_change_restyles_map(site, page, demo_engine):  # noqa: F811
     wait_idle(page)
     assert fills(page) != after
     steel = standing(demo_engine, DEMO_TODAY, sector="钢铁").set_index("adcode")
+    in_scope = page.locator('#ranking tr[data-row="530000"] td').nth(3)
+    expect(in_scope).to_have_text(fmt.integer(steel.at[530000, "units_in_scope"]))
+    wait_idle(page)
     rows = ranking_rows(page)
-    assert rows["530000"][3] == fmt.integer(steel.at[530000, "units_in_scope"])
     # The link reproduces the view exactly.
     goto(page, base, page.url.removeprefix(base), has_map=True)
     assert ranking_rows(page) == rows
@@ -165,7 +172,7 @@ def test_ranking_links_move_within_the_app(site, page):
     page.go_back()
     wait_map(page)
     page.wait_for_selector("#ranking")
-    assert page.inner_text("#legend-title").startswith("逾期台套")
+    legend_reads(page, "逾期台套")
 
 
 def test_past_date_changes_numbers(site, page, demo_engine):  # noqa: F811
@@ -276,7 +283,7 @@ def test_english_switch(site, page):
     wait_idle(page)
     assert "lang=en" in page.url and "measure=units_overdue" in page.url
     assert page.inner_text("#nav-overview") == "Overview"
-    assert page.inner_text("#legend-title").startswith("Units overdue")
+    legend_reads(page, "Units overdue")
     assert "Kunming" in page.inner_text(".leaflet-marker-pane")
 
 
@@ -431,7 +438,7 @@ def test_back_and_forward_restore_filters(site, page):
     )
     wait_idle(page)
     assert "measure=" not in page.url
-    assert page.inner_text("#legend-title").startswith("完成率（按台套）")
+    legend_reads(page, "完成率（按台套）")
     assert fills(page) == first
     assert page.locator('#f-measure input[value="completion_units"]').is_checked()
     page.go_forward()
@@ -440,7 +447,7 @@ def test_back_and_forward_restore_filters(site, page):
     )
     wait_idle(page)
     assert "measure=units_remaining" in page.url
-    assert page.inner_text("#legend-title").startswith("剩余台套")
+    legend_reads(page, "剩余台套")
     assert fills(page) == remaining
 
 
@@ -486,13 +493,13 @@ def test_forward_pressed_while_the_filter_bar_answer_is_slow(site, page):
     wait_idle(page)
     assert "measure=units_remaining" in page.url
     assert page.locator('#f-measure input[value="units_remaining"]').is_checked()
-    assert page.inner_text("#legend-title").startswith("剩余台套")
+    legend_reads(page, "剩余台套")
     assert fills(page) == remaining
     page.go_back()  # the entry before is still there
     page.wait_for_function(styled("completion_units"))
     wait_idle(page)
     assert "measure=" not in page.url
-    assert page.inner_text("#legend-title").startswith("完成率（按台套）")
+    legend_reads(page, "完成率（按台套）")
 
 
 def test_data_page_back_and_forward(site, page):
@@ -528,7 +535,10 @@ def test_language_switch_keeps_the_filters_chosen_since_loading(site, page):
     page.click("text=逾期台套")
     page.wait_for_function(styled("units_overdue"))
     wait_idle(page)
-    assert "measure=units_overdue" in page.get_attribute("#lang-switch", "href")
+    # The link follows the view in a callback of its own, after the URL is written.
+    expect(page.locator("#lang-switch")).to_have_attribute(
+        "href", re.compile(r"measure=units_overdue")
+    )
     # The switch is a plain link: the page reloads, so wait for the new one, not the old map.
     with page.expect_navigation(url=re.compile(r"lang=en")):
         page.click("#lang-switch")
@@ -578,7 +588,7 @@ def test_first_load_asks_only_for_the_side_panels(site, page):
     seen = callback_outputs(page)
     goto(page, base, "/?measure=units_overdue&sector=钢铁", has_map=True)
     assert len(seen) == 1 and "ov-kpis.children" in seen[0], seen
-    assert page.inner_text("#legend-title").startswith("逾期台套")
+    legend_reads(page, "逾期台套")
 
 
 def test_a_layout_request_without_referer_still_renders_the_page(site, page):
