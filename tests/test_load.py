@@ -263,10 +263,18 @@ def test_a_load_killed_half_way_leaves_the_database_unchanged(engine, tmp_path):
     assert scalar(engine, "SELECT count(*) FROM enterprise") == 0
 
 
+# The GEM tracker files (CC BY 4.0) stay beside the project, not in it.
+GEM_DIR = Path(
+    os.environ.get("EXITMAP_GEM_DIR")
+    or Path(__file__).resolve().parents[2] / "shared" / "data" / "gem"
+)
+
+
 def test_gem_trackers_land_in_their_prefectures(engine, monkeypatch):
     from etl.gem import MUNICIPALITY_ADCODE, prepare_gem
 
-    gem = Path(__file__).resolve().parents[2] / "shared" / "data" / "gem"
+    gem = GEM_DIR
+    assert gem.is_dir(), f"GEM files not found at {gem}: set EXITMAP_GEM_DIR to their folder"
     cement, _ = prepare_gem(gem / "Global-Cement-and-Concrete-Tracker_July-2025.xlsx")
     steel, _ = prepare_gem(gem / "Iron-and-Steel-map-file-2025-03-25.csv")
     assert (cement.rows.height, steel.rows.height) == (46, 12)
