@@ -5,15 +5,13 @@ a frame: a band with the title, the active filters, 数据截至, the marking; a
 source line and, for demo data, a compact note. app/assets/briefing.css hides the furniture
 (navigation, filter bars, buttons, zoom controls) and draws the north arrow on every map.
 
-``/export/png`` and ``/export/pdf`` render such a view in headless Chromium (exports/png.py)
-and return the file. No logins exist yet: the export renders with the requester's Cookie and
-Authorization headers, so it will see what the page would show once they do.
+``/export/png`` and ``/export/pdf`` (app/export_routes.py) render such a view in headless
+Chromium (app/render.py) and return the file.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import re
 from urllib.parse import parse_qs, quote, urlsplit
 
@@ -22,10 +20,9 @@ from dash import html
 from app import format as fmt
 from app.components.mapview import fit
 from app.i18n import PREFECTURE_EN, t, v
-from app.state import ViewState, parse, to_search
+from app.state import ViewState, to_search
 from layers.map import DEFAULT_MEASURE, MEASURES
 
-log = logging.getLogger(__name__)
 PARAM = "briefing"
 _PREFECTURE = re.compile(r"^/prefecture/(\d{6})$")
 KINDS = {"/": "overview", "prefecture": "prefecture", "/quota": "quota", "/freeze": "freeze"}
@@ -263,58 +260,3 @@ def frame(ctx, path: str, state: ViewState, status: dict, page, warning=None) ->
         id="briefing",
         **{"data-ready": "" if failed else READY.get(kind, ""), "data-failed": str(int(failed))},
     )
-
-
-# The export endpoints ---------------------------------------------------------------------------
-
-FORWARDED = ("Cookie", "Authorization")  # the requester's credentials go with the render
-
-
-def register(app, ctx) -> None:
-    """``/export/png?view=<path+query>[&size=1920x1080&scale=2]`` and ``/export/pdf?view=…``."""
-    import flask
-
-    from exports.png import RenderService
-
-    # Chromium starts with the first export, on the service's own thread, and stays.
-    service = app.server.extensions["exitmap.png"] = RenderService(app)
-
-    @app.server.route("/export/<fmt_>")
-    def export_file(fmt_: str):
-        from exports.png import RenderError, parse_size
-
-        if fmt_ not in ("png", "pdf"):
-            flask.abort(404)
-        view = flask.request.args.get("view", "/")
-        parts = urlsplit(view)
-        if parts.scheme or parts.netloc or not view.startswith("/") or not page_kind(parts.path):
-            return _text(f"不能导出：{view}（仅总览、州市、能耗指标、区域限批页面）", 400)
-        try:
-            size = parse_size(flask.request.args.get("size", "1920x1080"))
-            scale = float(flask.request.args.get("scale", "2"))
-        except (ValueError, RenderError) as exc:
-            return _text(str(exc), 400)
-        headers = {k: flask.request.headers[k] for k in FORWARDED if k in flask.request.headers}
-        try:
-            shot = service.render(fmt_, view, size, scale, headers)
-        except RenderError as exc:
-            return _text(f"不能导出：{exc}", 400)
-        except Exception:
-            log.exception("export %s failed", view)
-            return _text("简报图渲染失败（服务器上的 Chromium 不可用或超时），请稍后重试。", 503)
-        state = parse(parts.query, ctx.today())
-        name = f"{title(ctx, parts.path, state)}_{state.date(ctx.today()).isoformat()}.{fmt_}"
-        return flask.Response(
-            shot.data,
-            mimetype="image/png" if fmt_ == "png" else "application/pdf",
-            headers={
-                "Content-Disposition": "attachment; filename*=UTF-8''" + quote(name),
-                "Cache-Control": "no-store",
-            },
-        )
-
-
-def _text(message: str, status: int):
-    import flask
-
-    return flask.Response(message, status=status, mimetype="text/plain; charset=utf-8")

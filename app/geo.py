@@ -2,7 +2,7 @@
 
 ``/geo/<name>.geojson`` serves data/boundaries/<name>_display.geojson (or labels.geojson) from
 memory with a strong ETag. With a GCJ-02 tile server (settings tile_crs = GCJ02) every
-coordinate is shifted with etl.crs.wgs84_to_gcj02 once, at start-up.
+coordinate is shifted with exitmap.crs.wgs84_to_gcj02 once, at start-up.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import json
 import numpy as np
 from flask import Flask, Response, abort, request
 
-from etl.boundaries import BOUNDARIES_DIR
-from etl.crs import wgs84_to_gcj02
+from exitmap.boundaries import BOUNDARIES_DIR
+from exitmap.crs import wgs84_to_gcj02
 
 FILES = {
     "prefectures": "prefectures_display.geojson",

@@ -6,6 +6,10 @@ vocabulary (sectors, categories, statuses …) and prefecture names; unknown val
 
 from __future__ import annotations
 
+from exitmap.vocabulary import PREFECTURE_EN, english
+
+__all__ = ["LANGS", "PREFECTURE_EN", "STRINGS", "layer_words", "t", "v"]
+
 LANGS = ("zh", "en")
 
 STRINGS: dict[str, tuple[str, str]] = {
@@ -201,81 +205,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "e.home": ("返回总览", "Back to the overview"),
 }
 
-# The register's vocabulary and the prefectures, for the English view.
+# Words the app shows as data values beyond the vocabulary (exitmap.vocabulary.ENGLISH).
 VALUES_EN: dict[str, str] = {
-    "钢铁": "Iron & steel",
-    "建材": "Building materials",
-    "石化化工": "Petrochemicals",
-    "有色金属": "Non-ferrous metals",
-    "炼钢": "Steelmaking",
-    "炼铁": "Ironmaking",
-    "铁合金": "Ferroalloy",
-    "水泥熟料": "Cement clinker",
-    "平板玻璃": "Flat glass",
-    "粉磨站": "Grinding station",
-    "石灰窑": "Lime kiln",
-    "焦炭": "Coke",
-    "电石": "Calcium carbide",
-    "黄磷": "Yellow phosphorus",
-    "烧碱": "Caustic soda",
-    "电解铝": "Electrolytic aluminium",
-    "铜冶炼": "Copper smelting",
-    "铅冶炼": "Lead smelting",
-    "锌冶炼": "Zinc smelting",
-    "锡冶炼": "Tin smelting",
-    "淘汰类": "Eliminate (淘汰类)",
-    "限制类": "Restrict (限制类)",
-    "能耗不达标": "Energy non-compliant",
-    "环保不达标": "Environment non-compliant",
-    "质量不达标": "Quality non-compliant",
-    "安全不达标": "Safety non-compliant",
-    "在产": "Operating",
-    "整改中": "Rectifying",
-    "延期整改": "Rectifying (extended)",
-    "停产": "Suspended",
-    "已关停": "Closed",
-    "已拆除": "Demolished",
-    "已改造达标": "Upgraded to standard",
-    "已转产": "Converted",
     "在建": "Under construction",
     "产能退出释放": "Released by exit",
     "分配项目": "Allocated to project",
-    "云南省": "Yunnan",
-    "昆明市": "Kunming",
-    "曲靖市": "Qujing",
-    "玉溪市": "Yuxi",
-    "保山市": "Baoshan",
-    "昭通市": "Zhaotong",
-    "丽江市": "Lijiang",
-    "普洱市": "Pu'er",
-    "临沧市": "Lincang",
-    "楚雄彝族自治州": "Chuxiong",
-    "红河哈尼族彝族自治州": "Honghe",
-    "文山壮族苗族自治州": "Wenshan",
-    "西双版纳傣族自治州": "Xishuangbanna",
-    "大理白族自治州": "Dali",
-    "德宏傣族景颇族自治州": "Dehong",
-    "怒江傈僳族自治州": "Nujiang",
-    "迪庆藏族自治州": "Diqing",
-}
-
-PREFECTURE_EN: dict[int, str] = {
-    530100: "Kunming",
-    530300: "Qujing",
-    530400: "Yuxi",
-    530500: "Baoshan",
-    530600: "Zhaotong",
-    530700: "Lijiang",
-    530800: "Pu'er",
-    530900: "Lincang",
-    532300: "Chuxiong",
-    532500: "Honghe",
-    532600: "Wenshan",
-    532800: "Xishuangbanna",
-    532900: "Dali",
-    533100: "Dehong",
-    533300: "Nujiang",
-    533400: "Diqing",
 }
 
 
@@ -290,7 +224,7 @@ def v(value, lang: str = "zh") -> str:
     if value is None:
         return ""
     if lang == "en":
-        return VALUES_EN.get(str(value), str(value))
+        return VALUES_EN.get(str(value)) or english(value)
     return str(value)
 
 

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from dash import Input, Output, State, dcc, html
 from flask_compress import Compress
 
-from app import briefing
+from app import briefing, export_routes
 from app.components.header import export_links, header, lang_switch_href, nav_links, warnings
 from app.context import Context
 from app.i18n import t
@@ -162,7 +162,7 @@ def create_app(database_url: str | None = None, engine: sa.Engine | None = None)
             lang_switch_href(path, state),
         )
 
-    briefing.register(app, ctx)
+    export_routes.register(app, ctx)
     for page in (overview, prefecture, unit, quota, freeze, data, about):
         if hasattr(page, "register"):
             page.register(app, ctx)

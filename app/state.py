@@ -11,20 +11,12 @@ from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qs, urlencode
 
 from app.i18n import LANGS
+from exitmap.vocabulary import ALL_SUB_INDUSTRIES, CATEGORIES, SECTORS, STATUSES
 from layers.map import DEFAULT_MEASURE, MEASURES
 
-SECTORS: dict[str, tuple[str, ...]] = {
-    "钢铁": ("炼钢", "炼铁", "铁合金"),
-    "建材": ("水泥熟料", "平板玻璃", "粉磨站", "石灰窑"),
-    "石化化工": ("焦炭", "电石", "黄磷", "烧碱"),
-    "有色金属": ("电解铝", "铜冶炼", "铅冶炼", "锌冶炼", "锡冶炼"),
-}
-SUB_INDUSTRIES = tuple(s for subs in SECTORS.values() for s in subs)
-CATEGORIES = ("淘汰类", "限制类", "能耗不达标", "环保不达标", "质量不达标", "安全不达标")
-STATUSES = ("在产", "整改中", "延期整改", "停产", "已关停", "已拆除", "已改造达标", "已转产")
 EARLIEST = dt.date(2015, 1, 1)
 
-_LISTS = {"sector": SECTORS, "sub": SUB_INDUSTRIES, "cat": CATEGORIES, "status": STATUSES}
+_LISTS = {"sector": SECTORS, "sub": ALL_SUB_INDUSTRIES, "cat": CATEGORIES, "status": STATUSES}
 
 
 @dataclass(frozen=True)

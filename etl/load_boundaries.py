@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from etl.boundaries import load_counties, load_prefectures, short_name
+from exitmap.boundaries import load_counties, load_prefectures, short_name
 
 
 def load_boundaries(engine: sa.Engine) -> tuple[int, int]:

@@ -22,9 +22,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from etl.boundaries import load_counties, load_labels, load_prefectures, short_name
-from etl.crs import known_crs, normalise_crs, to_wgs84
 from etl.text import decode
+from exitmap.boundaries import load_counties, load_labels, load_prefectures, short_name
+from exitmap.crs import known_crs, normalise_crs, to_wgs84
 
 COL_LON = "经度"
 COL_LAT = "纬度"
@@ -209,7 +209,7 @@ def _county_table() -> pd.DataFrame:
     counties = load_counties()
     prefs = load_prefectures().set_index("adcode")["name"]
     # Representative points stay inside the county even for concave or multi-part shapes.
-    from etl.boundaries import label_point
+    from exitmap.boundaries import label_point
 
     pts = [label_point(g, decimals=6) for g in counties.geometry]
     if (counties["adcode"] // 100 * 100 != counties["parent_adcode"]).any():

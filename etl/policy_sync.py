@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from etl.history import refresh_history, writing_history
-from layers.policy import Policy, default_policy
-from layers.policy_mirror import category_rows, read_mirror, status_rows
+from exitmap.policy import Policy, default_policy
+from exitmap.policy.mirror import category_rows, read_mirror, status_rows
 
 
 def sync_policy(engine: sa.Engine, policy: Policy | None = None) -> bool:

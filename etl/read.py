@@ -16,6 +16,7 @@ import polars as pl
 
 from etl.register import BY_KEY, REQUIRED, header_key, match_header
 from etl.text import decode
+from exitmap.errors import UserError
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
@@ -28,7 +29,7 @@ GUIDE_SHEET_WORDS = ("说明", "填表", "指引", "示例", "样例", "instruct
 TOTAL_MARKERS = ("合计", "总计", "小计", "total")
 
 
-class RegisterError(Exception):
+class RegisterError(UserError):
     """The file cannot be read as a register; the message is for the official, in Chinese."""
 
 

@@ -12,6 +12,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from exitmap.vocabulary import (
+    ALL_SUB_INDUSTRIES,
+    CATEGORIES,
+    CRS_NAMES,
+    EXIT_METHODS,
+    SECTORS,
+    STATUSES,
+)
+
 KINDS = ("text", "code", "number", "integer", "date", "enum", "coordinate")
 
 
@@ -30,20 +39,8 @@ class Column:
             raise ValueError(f"unknown kind {self.kind!r} for column {self.key}")
 
 
-# ---------------------------------------------------------------- vocabularies
-
-SUB_INDUSTRIES: Mapping[str, tuple[str, ...]] = MappingProxyType(
-    {
-        "钢铁": ("炼钢", "炼铁", "铁合金"),
-        "建材": ("水泥熟料", "平板玻璃", "粉磨站", "石灰窑"),
-        "石化化工": ("焦炭", "电石", "黄磷", "烧碱"),
-        "有色金属": ("电解铝", "铜冶炼", "铅冶炼", "锌冶炼", "锡冶炼"),
-    }
-)
-SECTORS: tuple[str, ...] = tuple(SUB_INDUSTRIES)
-SECTOR_OF: Mapping[str, str] = MappingProxyType(
-    {sub: sector for sector, subs in SUB_INDUSTRIES.items() for sub in subs}
-)
+# ---------------------------------------------------------------- spellings
+# The canonical values are exitmap.vocabulary's; here only how registers write them.
 
 SECTOR_VARIANTS: Mapping[str, tuple[str, ...]] = {
     "钢铁": ("钢铁行业", "钢铁业", "黑色金属", "黑色金属冶炼"),
@@ -72,7 +69,7 @@ SUB_INDUSTRY_VARIANTS: Mapping[str, tuple[str, ...]] = {
     "锡冶炼": ("锡", "炼锡"),
 }
 
-CATEGORIES: Mapping[str, tuple[str, ...]] = {
+CATEGORY_VARIANTS: Mapping[str, tuple[str, ...]] = {
     "淘汰类": ("淘汰", "淘汰类产能", "技术落后", "技术落后(淘汰类)", "落后产能", "淘汰落后"),
     "限制类": ("限制", "限制类产能"),
     "能耗不达标": ("能耗", "能耗不达标产能", "能效不达标", "能耗超标"),
@@ -81,7 +78,7 @@ CATEGORIES: Mapping[str, tuple[str, ...]] = {
     "安全不达标": ("安全", "安全不达标产能", "安全生产不达标"),
 }
 
-STATUSES: Mapping[str, tuple[str, ...]] = {
+STATUS_VARIANTS: Mapping[str, tuple[str, ...]] = {
     "在产": ("正常生产", "生产", "生产中", "在产中", "正常", "运行", "在运"),
     "整改中": ("整改", "正在整改", "限期整改"),
     "延期整改": ("延期", "延长整改", "整改延期"),
@@ -92,7 +89,7 @@ STATUSES: Mapping[str, tuple[str, ...]] = {
     "已转产": ("转产", "已转型"),
 }
 
-EXIT_METHODS: Mapping[str, tuple[str, ...]] = {
+EXIT_METHOD_VARIANTS: Mapping[str, tuple[str, ...]] = {
     "拆除": ("已拆除", "拆除设备", "拆除主体设备"),
     "关停": ("已关停", "关闭", "停产关闭"),
     "改造提升": ("改造", "升级改造", "技术改造", "提升改造", "改造升级"),
@@ -100,7 +97,7 @@ EXIT_METHODS: Mapping[str, tuple[str, ...]] = {
     "产能置换": ("置换", "减量置换", "等量置换"),
 }
 
-CRS_CODES: Mapping[str, tuple[str, ...]] = {
+CRS_VARIANTS: Mapping[str, tuple[str, ...]] = {
     "WGS84": ("wgs-84", "wgs 84", "wgs1984", "gps", "epsg:4326", "4326"),
     "CGCS2000": (
         "cgcs 2000",
@@ -115,14 +112,19 @@ CRS_CODES: Mapping[str, tuple[str, ...]] = {
     "GCJ02": ("gcj-02", "gcj", "火星坐标", "火星坐标系", "高德", "高德地图", "腾讯", "腾讯地图"),
     "BD09": ("bd-09", "bd09ll", "百度", "百度地图", "百度坐标"),
 }
-DEFAULT_CRS = "WGS84"
 
 
 # ---------------------------------------------------------------- columns
 
 
-def _enum(values: Mapping[str, tuple[str, ...]]) -> Mapping[str, tuple[str, ...]]:
-    return MappingProxyType(dict(values))
+def _choices(
+    values: tuple[str, ...], variants: Mapping[str, tuple[str, ...]]
+) -> Mapping[str, tuple[str, ...]]:
+    """Each canonical value (exitmap.vocabulary) with its accepted spellings, in order."""
+    unknown = set(variants) - set(values)
+    if unknown:
+        raise ValueError(f"spellings given for values outside the vocabulary: {unknown}")
+    return MappingProxyType({v: variants.get(v, ()) for v in values})
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -165,7 +167,7 @@ COLUMNS: tuple[Column, ...] = (
         "行业",
         ("所属行业", "行业类别", "industry", "sector"),
         kind="enum",
-        choices=_enum({s: SECTOR_VARIANTS.get(s, ()) for s in SECTORS}),
+        choices=_choices(SECTORS, SECTOR_VARIANTS),
     ),
     Column(
         "sub_industry",
@@ -173,7 +175,7 @@ COLUMNS: tuple[Column, ...] = (
         ("子行业", "行业细类", "细分领域", "sub_industry", "subindustry", "sub industry"),
         kind="enum",
         required=True,
-        choices=_enum({s: SUB_INDUSTRY_VARIANTS.get(s, ()) for s in SECTOR_OF}),
+        choices=_choices(ALL_SUB_INDUSTRIES, SUB_INDUSTRY_VARIANTS),
     ),
     Column(
         "equipment_name",
@@ -245,7 +247,7 @@ COLUMNS: tuple[Column, ...] = (
         kind="enum",
         # Blank is meaningful: the unit is registered but not (yet) in the exit scope.
         required=False,
-        choices=_enum(CATEGORIES),
+        choices=_choices(CATEGORIES, CATEGORY_VARIANTS),
     ),
     Column(
         "status",
@@ -253,7 +255,7 @@ COLUMNS: tuple[Column, ...] = (
         ("状态", "目前状态", "现状", "生产状态", "status"),
         kind="enum",
         required=True,
-        choices=_enum(STATUSES),
+        choices=_choices(STATUSES, STATUS_VARIANTS),
     ),
     Column(
         "identified_date",
@@ -284,7 +286,7 @@ COLUMNS: tuple[Column, ...] = (
         "退出方式",
         ("退出途径", "处置方式", "exit_method", "method"),
         kind="enum",
-        choices=_enum(EXIT_METHODS),
+        choices=_choices(EXIT_METHODS, EXIT_METHOD_VARIANTS),
     ),
     Column(
         "workers",
@@ -309,7 +311,7 @@ COLUMNS: tuple[Column, ...] = (
         "坐标系",
         ("坐标系统", "坐标类型", "坐标系类型", "crs", "coordinate system", "srs"),
         kind="enum",
-        choices=_enum(CRS_CODES),
+        choices=_choices(CRS_NAMES, CRS_VARIANTS),
     ),
     Column("remarks", "备注", ("说明", "备注说明", "remarks", "remark", "note", "notes")),
 )

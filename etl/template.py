@@ -13,15 +13,15 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from etl.boundaries import load_counties, load_prefectures
-from etl.register import (
+from etl.register import COLUMNS
+from exitmap.boundaries import load_counties, load_prefectures
+from exitmap.vocabulary import (
+    ALL_SUB_INDUSTRIES,
     CATEGORIES,
-    COLUMNS,
-    CRS_CODES,
+    CRS_NAMES,
     EXIT_METHODS,
     SECTORS,
     STATUSES,
-    SUB_INDUSTRIES,
 )
 
 DATA_SHEET = "登记表"
@@ -59,11 +59,11 @@ def _lists() -> dict[str, list[str]]:
     counties = load_counties().sort_values("adcode")
     return {
         "sector": list(SECTORS),
-        "sub_industry": [s for subs in SUB_INDUSTRIES.values() for s in subs],
+        "sub_industry": list(ALL_SUB_INDUSTRIES),
         "category": list(CATEGORIES),
         "status": list(STATUSES),
         "exit_method": list(EXIT_METHODS),
-        "crs": list(CRS_CODES),
+        "crs": list(CRS_NAMES),
         "prefecture": prefectures["name"].tolist(),
         "county": counties["name"].tolist(),
     }

@@ -19,13 +19,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from exitmap import settings
+from exitmap.errors import UserError
 
 SUPERUSER = "exitmap"
 # sockaddr_un.sun_path holds 107 bytes; deep checkouts need a shorter socket folder.
 _SOCKET_PATH_MAX = 100
 
 
-class ClusterError(RuntimeError):
+class ClusterError(UserError):
     """A problem the user can fix; the message says how (in Chinese first)."""
 
 

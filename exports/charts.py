@@ -21,6 +21,7 @@ import kaleido
 import pandas as pd
 import plotly.graph_objects as go
 
+from exitmap.vocabulary import PROVINCE_ADCODE
 from layers.map import NO_DATA, PALETTE_GOOD, PCT_BREAKS
 
 FONT = "Noto Sans CJK SC"
@@ -129,7 +130,7 @@ def ranking(standing: pd.DataFrame, frozen: Iterable[int] = ()) -> go.Figure:
     ``standing`` is ``layers.standing.standing``; the province row is left out. ``frozen`` adds
     prefectures under a recorded decision to those the rule triggers.
     """
-    rows = standing[standing["adcode"] != 530000].copy()
+    rows = standing[standing["adcode"] != PROVINCE_ADCODE].copy()
     rows["pct"] = rows["completion_units_pct"].astype(float)
     rows = rows.sort_values(["pct", "adcode"], ascending=[True, False], na_position="first")
     frozen = set(frozen) | set(rows.loc[rows["freeze_triggered"], "adcode"])

@@ -34,6 +34,7 @@ from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.oxml.ns import qn
 from pptx.util import Emu, Inches, Pt
 
+from exitmap.vocabulary import PROVINCE_ADCODE
 from exports import charts, maps
 from exports.office import (
     ISSUER,
@@ -49,7 +50,7 @@ from exports.office import (
 from layers import disclosure
 from layers.freeze import freeze_list
 from layers.meta import data_status
-from layers.standing import PROVINCE_ADCODE, standing
+from layers.standing import standing
 
 WIDTH, HEIGHT = Emu(12192000), Emu(6858000)  # 13.333 × 7.5 in, PowerPoint's 16:9
 MARGIN = Inches(0.45)

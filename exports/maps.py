@@ -6,7 +6,7 @@ intranets do not reach, and they offer no hatching. In metres the scale bar is e
 up, and 区域限批 can be hatched and outlined so it survives a black-and-white print.
 
 Boundaries are the display set (topology-preserving simplification, ≈220 m), labels the label
-points of ``etl.boundaries``. Every map carries its source line and the 内部资料 marking.
+points of ``exitmap.boundaries``. Every map carries its source line and the 内部资料 marking.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ import plotly.graph_objects as go
 import shapely
 from shapely.geometry.polygon import orient
 
-from etl.boundaries import load_counties, load_labels, load_prefectures
+from exitmap.boundaries import load_counties, load_labels, load_prefectures
+from exitmap.vocabulary import PROVINCE_ADCODE
 from exports.charts import (
     EXITED,
     FONT,
@@ -261,7 +262,9 @@ def province(
     """
     prefs, _, labels = _layers()
     rows = standing.set_index("adcode")
-    frozen = set(frozen) | {int(a) for a in rows.index[rows["freeze_triggered"]] if a != 530000}
+    frozen = set(frozen) | {
+        int(a) for a in rows.index[rows["freeze_triggered"]] if a != PROVINCE_ADCODE
+    }
     fill = {
         a: pct_colour(rows.at[a, "completion_units_pct"] if a in rows.index else None)
         for a in prefs["adcode"]

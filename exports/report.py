@@ -26,6 +26,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from exitmap.vocabulary import PROVINCE_ADCODE
 from exports.office import (
     DOC_FONT_BODY,
     DOC_FONT_HEADING,
@@ -40,7 +41,7 @@ from exports.office import (
 )
 from layers import disclosure
 from layers.meta import data_status
-from layers.standing import PROVINCE_ADCODE, standing
+from layers.standing import standing
 
 
 @dataclass(frozen=True)

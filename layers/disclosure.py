@@ -12,8 +12,9 @@ import datetime as dt
 import pandas as pd
 import sqlalchemy as sa
 
+from exitmap.policy import Policy, default_policy
+from exitmap.vocabulary import PROVINCE_ADCODE
 from layers.freeze import active, decisions, freeze_list
-from layers.policy import Policy, default_policy
 from layers.quota import ledger
 from layers.standing import standing
 from layers.units import evaluate
@@ -70,7 +71,7 @@ def quota_in_year(engine: sa.Engine, year: int, on: dt.date | None = None) -> pd
     released = entries[entries["kind"] == "release"].groupby("adcode")["amount_tce"].sum()
     allocated = -entries[entries["kind"] == "allocation"].groupby("adcode")["amount_tce"].sum()
     table = standing(engine, end)[["adcode", "name", "quota_balance_tce"]]
-    table = table[table["adcode"] != 530000].copy()
+    table = table[table["adcode"] != PROVINCE_ADCODE].copy()
     table["released_tce"] = table["adcode"].map(released).fillna(0.0).round(2)
     table["allocated_tce"] = table["adcode"].map(allocated).fillna(0.0).round(2)
     return table[["adcode", "name", "released_tce", "allocated_tce", "quota_balance_tce"]]

@@ -13,8 +13,8 @@ import datetime as dt
 import pandas as pd
 import sqlalchemy as sa
 
-from layers.policy import Policy, default_policy
-from layers.texts import Translate, joined, say
+from exitmap.policy import Policy, default_policy
+from exitmap.policy.texts import Translate, joined, say
 from layers.units import evaluate
 
 DECISIONS_SQL = """

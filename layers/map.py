@@ -29,10 +29,10 @@ from dataclasses import dataclass
 import polars as pl
 import sqlalchemy as sa
 
+from exitmap.policy import Policy, default_policy
+from exitmap.policy.mirror import check_policy_synced
+from exitmap.vocabulary import PROVINCE_ADCODE, PROVINCE_NAME
 from layers.freeze import active, decisions
-from layers.policy import Policy, default_policy
-from layers.policy_mirror import check_policy_synced
-from layers.standing import PROVINCE_ADCODE, PROVINCE_NAME
 from layers.units import STATE_CTES, policy_params
 
 UNITS_SQL = f"""

@@ -13,8 +13,8 @@ import datetime as dt
 import pandas as pd
 import sqlalchemy as sa
 
-from layers.policy import Policy, default_policy
-from layers.policy_mirror import check_policy_synced
+from exitmap.policy import Policy, default_policy
+from exitmap.policy.mirror import check_policy_synced
 from layers.units import STATE_CTES, policy_params
 
 LEDGER_SQL = f"""

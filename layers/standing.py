@@ -13,12 +13,10 @@ from collections.abc import Iterable
 import pandas as pd
 import sqlalchemy as sa
 
-from layers.policy import Policy, default_policy
-from layers.policy_mirror import check_policy_synced
+from exitmap.policy import Policy, default_policy
+from exitmap.policy.mirror import check_policy_synced
+from exitmap.vocabulary import PROVINCE_ADCODE, PROVINCE_NAME
 from layers.units import STATE_CTES, filter_sql, policy_params
-
-PROVINCE_ADCODE = 530000
-PROVINCE_NAME = "云南省"
 
 COLUMNS = [
     "adcode",

@@ -24,9 +24,9 @@ from collections.abc import Iterable
 import pandas as pd
 import sqlalchemy as sa
 
-from layers.policy import Policy, default_policy, disagrees, suggest
-from layers.policy_mirror import check_policy_synced
-from layers.texts import Translate, joined, say
+from exitmap.policy import Policy, default_policy, disagrees, suggest
+from exitmap.policy.mirror import check_policy_synced
+from exitmap.policy.texts import Translate, joined, say
 
 # The as-of state of every unit, ending in the CTE ``ev`` (one row per unit existing on :on).
 STATE_CTES = """

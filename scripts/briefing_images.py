@@ -3,7 +3,7 @@
     .venv/bin/exitmap db up && .venv/bin/exitmap demo     # once, if the demo is not loaded
     .venv/bin/python scripts/briefing_images.py --out DIR [--on 2026-06-30] [--scale 2] [--pdf]
 
-One Chromium and one in-process app server render every image (exports/png.py): the overview,
+One Chromium and one in-process app server render every image (app/render.py): the overview,
 the overview by remaining energy for 钢铁, a prefecture with 区域限批 triggered (the first one
 frozen on the day), 能耗指标, 区域限批 and the overview in English — 1920×1080 at --scale
 (3840×2160 at 2). --pdf also writes the overview as a one-page PDF.
@@ -21,8 +21,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.main import create_app
-from exports.png import Renderer
-from layers.map import PROVINCE_ADCODE
+from app.render import Renderer
+from exitmap.vocabulary import PROVINCE_ADCODE
 
 
 def views(app, on: dt.date | None) -> list[tuple[str, str]]:

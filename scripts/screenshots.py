@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 from urllib.parse import quote
 
+from exitmap.vocabulary import PROVINCE_ADCODE
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -27,7 +29,9 @@ def pages(app) -> list[tuple[str, str, bool]]:
     units = ctx.data.units(ctx.today())
     table = ctx.data.table(ctx.today())
     frozen = [
-        r["adcode"] for r in table.to_dicts() if r["freeze_triggered"] and r["adcode"] != 530000
+        r["adcode"]
+        for r in table.to_dicts()
+        if r["freeze_triggered"] and r["adcode"] != PROVINCE_ADCODE
     ]
     adcode = frozen[0] if frozen else 530100
     overdue = units.filter(units["overdue"])

@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import os
 
-from exports.png import CHROMIUM, CHROMIUM_ARGS, InProcessServer
+from app.browser import CHROMIUM, CHROMIUM_ARGS, InProcessServer
 
 VIEWPORT = {"width": 1920, "height": 1080}
 # Runs the pages on a browser this many times slower, to shake out tests that read too early

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from etl.register import SECTOR_OF
+from exitmap.vocabulary import SECTOR_OF
 
 D = dt.date
 

@@ -8,17 +8,9 @@ import pytest
 import shapely
 from shapely.geometry import Point, Polygon, shape
 
-from etl.boundaries import (
-    BOUNDARIES_DIR,
-    OUTPUT_FILES,
-    build,
-    load_counties,
-    load_prefectures,
-    read_index,
-    short_name,
-    source_root,
-)
-from etl.crs import wgs84_to_gcj02
+from etl.boundaries import OUTPUT_FILES, build, read_index, source_root
+from exitmap.boundaries import BOUNDARIES_DIR, load_counties, load_prefectures, short_name
+from exitmap.crs import wgs84_to_gcj02
 
 KM2_PER_DEG2 = 101.7 * 110.9  # at about 24°N, good to a few percent for Yunnan
 

@@ -12,14 +12,8 @@ from hypothesis import strategies as st
 
 from etl.clean import Cleaned, clean
 from etl.read import Sheet, read_register
-from etl.register import (
-    CATEGORIES,
-    CRS_CODES,
-    EXIT_METHODS,
-    REQUIRED,
-    STATUSES,
-    credit_check_char,
-)
+from etl.register import REQUIRED, credit_check_char
+from exitmap.vocabulary import CATEGORIES, CRS_NAMES, EXIT_METHODS, STATUSES
 
 FIXTURES = Path(__file__).parent / "fixtures"
 VALID = {
@@ -451,7 +445,7 @@ def test_enum_variants(column, text, canonical):
         ("category", "退出类别", CATEGORIES),
         ("status", "当前状态", STATUSES),
         ("exit_method", "退出方式", EXIT_METHODS),
-        ("crs", "坐标系", CRS_CODES),
+        ("crs", "坐标系", CRS_NAMES),
     ],
 )
 def test_unknown_enum_value_lists_the_choices(column, header, allowed):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import shapely
 
-from etl.crs import (
+from exitmap.crs import (
     bd09_to_gcj02,
     bd09_to_wgs84,
     gcj02_to_bd09,

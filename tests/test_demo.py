@@ -12,9 +12,9 @@ import openpyxl
 import pytest
 import shapely
 
-from etl.boundaries import load_counties, load_prefectures, short_name
-from etl.crs import gcj02_to_wgs84
 from etl.demo import write_demo
+from exitmap.boundaries import load_counties, load_prefectures, short_name
+from exitmap.crs import gcj02_to_wgs84
 
 TODAY = dt.date(2026, 6, 30)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from exitmap.cli_policy import explain_cmd
+from exitmap.cli import main
 from layers.units import COLUMNS, evaluate, explain, history
 from tests.policy_scenarios import QUJING, D, Scenario, UnitSpec, ev, standard_scenario
 
@@ -131,8 +131,8 @@ def test_explain_text(scenario_engine):
 
 def test_cli_explain(scenario_engine):
     env = {"DATABASE_URL": scenario_engine.url.render_as_string(hide_password=False)}
-    res = CliRunner().invoke(explain_cmd, ["K2", "--as-of", "2022-03-15"], env=env)
+    res = CliRunner().invoke(main, ["explain", "K2", "--as-of", "2022-03-15"], env=env)
     assert res.exit_code == 0, res.output
     assert "结论：已退出（退出日期 2022-03-10），已完成。" in res.output
-    res = CliRunner().invoke(explain_cmd, ["NOPE"], env=env)
-    assert res.exit_code == 2 and "找不到装备「NOPE」" in res.output
+    res = CliRunner().invoke(main, ["explain", "NOPE"], env=env)
+    assert res.exit_code == 1 and "错误：找不到装备「NOPE」" in res.output

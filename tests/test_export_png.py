@@ -15,7 +15,7 @@ import pytest
 import requests
 from PIL import Image
 
-from exports.png import Renderer, RenderError
+from app.render import Renderer, RenderError
 from tests.browser import (
     DEMO_TODAY,
     demo_engine,  # noqa: F401

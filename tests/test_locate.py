@@ -10,8 +10,6 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point
 
-from etl.boundaries import load_counties, load_prefectures
-from etl.crs import gcj02_to_bd09, wgs84_to_gcj02
 from etl.locate import (
     COL_CRS,
     COL_LON,
@@ -22,6 +20,8 @@ from etl.locate import (
     match_prefecture,
     parse_coordinate,
 )
+from exitmap.boundaries import load_counties, load_prefectures
+from exitmap.crs import gcj02_to_bd09, wgs84_to_gcj02
 
 WUHUA = (102.7040, 25.0430)  # 昆明市五华区政府, WGS-84
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from layers.policy.dates import add_months, as_deadline, end_of_month
+from exitmap.policy.dates import add_months, as_deadline, end_of_month
 
 D = dt.date
 dates = st.dates(min_value=D(1990, 1, 1), max_value=D(2090, 12, 31))

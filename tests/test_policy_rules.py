@@ -6,8 +6,8 @@ import shutil
 
 import pytest
 
-from layers.policy import PolicyError, default_policy, disagrees, load_policy, suggest
-from layers.policy.rules import POLICY_DIR
+from exitmap.policy import PolicyError, default_policy, disagrees, load_policy, suggest
+from exitmap.policy.rules import POLICY_DIR
 from tests.policy_scenarios import D
 
 

@@ -11,11 +11,11 @@ from click.testing import CliRunner
 
 from app.i18n import layer_words
 from etl.decisions import DecisionError, allocate, allocate_file, decide_freeze, lift_freeze
-from exitmap.cli_policy import freeze, quota, standing_cmd
+from exitmap.cli import main
+from exitmap.policy.texts import say
 from layers.freeze import decisions, freeze_list
 from layers.quota import balance, ledger
 from layers.standing import standing
-from layers.texts import say
 from tests.policy_scenarios import HONGHE, KUNMING, QUJING, D, standard_scenario
 
 
@@ -158,17 +158,21 @@ def test_cli_quota_freeze_and_standing(scenario_engine, tmp_path):
     runner = CliRunner()
     env = {"DATABASE_URL": _url(scenario_engine)}
     res = runner.invoke(
-        quota, ["allocate", "红河", "1000", "--project", "甲", "--date", "2022-01-15"], env=env
+        main,
+        ["quota", "allocate", "红河", "1000", "--project", "甲", "--date", "2022-01-15"],
+        env=env,
     )
     assert res.exit_code == 0, res.output
     assert "当日余额 3,000.00" in res.output
     res = runner.invoke(
-        quota, ["allocate", "红河", "5000", "--project", "乙", "--date", "2022-01-15"], env=env
+        main,
+        ["quota", "allocate", "红河", "5000", "--project", "乙", "--date", "2022-01-15"],
+        env=env,
     )
-    assert res.exit_code == 2
+    assert res.exit_code == 1
     assert "余额为 3000.00 吨标准煤" in res.output
     res = runner.invoke(
-        quota, ["ledger", "红河", "--as-of", "2022-01-31", "--format", "csv"], env=env
+        main, ["quota", "ledger", "红河", "--as-of", "2022-01-31", "--format", "csv"], env=env
     )
     assert res.exit_code == 0, res.output
     assert res.output.splitlines()[1:] == [
@@ -176,24 +180,26 @@ def test_cli_quota_freeze_and_standing(scenario_engine, tmp_path):
         "532500,红河哈尼族彝族自治州,2022-01-15,分配项目,-1000.0,甲,,3000.0",
     ]
     res = runner.invoke(
-        freeze,
-        ["decide", "曲靖", "--document", "云政发〔2022〕5号", "--date", "2022-04-01"],
+        main,
+        ["freeze", "decide", "曲靖", "--document", "云政发〔2022〕5号", "--date", "2022-04-01"],
         env=env,
     )
     assert res.exit_code == 0, res.output
-    res = runner.invoke(freeze, ["list", "--as-of", "2022-06-30", "--format", "json"], env=env)
+    res = runner.invoke(
+        main, ["freeze", "list", "--as-of", "2022-06-30", "--format", "json"], env=env
+    )
     assert res.exit_code == 0, res.output
     assert '"decision_document":"云政发〔2022〕5号"' in res.output.replace(" ", "")
 
-    res = runner.invoke(standing_cmd, ["--as-of", "2022-06-30"], env=env)
+    res = runner.invoke(main, ["standing", "--as-of", "2022-06-30"], env=env)
     assert res.exit_code == 0, res.output
     lines = res.output.splitlines()
     assert lines[0] == "截至 2022-06-30 的退出进展"
     assert len(lines) == 3 + 17
     assert lines[1].startswith("adcode")
-    res = runner.invoke(standing_cmd, ["--as-of", "2022-06-30", "--format", "csv"], env=env)
+    res = runner.invoke(main, ["standing", "--as-of", "2022-06-30", "--format", "csv"], env=env)
     rows = res.output.splitlines()
     assert rows[0].split(",")[:3] == ["adcode", "name", "units_in_scope"]
     assert rows[-1].startswith("530000,云南省,9,3,6,4,13500.0,3900.0,33.3,28.9,True,")
-    res = runner.invoke(standing_cmd, ["--as-of", "2022-13-01"], env=env)
+    res = runner.invoke(main, ["standing", "--as-of", "2022-13-01"], env=env)
     assert res.exit_code == 2 and "日期应为 YYYY-MM-DD" in res.output

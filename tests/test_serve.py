@@ -12,7 +12,7 @@ from pathlib import Path
 
 import requests
 
-from exports.png import free_port
+from app.browser import free_port
 from tests.browser import demo_engine  # noqa: F401
 
 EXITMAP = Path(sys.executable).parent / "exitmap"

@@ -10,7 +10,8 @@ from dash import dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from app.i18n import t, v
-from app.state import CATEGORIES, EARLIEST, SECTORS, STATUSES, ViewState, parse
+from app.state import EARLIEST, ViewState, parse
+from exitmap.vocabulary import CATEGORIES, SECTORS, STATUSES, SUB_INDUSTRIES
 from layers.map import MEASURES
 
 
@@ -19,7 +20,7 @@ def _options(values, lang):
 
 
 def sub_options(sectors, lang):
-    subs = [s for sec in (sectors or SECTORS) for s in SECTORS[sec]]
+    subs = [s for sec in (sectors or SECTORS) for s in SUB_INDUSTRIES[sec]]
     return _options(subs, lang)
 
 

@@ -11,7 +11,7 @@ from app import format as fmt
 from app.components import prose
 from app.context import Context
 from app.state import ViewState
-from layers.policy import default_policy
+from exitmap.policy import default_policy
 
 TEXT = Path(__file__).resolve().parent.parent / "text"
 

@@ -11,8 +11,8 @@ from app.components.tables import Col, table
 from app.context import Context
 from app.i18n import layer_words, t, v
 from app.state import ViewState, to_search
+from exitmap.policy import default_policy
 from layers.freeze import decisions, freeze_list
-from layers.policy import default_policy
 
 
 def _since(ctx: Context, on: dt.date, adcode: int, need: int) -> dt.date | None:

@@ -22,10 +22,10 @@ from app.components.kpi import standing_cards
 from app.components.legend import FREEZE_TEXT, legend
 from app.context import Context
 from app.i18n import t, v
-from app.state import SECTORS, ViewState, parse, to_search
+from app.state import ViewState, parse, to_search
+from exitmap.vocabulary import PROVINCE_ADCODE, SECTORS, SUB_INDUSTRIES
 from layers.map import (
     MEASURES,
-    PROVINCE_ADCODE,
     by_sub_industry,
     choropleth,
     progress,
@@ -447,7 +447,7 @@ def register(app, ctx: Context) -> None:
         )
         def narrow_subs(sector, sub, search):
             lang = parse(search).lang
-            allowed = {s for sec in (sector or SECTORS) for s in SECTORS[sec]}
+            allowed = {s for sec in (sector or SECTORS) for s in SUB_INDUSTRIES[sec]}
             kept = [s for s in (sub or []) if s in allowed]
             return sub_options(sector, lang), kept if kept != (sub or []) else no_update
 

@@ -16,9 +16,9 @@ from app.context import Context
 from app.i18n import layer_words, t, v
 from app.pages import errors
 from app.state import ViewState, to_search
+from exitmap.policy import default_policy
 from layers.freeze import decisions, freeze_list
 from layers.map import MEASURES, apply_filters, rank, unit_points
-from layers.policy import default_policy
 
 
 def unit_link(r: dict, search: str, text=None):

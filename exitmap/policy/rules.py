@@ -17,22 +17,19 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from etl.register import CATEGORIES as _CATEGORY_VARIANTS
-from etl.register import SECTOR_OF
-from etl.register import STATUSES as _STATUS_VARIANTS
 from exitmap import ROOT
+from exitmap.errors import UserError
+from exitmap.vocabulary import ALL_SUB_INDUSTRIES as SUB_INDUSTRIES
+from exitmap.vocabulary import CATEGORIES, STATUSES
 
 POLICY_DIR = ROOT / "data" / "policy"
-CATEGORIES: tuple[str, ...] = tuple(_CATEGORY_VARIANTS)
-STATUSES: tuple[str, ...] = tuple(_STATUS_VARIANTS)
-SUB_INDUSTRIES: tuple[str, ...] = tuple(SECTOR_OF)
 DEADLINE_KINDS = ("fixed", "identified_plus_months", "rectify_deadline")
 # 目录外: an explicit catalog exemption (e.g. stamp-charged coke ovens ≥ 3.8 m).
 NOT_LISTED = "目录外"
 CATALOG_CATEGORIES = ("淘汰类", "限制类", NOT_LISTED)
 
 
-class PolicyError(ValueError):
+class PolicyError(UserError, ValueError):
     """A policy data file is missing, unreadable or holds an invalid entry."""
 
 

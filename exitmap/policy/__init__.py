@@ -1,8 +1,8 @@
 """Policy rules (data/policy/*.toml) and the date arithmetic the deadlines need."""
 
-from layers.policy.catalog import Suggestion, disagrees, suggest
-from layers.policy.dates import add_months, as_deadline, end_of_month
-from layers.policy.rules import Policy, PolicyError, default_policy, load_policy
+from exitmap.policy.catalog import Suggestion, disagrees, suggest
+from exitmap.policy.dates import add_months, as_deadline, end_of_month
+from exitmap.policy.rules import Policy, PolicyError, default_policy, load_policy
 
 __all__ = [
     "Policy",

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from layers.policy import Policy
+from exitmap.errors import UserError
+from exitmap.policy import Policy
 
 StatusRows = frozenset[tuple[str, str]]
 CategoryRows = frozenset[tuple]
 
 
-class PolicyNotSynced(RuntimeError):
+class PolicyNotSynced(UserError):
     """data/policy changed since the database evaluated its events."""
 
 

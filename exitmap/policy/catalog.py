@@ -10,8 +10,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from layers.policy.rules import NOT_LISTED, CatalogRule, Policy
-from layers.texts import Translate, joined, say
+from exitmap.policy.rules import NOT_LISTED, CatalogRule, Policy
+from exitmap.policy.texts import Translate, joined, say
 
 # Categories the catalog itself decides; a 不达标 kind is decided by inspections instead.
 CATALOG_DECIDED = ("淘汰类", "限制类")

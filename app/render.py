@@ -1,11 +1,11 @@
 """Briefing images: a dashboard view as PNG (or PDF) rendered in headless Chromium.
 
-    with Renderer() as r:                       # one Chromium, one app server, reused
+    with Renderer(create_app()) as r:           # one Chromium, one app server, reused
         r.png("/prefecture/530100?on=2025-12-31", "昆明.png", size=(1920, 1080), scale=2)
         r.pdf("http://host:8050/?measure=energy_remaining", "总览.pdf")
 
-A view is a full URL of a running server, or a path+query rendered by this process's own copy
-of the app (werkzeug in a thread, against the configured database or the given app). The view
+A view is a full URL of a running server, or a path+query rendered by the given app, served
+by this process (werkzeug in a thread). The view
 is opened with ``briefing=1`` (app/briefing.py), waited for until its maps are painted and no
 callback is in flight, checked (the briefing title is there, the furniture hidden) and captured.
 
@@ -19,23 +19,14 @@ import base64
 import concurrent.futures
 import contextlib
 import logging
-import socket
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from app.briefing import with_flag
+from app.browser import CHROMIUM, CHROMIUM_ARGS, InProcessServer
+from exitmap.errors import UserError
+
 DEFAULT_SIZE = (1920, 1080)
 MAX_SIDE = 4096  # CSS pixels
 MAX_SCALE = 4.0
@@ -44,7 +35,7 @@ TIMEOUT_MS = 30_000
 log = logging.getLogger(__name__)
 
 
-class RenderError(ValueError):
+class RenderError(UserError):
     """The view cannot be exported (bad URL, no such page, invalid parameters, not ready)."""
 
 
@@ -75,34 +66,6 @@ def _check_scale(scale: float) -> float:
     if not (0.5 <= scale <= MAX_SCALE):
         raise RenderError(f"--scale 应在 0.5–{MAX_SCALE:g} 之间，现为 {scale:g}")
     return float(scale)
-
-
-# In-process server ------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class InProcessServer:
-    """A Flask app served on 127.0.0.1:<free port> from a daemon thread."""
-
-    def __init__(self, flask_app):
-        from werkzeug.serving import make_server
-
-        logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        self.server = make_server("127.0.0.1", free_port(), flask_app, threaded=True)
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, daemon=True, name="exitmap-png-server"
-        )
-        self.thread.start()
-        self.base = f"http://127.0.0.1:{self.server.server_port}"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.thread.join(5)
 
 
 # The page-side checks ---------------------------------------------------------------------------
@@ -173,13 +136,11 @@ FACTS_JS = """() => {
 class Renderer:
     """One Chromium (and, for view paths, one app server) reused for every image.
 
-    ``app``: a Dash app to serve for view paths; ``database_url``: build one with
-    app.main.create_app when a view path first needs it (default: the configured database).
+    ``app``: the Dash app to serve for view paths (None: only full URLs can be rendered).
     """
 
-    def __init__(self, app=None, *, database_url: str | None = None, timeout_ms=TIMEOUT_MS):
+    def __init__(self, app=None, *, timeout_ms=TIMEOUT_MS):
         self._app = app
-        self._database_url = database_url
         self._timeout = timeout_ms
         self._pw = None
         self._browser = None
@@ -236,18 +197,14 @@ class Renderer:
     # views
     def base_url(self) -> str:
         if self._server is None:
+            if self._app is None:
+                raise RenderError("没有可渲染的看板：请给出完整网址（http://…）")
             app = self._app
-            if app is None:
-                from app.main import create_app
-
-                app = self._app = create_app(self._database_url)
             self._server = InProcessServer(app.server)
         return self._server.base
 
     def url(self, view: str) -> str:
         """The briefing URL of a view (a full http(s) URL or a path+query)."""
-        from app.briefing import with_flag
-
         view = view.strip()
         if view.startswith(("http://", "https://")):
             return with_flag(view)

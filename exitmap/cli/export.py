@@ -1,16 +1,12 @@
-"""CLI for briefings and disclosure: the meeting deck, the public lists, the annual report.
-
-``register(main)`` adds the ``export`` group to the ``exitmap`` command.
-"""
+"""CLI for briefings and disclosure: the meeting deck, the public lists, the annual report."""
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import click
 
-from exitmap.cli_options import parse_date
+from exitmap.cli.options import as_of_or_today, parse_date
 
 
 def _prefectures(ctx, param, value: str) -> list[int] | None:
@@ -20,12 +16,6 @@ def _prefectures(ctx, param, value: str) -> list[int] | None:
         return [int(v) for v in value.replace("，", ",").split(",") if v.strip()]
     except ValueError:
         raise click.BadParameter(f"应为 all 或以逗号分隔的州（市）代码，现为 {value!r}") from None
-
-
-def _as_of(value: dt.date | None) -> dt.date:
-    from exitmap.clock import today
-
-    return value or today()
 
 
 @click.group("export")
@@ -49,7 +39,7 @@ def pptx_cmd(as_of, prefectures, marking, out: Path) -> None:
     from exitmap.db import engine
     from exports.deck import write_deck
 
-    on = _as_of(as_of)
+    on = as_of_or_today(as_of)
     try:
         n = write_deck(engine(), on, out, prefectures, marking=marking)
     except ValueError as exc:
@@ -65,7 +55,7 @@ def lists_cmd(as_of, out: Path) -> None:
     from exitmap.db import engine
     from exports.lists import write_lists
 
-    on = _as_of(as_of)
+    on = as_of_or_today(as_of)
     for path, rows in write_lists(engine(), on, out).items():
         click.echo(f"{path}（{rows} 条）")
 
@@ -86,7 +76,7 @@ def annual_report_cmd(year: int, out: Path) -> None:
 
 
 def _size(ctx, param, value: str) -> tuple[int, int]:
-    from exports.png import RenderError, parse_size
+    from app.render import RenderError, parse_size
 
     try:
         return parse_size(value)
@@ -117,19 +107,15 @@ def png_cmd(view: str, out: Path, size, scale: float, fmt: str | None) -> None:
     such as "/prefecture/530100?on=2025-12-31", rendered by this process against the
     configured database. Pages: / , /prefecture/<代码>, /quota, /freeze.
     """
-    from exitmap.db import database_url
-    from exports.png import Renderer, RenderError
+    from app.main import create_app
+    from app.render import Renderer
 
     fmt = fmt or ("pdf" if out.suffix.lower() == ".pdf" else "png")
     local = not view.startswith(("http://", "https://"))
-    try:
-        with Renderer(database_url=database_url() if local else None) as r:
-            shot = r.render(fmt, view, out, size, scale)
-    except RenderError as exc:
-        raise click.ClickException(str(exc)) from None
+    with Renderer(create_app() if local else None) as r:
+        shot = r.render(fmt, view, out, size, scale)
     what = f"{shot.width}×{shot.height}" + (" 像素" if fmt == "png" else " CSS 像素，1 页")
     click.echo(f"已生成 {out}（{what}，{shot.facts.get('title')}，用时 {shot.seconds:.1f} 秒）")
 
 
-def register(main: click.Group) -> None:
-    main.add_command(export)
+COMMANDS = (export,)
