@@ -171,3 +171,60 @@ def test_broken_toml_and_missing_file(policy_copy):
     (policy_copy / "freeze.toml").unlink()
     with pytest.raises(PolicyError, match=r"找不到政策数据文件"):
         load_policy(policy_copy)
+
+
+# ---------------------------------------------------------------- 区域限批: the one rule
+
+
+def test_freeze_verdict_counts_trigger_categories_in_policy_order():
+    p = default_policy()
+    # Given out of order, with a zero and a category that never triggers by default.
+    v = p.freeze_verdict({"安全不达标": 1, "限制类": 4, "能耗不达标": 0, "淘汰类": 2})
+    assert v.triggered
+    assert v.overdue == (("淘汰类", 2), ("安全不达标", 1))
+    assert v.units == 3
+    assert v.categories == ("淘汰类", "安全不达标")
+    assert v.reasons() == "淘汰类逾期2个、安全不达标逾期1个"
+    assert v.reasons("en") == "淘汰类: 2 overdue; 安全不达标: 1 overdue"
+    assert v.reasons("en", lambda c: f"<{c}>") == "<淘汰类>: 2 overdue; <安全不达标>: 1 overdue"
+
+
+def test_freeze_verdict_without_overdue_units():
+    p = default_policy()
+    for overdue in ({}, {"淘汰类": 0, "环保不达标": 0}, {"限制类": 3}):
+        v = p.freeze_verdict(overdue)
+        assert (v.triggered, v.overdue, v.units, v.reasons()) == (False, (), 0, "")
+
+
+def test_freeze_verdict_xianzhi_switch():
+    p = default_policy()
+    only_xianzhi = {"限制类": 1}
+    assert not p.freeze_verdict(only_xianzhi).triggered
+    v = p.freeze_verdict(only_xianzhi, xianzhi_triggers=True)
+    assert (v.triggered, v.reasons()) == (True, "限制类逾期1个")
+    # 限制类 takes its place in the policy's order (second), not the end of the trigger list.
+    mixed = {"能耗不达标": 1, "限制类": 2, "淘汰类": 1}
+    assert p.freeze_verdict(mixed).reasons() == "淘汰类逾期1个、能耗不达标逾期1个"
+    assert p.freeze_verdict(mixed, xianzhi_triggers=True).reasons() == (
+        "淘汰类逾期1个、限制类逾期2个、能耗不达标逾期1个"
+    )
+
+
+def test_freeze_verdict_follows_the_rule_data(policy_copy):
+    _edit(policy_copy / "freeze.toml", "min_overdue_units = 1", "min_overdue_units = 3")
+    _edit(
+        policy_copy / "freeze.toml",
+        'categories = ["淘汰类", "能耗不达标"',
+        'categories = ["淘汰类", "限制类", "能耗不达标"',
+    )
+    p = load_policy(policy_copy)
+    below = p.freeze_verdict({"淘汰类": 1, "限制类": 1, "质量不达标": 0})
+    # Under the threshold: not triggered, though the counted categories are still named.
+    assert (below.triggered, below.units) == (False, 2)
+    assert below.reasons() == "淘汰类逾期1个、限制类逾期1个"
+    at = p.freeze_verdict({"淘汰类": 1, "限制类": 1, "质量不达标": 1})
+    assert (at.triggered, at.units) == (True, 3)
+    assert at.reasons() == "淘汰类逾期1个、限制类逾期1个、质量不达标逾期1个"
+    # The switch adds nothing when the data already lists 限制类.
+    assert p.freeze_verdict({"限制类": 3}, xianzhi_triggers=True).units == 3
+    assert p.freeze_verdict({"限制类": 3}).units == 3

@@ -19,6 +19,7 @@ from typing import Any
 
 from exitmap import ROOT
 from exitmap.errors import UserError
+from exitmap.policy.texts import Translate, joined, say
 from exitmap.vocabulary import ALL_SUB_INDUSTRIES as SUB_INDUSTRIES
 from exitmap.vocabulary import CATEGORIES, STATUSES
 
@@ -109,6 +110,30 @@ class FreezeRule:
 
 
 @dataclass(frozen=True)
+class FreezeVerdict:
+    """What the 区域限批 rule says of one prefecture (``Policy.freeze_verdict``)."""
+
+    triggered: bool
+    # The trigger categories that have overdue units, with their counts, in the policy's order.
+    overdue: tuple[tuple[str, int], ...]
+
+    @property
+    def units(self) -> int:
+        """Overdue units that count towards the trigger."""
+        return sum(n for _, n in self.overdue)
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        """The trigger categories that have overdue units."""
+        return tuple(c for c, _ in self.overdue)
+
+    def reasons(self, lang: str = "zh", value: Translate | None = None) -> str:
+        """「淘汰类逾期2个、环保不达标逾期1个」: each counted category, in the policy's order."""
+        parts = (say("freeze.reason", lang, value, cat=c, n=n) for c, n in self.overdue)
+        return joined("list", parts, lang)
+
+
+@dataclass(frozen=True)
 class Policy:
     categories: Mapping[str, CategoryRule]
     statuses: StatusSets
@@ -145,6 +170,24 @@ class Policy:
         if xianzhi_triggers and "限制类" not in cats:
             cats = (*cats, "限制类")
         return cats
+
+    def freeze_verdict(
+        self, overdue: Mapping[str, int], xianzhi_triggers: bool = False
+    ) -> FreezeVerdict:
+        """The 区域限批 rule applied to one prefecture's overdue units per category.
+
+        Every category may be given; only the trigger categories count (限制类 too when
+        ``xianzhi_triggers``). Triggered once they hold ``min_overdue_units`` together.
+        The standing, the map and the freeze list all ask here.
+        """
+        triggers = self.trigger_categories(xianzhi_triggers)
+        counted = tuple(
+            (cat, int(overdue[cat]))
+            for cat in self.categories  # the policy's order, whatever the caller's
+            if cat in triggers and cat in overdue and overdue[cat] > 0
+        )
+        total = sum(n for _, n in counted)
+        return FreezeVerdict(total >= self.freeze.min_overdue_units, counted)
 
 
 # ---------------------------------------------------------------- validation helpers

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 TEMPLATES: dict[str, tuple[str, str]] = {
-    # 区域限批 (layers/freeze.py)
+    # 区域限批 (FreezeVerdict in exitmap/policy/rules.py; layers/freeze.py, layers/standing.py)
     "freeze.reason": ("{cat}逾期{n}个", "{cat}: {n} overdue"),
+    "freeze.province": ("{n}个州（市）触发：{names}", "{n} prefectures triggered: {names}"),
     "freeze.unit": (
         "{key}（{cat}，期限 {deadline}，逾期{days}天）",
         "{key} ({cat}, deadline {deadline}, {days} days late)",
