@@ -1,9 +1,10 @@
 """区域限批 per prefecture: what the rule says (computed) beside what was decided (recorded).
 
-The rule (data/policy/freeze.toml): a prefecture is triggered once it has overdue units in a
-trigger category. A decision is a document with a start and maybe a lift date. They can
-disagree — a triggered prefecture without a decision, or a decision the rule no longer
-supports — and the product shows that rather than hiding either side.
+The rule (data/policy/freeze.toml, applied by ``Policy.freeze_verdict`` — the same call the
+standing and the map make): a prefecture is triggered once it has overdue units in a trigger
+category. A decision is a document with a start and maybe a lift date. They can disagree — a
+triggered prefecture without a decision, or a decision the rule no longer supports — and the
+product shows that rather than hiding either side.
 """
 
 from __future__ import annotations
@@ -14,14 +15,15 @@ import pandas as pd
 import sqlalchemy as sa
 
 from exitmap.policy import Policy, default_policy
-from exitmap.policy.texts import Translate, joined, say
+from exitmap.policy.texts import Translate, say
+from layers.scope import Prefectures, prefecture_names, scope_params, scope_sql
 from layers.units import evaluate
 
-DECISIONS_SQL = """
+DECISIONS_SQL = f"""
 SELECT d.id, d.prefecture_adcode AS adcode, p.name, d.document_no, d.start_date, d.lift_date,
        d.lift_document_no, d.reason
 FROM freeze_decision d JOIN prefecture p ON p.adcode = d.prefecture_adcode
-WHERE (CAST(:adcode AS integer) IS NULL OR d.prefecture_adcode = :adcode)
+WHERE {scope_sql("d.prefecture_adcode")}
 ORDER BY d.prefecture_adcode, d.start_date, d.id
 """
 
@@ -40,10 +42,10 @@ COLUMNS = [
 ]
 
 
-def decisions(engine: sa.Engine, prefecture: int | None = None) -> pd.DataFrame:
-    """Every recorded decision (history), by prefecture and start date."""
+def decisions(engine: sa.Engine, prefectures: Prefectures = None) -> pd.DataFrame:
+    """Every recorded decision (history) of one or more prefectures (None: all), by start date."""
     with engine.connect() as conn:
-        return pd.read_sql(sa.text(DECISIONS_SQL), conn, params={"adcode": prefecture})
+        return pd.read_sql(sa.text(DECISIONS_SQL), conn, params=scope_params(prefectures))
 
 
 def active(frame: pd.DataFrame, on: dt.date) -> pd.DataFrame:
@@ -59,30 +61,29 @@ def freeze_list(
     engine: sa.Engine,
     on: dt.date,
     *,
+    prefectures: Prefectures = None,
     xianzhi_triggers: bool = False,
     policy: Policy | None = None,
     lang: str = "zh",
     value: Translate | None = None,
 ) -> pd.DataFrame:
-    """One row per prefecture (all 16): trigger with its units and reasons, decision, mismatch.
+    """One row per prefecture (all 16, or those of ``prefectures``): trigger with its units and
+    reasons, decision, mismatch.
 
-    The reasons and notes are in ``lang`` (layers/texts.py), data values through ``value``.
+    The reasons and notes are in ``lang`` (exitmap/policy/texts.py), data values through ``value``.
     """
     policy = policy or default_policy()
-    overdue = evaluate(
-        engine, on, overdue_only=True, xianzhi_triggers=xianzhi_triggers, policy=policy
-    )
-    trig = overdue[overdue["freeze_trigger"]]
+    overdue = evaluate(engine, on, overdue_only=True, prefecture=prefectures, policy=policy)
     with engine.connect() as conn:
-        prefs = conn.execute(sa.text("SELECT adcode, name FROM prefecture ORDER BY adcode")).all()
-    in_force = active(decisions(engine), on)
+        names = prefecture_names(conn, prefectures)
+    in_force = active(decisions(engine, prefectures), on)
     rows = []
-    for adcode, name in prefs:
-        units = trig[trig["prefecture_adcode"] == adcode]
-        count = len(units)
-        triggered = count >= policy.freeze.min_overdue_units
-        by_cat = units.groupby("category").size()
-        by_cat = by_cat.reindex([c for c in policy.categories if c in by_cat.index])
+    for adcode, name in names.items():
+        late = overdue[overdue["prefecture_adcode"] == adcode]
+        by_category = late.groupby("category").size().to_dict()
+        verdict = policy.freeze_verdict(by_category, xianzhi_triggers)
+        units = late[late["category"].isin(verdict.categories)]
+        triggered = verdict.triggered
         dec = in_force[in_force["adcode"] == adcode]
         decided = len(dec) > 0
         first = dec.iloc[0] if decided else None
@@ -91,12 +92,8 @@ def freeze_list(
                 "adcode": adcode,
                 "name": name,
                 "triggered": triggered,
-                "trigger_units": count,
-                "trigger_reasons": joined(
-                    "list",
-                    (say("freeze.reason", lang, value, cat=c, n=n) for c, n in by_cat.items()),
-                    lang,
-                ),
+                "trigger_units": verdict.units,
+                "trigger_reasons": verdict.reasons(lang, value),
                 "triggering_units": [
                     say("freeze.unit", lang, value, key=k, cat=c, deadline=d, days=n)
                     for k, c, d, n in zip(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import threading
 
 import pytest
@@ -12,6 +13,8 @@ from click.testing import CliRunner
 from app.i18n import layer_words
 from etl.decisions import DecisionError, allocate, allocate_file, decide_freeze, lift_freeze
 from exitmap.cli import main
+from exitmap.policy import load_policy
+from exitmap.policy.rules import POLICY_DIR
 from exitmap.policy.texts import say
 from layers.freeze import decisions, freeze_list
 from layers.quota import balance, ledger
@@ -152,6 +155,51 @@ def test_freeze_rule_and_decisions_side_by_side(scenario_engine):
     ]
     with pytest.raises(DecisionError, match=r"没有未解除的限批决定"):
         lift_freeze(eng, "昆明", "再解除", D(2022, 7, 1))
+
+
+def test_freeze_list_switch_threshold_and_scope(scenario_engine, tmp_path):
+    eng = scenario_engine
+    day = D(2026, 1, 15)  # K4 (淘汰类, registered 2023) and K3 (限制类) are overdue
+    plain = freeze_list(eng, day).set_index("adcode").loc[KUNMING]
+    assert (plain["trigger_units"], plain["trigger_reasons"]) == (1, "淘汰类逾期1个")
+    assert plain["triggering_units"] == ["K4（淘汰类，期限 2021-12-31，逾期1476天）"]
+    switched = freeze_list(eng, day, xianzhi_triggers=True).set_index("adcode").loc[KUNMING]
+    assert (switched["trigger_units"], switched["trigger_reasons"]) == (
+        2,
+        "淘汰类逾期1个、限制类逾期1个",
+    )
+    assert switched["triggering_units"] == [
+        "K3（限制类，期限 2025-12-31，逾期15天）",
+        "K4（淘汰类，期限 2021-12-31，逾期1476天）",
+    ]
+
+    shutil.copytree(POLICY_DIR, tmp_path / "policy")
+    rule = tmp_path / "policy" / "freeze.toml"
+    rule.write_text(
+        rule.read_text(encoding="utf-8").replace("min_overdue_units = 1", "min_overdue_units = 2"),
+        encoding="utf-8",
+    )
+    policy = load_policy(tmp_path / "policy")
+    decide_freeze(eng, "曲靖", "云政发〔2022〕5号", D(2022, 5, 1))
+    rows = freeze_list(eng, D(2022, 5, 15), policy=policy).set_index("adcode")
+    assert rows.loc[HONGHE, ["triggered", "trigger_units"]].tolist() == [True, 2]
+    # 曲靖: one overdue unit (Q2), below the threshold: not triggered, its unit still named,
+    # and the decision in force is no longer supported by the rule.
+    qujing = rows.loc[QUJING]
+    assert qujing[["triggered", "trigger_units", "trigger_reasons"]].tolist() == [
+        False,
+        1,
+        "能耗不达标逾期1个",
+    ]
+    assert qujing["triggering_units"] == ["Q2（能耗不达标，期限 2022-02-28，逾期76天）"]
+    assert qujing["disagreement"] == say("freeze.no_trigger")
+    standing_row = standing(eng, D(2022, 5, 15), policy=policy).set_index("adcode").loc[QUJING]
+    assert standing_row[["freeze_triggered", "freeze_reasons"]].tolist() == [False, ""]
+
+    scoped = freeze_list(eng, D(2022, 5, 15), prefectures=[QUJING, HONGHE])
+    assert scoped["adcode"].tolist() == [QUJING, HONGHE]
+    assert scoped["decided"].tolist() == [True, False]
+    assert decisions(eng, [HONGHE]).empty and len(decisions(eng, QUJING)) == 1
 
 
 def test_cli_quota_freeze_and_standing(scenario_engine, tmp_path):
