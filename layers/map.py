@@ -1,18 +1,14 @@
-"""What the dashboard's maps, charts and tables draw: per-unit state as of a date, aggregated.
+"""What the dashboard's maps, charts and tables draw, read once per date and kept in memory.
 
-Two reads per (as-of date, data version), both cached, so a filter change never waits for the
-database:
+``MapData`` is the dashboard's cache: the standing (``layers.standing.StandingCache``: the
+summary that every table, ranking, chart and progress figure filters and sums, and the
+prefecture-wide facts), and every unit's as-of state, one row each, for the unit points and the
+unit lists — read with ``COPY … TO STDOUT`` into polars (no Python object per value: 100k units
+in ~1 s instead of ~3 s through the DB-API rows). Each is keyed by date, access scope and data
+version, so a filter change never waits for the database.
 
-- ``summary``: the in-scope units' figures summed by (prefecture, sector, sub-industry, category,
-  status) — the filter dimensions — in one grouped query (a few hundred rows whatever the number
-  of units). Every table, ranking, chart and progress figure is a filter + sum of it (polars).
-- ``units``: every unit's as-of state, one row each, for the unit points and the unit lists;
-  read with ``COPY … TO STDOUT`` into polars (no Python object per value: 100k units in ~1 s
-  instead of ~3 s through the DB-API rows).
-
-The figures match ``layers.standing.standing`` exactly (``tests/test_app_map.py`` checks it).
-Also here: the map measures, their colour classes (a colour-blind-safe sequential palette) and
-the unit points as compact GeoJSON.
+Also here: the map measures, their colour classes (a colour-blind-safe sequential palette), the
+unit points as compact GeoJSON and the charts' figures.
 """
 
 from __future__ import annotations
@@ -21,19 +17,18 @@ import datetime as dt
 import io
 import math
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import polars as pl
 import sqlalchemy as sa
 
-from exitmap.policy import Policy, default_policy
+from exitmap.policy import Policy
 from exitmap.policy.mirror import check_policy_synced
-from exitmap.vocabulary import PROVINCE_ADCODE, PROVINCE_NAME
-from layers.freeze import active, decisions
-from layers.units import STATE_CTES, policy_params
+from exitmap.vocabulary import PROVINCE_ADCODE
+from layers.scope import Prefectures, scope_key, scope_params, scope_sql
+from layers.standing import StandingCache
+from layers.units import STATE_CTES, apply_filters, policy_params
 
 UNITS_SQL = f"""
 WITH {STATE_CTES}
@@ -49,55 +44,9 @@ SELECT u.unit_key, ev.prefecture_adcode, u.county_adcode, en.name AS enterprise_
 FROM ev
 JOIN unit u ON u.id = ev.unit_id
 JOIN enterprise en ON en.id = u.enterprise_id
+WHERE {scope_sql("ev.prefecture_adcode")}
 ORDER BY ev.prefecture_adcode, u.unit_key
 """
-
-# The sums layers.standing computes, per combination of the filter dimensions. Freeze triggers
-# and released quota are summed here too: they are prefecture-wide (unfiltered) sums of it.
-SUMMARY_SQL = f"""
-WITH {STATE_CTES}
-SELECT ev.prefecture_adcode, ev.sector, ev.sub_industry, ev.category, ev.status,
-       count(*) AS units_in_scope,
-       count(*) FILTER (WHERE ev.resolved) AS units_resolved,
-       count(*) FILTER (WHERE ev.remaining) AS units_remaining,
-       count(*) FILTER (WHERE ev.overdue) AS units_overdue,
-       count(*) FILTER (WHERE ev.overdue AND ev.trigger_category) AS trigger_overdue,
-       COALESCE(sum(ev.energy_tce), 0)::float8 AS energy_in_scope_tce,
-       COALESCE(sum(ev.energy_tce) FILTER (WHERE ev.resolved), 0)::float8 AS energy_resolved_tce,
-       COALESCE(sum(ev.energy_tce) FILTER (WHERE ev.remaining), 0)::float8
-           AS energy_remaining_tce,
-       COALESCE(sum(ev.energy_tce) FILTER (WHERE ev.exited), 0)::float8 AS quota_released_tce,
-       COALESCE(sum(COALESCE(ev.electricity_10k_kwh, 0) * 10000 * COALESCE(ev.surcharge_rate, 0))
-                FILTER (WHERE ev.remaining), 0)::float8 AS surcharge_estimate_yuan
-FROM ev
-WHERE ev.in_scope
-GROUP BY 1, 2, 3, 4, 5
-"""
-
-PREFECTURES_SQL = "SELECT adcode, name FROM prefecture ORDER BY adcode"
-ALLOCATED_SQL = """
-SELECT prefecture_adcode, sum(amount_tce)::float8 FROM quota_entry
-WHERE kind = 'allocation' AND entry_date <= :on GROUP BY 1
-"""
-
-# Cheap on any size (primary-key ends and tiny tables): it runs before every cached read.
-# Loads only add rows (ids grow); removing a source deletes its load records (count drops);
-# lifting a freeze fills lift_date.
-VERSION_SQL = """
-SELECT (SELECT COALESCE(max(id), 0) FROM load_record), (SELECT count(*) FROM load_record),
-       (SELECT COALESCE(max(id), 0) FROM unit), (SELECT COALESCE(max(id), 0) FROM unit_event),
-       (SELECT COALESCE(max(id), 0) FROM quota_entry), (SELECT count(*) FROM quota_entry),
-       (SELECT COALESCE(max(id), 0) FROM freeze_decision), (SELECT count(*) FROM freeze_decision),
-       (SELECT count(lift_date) FROM freeze_decision)
-"""
-
-FILTER_COLUMNS = {
-    "sector": "sector",
-    "sub_industry": "sub_industry",
-    "category": "category",
-    "status": "status",
-    "prefecture": "prefecture_adcode",
-}
 
 _SCHEMA = {
     "unit_key": pl.String,
@@ -125,27 +74,6 @@ _SCHEMA = {
     "lat": pl.Float64,
 }
 
-_SUMMED = (
-    "units_in_scope",
-    "units_resolved",
-    "units_remaining",
-    "units_overdue",
-    "trigger_overdue",
-    "energy_in_scope_tce",
-    "energy_resolved_tce",
-    "energy_remaining_tce",
-    "quota_released_tce",
-    "surcharge_estimate_yuan",
-)
-_SUMMARY_SCHEMA = {
-    "prefecture_adcode": pl.Int64,
-    "sector": pl.String,
-    "sub_industry": pl.String,
-    "category": pl.String,
-    "status": pl.String,
-    **{c: pl.Int64 if c.startswith(("units", "trigger")) else pl.Float64 for c in _SUMMED},
-}
-
 
 def _copy_sql(sql: str) -> str:
     """SQLAlchemy ``:name`` placeholders → psycopg ``%(name)s`` (COPY binds client-side)."""
@@ -158,56 +86,23 @@ _UNITS_COPY = f"COPY ({_copy_sql(UNITS_SQL)}) TO STDOUT (FORMAT csv, HEADER)"
 # ------------------------------------------------------------------------------ the cache
 
 
-class MapData:
-    """Per-date summaries, unit frames and prefecture-wide facts, cached by data version."""
+class MapData(StandingCache):
+    """The standing's cache (``table``, ``summary``, ``prefecture_wide``) and unit frames."""
 
     def __init__(
         self, engine: sa.Engine, policy: Policy | None = None, size: int = 4, summaries: int = 48
     ):
-        self.engine = engine
-        self.policy = policy or default_policy()
-        self.size = size  # unit frames are large (100k units ≈ 25 MB); summaries are tiny
-        self.summaries = summaries
-        self._units: OrderedDict[tuple, pl.DataFrame] = OrderedDict()
-        self._summary: OrderedDict[tuple, pl.DataFrame] = OrderedDict()
-        self._wide: OrderedDict[tuple, dict] = OrderedDict()
-        self._lock = threading.Lock()
-        self._pending: dict[tuple, threading.Lock] = {}
+        # Unit frames are large (100k units ≈ 25 MB); summaries are tiny.
+        super().__init__(engine, policy, summaries, units=size)
 
-    def version(self) -> tuple:
-        with self.engine.connect() as conn:
-            return tuple(conn.execute(sa.text(VERSION_SQL)).one())
+    def units(self, on: dt.date, prefectures: Prefectures = None) -> pl.DataFrame:
+        """Every unit (of the scope) existing on ``on`` with its as-of state (unfiltered)."""
+        scope = scope_key(prefectures)
+        key = (on, scope, self.version())
+        return self.cached("units", key, lambda: self._read_units(on, scope))
 
-    def _cached(self, store: OrderedDict, key: tuple, make, size: int):
-        with self._lock:
-            if key in store:
-                store.move_to_end(key)
-                return store[key]
-            # One computation per key: the start-up warming and the first visitor (or two
-            # callbacks of one page) asking for the same date wait for one read, not two.
-            pending = self._pending.setdefault((id(store), key), threading.Lock())
-        with pending:
-            with self._lock:
-                if key in store:
-                    return store[key]
-            try:
-                value = make()
-            finally:
-                with self._lock:
-                    self._pending.pop((id(store), key), None)
-            with self._lock:
-                store[key] = value
-                while len(store) > size:
-                    store.popitem(last=False)
-        return value
-
-    def units(self, on: dt.date) -> pl.DataFrame:
-        """Every unit existing on ``on`` with its as-of state (unfiltered)."""
-        key = (on, self.version())
-        return self._cached(self._units, key, lambda: self._read_units(on), self.size)
-
-    def _read_units(self, on: dt.date) -> pl.DataFrame:
-        params = policy_params(self.policy, on)
+    def _read_units(self, on: dt.date, scope: tuple | None) -> pl.DataFrame:
+        params = policy_params(self.policy, on) | scope_params(scope)
         buf = io.BytesIO()
         with self.engine.connect() as conn:
             check_policy_synced(conn, self.policy)  # the events' evaluation follows the policy
@@ -224,157 +119,6 @@ class MapData:
         schema = {c: pl.String if c in bools else t for c, t in _SCHEMA.items()}
         frame = pl.read_csv(buf.getvalue(), schema=schema)
         return frame.with_columns(pl.col(c) == "t" for c in bools)
-
-    def summary(self, on: dt.date) -> pl.DataFrame:
-        """In-scope sums by prefecture × sector × sub-industry × category × status."""
-        key = (on, self.version())
-        return self._cached(self._summary, key, lambda: self._read_summary(on), self.summaries)
-
-    def _read_summary(self, on: dt.date) -> pl.DataFrame:
-        with self.engine.connect() as conn:
-            check_policy_synced(conn, self.policy)
-            rows = conn.execute(sa.text(SUMMARY_SQL), policy_params(self.policy, on)).all()
-        return pl.DataFrame(rows, schema=_SUMMARY_SCHEMA, orient="row")
-
-    def prefecture_wide(self, on: dt.date) -> dict[int, dict]:
-        """Freeze (triggered, decided) and quota per adcode (the same whatever the filters)."""
-        key = (on, self.version())
-        return self._cached(self._wide, key, lambda: self._read_wide(on), self.summaries)
-
-    def _read_wide(self, on: dt.date) -> dict[int, dict]:
-        with self.engine.connect() as conn:
-            names = dict(conn.execute(sa.text(PREFECTURES_SQL)).all())
-            allocated = dict(conn.execute(sa.text(ALLOCATED_SQL), {"on": on}).all())
-        in_force = active(decisions(self.engine), on)
-        documents = dict(zip(in_force["adcode"], in_force["document_no"], strict=True))
-        return wide_rows(self.summary(on), names, allocated, documents, self.policy)
-
-    def table(self, on: dt.date, **filters) -> pl.DataFrame:
-        """The standing table (layers.standing.COLUMNS) for the filters, from the cache."""
-        return aggregate(self.summary(on), self.prefecture_wide(on), **filters)
-
-
-def wide_rows(
-    summary: pl.DataFrame,
-    names: dict[int, str],
-    allocated: dict[int, float],
-    documents: dict[int, str],
-    policy: Policy,
-) -> dict[int, dict]:
-    """Per prefecture and the province: what the rule triggers, what was decided, the quota."""
-    order = {c: i for i, c in enumerate(policy.categories)}  # reasons in the policy's order
-    by_cat = (
-        summary.group_by("prefecture_adcode", "category")
-        .agg(pl.col("trigger_overdue").sum(), pl.col("quota_released_tce").sum())
-        .to_dicts()
-    )
-    out: dict[int, dict] = {}
-    for adcode, name in names.items():
-        mine = sorted(
-            (r for r in by_cat if r["prefecture_adcode"] == adcode),
-            key=lambda r: order.get(r["category"], len(order)),
-        )
-        count = sum(r["trigger_overdue"] for r in mine)
-        triggered = count >= policy.freeze.min_overdue_units
-        reasons = "、".join(
-            f"{r['category']}逾期{r['trigger_overdue']}个" for r in mine if r["trigger_overdue"]
-        )
-        out[adcode] = {
-            "adcode": adcode,
-            "name": name,
-            "freeze_triggered": triggered,
-            "freeze_reasons": reasons if triggered else "",
-            "freeze_decided": adcode in documents,
-            "freeze_document": documents.get(adcode),
-            "quota_released_tce": sum(r["quota_released_tce"] for r in mine),
-            "quota_allocated_tce": float(allocated.get(adcode) or 0),
-        }
-    prefs = list(out.values())
-    hit = [r["name"] for r in prefs if r["freeze_triggered"]]
-    out[PROVINCE_ADCODE] = {
-        "adcode": PROVINCE_ADCODE,
-        "name": PROVINCE_NAME,
-        "freeze_triggered": bool(hit),
-        "freeze_reasons": f"{len(hit)}个州（市）触发：{'、'.join(hit)}" if hit else "",
-        "freeze_decided": any(r["freeze_decided"] for r in prefs),
-        "freeze_document": None,
-        "quota_released_tce": sum(r["quota_released_tce"] for r in prefs),
-        "quota_allocated_tce": sum(r["quota_allocated_tce"] for r in prefs),
-    }
-    return out
-
-
-# ------------------------------------------------------------------------------ filters
-
-
-def apply_filters(frame: pl.DataFrame, **filters) -> pl.DataFrame:
-    for name, value in filters.items():
-        if name not in FILTER_COLUMNS:
-            raise TypeError(f"unknown filter {name!r}")
-        if value is None:
-            continue
-        values = [value] if isinstance(value, str | int) else list(value)
-        if not values:
-            continue
-        frame = frame.filter(pl.col(FILTER_COLUMNS[name]).is_in(values))
-    return frame
-
-
-def _pct(part: float, whole: float) -> float | None:
-    return round(100.0 * part / whole, 1) if whole else None
-
-
-def aggregate(summary: pl.DataFrame, wide: dict[int, dict], **filters) -> pl.DataFrame:
-    """One row per prefecture + province total, columns as layers.standing (+ freeze_decided)."""
-    sel = apply_filters(summary, **filters)
-    grouped = sel.group_by("prefecture_adcode").agg(
-        *(pl.col(c).sum() for c in _SUMMED),
-        pl.col("units_overdue")
-        .filter(pl.col("category") == "限制类")
-        .sum()
-        .alias("xianzhi_overdue"),
-    )
-    by_code = {r["prefecture_adcode"]: r for r in grouped.to_dicts()}
-    rows = []
-    for adcode, w in sorted(wide.items()):
-        if adcode == PROVINCE_ADCODE:
-            continue
-        g = by_code.get(adcode, {})
-        rows.append(_row(adcode, w["name"], g, w))
-    total = {"adcode": PROVINCE_ADCODE, "name": wide[PROVINCE_ADCODE]["name"]}
-    for col in (
-        "units_in_scope",
-        "units_resolved",
-        "units_remaining",
-        "units_overdue",
-        "energy_in_scope_tce",
-        "energy_resolved_tce",
-        "surcharge_estimate_yuan",
-        "xianzhi_overdue",
-    ):
-        total[col] = sum(r[col] for r in rows)
-    rows.append(_row(PROVINCE_ADCODE, total["name"], total, wide[PROVINCE_ADCODE]))
-    return pl.DataFrame(rows)
-
-
-def _row(adcode: int, name: str, g: dict, w: dict) -> dict:
-    row = {"adcode": adcode, "name": name}
-    for col in ("units_in_scope", "units_resolved", "units_remaining", "units_overdue"):
-        row[col] = int(g.get(col) or 0)
-    row["energy_in_scope_tce"] = round(float(g.get("energy_in_scope_tce") or 0), 2)
-    row["energy_resolved_tce"] = round(float(g.get("energy_resolved_tce") or 0), 2)
-    row["energy_remaining_tce"] = round(row["energy_in_scope_tce"] - row["energy_resolved_tce"], 2)
-    row["completion_units_pct"] = _pct(row["units_resolved"], row["units_in_scope"])
-    row["completion_energy_pct"] = _pct(row["energy_resolved_tce"], row["energy_in_scope_tce"])
-    row["freeze_triggered"] = bool(w["freeze_triggered"])
-    row["freeze_reasons"] = w["freeze_reasons"] or ""
-    row["freeze_decided"] = bool(w["freeze_decided"])
-    row["xianzhi_overdue"] = int(g.get("xianzhi_overdue") or 0)
-    row["quota_released_tce"] = round(float(w["quota_released_tce"]), 2)
-    row["quota_allocated_tce"] = round(float(w["quota_allocated_tce"]), 2)
-    row["quota_balance_tce"] = round(row["quota_released_tce"] - row["quota_allocated_tce"], 2)
-    row["surcharge_estimate_yuan"] = round(float(g.get("surcharge_estimate_yuan") or 0), 2)
-    return row
 
 
 # ------------------------------------------------------------------------------ measures
@@ -562,7 +306,7 @@ def progress_dates(on: dt.date, first_year: int = 2020) -> list[dt.date]:
     return [*dates, on]
 
 
-def progress(data: MapData, on: dt.date, **filters) -> pl.DataFrame:
+def progress(data: StandingCache, on: dt.date, **filters) -> pl.DataFrame:
     """Province completion at each year end up to ``on``."""
     rows = []
     for d in progress_dates(on):

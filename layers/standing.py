@@ -1,8 +1,25 @@
-"""Per-prefecture standing as of a date: one PostGIS query, one row per prefecture + total.
+"""The standing of each prefecture as of a date — computed here, once, for every reader.
 
-Filters (sector, sub-industry, category, status) narrow the unit counts, energy, 限制类
-lateness and surcharge. The 区域限批 trigger and the quota columns stay prefecture-wide: they
-are facts about the prefecture, not about the slice being looked at.
+Two reads, one fold:
+
+- ``SUMMARY_SQL`` (on the as-of state of layers/units.py) sums the in-scope units by
+  prefecture × sector × sub-industry × category × status — the filter dimensions; a few hundred
+  rows whatever the number of units.
+- ``prefecture_wide``: what no filter narrows — the name, the quota released and allocated, the
+  freeze decision in force, and what the 区域限批 rule says of the prefecture's overdue units per
+  category (``Policy.freeze_verdict``, the call layers/freeze.py makes too).
+- ``aggregate`` filters the summary and folds it with those facts into the standing table: one
+  row per prefecture and the province total (adcode 530000), rounded so that a total is the sum
+  of what is shown.
+
+``standing`` (the CLI, the exports) reads both and aggregates. ``StandingCache`` (the dashboard;
+``layers.map.MapData`` adds the unit frames) keeps both per date, access scope and data version,
+and aggregates on every filter change without waiting for the database.
+
+Filters (sector, sub-industry, category, status, prefecture) narrow the unit counts, energy,
+限制类 lateness and surcharge. The freeze trigger and the quota stay prefecture-wide: they are
+facts about the prefecture, not about the slice being looked at. ``prefectures`` is an access
+scope (layers/scope.py): it restricts every read in SQL and is part of every cache key.
 """
 
 from __future__ import annotations
@@ -11,13 +28,19 @@ import datetime as dt
 from collections.abc import Iterable
 
 import pandas as pd
+import polars as pl
 import sqlalchemy as sa
 
 from exitmap.policy import Policy, default_policy
 from exitmap.policy.mirror import check_policy_synced
+from exitmap.policy.texts import joined, say
 from exitmap.vocabulary import PROVINCE_ADCODE, PROVINCE_NAME
-from layers.units import STATE_CTES, filter_sql, policy_params
+from layers.cache import VersionedCache
+from layers.freeze import active, decisions
+from layers.scope import Prefectures, prefecture_names, scope_key, scope_params, scope_sql
+from layers.units import STATE_CTES, apply_filters, policy_params
 
+# What ``standing`` returns (the CLI's columns, in order).
 COLUMNS = [
     "adcode",
     "name",
@@ -38,62 +61,222 @@ COLUMNS = [
     "surcharge_estimate_yuan",
 ]
 
-# Grouped by prefecture and category so that freeze reasons can name the categories; the
-# handful of rows (≤ 16 × 6) is folded into one row per prefecture in pandas.
-STANDING_SQL = f"""
-WITH {STATE_CTES},
-sel AS (SELECT ev.*, (true {{filters}}) AS sel FROM ev WHERE ev.in_scope),
-agg AS (
-    SELECT prefecture_adcode AS adcode, category,
-           count(*) FILTER (WHERE sel) AS units_in_scope,
-           count(*) FILTER (WHERE sel AND resolved) AS units_resolved,
-           count(*) FILTER (WHERE sel AND remaining) AS units_remaining,
-           count(*) FILTER (WHERE sel AND overdue) AS units_overdue,
-           COALESCE(sum(energy_tce) FILTER (WHERE sel), 0) AS energy_in_scope_tce,
-           COALESCE(sum(energy_tce) FILTER (WHERE sel AND resolved), 0) AS energy_resolved_tce,
-           count(*) FILTER (WHERE overdue AND trigger_category) AS trigger_overdue,
-           COALESCE(sum(energy_tce) FILTER (WHERE exited), 0) AS quota_released_tce,
-           COALESCE(sum(COALESCE(electricity_10k_kwh, 0) * 10000 * COALESCE(surcharge_rate, 0))
-                    FILTER (WHERE sel AND remaining), 0) AS surcharge_estimate_yuan
-    FROM sel
-    GROUP BY 1, 2
-),
-alloc AS (
-    SELECT prefecture_adcode AS adcode, sum(amount_tce) AS quota_allocated_tce
-    FROM quota_entry WHERE kind = 'allocation' AND entry_date <= :on
-    GROUP BY 1
-)
-SELECT p.adcode, p.name, agg.category, agg.units_in_scope, agg.units_resolved,
-       agg.units_remaining, agg.units_overdue, agg.energy_in_scope_tce, agg.energy_resolved_tce,
-       agg.trigger_overdue, agg.quota_released_tce, agg.surcharge_estimate_yuan,
-       COALESCE(alloc.quota_allocated_tce, 0) AS quota_allocated_tce
-FROM prefecture p
-LEFT JOIN agg ON agg.adcode = p.adcode
-LEFT JOIN alloc ON alloc.adcode = p.adcode
-ORDER BY p.adcode, agg.category
+# What ``aggregate`` returns: COLUMNS and two the dashboard draws (a map measure, a map mark).
+TABLE_SCHEMA = {
+    "adcode": pl.Int64,
+    "name": pl.String,
+    "units_in_scope": pl.Int64,
+    "units_resolved": pl.Int64,
+    "units_remaining": pl.Int64,
+    "units_overdue": pl.Int64,
+    "energy_in_scope_tce": pl.Float64,
+    "energy_resolved_tce": pl.Float64,
+    "energy_remaining_tce": pl.Float64,
+    "completion_units_pct": pl.Float64,
+    "completion_energy_pct": pl.Float64,
+    "freeze_triggered": pl.Boolean,
+    "freeze_reasons": pl.String,
+    "freeze_decided": pl.Boolean,
+    "xianzhi_overdue": pl.Int64,
+    "quota_released_tce": pl.Float64,
+    "quota_allocated_tce": pl.Float64,
+    "quota_balance_tce": pl.Float64,
+    "surcharge_estimate_yuan": pl.Float64,
+}
+
+# Released quota and the overdue counts the freeze rule reads are summed here too: they are
+# prefecture-wide (unfiltered) sums of it.
+SUMMARY_SQL = f"""
+WITH {STATE_CTES}
+SELECT ev.prefecture_adcode, ev.sector, ev.sub_industry, ev.category, ev.status,
+       count(*) AS units_in_scope,
+       count(*) FILTER (WHERE ev.resolved) AS units_resolved,
+       count(*) FILTER (WHERE ev.remaining) AS units_remaining,
+       count(*) FILTER (WHERE ev.overdue) AS units_overdue,
+       COALESCE(sum(ev.energy_tce), 0)::float8 AS energy_in_scope_tce,
+       COALESCE(sum(ev.energy_tce) FILTER (WHERE ev.resolved), 0)::float8 AS energy_resolved_tce,
+       COALESCE(sum(ev.energy_tce) FILTER (WHERE ev.remaining), 0)::float8
+           AS energy_remaining_tce,
+       COALESCE(sum(ev.energy_tce) FILTER (WHERE ev.exited), 0)::float8 AS quota_released_tce,
+       COALESCE(sum(COALESCE(ev.electricity_10k_kwh, 0) * 10000 * COALESCE(ev.surcharge_rate, 0))
+                FILTER (WHERE ev.remaining), 0)::float8 AS surcharge_estimate_yuan
+FROM ev
+WHERE ev.in_scope AND {scope_sql("ev.prefecture_adcode")}
+GROUP BY 1, 2, 3, 4, 5
 """
 
-_SUMMED = [
+_SUMMED = (
     "units_in_scope",
     "units_resolved",
     "units_remaining",
     "units_overdue",
     "energy_in_scope_tce",
     "energy_resolved_tce",
+    "energy_remaining_tce",
     "quota_released_tce",
     "surcharge_estimate_yuan",
-]
+)
+SUMMARY_SCHEMA = {
+    "prefecture_adcode": pl.Int64,
+    "sector": pl.String,
+    "sub_industry": pl.String,
+    "category": pl.String,
+    "status": pl.String,
+    **{c: pl.Int64 if c.startswith("units") else pl.Float64 for c in _SUMMED},
+}
+
+ALLOCATED_SQL = f"""
+SELECT prefecture_adcode, sum(amount_tce)::float8 FROM quota_entry
+WHERE kind = 'allocation' AND entry_date <= :on AND {scope_sql("prefecture_adcode")}
+GROUP BY 1
+"""
 
 
-def query(
-    conn: sa.Connection, on: dt.date, policy: Policy, xianzhi_triggers: bool, **filters
-) -> pd.DataFrame:
-    """The raw per-(prefecture, category) rows; exposed for the benchmark."""
-    check_policy_synced(conn, policy)
-    where, params = filter_sql(**filters)
-    params |= policy_params(policy, on, xianzhi_triggers)
-    rows = conn.execute(sa.text(STANDING_SQL.format(filters=where)), params).mappings().all()
-    return pd.DataFrame.from_records([dict(r) for r in rows])
+# ------------------------------------------------------------------------------ the reads
+
+
+def read_summary(
+    conn: sa.Connection, on: dt.date, policy: Policy, prefectures: Prefectures = None
+) -> pl.DataFrame:
+    """In-scope sums by prefecture × sector × sub-industry × category × status (SUMMARY_SCHEMA)."""
+    check_policy_synced(conn, policy)  # the events' evaluation follows the policy
+    params = policy_params(policy, on) | scope_params(prefectures)
+    rows = conn.execute(sa.text(SUMMARY_SQL), params).all()
+    return pl.DataFrame(rows, schema=SUMMARY_SCHEMA, orient="row")
+
+
+def prefecture_wide(
+    engine: sa.Engine,
+    on: dt.date,
+    summary: pl.DataFrame,
+    policy: Policy,
+    prefectures: Prefectures = None,
+    xianzhi_triggers: bool = False,
+) -> dict[int, dict]:
+    """Per prefecture (in scope) and the province: the freeze rule's verdict, the decision in
+    force, the quota — the same whatever the filters."""
+    with engine.connect() as conn:
+        names = prefecture_names(conn, prefectures)
+        params = {"on": on} | scope_params(prefectures)
+        allocated = dict(conn.execute(sa.text(ALLOCATED_SQL), params).all())
+    in_force = active(decisions(engine, prefectures), on)
+    documents = dict(zip(in_force["adcode"], in_force["document_no"], strict=True))
+    return wide_rows(summary, names, allocated, documents, policy, xianzhi_triggers)
+
+
+def wide_rows(
+    summary: pl.DataFrame,
+    names: dict[int, str],
+    allocated: dict[int, float],
+    documents: dict[int, str],
+    policy: Policy,
+    xianzhi_triggers: bool = False,
+) -> dict[int, dict]:
+    """``prefecture_wide`` from what was read: one entry per adcode in ``names`` + the province."""
+    overdue: dict[int, dict[str, int]] = {}
+    for r in (
+        summary.group_by("prefecture_adcode", "category").agg(pl.col("units_overdue").sum())
+    ).iter_rows():
+        overdue.setdefault(r[0], {})[r[1]] = r[2]
+    released = dict(
+        summary.group_by("prefecture_adcode").agg(pl.col("quota_released_tce").sum()).iter_rows()
+    )
+    out: dict[int, dict] = {}
+    for adcode, name in names.items():
+        verdict = policy.freeze_verdict(overdue.get(adcode, {}), xianzhi_triggers)
+        out[adcode] = {
+            "adcode": adcode,
+            "name": name,
+            "freeze_triggered": verdict.triggered,
+            # The reasons of a prefecture the rule does not trigger are left unsaid.
+            "freeze_reasons": verdict.reasons() if verdict.triggered else "",
+            "freeze_decided": adcode in documents,
+            "freeze_document": documents.get(adcode),
+            "quota_released_tce": float(released.get(adcode) or 0),
+            "quota_allocated_tce": float(allocated.get(adcode) or 0),
+        }
+    prefs = list(out.values())
+    hit = [r["name"] for r in prefs if r["freeze_triggered"]]
+    out[PROVINCE_ADCODE] = {
+        "adcode": PROVINCE_ADCODE,
+        "name": PROVINCE_NAME,
+        "freeze_triggered": bool(hit),
+        "freeze_reasons": say("freeze.province", n=len(hit), names=joined("list", hit))
+        if hit
+        else "",
+        "freeze_decided": any(r["freeze_decided"] for r in prefs),
+        "freeze_document": None,
+    }
+    return out
+
+
+# ------------------------------------------------------------------------------ the fold
+
+
+def aggregate(summary: pl.DataFrame, wide: dict[int, dict], **filters) -> pl.DataFrame:
+    """The standing table (TABLE_SCHEMA): a row per prefecture of ``wide`` by adcode, then the
+    province, whose figures are the sums of the rows above as shown (rounded)."""
+    sel = apply_filters(summary, **filters)
+    grouped = sel.group_by("prefecture_adcode").agg(
+        *(pl.col(c).sum() for c in _SUMMED if c != "quota_released_tce"),
+        pl.col("units_overdue")
+        .filter(pl.col("category") == "限制类")
+        .sum()
+        .alias("xianzhi_overdue"),
+    )
+    by_code = {r["prefecture_adcode"]: r for r in grouped.to_dicts()}
+    rows = [
+        _row(w, by_code.get(adcode, {}))
+        for adcode, w in sorted(wide.items())
+        if adcode != PROVINCE_ADCODE
+    ]
+    total = {
+        col: sum(r[col] for r in rows)
+        for col in (
+            "units_in_scope",
+            "units_resolved",
+            "units_remaining",
+            "units_overdue",
+            "energy_in_scope_tce",
+            "energy_resolved_tce",
+            "surcharge_estimate_yuan",
+            "xianzhi_overdue",
+        )
+    }
+    province = wide[PROVINCE_ADCODE] | {
+        "quota_released_tce": sum(r["quota_released_tce"] for r in rows),
+        "quota_allocated_tce": sum(r["quota_allocated_tce"] for r in rows),
+    }
+    rows.append(_row(province, total))
+    return pl.DataFrame(rows, schema=TABLE_SCHEMA)
+
+
+def _row(w: dict, g: dict) -> dict:
+    """One row of the table from the prefecture-wide facts ``w`` and the filtered sums ``g``."""
+    row = {"adcode": w["adcode"], "name": w["name"]}
+    for col in ("units_in_scope", "units_resolved", "units_remaining", "units_overdue"):
+        row[col] = int(g.get(col) or 0)
+    row["energy_in_scope_tce"] = round(float(g.get("energy_in_scope_tce") or 0), 2)
+    row["energy_resolved_tce"] = round(float(g.get("energy_resolved_tce") or 0), 2)
+    row["energy_remaining_tce"] = round(row["energy_in_scope_tce"] - row["energy_resolved_tce"], 2)
+    row["completion_units_pct"] = _pct(row["units_resolved"], row["units_in_scope"])
+    row["completion_energy_pct"] = _pct(row["energy_resolved_tce"], row["energy_in_scope_tce"])
+    row["freeze_triggered"] = bool(w["freeze_triggered"])
+    row["freeze_reasons"] = w["freeze_reasons"] or ""
+    row["freeze_decided"] = bool(w["freeze_decided"])
+    row["xianzhi_overdue"] = int(g.get("xianzhi_overdue") or 0)
+    row["quota_released_tce"] = round(float(w["quota_released_tce"]), 2)
+    row["quota_allocated_tce"] = round(float(w["quota_allocated_tce"]), 2)
+    row["quota_balance_tce"] = round(row["quota_released_tce"] - row["quota_allocated_tce"], 2)
+    row["surcharge_estimate_yuan"] = round(float(g.get("surcharge_estimate_yuan") or 0), 2)
+    return row
+
+
+def _pct(part: float, whole: float) -> float | None:
+    return round(100.0 * part / whole, 1) if whole else None
+
+
+# ------------------------------------------------------------------------------ the readers
 
 
 def standing(
@@ -104,80 +287,76 @@ def standing(
     sub_industry: str | Iterable[str] | None = None,
     category: str | Iterable[str] | None = None,
     status: str | Iterable[str] | None = None,
+    prefectures: Prefectures = None,
     xianzhi_triggers: bool = False,
     policy: Policy | None = None,
 ) -> pd.DataFrame:
-    """All 16 prefectures (by adcode) and a province total row (adcode 530000), COLUMNS."""
+    """All 16 prefectures (or those of ``prefectures``) by adcode and the province total row
+    (adcode 530000), COLUMNS; ``attrs`` hold the date and the policy's file versions."""
     policy = policy or default_policy()
     with engine.connect() as conn:
-        raw = query(
-            conn,
-            on,
-            policy,
-            xianzhi_triggers,
-            sector=sector,
-            sub_industry=sub_industry,
-            category=category,
-            status=status,
-        )
-    rows = [_fold(group, policy) for _, group in raw.groupby("adcode", sort=True)]
-    frame = pd.DataFrame.from_records(rows)
-    frame = pd.concat([frame, pd.DataFrame([_total(frame)])], ignore_index=True)
-    frame = frame[COLUMNS]
+        summary = read_summary(conn, on, policy, prefectures)
+    wide = prefecture_wide(engine, on, summary, policy, prefectures, xianzhi_triggers)
+    table = aggregate(
+        summary, wide, sector=sector, sub_industry=sub_industry, category=category, status=status
+    )
+    frame = table.select(COLUMNS).to_pandas()
     frame.attrs["as_of"] = on
     frame.attrs["policy_versions"] = dict(policy.versions)
     return frame
 
 
-def _fold(group: pd.DataFrame, policy: Policy) -> dict:
-    """One prefecture's per-category rows → its standing row."""
-    first = group.iloc[0]
-    order = {c: i for i, c in enumerate(policy.categories)}  # reasons in the policy's order
-    cats = group.dropna(subset=["category"])
-    cats = cats.iloc[cats["category"].map(order).argsort()]
-    row = {"adcode": int(first["adcode"]), "name": first["name"]}
-    for col in _SUMMED:
-        row[col] = cats[col].sum() if len(cats) else 0
-    reasons = [
-        f"{c}逾期{int(n)}个"
-        for c, n in zip(cats["category"], cats["trigger_overdue"], strict=True)
-        if n > 0
-    ]
-    trigger_count = int(cats["trigger_overdue"].sum()) if len(cats) else 0
-    row["freeze_triggered"] = trigger_count >= policy.freeze.min_overdue_units
-    row["freeze_reasons"] = "、".join(reasons) if row["freeze_triggered"] else ""
-    xianzhi = cats[cats["category"] == "限制类"]
-    row["xianzhi_overdue"] = int(xianzhi["units_overdue"].sum()) if len(xianzhi) else 0
-    row["quota_allocated_tce"] = float(first["quota_allocated_tce"])
-    return _finish(row)
+class StandingCache(VersionedCache):
+    """The dashboard's standing: summaries and prefecture-wide facts per (date, scope, version).
 
+    ``stores`` adds stores of other sizes for a subclass (``layers.map.MapData``: unit frames).
+    """
 
-def _total(frame: pd.DataFrame) -> dict:
-    row = {"adcode": PROVINCE_ADCODE, "name": PROVINCE_NAME}
-    for col in [*_SUMMED, "xianzhi_overdue", "quota_allocated_tce"]:
-        row[col] = frame[col].sum()
-    triggered = frame.loc[frame["freeze_triggered"], "name"].tolist()
-    row["freeze_triggered"] = bool(triggered)
-    row["freeze_reasons"] = (
-        f"{len(triggered)}个州（市）触发：{'、'.join(triggered)}" if triggered else ""
-    )
-    return _finish(row)
+    def __init__(
+        self,
+        engine: sa.Engine,
+        policy: Policy | None = None,
+        summaries: int = 48,
+        **stores: int,
+    ):
+        super().__init__(engine, {"summary": summaries, "wide": summaries, **stores})
+        self.policy = policy or default_policy()
 
+    def summary(self, on: dt.date, prefectures: Prefectures = None) -> pl.DataFrame:
+        """SUMMARY_SQL's rows (see ``read_summary``), cached."""
+        return self._summary(on, scope_key(prefectures), self.version())
 
-def _finish(row: dict) -> dict:
-    for col in ("units_in_scope", "units_resolved", "units_remaining", "units_overdue"):
-        row[col] = int(row[col])
-    row["xianzhi_overdue"] = int(row["xianzhi_overdue"])
-    # Rounded so that a total is the sum of what is shown, and tests can compare exactly.
-    for col in ("energy_in_scope_tce", "energy_resolved_tce", "quota_released_tce"):
-        row[col] = round(float(row[col]), 2)
-    row["quota_allocated_tce"] = round(float(row["quota_allocated_tce"]), 2)
-    row["quota_balance_tce"] = round(row["quota_released_tce"] - row["quota_allocated_tce"], 2)
-    row["surcharge_estimate_yuan"] = round(float(row["surcharge_estimate_yuan"]), 2)
-    row["completion_units_pct"] = _pct(row["units_resolved"], row["units_in_scope"])
-    row["completion_energy_pct"] = _pct(row["energy_resolved_tce"], row["energy_in_scope_tce"])
-    return row
+    def prefecture_wide(
+        self, on: dt.date, prefectures: Prefectures = None, xianzhi_triggers: bool = False
+    ) -> dict[int, dict]:
+        """``prefecture_wide``, cached."""
+        return self._wide(on, scope_key(prefectures), xianzhi_triggers, self.version())
 
+    def table(
+        self,
+        on: dt.date,
+        prefectures: Prefectures = None,
+        xianzhi_triggers: bool = False,
+        **filters,
+    ) -> pl.DataFrame:
+        """The standing table (``aggregate``: TABLE_SCHEMA) for the filters, from the cache."""
+        scope, version = scope_key(prefectures), self.version()  # one version for both reads
+        return aggregate(
+            self._summary(on, scope, version),
+            self._wide(on, scope, xianzhi_triggers, version),
+            **filters,
+        )
 
-def _pct(part: float, whole: float) -> float | None:
-    return round(100.0 * part / whole, 1) if whole else None
+    def _summary(self, on: dt.date, scope: tuple | None, version: tuple) -> pl.DataFrame:
+        def read() -> pl.DataFrame:
+            with self.engine.connect() as conn:
+                return read_summary(conn, on, self.policy, scope)
+
+        return self.cached("summary", (on, scope, version), read)
+
+    def _wide(self, on: dt.date, scope: tuple | None, xianzhi: bool, version: tuple) -> dict:
+        def read() -> dict[int, dict]:
+            summary = self._summary(on, scope, version)
+            return prefecture_wide(self.engine, on, summary, self.policy, scope, xianzhi)
+
+        return self.cached("wide", (on, scope, xianzhi, version), read)

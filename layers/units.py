@@ -22,6 +22,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 import pandas as pd
+import polars as pl
 import sqlalchemy as sa
 
 from exitmap.policy import Policy, default_policy, disagrees, suggest
@@ -115,6 +116,22 @@ def filter_sql(**filters: str | int | Iterable | None) -> tuple[str, dict[str, o
         clauses.append(f" AND {FILTERS[name]} = ANY(:f_{name})")
         params[f"f_{name}"] = values
     return "".join(clauses), params
+
+
+def apply_filters(frame: pl.DataFrame, **filters: str | int | Iterable | None) -> pl.DataFrame:
+    """The same filters on a frame of ``ev`` columns held in memory (the dashboard's cache).
+
+    An empty list filters nothing here (a filter bar with nothing ticked).
+    """
+    for name, value in filters.items():
+        if name not in FILTERS:
+            raise TypeError(f"unknown filter {name!r}")
+        if value is None:
+            continue
+        values = [value] if isinstance(value, str | int) else list(value)
+        if values:
+            frame = frame.filter(pl.col(FILTERS[name].removeprefix("ev.")).is_in(values))
+    return frame
 
 
 UNIT_SQL = f"""

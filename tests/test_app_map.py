@@ -1,39 +1,82 @@
-"""layers.map: the dashboard's cached, in-memory figures equal layers.standing.standing."""
+"""layers.map: the dashboard's cache (unit frames, scope), measures, colours, charts.
+
+The standing table itself is layers.standing's ``aggregate`` (tests/test_standing.py).
+"""
 
 import datetime as dt
 
 import pytest
 
-from layers.map import MEASURES, MapData, choropleth, classify, rank, unit_points
-from layers.standing import COLUMNS, standing
+from layers.map import (
+    MEASURES,
+    MapData,
+    by_sub_industry,
+    choropleth,
+    classify,
+    progress,
+    rank,
+    unit_points,
+)
 from tests.browser import DEMO_TODAY, demo_engine  # noqa: F401
-
-CASES = [
-    {},
-    {"sector": "钢铁"},
-    {"sub_industry": ["水泥熟料", "粉磨站"]},
-    {"category": "淘汰类"},
-    {"status": ["在产", "停产"]},
-    {"sector": "建材", "category": ["能耗不达标", "限制类"]},
-]
+from tests.policy_scenarios import HONGHE, KUNMING, QUJING, YUXI, D, standard_scenario
 
 
-@pytest.mark.parametrize("on", [DEMO_TODAY, dt.date(2021, 12, 31), dt.date(2023, 6, 1)])
-@pytest.mark.parametrize("filters", CASES)
-def test_table_matches_standing(demo_engine, on, filters):  # noqa: F811
-    data = MapData(demo_engine)
-    mine = data.table(on, **filters).to_pandas().set_index("adcode")
-    ref = standing(demo_engine, on, **filters).set_index("adcode")
-    assert list(mine.index) == list(ref.index)
-    for col in COLUMNS[2:]:
-        for adcode in ref.index:
-            a, b = mine.at[adcode, col], ref.at[adcode, col]
-            if b is None or (isinstance(b, float) and b != b):
-                assert a is None or a != a, (col, adcode)
-            elif isinstance(b, float):
-                assert a == pytest.approx(b, abs=0.011), (col, adcode, a, b)
-            else:
-                assert a == b, (col, adcode, a, b)
+@pytest.fixture
+def scenario_engine(engine):
+    standard_scenario(engine)
+    return engine
+
+
+def test_progress_and_sub_industries_on_the_scenario(scenario_engine):
+    """Worked out by hand from tests/policy_scenarios.py (see tests/test_standing.py)."""
+    data = MapData(scenario_engine)
+    on = D(2022, 6, 30)
+    rows = progress(data, on).to_dicts()
+    assert [(r["date"], r["units_in_scope"], r["units_resolved"]) for r in rows] == [
+        (D(2020, 12, 31), 5, 0),  # K1–K3, H1, Y1
+        (D(2021, 12, 31), 8, 3),  # + Q1, Q2, H2; K1, H1 and Y1 (exit month 2021-12) exited
+        (on, 9, 3),
+    ]
+    assert [r["completion_units_pct"] for r in rows] == [0.0, 37.5, 33.3]
+    assert rows[-1]["completion_energy_pct"] == 28.9
+
+    subs = by_sub_industry(data.summary(on))
+    assert [(r["sector"], r["sub_industry"]) for r in subs.to_dicts()] == sorted(
+        (r["sector"], r["sub_industry"]) for r in subs.to_dicts()
+    )
+    got = {
+        r["sub_industry"]: (
+            r["units_resolved"],
+            r["units_remaining"],
+            r["energy_resolved_tce"],
+            r["energy_remaining_tce"],
+        )
+        for r in subs.to_dicts()
+    }
+    assert got == {
+        "炼铁": (1, 1, 1000, 3000),  # K1 closed; K3
+        "炼钢": (1, 0, 2000, 0),  # K2 removed
+        "水泥熟料": (0, 2, 0, 1100),  # Q1, Q2
+        "电石": (1, 1, 900, 700),  # Y1 closed; Q3
+        "铁合金": (0, 1, 0, 4000),  # H1 reopened
+        "锌冶炼": (0, 1, 0, 800),  # H2
+    }
+    steel = by_sub_industry(data.summary(on), sector="钢铁", prefecture=HONGHE).to_dicts()
+    assert [(r["sub_industry"], r["units_remaining"]) for r in steel] == [("铁合金", 1)]
+
+
+def test_unit_frames_by_scope(scenario_engine):
+    data = MapData(scenario_engine)
+    on = D(2022, 6, 30)
+    everyone = data.units(on)
+    assert set(everyone["prefecture_adcode"]) == {KUNMING, QUJING, HONGHE, YUXI}
+    mine = data.units(on, prefectures=[QUJING])
+    assert mine is not everyone and data.units(on, prefectures=QUJING) is mine
+    assert sorted(mine["unit_key"]) == ["Q1", "Q2", "Q3"]
+    # The standing of the same scope: its own rows, its own total.
+    table = data.table(on, prefectures=[QUJING]).to_dicts()
+    assert [(r["adcode"], r["units_overdue"]) for r in table] == [(QUJING, 2), (530000, 2)]
+    assert YUXI not in data.prefecture_wide(on, prefectures=[QUJING])
 
 
 def test_cache_follows_data_version(demo_engine):  # noqa: F811

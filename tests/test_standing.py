@@ -7,10 +7,24 @@ Q3 2022-06-30, H2 2022-03-31 (整改期限 "2022-03", month precision).
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
-from layers.standing import COLUMNS, standing
-from tests.policy_scenarios import HONGHE, KUNMING, QUJING, YUXI, D, standard_scenario
+from exitmap.policy import load_policy
+from exitmap.policy.rules import POLICY_DIR
+from layers.standing import COLUMNS, StandingCache, standing
+from tests.policy_scenarios import (
+    HONGHE,
+    KUNMING,
+    QUJING,
+    YUXI,
+    D,
+    Scenario,
+    UnitSpec,
+    ev,
+    standard_scenario,
+)
 
 # (in_scope, resolved, remaining, overdue, energy_in_scope, energy_resolved, pct_units,
 #  pct_energy, triggered, reasons, xianzhi_overdue, released, surcharge_yuan)
@@ -186,3 +200,119 @@ def test_before_any_event_nothing_exists(scenario_engine):
     frame = standing(scenario_engine, D(2019, 12, 31))
     assert frame["units_in_scope"].sum() == 0
     assert frame["quota_balance_tce"].sum() == 0
+
+
+def test_types_and_attrs(scenario_engine):
+    frame = standing(scenario_engine, D(2022, 6, 30))
+    counts = [c for c in COLUMNS if c.startswith("units_") or c == "xianzhi_overdue"]
+    assert all(frame[c].dtype == "int64" for c in counts)
+    assert frame["freeze_triggered"].dtype == bool
+    assert frame["completion_units_pct"].dtype == "float64"
+    assert frame.attrs["as_of"] == D(2022, 6, 30)
+    assert set(frame.attrs["policy_versions"]) == {
+        "deadlines.toml",
+        "catalog.toml",
+        "surcharges.toml",
+        "freeze.toml",
+    }
+
+
+def test_filters_combined_and_lists(scenario_engine):
+    on = D(2022, 6, 30)
+    rows = standing(scenario_engine, on, sector="建材", category=["能耗不达标", "限制类"])
+    rows = rows.set_index("adcode")
+    # Q1 and Q2 (水泥熟料, 能耗不达标); K3 is 限制类 but 钢铁.
+    assert rows.loc[QUJING, FIELDS[:6]].tolist() == [2, 0, 2, 2, 1100, 0]
+    assert rows.loc[QUJING, "surcharge_estimate_yuan"] == 700_000
+    assert rows.loc[KUNMING, FIELDS[:4]].tolist() == [0, 0, 0, 0]
+    assert rows.loc[KUNMING, "xianzhi_overdue"] == 0
+    assert rows.loc[530000, FIELDS[:4]].tolist() == [2, 0, 2, 2]
+    # The freeze and the quota stay those of the whole prefecture.
+    assert rows.loc[HONGHE, "freeze_reasons"] == "淘汰类逾期1个、环保不达标逾期1个"
+    assert rows.loc[KUNMING, "quota_released_tce"] == 3000
+
+    subs = standing(scenario_engine, on, sub_industry=["电石", "锌冶炼"]).set_index("adcode")
+    # Q3 (电石), H2 (锌冶炼), Y1 (电石).
+    assert subs.loc[530000, FIELDS[:6]].tolist() == [3, 1, 2, 1, 2400, 900]
+
+
+def test_min_overdue_units_from_the_rule_data(scenario_engine, tmp_path):
+    shutil.copytree(POLICY_DIR, tmp_path / "policy")
+    freeze = tmp_path / "policy" / "freeze.toml"
+    freeze.write_text(
+        freeze.read_text(encoding="utf-8").replace(
+            "min_overdue_units = 1", "min_overdue_units = 2"
+        ),
+        encoding="utf-8",
+    )
+    policy = load_policy(tmp_path / "policy")
+
+    def freeze_of(on, **kw):
+        rows = standing(scenario_engine, on, policy=policy, **kw).set_index("adcode")
+        return {a: tuple(r) for a, r in rows[["freeze_triggered", "freeze_reasons"]].iterrows()}
+
+    early = freeze_of(D(2022, 3, 15))  # 曲靖 has one overdue unit: below the threshold
+    assert early[QUJING] == (False, "")
+    assert early[530000] == (False, "")
+    mid = freeze_of(D(2022, 6, 30))
+    assert mid[QUJING] == (True, "能耗不达标逾期2个")
+    assert mid[HONGHE] == (True, "淘汰类逾期1个、环保不达标逾期1个")
+    assert mid[530000] == (True, "2个州（市）触发：曲靖市、红河哈尼族彝族自治州")
+    # 昆明 in 2026: K4 (淘汰类, registered in 2023) and K3 (限制类) are overdue; only with the
+    # switch do the two reach the threshold together.
+    assert freeze_of(D(2026, 1, 15))[KUNMING] == (False, "")
+    assert freeze_of(D(2026, 1, 15), xianzhi_triggers=True)[KUNMING] == (
+        True,
+        "淘汰类逾期1个、限制类逾期1个",
+    )
+
+
+def test_scope_restricts_rows_and_totals(scenario_engine):
+    on = D(2022, 6, 30)
+    frame = standing(scenario_engine, on, prefectures=[HONGHE, KUNMING])
+    assert frame["adcode"].tolist() == [KUNMING, HONGHE, 530000]
+    rows = frame.set_index("adcode")
+    assert tuple(rows.loc[KUNMING, FIELDS].tolist()) == EXPECTED[on][KUNMING]
+    assert tuple(rows.loc[HONGHE, FIELDS].tolist()) == EXPECTED[on][HONGHE]
+    total = rows.loc[530000]
+    assert total[FIELDS[:8]].tolist() == [5, 2, 3, 2, 10800, 3000, 40.0, 27.8]
+    assert total["freeze_reasons"] == "1个州（市）触发：红河哈尼族彝族自治州"
+    assert total[["quota_released_tce", "surcharge_estimate_yuan"]].tolist() == [3000, 3_500_000]
+    single = standing(scenario_engine, on, prefectures=QUJING)
+    assert single["adcode"].tolist() == [QUJING, 530000]
+    assert single.iloc[1]["freeze_reasons"] == "1个州（市）触发：曲靖市"
+
+
+def test_dashboard_cache_by_date_scope_and_version(scenario_engine):
+    cache = StandingCache(scenario_engine)
+    on = D(2022, 6, 30)
+    summary = cache.summary(on)
+    assert cache.summary(on) is summary  # cached
+    scoped = cache.summary(on, prefectures=[YUXI, QUJING])
+    assert scoped is not summary  # a scope is its own entry …
+    assert cache.summary(on, prefectures=[QUJING, YUXI]) is scoped  # … whatever the order
+    assert set(scoped["prefecture_adcode"]) == {QUJING, YUXI}  # restricted in the query
+    assert set(summary["prefecture_adcode"]) == {KUNMING, QUJING, HONGHE, YUXI}
+
+    table = cache.table(on, prefectures=[QUJING, YUXI], category="能耗不达标").to_dicts()
+    assert [r["adcode"] for r in table] == [QUJING, YUXI, 530000]
+    assert [r["units_in_scope"] for r in table] == [2, 0, 2]
+    assert [r["freeze_triggered"] for r in table] == [True, False, True]
+    # The switch is part of the key: both answers are kept, neither overwrites the other.
+    day = D(2026, 1, 15)
+    plain = cache.table(day).to_pandas().set_index("adcode")
+    both = cache.table(day, xianzhi_triggers=True).to_pandas().set_index("adcode")
+    assert plain.loc[KUNMING, "freeze_reasons"] == "淘汰类逾期1个"
+    assert both.loc[KUNMING, "freeze_reasons"] == "淘汰类逾期1个、限制类逾期1个"
+    # The dashboard's two extra columns.
+    row = plain.loc[KUNMING]
+    assert row["energy_remaining_tce"] == 3500 and not row["freeze_decided"]
+
+    # A new register changes the data version: read again, with the new unit.
+    Scenario(scenario_engine).add(
+        UnitSpec("Y2", YUXI, "淘汰类", [ev(D(2020, 1, 1), "在产")], energy_tce=100)
+    )
+    assert cache.summary(on) is not summary
+    after = cache.table(on).to_pandas().set_index("adcode")
+    assert after.loc[YUXI, FIELDS[:4]].tolist() == [2, 1, 1, 1]
+    assert after.loc[YUXI, "freeze_reasons"] == "淘汰类逾期1个"

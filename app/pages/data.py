@@ -21,7 +21,7 @@ from app.components.grid import NUMBER, column_defaults, grid_options
 from app.context import Context
 from app.i18n import t, v
 from app.state import ViewState, parse, to_search
-from layers.map import apply_filters
+from layers.units import apply_filters
 
 FIELDS = (
     ("unit_key", "c.unit_key"),

@@ -58,7 +58,7 @@ def units_payload(ctx: Context, state: ViewState, on: dt.date) -> tuple[dict | N
     if not state.units:
         return None, None
     frame = ctx.data.units(on)
-    from layers.map import apply_filters
+    from layers.units import apply_filters
 
     frame = apply_filters(frame, **state.filters())
     if frame.height > MAX_POINTS:

@@ -18,7 +18,8 @@ from app.pages import errors
 from app.state import ViewState, to_search
 from exitmap.policy import default_policy
 from layers.freeze import decisions, freeze_list
-from layers.map import MEASURES, apply_filters, rank, unit_points
+from layers.map import MEASURES, rank, unit_points
+from layers.units import apply_filters
 
 
 def unit_link(r: dict, search: str, text=None):

@@ -1,0 +1,69 @@
+"""An in-memory cache of database reads, keyed by what was asked and the data version.
+
+The dashboard reads the same few things for every callback (the standing summary of a date,
+every unit's state); ``VersionedCache`` keeps them, each store a small LRU, and reads again
+when the data changes. Keys are built by the callers: the date, the access scope
+(``layers.scope.scope_key``) and ``version()``, so two scopes never share an entry.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import TypeVar
+
+import sqlalchemy as sa
+
+T = TypeVar("T")
+
+# Cheap on any size (primary-key ends and tiny tables): it runs before every cached read.
+# Loads only add rows (ids grow); removing a source deletes its load records (count drops);
+# lifting a freeze fills lift_date.
+VERSION_SQL = """
+SELECT (SELECT COALESCE(max(id), 0) FROM load_record), (SELECT count(*) FROM load_record),
+       (SELECT COALESCE(max(id), 0) FROM unit), (SELECT COALESCE(max(id), 0) FROM unit_event),
+       (SELECT COALESCE(max(id), 0) FROM quota_entry), (SELECT count(*) FROM quota_entry),
+       (SELECT COALESCE(max(id), 0) FROM freeze_decision), (SELECT count(*) FROM freeze_decision),
+       (SELECT count(lift_date) FROM freeze_decision)
+"""
+
+
+class VersionedCache:
+    """Named LRU stores of computed values; one computation per key at a time."""
+
+    def __init__(self, engine: sa.Engine, sizes: dict[str, int]):
+        self.engine = engine
+        self._sizes = dict(sizes)
+        self._stores: dict[str, OrderedDict[tuple, object]] = {n: OrderedDict() for n in sizes}
+        self._lock = threading.Lock()
+        self._pending: dict[tuple, threading.Lock] = {}
+
+    def version(self) -> tuple:
+        with self.engine.connect() as conn:
+            return tuple(conn.execute(sa.text(VERSION_SQL)).one())
+
+    def cached(self, store: str, key: tuple, make: Callable[[], T]) -> T:
+        """The value of ``key`` in ``store``, made (once) if absent; the oldest entries go."""
+        entries = self._stores[store]
+        with self._lock:
+            if key in entries:
+                entries.move_to_end(key)
+                return entries[key]
+            # One computation per key: the start-up warming and the first visitor (or two
+            # callbacks of one page) asking for the same date wait for one read, not two.
+            pending = self._pending.setdefault((store, key), threading.Lock())
+        with pending:
+            with self._lock:
+                if key in entries:
+                    return entries[key]
+            try:
+                value = make()
+            finally:
+                with self._lock:
+                    self._pending.pop((store, key), None)
+            with self._lock:
+                entries[key] = value
+                while len(entries) > self._sizes[store]:
+                    entries.popitem(last=False)
+        return value
