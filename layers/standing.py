@@ -212,6 +212,16 @@ def wide_rows(
 
 # ------------------------------------------------------------------------------ the fold
 
+_COUNTS = ("units_in_scope", "units_resolved", "units_remaining", "units_overdue")
+# What the filters narrow: a province figure is the sum of the prefectures' (as shown).
+_FILTERED = (
+    *_COUNTS,
+    "energy_in_scope_tce",
+    "energy_resolved_tce",
+    "surcharge_estimate_yuan",
+    "xianzhi_overdue",
+)
+
 
 def aggregate(summary: pl.DataFrame, wide: dict[int, dict], **filters) -> pl.DataFrame:
     """The standing table (TABLE_SCHEMA): a row per prefecture of ``wide`` by adcode, then the
@@ -230,19 +240,7 @@ def aggregate(summary: pl.DataFrame, wide: dict[int, dict], **filters) -> pl.Dat
         for adcode, w in sorted(wide.items())
         if adcode != PROVINCE_ADCODE
     ]
-    total = {
-        col: sum(r[col] for r in rows)
-        for col in (
-            "units_in_scope",
-            "units_resolved",
-            "units_remaining",
-            "units_overdue",
-            "energy_in_scope_tce",
-            "energy_resolved_tce",
-            "surcharge_estimate_yuan",
-            "xianzhi_overdue",
-        )
-    }
+    total = {col: sum(r[col] for r in rows) for col in _FILTERED}
     province = wide[PROVINCE_ADCODE] | {
         "quota_released_tce": sum(r["quota_released_tce"] for r in rows),
         "quota_allocated_tce": sum(r["quota_allocated_tce"] for r in rows),
@@ -254,7 +252,7 @@ def aggregate(summary: pl.DataFrame, wide: dict[int, dict], **filters) -> pl.Dat
 def _row(w: dict, g: dict) -> dict:
     """One row of the table from the prefecture-wide facts ``w`` and the filtered sums ``g``."""
     row = {"adcode": w["adcode"], "name": w["name"]}
-    for col in ("units_in_scope", "units_resolved", "units_remaining", "units_overdue"):
+    for col in _COUNTS:
         row[col] = int(g.get(col) or 0)
     row["energy_in_scope_tce"] = round(float(g.get("energy_in_scope_tce") or 0), 2)
     row["energy_resolved_tce"] = round(float(g.get("energy_resolved_tce") or 0), 2)

@@ -19,7 +19,7 @@ How a unit's state on D is read (the replay rules):
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import pandas as pd
 import polars as pl
@@ -104,15 +104,19 @@ def policy_params(policy: Policy, on: dt.date, xianzhi_triggers: bool = False) -
     }
 
 
-def filter_sql(**filters: str | int | Iterable | None) -> tuple[str, dict[str, object]]:
-    """``AND ev.x = ANY(:f_x)`` for each given filter (values bound, names from FILTERS)."""
-    clauses, params = [], {}
+def _given(filters: dict[str, str | int | Iterable | None]) -> Iterator[tuple[str, list]]:
+    """(name, values) of each filter given a value; an unknown name is a caller's mistake."""
     for name, value in filters.items():
         if name not in FILTERS:
             raise TypeError(f"unknown filter {name!r}")
-        if value is None:
-            continue
-        values = [value] if isinstance(value, str | int) else list(value)
+        if value is not None:
+            yield name, [value] if isinstance(value, str | int) else list(value)
+
+
+def filter_sql(**filters: str | int | Iterable | None) -> tuple[str, dict[str, object]]:
+    """``AND ev.x = ANY(:f_x)`` for each given filter (values bound, names from FILTERS)."""
+    clauses, params = [], {}
+    for name, values in _given(filters):
         clauses.append(f" AND {FILTERS[name]} = ANY(:f_{name})")
         params[f"f_{name}"] = values
     return "".join(clauses), params
@@ -123,12 +127,7 @@ def apply_filters(frame: pl.DataFrame, **filters: str | int | Iterable | None) -
 
     An empty list filters nothing here (a filter bar with nothing ticked).
     """
-    for name, value in filters.items():
-        if name not in FILTERS:
-            raise TypeError(f"unknown filter {name!r}")
-        if value is None:
-            continue
-        values = [value] if isinstance(value, str | int) else list(value)
+    for name, values in _given(filters):
         if values:
             frame = frame.filter(pl.col(FILTERS[name].removeprefix("ev.")).is_in(values))
     return frame
