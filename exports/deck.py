@@ -227,22 +227,13 @@ def _province_slide(prs, ctx: Context, renderer: charts.Renderer) -> None:
             "kpi_surcharge",
         ),
     ]
-    left0, w, h, gap = Inches(8.05), Inches(2.35), Inches(1.72), Inches(0.14)
-    for i, (label, value, sub, name) in enumerate(cards):
-        colour = BAD if name in ("kpi_remaining", "kpi_freeze") and value != "0" else ACCENT
-        slides.card(
-            slide,
-            left0 + (i % 2) * (w + gap),
-            BODY_TOP + (i // 2) * (h + gap),
-            w,
-            h,
-            label,
-            value,
-            sub,
-            name,
-            colour,
-            big=28,
-        )
+    alarming = ("kpi_remaining", "kpi_freeze")
+    coloured = [
+        (label, value, sub, name, BAD if name in alarming and value != "0" else ACCENT)
+        for label, value, sub, name in cards
+    ]
+    w, h, gap = Inches(2.35), Inches(1.72), Inches(0.14)
+    slides.card_grid(slide, Inches(8.05), BODY_TOP, w, h, gap, coloured, big=28)
 
 
 def _ranking_slide(prs, ctx: Context, renderer: charts.Renderer) -> None:
@@ -349,21 +340,7 @@ def _prefecture_slide(prs, ctx: Context, adcode: int, renderer: charts.Renderer)
             BAD if frozen else OK,
         ),
     ]
-    for i, (label, value, sub, name, colour) in enumerate(cards):
-        slides.card(
-            slide,
-            left + (i % 2) * (w + gap),
-            BODY_TOP + (i // 2) * (h + gap),
-            w,
-            h,
-            label,
-            value,
-            sub,
-            name,
-            colour,
-            big=20,
-            compact=True,
-        )
+    slides.card_grid(slide, left, BODY_TOP, w, h, gap, cards, big=20, compact=True)
     quota = (
         f"能耗指标：释放 {wan(r['quota_released_tce'], '')} ｜ "
         f"已分配 {wan(r['quota_allocated_tce'], '')} ｜ 结余 {wan(r['quota_balance_tce'])}"

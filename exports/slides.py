@@ -112,6 +112,25 @@ def card(
     )
 
 
+def card_grid(slide, left, top, width, height, gap, cards, big=26, compact=False) -> None:
+    """KPI cards two to a row from (left, top); each card (label, value, sub, name, colour)."""
+    for i, (label, value, sub, name, colour) in enumerate(cards):
+        card(
+            slide,
+            left + (i % 2) * (width + gap),
+            top + (i // 2) * (height + gap),
+            width,
+            height,
+            label,
+            value,
+            sub,
+            name,
+            colour,
+            big=big,
+            compact=compact,
+        )
+
+
 def picture(slide, png: bytes, left, top, height=None, width=None, name=None):
     """A PNG placed at (left, top), scaled to the height or width given."""
     pic = slide.shapes.add_picture(io.BytesIO(png), left, top, width=width, height=height)
