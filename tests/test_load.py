@@ -19,7 +19,7 @@ from etl.load import LoadError, load
 from etl.pipeline import prepare
 from etl.policy_sync import refresh_all_history
 from etl.report import write_report
-from tests.registers import credit_code, unit_row, write_csv
+from tests.helpers.registers import credit_code, unit_row, write_csv
 
 D2021 = dt.date(2021, 12, 31)
 D2022 = dt.date(2022, 12, 31)
