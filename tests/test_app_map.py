@@ -6,7 +6,7 @@ import pytest
 
 from layers.map import MEASURES, MapData, choropleth, classify, rank, unit_points
 from layers.standing import COLUMNS, standing
-from tests.browser import DEMO_TODAY, demo_engine  # noqa: F401
+from tests.helpers.demo import DEMO_TODAY
 
 CASES = [
     {},
@@ -20,7 +20,7 @@ CASES = [
 
 @pytest.mark.parametrize("on", [DEMO_TODAY, dt.date(2021, 12, 31), dt.date(2023, 6, 1)])
 @pytest.mark.parametrize("filters", CASES)
-def test_table_matches_standing(demo_engine, on, filters):  # noqa: F811
+def test_table_matches_standing(demo_engine, on, filters):
     data = MapData(demo_engine)
     mine = data.table(on, **filters).to_pandas().set_index("adcode")
     ref = standing(demo_engine, on, **filters).set_index("adcode")
@@ -36,13 +36,13 @@ def test_table_matches_standing(demo_engine, on, filters):  # noqa: F811
                 assert a == b, (col, adcode, a, b)
 
 
-def test_cache_follows_data_version(demo_engine):  # noqa: F811
+def test_cache_follows_data_version(demo_engine):
     data = MapData(demo_engine)
     a = data.units(DEMO_TODAY)
     assert data.units(DEMO_TODAY) is a  # cached
 
 
-def test_choropleth_and_rank(demo_engine):  # noqa: F811
+def test_choropleth_and_rank(demo_engine):
     data = MapData(demo_engine)
     table = data.table(DEMO_TODAY)
     for m in MEASURES:
@@ -62,7 +62,7 @@ def test_classify():
     assert classify(70, [50, 70]) == 2
 
 
-def test_unit_points_compact(demo_engine):  # noqa: F811
+def test_unit_points_compact(demo_engine):
     units = MapData(demo_engine).units(DEMO_TODAY)
     doc = unit_points(units)
     assert len(doc["features"]) == units.height

@@ -149,7 +149,7 @@ def test_event_validity_follows_history_edits(engine, tmp_path):
     """valid_to is the next event's date, whatever order events are written or removed in."""
     from etl.load import load
     from etl.pipeline import prepare
-    from tests.registers import unit_row, write_csv
+    from tests.helpers.registers import unit_row, write_csv
 
     load(engine, prepare([write_csv(tmp_path / "a.csv", [unit_row(1)])]), date(2021, 12, 31))
     with engine.begin() as conn:
