@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.briefing import with_flag
-from app.browser import CHROMIUM, CHROMIUM_ARGS, InProcessServer
+from app.browser import InProcessServer, launch
 from exitmap.errors import UserError
 
 DEFAULT_SIZE = (1920, 1080)
@@ -164,7 +164,7 @@ class Renderer:
 
         self._pw = sync_playwright().start()
         try:
-            self._browser = self._pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            self._browser = launch(self._pw)
         except Exception:
             self._pw.stop()
             self._pw = None

@@ -23,14 +23,12 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 TODAY = dt.date(2026, 6, 30)
 os.environ["EXITMAP_TODAY"] = TODAY.isoformat()
 
-from tests.browser import MAP_PAINTED, browser, new_page, serve  # noqa: E402
+from app.browser import MAP_PAINTED, browser, new_page, serve  # noqa: E402
 
 CLONE_UNITS = """
 INSERT INTO unit (unit_key, key_derived, enterprise_id, sector, sub_industry, equipment_name,

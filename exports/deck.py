@@ -15,13 +15,13 @@ onto one slide and keeping 区域限批 apart (it is a decision the meeting take
 Text is real slide text in 微软雅黑 (set on the East Asian slot too), so WPS and PowerPoint
 on office PCs render it and it can be edited; charts and maps are PNGs drawn with Noto Sans CJK
 by one ``charts.Renderer``. Every number comes from ``layers``; shape names (``kpi_*``) let
-tests find them.
+tests find them. Text boxes, cards, tables and pictures are drawn by ``exports.slides``; this
+module says what each slide holds and where.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,17 +29,13 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 from pptx import Presentation
-from pptx.dml.color import RGBColor
 from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
-from pptx.oxml.ns import qn
 from pptx.util import Emu, Inches, Pt
 
 from exitmap.vocabulary import PROVINCE_ADCODE
-from exports import charts, maps
+from exports import charts, maps, slides
 from exports.office import (
     ISSUER,
-    SLIDE_FONT_EA,
-    SLIDE_FONT_LATIN,
     SYNTHETIC_NOTE,
     date_zh,
     fixed_time,
@@ -47,6 +43,7 @@ from exports.office import (
     stabilize,
     wan,
 )
+from exports.slides import ACCENT, BAD, INK, MUTED, OK
 from layers import disclosure
 from layers.freeze import freeze_list
 from layers.meta import data_status
@@ -55,7 +52,6 @@ from layers.standing import standing
 WIDTH, HEIGHT = Emu(12192000), Emu(6858000)  # 13.333 × 7.5 in, PowerPoint's 16:9
 MARGIN = Inches(0.45)
 BODY_TOP = Inches(1.25)
-INK, MUTED, ACCENT, BAD, OK = "1D2733", "5B6775", "1F4E79", "B2182B", "2E7D32"
 LAYOUT_TITLE, LAYOUT_TITLE_ONLY = 0, 5
 OVERDUE_ROWS = 5  # rows of a prefecture's overdue table; the rest is counted under it
 DECK_TITLE = "云南省淘汰落后和低端低效产能退出工作情况"
@@ -65,49 +61,7 @@ def slide_count(prefectures: int) -> int:
     return prefectures + 4
 
 
-# ------------------------------------------------------------------------------ text helpers
-
-
-def _rgb(hex6: str) -> RGBColor:
-    return RGBColor.from_string(hex6)
-
-
-def _style(run, size: float, bold: bool = False, colour: str = INK) -> None:
-    """Font for a run: 微软雅黑 in the Latin and East Asian slots (a:latin, a:ea)."""
-    font = run.font
-    font.size = Pt(size)
-    font.bold = bold
-    font.color.rgb = _rgb(colour)
-    font.name = SLIDE_FONT_LATIN
-    rpr = run._r.get_or_add_rPr()
-    for old in rpr.findall(qn("a:ea")):
-        rpr.remove(old)
-    ea = rpr.makeelement(qn("a:ea"), {"typeface": SLIDE_FONT_EA})
-    rpr.find(qn("a:latin")).addnext(ea)
-
-
-def _fill_text(frame, lines, size: float, colour: str = INK, align=PP_ALIGN.LEFT) -> None:
-    """Replace a text frame's text by ``lines``: str, or (text, size, bold, colour) tuples."""
-    frame.clear()
-    frame.word_wrap = True
-    for i, line in enumerate(lines):
-        text, sz, bold, col = (line, size, False, colour) if isinstance(line, str) else line
-        para = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
-        para.alignment = align
-        run = para.add_run()
-        run.text = text
-        _style(run, sz, bold, col)
-
-
-def _textbox(slide, left, top, width, height, lines, size=14, name=None, **kw):
-    box = slide.shapes.add_textbox(left, top, width, height)
-    frame = box.text_frame
-    frame.margin_left = frame.margin_right = Inches(0.02)
-    frame.margin_top = frame.margin_bottom = Inches(0.01)
-    if name:
-        box.name = name
-    _fill_text(box.text_frame, lines, size, **kw)
-    return box
+# ------------------------------------------------------------- every slide's title and footer
 
 
 def _title(slide, text: str) -> None:
@@ -119,9 +73,9 @@ def _title(slide, text: str) -> None:
         Inches(0.8),
     )
     shape.text_frame.vertical_anchor = MSO_ANCHOR.MIDDLE
-    _fill_text(shape.text_frame, [(text, 28, True, ACCENT)], 28)
+    slides.fill_text(shape.text_frame, [(text, 28, True, ACCENT)], 28)
     line = slide.shapes.add_connector(1, MARGIN, Inches(1.12), WIDTH - MARGIN, Inches(1.12))
-    line.line.color.rgb = _rgb(ACCENT)
+    line.line.color.rgb = slides.rgb(ACCENT)
     line.line.width = Pt(2)
 
 
@@ -129,8 +83,8 @@ def _footer(slide, ctx: Context, n: int, total: int) -> None:
     left = f"数据截至 {date_zh(ctx.on)}　｜　{ctx.marking}" + (
         "　｜　含演示数据" if ctx.synthetic else ""
     )
-    _textbox(slide, MARGIN, Inches(7.02), Inches(9), Inches(0.35), [left], 11, colour=MUTED)
-    _textbox(
+    slides.textbox(slide, MARGIN, Inches(7.02), Inches(9), Inches(0.35), [left], 11, colour=MUTED)
+    slides.textbox(
         slide,
         WIDTH - MARGIN - Inches(2),
         Inches(7.02),
@@ -141,85 +95,6 @@ def _footer(slide, ctx: Context, n: int, total: int) -> None:
         colour=MUTED,
         align=PP_ALIGN.RIGHT,
     )
-
-
-def _card(
-    slide, left, top, width, height, label, value, sub, name, colour=ACCENT, big=26, compact=False
-):
-    """A KPI card: coloured top rule, label, value (named ``name`` for tests), sub-line."""
-    bar = slide.shapes.add_shape(1, left, top, width, Inches(0.06))
-    bar.fill.solid()
-    bar.fill.fore_color.rgb = _rgb(colour)
-    bar.line.fill.background()
-    box = slide.shapes.add_shape(1, left, top + Inches(0.06), width, height - Inches(0.06))
-    box.fill.solid()
-    box.fill.fore_color.rgb = _rgb("F3F5F8")
-    box.line.fill.background()
-    pad = Inches(0.1)
-    value_top = Inches(0.36 if compact else 0.42)
-    _textbox(
-        slide,
-        left + pad,
-        top + Inches(0.08),
-        width - 2 * pad,
-        Inches(0.32),
-        [label],
-        12,
-        colour=MUTED,
-    )
-    _textbox(
-        slide,
-        left + pad,
-        top + value_top,
-        width - 2 * pad,
-        Inches(0.5),
-        [(value, big, True, colour)],
-        big,
-        name=name,
-    )
-    sub_top = top + (Inches(0.78) if compact else height - Inches(0.55))
-    _textbox(
-        slide,
-        left + pad,
-        sub_top,
-        width - 2 * pad,
-        Inches(0.4),
-        [sub],
-        10 if compact else 11,
-        colour=MUTED,
-        name=f"{name}_sub",
-    )
-
-
-def _picture(slide, png: bytes, left, top, height=None, width=None, name=None):
-    pic = slide.shapes.add_picture(io.BytesIO(png), left, top, width=width, height=height)
-    if name:
-        pic.name = name
-    return pic
-
-
-def _table(slide, left, top, width, headers, rows, widths, size=11, name=None, row_h=0.34):
-    """A plain table: accent header, thin banding, 微软雅黑 everywhere."""
-    shape = slide.shapes.add_table(
-        len(rows) + 1, len(headers), left, top, width, Inches(row_h * (len(rows) + 1))
-    )
-    if name:
-        shape.name = name
-    table = shape.table
-    for j, w in enumerate(widths):
-        table.columns[j].width = Inches(w)
-    for i, values in enumerate([headers, *rows]):
-        table.rows[i].height = Inches(row_h)
-        for j, v in enumerate(values):
-            cell = table.cell(i, j)
-            cell.margin_left = cell.margin_right = Inches(0.06)
-            cell.margin_top = cell.margin_bottom = Inches(0.03)
-            cell.vertical_anchor = MSO_ANCHOR.MIDDLE
-            cell.fill.solid()
-            cell.fill.fore_color.rgb = _rgb(ACCENT if i == 0 else ("FFFFFF" if i % 2 else "F3F5F8"))
-            colour = "FFFFFF" if i == 0 else INK
-            _fill_text(cell.text_frame, [(str(v), size, i == 0, colour)], size)
-    return table
 
 
 # ---------------------------------------------------------------------------------- the deck
@@ -274,7 +149,7 @@ def _title_slide(prs, ctx: Context) -> None:
         Inches(11.7),
         Inches(1.4),
     )
-    _fill_text(title.text_frame, [(DECK_TITLE, 36, True, ACCENT)], 36, align=PP_ALIGN.CENTER)
+    slides.fill_text(title.text_frame, [(DECK_TITLE, 36, True, ACCENT)], 36, align=PP_ALIGN.CENTER)
     subtitle.left, subtitle.top, subtitle.width, subtitle.height = (
         Inches(0.8),
         Inches(3.9),
@@ -284,8 +159,8 @@ def _title_slide(prs, ctx: Context) -> None:
     lines = [(f"数据截至 {date_zh(ctx.on)}", 20, False, INK), (ISSUER, 18, False, MUTED)]
     if ctx.synthetic:
         lines.append((SYNTHETIC_NOTE, 14, True, BAD))
-    _fill_text(subtitle.text_frame, lines, 18, align=PP_ALIGN.CENTER)
-    mark = _textbox(
+    slides.fill_text(subtitle.text_frame, lines, 18, align=PP_ALIGN.CENTER)
+    mark = slides.textbox(
         slide,
         WIDTH - Inches(2.3),
         Inches(0.4),
@@ -295,7 +170,7 @@ def _title_slide(prs, ctx: Context) -> None:
         18,
         align=PP_ALIGN.CENTER,
     )
-    mark.line.color.rgb = _rgb(BAD)
+    mark.line.color.rgb = slides.rgb(BAD)
     mark.line.width = Pt(1.5)
 
 
@@ -303,7 +178,7 @@ def _province_slide(prs, ctx: Context, renderer: charts.Renderer) -> None:
     slide = prs.slides.add_slide(prs.slide_layouts[LAYOUT_TITLE_ONLY])
     _title(slide, "全省产能退出进展")
     fig = maps.province(ctx.standing, ctx.frozen, ctx.marking)
-    _picture(
+    slides.picture(
         slide,
         renderer.png(fig, 800, 600),
         MARGIN,
@@ -352,29 +227,20 @@ def _province_slide(prs, ctx: Context, renderer: charts.Renderer) -> None:
             "kpi_surcharge",
         ),
     ]
-    left0, w, h, gap = Inches(8.05), Inches(2.35), Inches(1.72), Inches(0.14)
-    for i, (label, value, sub, name) in enumerate(cards):
-        colour = BAD if name in ("kpi_remaining", "kpi_freeze") and value != "0" else ACCENT
-        _card(
-            slide,
-            left0 + (i % 2) * (w + gap),
-            BODY_TOP + (i // 2) * (h + gap),
-            w,
-            h,
-            label,
-            value,
-            sub,
-            name,
-            colour,
-            big=28,
-        )
+    alarming = ("kpi_remaining", "kpi_freeze")
+    coloured = [
+        (label, value, sub, name, BAD if name in alarming and value != "0" else ACCENT)
+        for label, value, sub, name in cards
+    ]
+    w, h, gap = Inches(2.35), Inches(1.72), Inches(0.14)
+    slides.card_grid(slide, Inches(8.05), BODY_TOP, w, h, gap, coloured, big=28)
 
 
 def _ranking_slide(prs, ctx: Context, renderer: charts.Renderer) -> None:
     slide = prs.slides.add_slide(prs.slide_layouts[LAYOUT_TITLE_ONLY])
     _title(slide, "各州（市）完成情况排名与分行业退出进度")
     w, h = Inches(6.1), Inches(5.34)
-    _textbox(
+    slides.textbox(
         slide,
         MARGIN,
         BODY_TOP,
@@ -383,7 +249,7 @@ def _ranking_slide(prs, ctx: Context, renderer: charts.Renderer) -> None:
         [("各州（市）完成率（按台套，斜线为区域限批）", 15, True, INK)],
         15,
     )
-    _picture(
+    slides.picture(
         slide,
         renderer.png(charts.ranking(ctx.standing, ctx.frozen), 640, 560),
         MARGIN,
@@ -392,7 +258,7 @@ def _ranking_slide(prs, ctx: Context, renderer: charts.Renderer) -> None:
         name="chart_ranking",
     )
     right = WIDTH - MARGIN - w
-    _textbox(
+    slides.textbox(
         slide,
         right,
         BODY_TOP,
@@ -401,7 +267,7 @@ def _ranking_slide(prs, ctx: Context, renderer: charts.Renderer) -> None:
         [("分细分行业：已退出、已改造达标与未完成（台套）", 15, True, INK)],
         15,
     )
-    _picture(
+    slides.picture(
         slide,
         renderer.png(charts.sub_industry(ctx.units), 640, 560),
         right,
@@ -434,7 +300,7 @@ def _prefecture_slide(prs, ctx: Context, adcode: int, renderer: charts.Renderer)
     _title(slide, f"{r['name']}" + ("（区域限批）" if frozen else ""))
     units = ctx.units[ctx.units["prefecture_adcode"] == adcode]
     fig = maps.prefecture(adcode, units, ctx.marking)
-    _picture(
+    slides.picture(
         slide,
         renderer.png(fig, 720, 600),
         MARGIN,
@@ -474,30 +340,18 @@ def _prefecture_slide(prs, ctx: Context, adcode: int, renderer: charts.Renderer)
             BAD if frozen else OK,
         ),
     ]
-    for i, (label, value, sub, name, colour) in enumerate(cards):
-        _card(
-            slide,
-            left + (i % 2) * (w + gap),
-            BODY_TOP + (i // 2) * (h + gap),
-            w,
-            h,
-            label,
-            value,
-            sub,
-            name,
-            colour,
-            big=20,
-            compact=True,
-        )
+    slides.card_grid(slide, left, BODY_TOP, w, h, gap, cards, big=20, compact=True)
     quota = (
         f"能耗指标：释放 {wan(r['quota_released_tce'], '')} ｜ "
         f"已分配 {wan(r['quota_allocated_tce'], '')} ｜ 结余 {wan(r['quota_balance_tce'])}"
     )
     top = BODY_TOP + 2 * h + gap
-    _textbox(slide, left, top + Inches(0.05), width, Inches(0.36), [quota], 12, name="kpi_quota")
+    slides.textbox(
+        slide, left, top + Inches(0.05), width, Inches(0.36), [quota], 12, name="kpi_quota"
+    )
     top += Inches(0.45)
     rows = _overdue_rows(units)
-    _textbox(
+    slides.textbox(
         slide,
         left,
         top,
@@ -507,7 +361,7 @@ def _prefecture_slide(prs, ctx: Context, adcode: int, renderer: charts.Renderer)
         15,
     )
     if not rows:
-        _textbox(
+        slides.textbox(
             slide,
             left,
             top + Inches(0.4),
@@ -519,7 +373,7 @@ def _prefecture_slide(prs, ctx: Context, adcode: int, renderer: charts.Renderer)
         )
         return
     shown = rows[:OVERDUE_ROWS]
-    _table(
+    slides.table(
         slide,
         left,
         top + Inches(0.4),
@@ -532,7 +386,7 @@ def _prefecture_slide(prs, ctx: Context, adcode: int, renderer: charts.Renderer)
         row_h=0.33,
     )
     if len(rows) > len(shown):
-        _textbox(
+        slides.textbox(
             slide,
             left,
             Inches(6.7),
@@ -551,10 +405,12 @@ def _freeze_slide(prs, ctx: Context) -> None:
         "依据：对未按时完成淘汰落后产能任务的州（市），实行建设项目“区域限批”"
         "（征求意见稿 三(六)）。规则按逾期未完成装备计算；决定以文件为准，二者不一致时列出。"
     )
-    _textbox(slide, MARGIN, BODY_TOP, WIDTH - 2 * MARGIN, Inches(0.6), [rule], 13, colour=MUTED)
+    slides.textbox(
+        slide, MARGIN, BODY_TOP, WIDTH - 2 * MARGIN, Inches(0.6), [rule], 13, colour=MUTED
+    )
     shown = ctx.freeze[ctx.freeze["triggered"] | ctx.freeze["decided"]]
     if shown.empty:
-        _textbox(
+        slides.textbox(
             slide,
             MARGIN,
             BODY_TOP + Inches(0.8),
@@ -574,7 +430,7 @@ def _freeze_slide(prs, ctx: Context) -> None:
         ]
         for f in shown.itertuples()
     ]
-    _table(
+    slides.table(
         slide,
         MARGIN,
         BODY_TOP + Inches(0.75),

@@ -417,10 +417,3 @@ def prefecture(adcode: int, units: pd.DataFrame, marking: str = "内部资料") 
     # The source line sits under the legend, not on it.
     fig.layout.annotations[-1].update(y=-0.075)
     return fig
-
-
-def bounds_km(adcode: int) -> tuple[float, float]:
-    """Width and height of a prefecture in km (for tests and layout decisions)."""
-    prefs, _, _ = _layers()
-    minx, miny, maxx, maxy = prefs.loc[prefs["adcode"] == adcode, "geometry"].iloc[0].bounds
-    return (maxx - minx) / 1000, (maxy - miny) / 1000

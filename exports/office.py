@@ -25,7 +25,6 @@ DOC_FONT_HEADING = "黑体"
 DOC_FONT_TITLE = "宋体"
 
 ISSUER = "省淘汰落后产能工作领导小组办公室（省工业和信息化厅）"
-SOURCE_NOTE = "数据来源：产能退出一张图（各州（市）报送的装备台账）"
 SYNTHETIC_NOTE = "注：当前数据含演示（虚构）数据，仅供演示，不得对外公布。"
 
 

@@ -54,11 +54,15 @@ class Table:
     note: str = ""
 
 
+# The report's parts: a heading, its paragraphs and its tables, in order.
+Section = tuple[str, list[str], list[Table]]
+
+
 @dataclass(frozen=True)
 class Annual:
     year: int
     on: dt.date
-    sections: list[tuple[str, list[str], list[Table]]]  # heading, paragraphs, tables
+    sections: list[Section]
     synthetic: bool
 
     @property
@@ -79,18 +83,58 @@ def _exit_counts(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     )
 
 
-def annual(engine: sa.Engine, year: int, on: dt.date | None = None) -> Annual:
+@dataclass(frozen=True)
+class _Year:
+    """What the sections read: the year's units and exits, and the standing at its end."""
+
+    engine: sa.Engine
+    year: int
+    on: dt.date | None
+    end: dt.date
+    units: pd.DataFrame
+    exits: pd.DataFrame
+    province: pd.Series
+    prefectures: pd.DataFrame
+
+
+def _read_year(engine: sa.Engine, year: int, on: dt.date | None) -> _Year:
     end = disclosure.year_end(year, on)
     units = disclosure.units(engine, end)
-    exits = disclosure.exited_in_year(units, year)
     table = standing(engine, end)
-    prov = table.set_index("adcode").loc[PROVINCE_ADCODE]
-    prefs = table[table["adcode"] != PROVINCE_ADCODE]
-    by_pref = _exit_counts(exits, ["prefecture_adcode"])
+    return _Year(
+        engine,
+        year,
+        on,
+        end,
+        units,
+        disclosure.exited_in_year(units, year),
+        table.set_index("adcode").loc[PROVINCE_ADCODE],
+        table[table["adcode"] != PROVINCE_ADCODE],
+    )
 
-    t1 = Table(
+
+def annual(engine: sa.Engine, year: int, on: dt.date | None = None) -> Annual:
+    data = _read_year(engine, year, on)
+    by_prefecture = _prefecture_table(data)
+    sections = [
+        _overall(data, by_prefecture),
+        _regions(by_prefecture),
+        _industries(data),
+        _quota(data),
+        _freeze(data),
+        _carried_over(data),
+    ]
+    synthetic = bool(data_status(engine).get("synthetic"))
+    return Annual(year, data.end, sections, synthetic)
+
+
+def _prefecture_table(data: _Year) -> Table:
+    """Table 1: each prefecture's exits in the year and its standing at the year's end."""
+    exits, prov = data.exits, data.province
+    by_pref = _exit_counts(exits, ["prefecture_adcode"])
+    return Table(
         "by_prefecture",
-        f"表1　{year}年各州（市）产能退出情况",
+        f"表1　{data.year}年各州（市）产能退出情况",
         [
             "州（市）",
             "退出装备（台套）",
@@ -110,7 +154,7 @@ def annual(engine: sa.Engine, year: int, on: dt.date | None = None) -> Annual:
                 r.units_remaining,
                 r.units_overdue,
             ]
-            for r in prefs.itertuples()
+            for r in data.prefectures.itertuples()
         ]
         + [
             [
@@ -125,6 +169,41 @@ def annual(engine: sa.Engine, year: int, on: dt.date | None = None) -> Annual:
         ],
         [3.2, 1.8, 1.6, 2.6, 1.8, 1.7, 1.6],
     )
+
+
+def _overall(data: _Year, by_prefecture: Table) -> Section:
+    """一、总体情况: the year's exits and the province's completion at its end."""
+    exits, prov = data.exits, data.province
+    exits_energy = float(exits["energy_tce"].fillna(0).sum())
+    overview = [
+        f"{data.year}年，全省共退出落后和低端低效产能装备{len(exits)}台（套），涉及企业"
+        f"{exits['enterprise_name'].nunique()}家，退出装备年综合能耗{wan(exits_energy)}。"
+        f"截至{date_zh(data.end)}，全省纳入退出范围的装备{int(prov['units_in_scope'])}台（套），"
+        f"已完成{int(prov['units_resolved'])}台（套），完成率{pct(prov['completion_units_pct'])}"
+        f"（按能耗计{pct(prov['completion_energy_pct'])}）。",
+    ]
+    return "一、总体情况", overview, [by_prefecture]
+
+
+def _regions(by_prefecture: Table) -> Section:
+    """二、分地区情况: the prefectures that exited most, and those with nothing left to do."""
+    top = by_prefecture.rows[:-1]
+    top = sorted(top, key=lambda r: (-r[1], r[0]))[:3]
+    done = [r[0] for r in by_prefecture.rows[:-1] if r[5] == 0 and r[4] != "—"]
+    regions = []
+    if top and top[0][1]:
+        named = "、".join(f"{r[0]}（{r[1]}台套）" for r in top if r[1])
+        regions.append(f"退出装备较多的州（市）是{named}。")
+    regions.append(
+        f"年末已全部完成退出任务的州（市）{len(done)}个"
+        + (f"：{'、'.join(done)}。" if done else "。")
+    )
+    return "二、分地区情况", regions, []
+
+
+def _industries(data: _Year) -> Section:
+    """三、分行业、分类别和分部门情况: tables 2–4 and the sub-industries that exited most."""
+    year, exits = data.year, data.exits
     by_sub = _exit_counts(exits.sort_values(["sector", "sub_industry"]), ["sector", "sub_industry"])
     t2 = Table(
         "by_sub_industry",
@@ -162,7 +241,25 @@ def annual(engine: sa.Engine, year: int, on: dt.date | None = None) -> Annual:
         [3.8, 2.6, 3.4, 4.8],
         "联合牵头的类别（能耗不达标、限制类）计入每个牵头部门，各部门之和不等于全省合计。",
     )
-    quota = disclosure.quota_in_year(engine, year, on)
+    sectors = []
+    if len(by_sub):
+        best = by_sub.sort_values("units", ascending=False, kind="stable").iloc[:3]
+        sectors.append(
+            "按细分行业，退出较多的是"
+            + "、".join(f"{sub}（{_n(r.units)}台套）" for (_, sub), r in best.iterrows())
+            + "。按类别，"
+            + "，".join(f"{c}{_n(by_cat.at[c, 'units'])}台（套）" for c in cats)
+            + "。"
+        )
+    else:
+        sectors.append("本年度无装备退出。")
+    return "三、分行业、分类别和分部门情况", sectors, [t2, t3, t4]
+
+
+def _quota(data: _Year) -> Section:
+    """四、能耗指标释放与使用: table 5, quota released and allocated in the year."""
+    year = data.year
+    quota = disclosure.quota_in_year(data.engine, year, data.on)
     t5 = Table(
         "quota",
         f"表5　{year}年能耗指标释放与分配情况（吨标准煤）",
@@ -179,7 +276,16 @@ def annual(engine: sa.Engine, year: int, on: dt.date | None = None) -> Annual:
         [3.6, 3.6, 3.6, 3.6],
         "释放指标留在当地州（市），用于当地企业转型发展和项目建设（征求意见稿 三(四)）。",
     )
-    freezes = disclosure.freezes_in_year(engine, year, on)
+    q = t5.rows[-1]
+    quota_text = [
+        f"年内释放能耗指标{wan(q[1])}，分配{wan(q[2])}，年末结余{wan(q[3])}，均留在当地州（市）。"
+    ]
+    return "四、能耗指标释放与使用", quota_text, [t5]
+
+
+def _freeze(data: _Year) -> Section:
+    """五、区域限批: table 6, rule triggers beside the decisions in force or made in the year."""
+    freezes = disclosure.freezes_in_year(data.engine, data.year, data.on)
     shown = freezes[
         freezes["triggered"]
         | freezes["in_force"]
@@ -188,7 +294,7 @@ def annual(engine: sa.Engine, year: int, on: dt.date | None = None) -> Annual:
     ]
     t6 = Table(
         "freeze",
-        f"表6　{year}年末区域限批情况",
+        f"表6　{data.year}年末区域限批情况",
         ["州（市）", "规则触发", "触发原因", "年末生效决定", "年内作出", "年内解除", "说明"],
         [
             [
@@ -204,6 +310,23 @@ def annual(engine: sa.Engine, year: int, on: dt.date | None = None) -> Annual:
         ],
         [2.6, 1.2, 3.2, 2.4, 1.8, 1.8, 3.0],
     )
+    triggered = freezes[freezes["triggered"]]
+    freeze_text = [
+        f"年末按规则触发区域限批的州（市）{len(triggered)}个"
+        + (f"（{'、'.join(triggered['name'])}）" if len(triggered) else "")
+        + f"；生效的限批决定{int(freezes['in_force'].sum())}个。"
+        + (
+            f"其中{int((freezes['disagreement'] != '').sum())}个州（市）规则与决定不一致，见表6。"
+            if (freezes["disagreement"] != "").any()
+            else ""
+        )
+    ]
+    return "五、区域限批", freeze_text, [t6]
+
+
+def _carried_over(data: _Year) -> Section:
+    """六、结转下一年度的逾期任务: table 7, the units overdue at the year's end."""
+    year, units = data.year, data.units
     late = units[units["overdue"].astype(bool)].sort_values(
         ["prefecture_adcode", "days_late", "unit_key"], ascending=[True, False, True]
     )
@@ -224,53 +347,6 @@ def annual(engine: sa.Engine, year: int, on: dt.date | None = None) -> Annual:
         ],
         [2.6, 4.6, 3.0, 2.0, 2.2, 1.6],
     )
-
-    exits_energy = float(exits["energy_tce"].fillna(0).sum())
-    top = t1.rows[:-1]
-    top = sorted(top, key=lambda r: (-r[1], r[0]))[:3]
-    done = [r[0] for r in t1.rows[:-1] if r[5] == 0 and r[4] != "—"]
-    overview = [
-        f"{year}年，全省共退出落后和低端低效产能装备{len(exits)}台（套），涉及企业"
-        f"{exits['enterprise_name'].nunique()}家，退出装备年综合能耗{wan(exits_energy)}。"
-        f"截至{date_zh(end)}，全省纳入退出范围的装备{int(prov['units_in_scope'])}台（套），"
-        f"已完成{int(prov['units_resolved'])}台（套），完成率{pct(prov['completion_units_pct'])}"
-        f"（按能耗计{pct(prov['completion_energy_pct'])}）。",
-    ]
-    regions = []
-    if top and top[0][1]:
-        named = "、".join(f"{r[0]}（{r[1]}台套）" for r in top if r[1])
-        regions.append(f"退出装备较多的州（市）是{named}。")
-    regions.append(
-        f"年末已全部完成退出任务的州（市）{len(done)}个"
-        + (f"：{'、'.join(done)}。" if done else "。")
-    )
-    sectors = []
-    if len(by_sub):
-        best = by_sub.sort_values("units", ascending=False, kind="stable").iloc[:3]
-        sectors.append(
-            "按细分行业，退出较多的是"
-            + "、".join(f"{sub}（{_n(r.units)}台套）" for (_, sub), r in best.iterrows())
-            + "。按类别，"
-            + "，".join(f"{c}{_n(by_cat.at[c, 'units'])}台（套）" for c in cats)
-            + "。"
-        )
-    else:
-        sectors.append("本年度无装备退出。")
-    q = t5.rows[-1]
-    quota_text = [
-        f"年内释放能耗指标{wan(q[1])}，分配{wan(q[2])}，年末结余{wan(q[3])}，均留在当地州（市）。"
-    ]
-    triggered = freezes[freezes["triggered"]]
-    freeze_text = [
-        f"年末按规则触发区域限批的州（市）{len(triggered)}个"
-        + (f"（{'、'.join(triggered['name'])}）" if len(triggered) else "")
-        + f"；生效的限批决定{int(freezes['in_force'].sum())}个。"
-        + (
-            f"其中{int((freezes['disagreement'] != '').sum())}个州（市）规则与决定不一致，见表6。"
-            if (freezes["disagreement"] != "").any()
-            else ""
-        )
-    ]
     carried = [
         f"年末仍有{len(late)}台（套）装备逾期未完成，涉及企业{late['enterprise_name'].nunique()}家、"
         f"州（市）{late['prefecture_adcode'].nunique()}个，结转{year + 1}年督办；"
@@ -278,16 +354,7 @@ def annual(engine: sa.Engine, year: int, on: dt.date | None = None) -> Annual:
         if len(late)
         else f"年末无逾期未完成任务结转{year + 1}年。"
     ]
-    sections = [
-        ("一、总体情况", overview, [t1]),
-        ("二、分地区情况", regions, []),
-        ("三、分行业、分类别和分部门情况", sectors, [t2, t3, t4]),
-        ("四、能耗指标释放与使用", quota_text, [t5]),
-        ("五、区域限批", freeze_text, [t6]),
-        ("六、结转下一年度的逾期任务", carried, [t7]),
-    ]
-    synthetic = bool(data_status(engine).get("synthetic"))
-    return Annual(year, end, sections, synthetic)
+    return "六、结转下一年度的逾期任务", carried, [t7]
 
 
 def report_title(year: int) -> str:

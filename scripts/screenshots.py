@@ -13,14 +13,10 @@ import sys
 from pathlib import Path
 from urllib.parse import quote
 
+from app.browser import browser, new_page, serve, wait_idle, wait_map
+from app.main import create_app
 from exitmap.vocabulary import PROVINCE_ADCODE
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from app.main import create_app  # noqa: E402
-from layers.map import MapData  # noqa: E402
-from tests.browser import browser, new_page, serve, wait_idle, wait_map  # noqa: E402
+from layers.map import MapData
 
 
 def pages(app) -> list[tuple[str, str, bool]]:

@@ -1,8 +1,10 @@
-"""Shared fixtures: a throwaway PostGIS cluster for the session, a fresh database per test.
+"""The tests' fixtures, all of them: a test module names one as an argument, nothing else.
 
-The cluster is the same code as ``exitmap db up`` (a real PostgreSQL + PostGIS), started in a
-temporary folder. A template database holds the migrated schema and the boundaries, so each
-test's database is a cheap ``CREATE DATABASE … TEMPLATE``.
+A throwaway PostGIS cluster for the session, a fresh database per test, and the demo register in
+two forms (for the pages, and with decisions for the exports). The cluster is the same code as
+``exitmap db up`` (a real PostgreSQL + PostGIS), started in a temporary folder. A template
+database holds the migrated schema and the boundaries, so each test's database is a cheap
+``CREATE DATABASE … TEMPLATE``. Plain helpers (no fixtures) are in tests/helpers/.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import pytest
 import sqlalchemy as sa
 
 from exitmap.cluster import Cluster
+from tests.helpers.demo import XSS_NAME, add_decisions, load_demo, rename_first_enterprise
 
 TEMPLATE = "exitmap_template"
 _names = itertools.count()
@@ -75,6 +78,32 @@ def empty_engine(pg_cluster) -> sa.Engine:
     with psycopg.connect(pg_cluster.conninfo(name), autocommit=True) as conn:
         conn.execute("CREATE EXTENSION postgis")
     eng = sa.create_engine(pg_cluster.url(name))
+    yield eng
+    eng.dispose()
+    _drop_database(pg_cluster, name)
+
+
+@pytest.fixture(scope="session")
+def demo_engine(pg_cluster, template_db) -> sa.Engine:
+    """The demo register as the pages show it (on tests.helpers.demo.DEMO_TODAY), one enterprise
+    named XSS_NAME; one database for the whole session."""
+    name = _fresh_database(pg_cluster, template_db)
+    eng = sa.create_engine(pg_cluster.url(name))
+    load_demo(eng)
+    rename_first_enterprise(eng, XSS_NAME)
+    yield eng
+    eng.dispose()
+    _drop_database(pg_cluster, name)
+
+
+@pytest.fixture(scope="module")
+def decided_demo_engine(pg_cluster, template_db) -> sa.Engine:
+    """The demo register plus one quota allocation and one 限批 decision
+    (tests.helpers.demo.ALLOCATION, DECISION), for the exports; one database per test module."""
+    name = _fresh_database(pg_cluster, template_db)
+    eng = sa.create_engine(pg_cluster.url(name))
+    load_demo(eng)
+    add_decisions(eng)
     yield eng
     eng.dispose()
     _drop_database(pg_cluster, name)

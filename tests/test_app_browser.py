@@ -11,23 +11,14 @@ import pytest
 from playwright.sync_api import expect
 
 from app import format as fmt
+from app.browser import browser, new_page, serve, wait_idle, wait_map
 from layers.standing import standing
-from tests.browser import (
-    DEMO_TODAY,
-    XSS_NAME,
-    browser,
-    demo_engine,  # noqa: F401
-    fills,
-    labels_overlap,
-    new_page,
-    serve,
-    wait_idle,
-    wait_map,
-)
+from tests.helpers.browser import CPU_SLOWDOWN, fills, labels_overlap
+from tests.helpers.demo import DEMO_TODAY, XSS_NAME
 
 
 @pytest.fixture(scope="module")
-def site(demo_engine, monkeypatch_module):  # noqa: F811
+def site(demo_engine, monkeypatch_module):
     from app.main import create_app
 
     app = create_app(engine=demo_engine)
@@ -52,7 +43,7 @@ def chromium():
 
 @pytest.fixture
 def page(chromium):
-    p = new_page(chromium, accept_downloads=True)
+    p = new_page(chromium, cpu_slowdown=CPU_SLOWDOWN, accept_downloads=True)
     errors = []
     p.on("pageerror", lambda e: errors.append(str(e)))
     yield p
@@ -105,7 +96,7 @@ def assert_ranking_matches(page, engine, on):
         assert bool(cells[8]) == bool(r["freeze_triggered"]) or r["adcode"] == 530000
 
 
-def test_overview_map_legend_ranking(site, page, demo_engine):  # noqa: F811
+def test_overview_map_legend_ranking(site, page, demo_engine):
     base, _ = site
     goto(page, base, "/", has_map=True)
     assert len(fills(page)) == 16
@@ -124,7 +115,7 @@ def test_overview_map_legend_ranking(site, page, demo_engine):  # noqa: F811
     assert page.locator(".frozen-tag").count() == len(frozen)
 
 
-def test_filter_change_restyles_map(site, page, demo_engine):  # noqa: F811
+def test_filter_change_restyles_map(site, page, demo_engine):
     base, _ = site
     goto(page, base, "/", has_map=True)
     before = fills(page)
@@ -180,7 +171,7 @@ def test_ranking_links_move_within_the_app(site, page):
     legend_reads(page, "逾期台套")
 
 
-def test_past_date_changes_numbers(site, page, demo_engine):  # noqa: F811
+def test_past_date_changes_numbers(site, page, demo_engine):
     base, _ = site
     past = dt.date(2021, 12, 31)
     goto(page, base, "/", has_map=True)
@@ -191,7 +182,7 @@ def test_past_date_changes_numbers(site, page, demo_engine):  # noqa: F811
     assert page.input_value("#f-on") == past.isoformat()
 
 
-def test_prefecture_page(site, page, demo_engine):  # noqa: F811
+def test_prefecture_page(site, page, demo_engine):
     base, _ = site
     ref = standing(demo_engine, DEMO_TODAY).set_index("adcode")
     goto(page, base, "/prefecture/530100")
@@ -206,7 +197,7 @@ def test_prefecture_page(site, page, demo_engine):  # noqa: F811
         assert page.locator("#pf-overdue tbody tr").count() == ref.at[530100, "units_overdue"]
 
 
-def test_unit_page(site, page, demo_engine):  # noqa: F811
+def test_unit_page(site, page, demo_engine):
     base, app = site
     units = app.ctx.data.units(DEMO_TODAY)
     key = units.filter(units["overdue"])["unit_key"][0]
@@ -371,7 +362,7 @@ def test_boundaries_sent_once_compressed_and_cached(site):
         assert len(resp.read()) < 120_000
 
 
-def test_decided_freeze_marked_on_map(site, page, demo_engine):  # noqa: F811
+def test_decided_freeze_marked_on_map(site, page, demo_engine):
     """A recorded 区域限批 decision marks its prefecture even when the rule does not trigger."""
     import sqlalchemy as sa
 

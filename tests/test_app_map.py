@@ -17,8 +17,8 @@ from layers.map import (
     rank,
     unit_points,
 )
-from tests.browser import DEMO_TODAY, demo_engine  # noqa: F401
-from tests.policy_scenarios import HONGHE, KUNMING, QUJING, YUXI, D, standard_scenario
+from tests.helpers.demo import DEMO_TODAY
+from tests.helpers.policy_scenarios import HONGHE, KUNMING, QUJING, YUXI, D, standard_scenario
 
 
 @pytest.fixture
@@ -28,7 +28,7 @@ def scenario_engine(engine):
 
 
 def test_progress_and_sub_industries_on_the_scenario(scenario_engine):
-    """Worked out by hand from tests/policy_scenarios.py (see tests/test_standing.py)."""
+    """Worked out by hand from tests/helpers/policy_scenarios.py (see tests/test_standing.py)."""
     data = MapData(scenario_engine)
     on = D(2022, 6, 30)
     rows = progress(data, on).to_dicts()
@@ -79,13 +79,13 @@ def test_unit_frames_by_scope(scenario_engine):
     assert YUXI not in data.prefecture_wide(on, prefectures=[QUJING])
 
 
-def test_cache_follows_data_version(demo_engine):  # noqa: F811
+def test_cache_follows_data_version(demo_engine):
     data = MapData(demo_engine)
     a = data.units(DEMO_TODAY)
     assert data.units(DEMO_TODAY) is a  # cached
 
 
-def test_choropleth_and_rank(demo_engine):  # noqa: F811
+def test_choropleth_and_rank(demo_engine):
     data = MapData(demo_engine)
     table = data.table(DEMO_TODAY)
     for m in MEASURES:
@@ -105,7 +105,7 @@ def test_classify():
     assert classify(70, [50, 70]) == 2
 
 
-def test_unit_points_compact(demo_engine):  # noqa: F811
+def test_unit_points_compact(demo_engine):
     units = MapData(demo_engine).units(DEMO_TODAY)
     doc = unit_points(units)
     assert len(doc["features"]) == units.height

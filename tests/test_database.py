@@ -149,7 +149,7 @@ def test_event_validity_follows_history_edits(engine, tmp_path):
     """valid_to is the next event's date, whatever order events are written or removed in."""
     from etl.load import load
     from etl.pipeline import prepare
-    from tests.registers import unit_row, write_csv
+    from tests.helpers.registers import unit_row, write_csv
 
     load(engine, prepare([write_csv(tmp_path / "a.csv", [unit_row(1)])]), date(2021, 12, 31))
     with engine.begin() as conn:
@@ -314,3 +314,38 @@ def test_upgrading_a_populated_0002_database_keeps_its_evaluated_history(empty_e
         columns = {c["name"] for c in sa.inspect(conn).get_columns("unit")}
     assert after == before
     assert "row_hash" not in columns
+
+
+def test_downgrading_0003_restores_0002_functions_that_still_evaluate(empty_engine):
+    """0003's downgrade re-creates 0002's functions from the SQL both revisions share
+    (exitmap/migrations/fragments.py): the same definitions 0002 made, working again."""
+    functions = (
+        "SELECT p.proname, pg_get_functiondef(p.oid) FROM pg_proc p "
+        "WHERE p.pronamespace = 'public'::regnamespace AND p.proname IN ('unit_event_refresh', "
+        "'refresh_marked_units', 'unit_history_trigger', 'evaluated_events', 'event_input_open') "
+        "ORDER BY 1"
+    )
+    migrate.upgrade(empty_engine, "0002")
+    with empty_engine.connect() as conn:
+        made_by_0002 = conn.execute(sa.text(functions)).all()
+    assert [name for name, _ in made_by_0002] == [
+        "refresh_marked_units",
+        "unit_event_refresh",
+        "unit_history_trigger",
+    ]
+
+    migrate.upgrade(empty_engine)
+    with empty_engine.connect() as conn:
+        at_head = dict(conn.execute(sa.text(functions)).all())
+    assert at_head["unit_event_refresh"] != dict(made_by_0002)["unit_event_refresh"]
+
+    migrate.downgrade(empty_engine, "0002")
+    with empty_engine.connect() as conn:
+        assert conn.execute(sa.text(functions)).all() == made_by_0002
+    with empty_engine.begin() as conn:
+        _write_history_0002(conn)  # evaluated by 0002's statement triggers
+    with empty_engine.connect() as conn:
+        deadlines = conn.execute(
+            sa.text("SELECT e_category, e_deadline FROM unit_event WHERE e_category = '淘汰类'")
+        ).all()
+    assert deadlines == [("淘汰类", date(2021, 12, 31))] * 2

@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from exitmap.cli import main
 from layers.units import COLUMNS, evaluate, explain, history
-from tests.policy_scenarios import QUJING, D, Scenario, UnitSpec, ev, standard_scenario
+from tests.helpers.policy_scenarios import QUJING, D, Scenario, UnitSpec, ev, standard_scenario
 
 
 @pytest.fixture

@@ -15,16 +15,10 @@ import pytest
 import requests
 from PIL import Image
 
+from app.browser import new_page, serve, wait_idle, wait_map
 from app.render import Renderer, RenderError
-from tests.browser import (
-    DEMO_TODAY,
-    demo_engine,  # noqa: F401
-    fills,
-    new_page,
-    serve,
-    wait_idle,
-    wait_map,
-)
+from tests.helpers.browser import CPU_SLOWDOWN, fills
+from tests.helpers.demo import DEMO_TODAY
 
 ACCENT = (31, 78, 121)  # the briefing band (--accent)
 
@@ -39,7 +33,7 @@ def env():
 
 
 @pytest.fixture(scope="module")
-def app(demo_engine, env):  # noqa: F811
+def app(demo_engine, env):
     from app.main import create_app
 
     return create_app(engine=demo_engine)
@@ -113,7 +107,8 @@ def test_filtered_view_is_the_same_view(app, renderer, tmp_path):
     assert f["subtitle"] == "地图指标：剩余能耗；行业：钢铁"
     assert f["as_of"].startswith("数据截至 2025年12月31日")
     assert open_png(shot).size == (1920, 1080)
-    page = new_page(renderer.browser)  # one Playwright per thread: the renderer's Chromium
+    # One Playwright per thread: the renderer's Chromium.
+    page = new_page(renderer.browser, cpu_slowdown=CPU_SLOWDOWN)
     page.goto(renderer.base_url() + view)
     wait_map(page)
     wait_idle(page)
@@ -188,7 +183,7 @@ def exitmap(*args: str, **env: str) -> subprocess.CompletedProcess:
     return subprocess.run(command, capture_output=True, text=True, env=environ, timeout=180)
 
 
-def test_cli_url_and_view_path(site, demo_engine, tmp_path):  # noqa: F811
+def test_cli_url_and_view_path(site, demo_engine, tmp_path):
     out = tmp_path / "区域限批.png"
     done = exitmap("export", "png", site + "/freeze?lang=en", "--out", str(out), "--scale", "1")
     assert done.returncode == 0, done.stderr
@@ -218,7 +213,7 @@ def test_export_endpoint(site):
 
 
 def test_header_button_follows_the_view(site, renderer):
-    page = new_page(renderer.browser)
+    page = new_page(renderer.browser, cpu_slowdown=CPU_SLOWDOWN)
     page.goto(site + "/?measure=units_overdue")
     wait_map(page)
     wait_idle(page)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from exports_demo import DECISION, TODAY, demo_engine  # noqa: F401
 from pptx import Presentation
 from pptx.util import Emu
 
@@ -11,6 +10,7 @@ from exports.charts import Renderer
 from exports.deck import slide_count, write_deck
 from exports.office import pct
 from layers.standing import standing
+from tests.helpers.demo import DECISION, DEMO_TODAY
 
 
 def _named(slide, name):
@@ -22,10 +22,10 @@ def _title(slide):
 
 
 @pytest.fixture(scope="module")
-def deck(demo_engine, tmp_path_factory):  # noqa: F811
+def deck(decided_demo_engine, tmp_path_factory):
     path = tmp_path_factory.mktemp("deck") / "deck.pptx"
-    n = write_deck(demo_engine, TODAY, path)
-    return n, Presentation(path), standing(demo_engine, TODAY)
+    n = write_deck(decided_demo_engine, DEMO_TODAY, path)
+    return n, Presentation(path), standing(decided_demo_engine, DEMO_TODAY)
 
 
 def test_full_deck_has_a_slide_per_prefecture_in_order(deck):
@@ -75,11 +75,11 @@ def test_east_asian_font_is_set_on_text(deck):
     assert ea.get("typeface") == "微软雅黑"
 
 
-def test_selected_prefectures_deck_is_deterministic(demo_engine, tmp_path):  # noqa: F811
+def test_selected_prefectures_deck_is_deterministic(decided_demo_engine, tmp_path):
     with Renderer() as r:
-        a = write_deck(demo_engine, TODAY, tmp_path / "a.pptx", [532500], renderer=r)
-        write_deck(demo_engine, TODAY, tmp_path / "b.pptx", [532500], renderer=r)
+        a = write_deck(decided_demo_engine, DEMO_TODAY, tmp_path / "a.pptx", [532500], renderer=r)
+        write_deck(decided_demo_engine, DEMO_TODAY, tmp_path / "b.pptx", [532500], renderer=r)
     assert a == slide_count(1) == 5
     assert (tmp_path / "a.pptx").read_bytes() == (tmp_path / "b.pptx").read_bytes()
     with pytest.raises(ValueError, match="未知"):
-        write_deck(demo_engine, TODAY, tmp_path / "c.pptx", [123456])
+        write_deck(decided_demo_engine, DEMO_TODAY, tmp_path / "c.pptx", [123456])

@@ -6,11 +6,11 @@ import datetime as dt
 
 import openpyxl
 import pytest
-from exports_demo import TODAY, demo_engine  # noqa: F401
 
 from exports.lists import write_lists
 from layers.disclosure import SUBSTANDARD
 from layers.units import evaluate
+from tests.helpers.demo import DEMO_TODAY
 
 HEADER_ROW = 4
 
@@ -24,10 +24,10 @@ def _read(path):
 
 
 @pytest.fixture(scope="module")
-def written(demo_engine, tmp_path_factory):  # noqa: F811
+def written(decided_demo_engine, tmp_path_factory):
     on = dt.date(2025, 12, 31)
     out = tmp_path_factory.mktemp("lists")
-    return on, write_lists(demo_engine, on, out), evaluate(demo_engine, on)
+    return on, write_lists(decided_demo_engine, on, out), evaluate(decided_demo_engine, on)
 
 
 def test_every_list_has_title_date_units_and_frozen_header(written):
@@ -80,8 +80,8 @@ def test_closure_closed_annual_and_credit_lists_match_evaluate(written):
     assert sum(r["逾期装备（台套）"] for r in rows) == len(overdue)
 
 
-def test_lists_are_byte_identical_when_rebuilt(demo_engine, tmp_path):  # noqa: F811
-    first = write_lists(demo_engine, TODAY, tmp_path / "a")
-    second = write_lists(demo_engine, TODAY, tmp_path / "b")
+def test_lists_are_byte_identical_when_rebuilt(decided_demo_engine, tmp_path):
+    first = write_lists(decided_demo_engine, DEMO_TODAY, tmp_path / "a")
+    second = write_lists(decided_demo_engine, DEMO_TODAY, tmp_path / "b")
     for a, b in zip(first, second, strict=True):
         assert a.read_bytes() == b.read_bytes(), a.name

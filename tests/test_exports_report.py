@@ -7,7 +7,6 @@ import datetime as dt
 import docx
 import openpyxl
 import pytest
-from exports_demo import demo_engine  # noqa: F401
 
 from exports.report import annual, write_report
 from layers.units import evaluate
@@ -16,16 +15,16 @@ YEAR = 2025
 
 
 @pytest.fixture(scope="module")
-def exits(demo_engine):  # noqa: F811
-    units = evaluate(demo_engine, dt.date(YEAR, 12, 31))
+def exits(decided_demo_engine):
+    units = evaluate(decided_demo_engine, dt.date(YEAR, 12, 31))
     done = units[units["in_scope"] & (units["resolution"] == "退出")]
     return units, done[done["exit_date"].map(lambda d: d.year == YEAR)]
 
 
-def test_docx_report_has_heading_narrative_and_tables(demo_engine, exits, tmp_path):  # noqa: F811
+def test_docx_report_has_heading_narrative_and_tables(decided_demo_engine, exits, tmp_path):
     units, year_exits = exits
     path = tmp_path / "r.docx"
-    write_report(demo_engine, YEAR, path)
+    write_report(decided_demo_engine, YEAR, path)
     doc = docx.Document(path)
     text = "\n".join(p.text for p in doc.paragraphs)
     assert doc.paragraphs[0].text == f"关于{YEAR}年度全省落后和低端低效产能退出情况的报告"
@@ -41,10 +40,10 @@ def test_docx_report_has_heading_narrative_and_tables(demo_engine, exits, tmp_pa
     assert doc.core_properties.created == dt.datetime(YEAR, 12, 31, tzinfo=dt.UTC)
 
 
-def test_xlsx_report_has_the_same_tables(demo_engine, exits, tmp_path):  # noqa: F811
+def test_xlsx_report_has_the_same_tables(decided_demo_engine, exits, tmp_path):
     _, year_exits = exits
     path = tmp_path / "r.xlsx"
-    report = write_report(demo_engine, YEAR, path)
+    report = write_report(decided_demo_engine, YEAR, path)
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == ["说明", *(t.title.split("　")[0] for t in report.tables)]
     t1 = wb["表1"]
@@ -56,10 +55,10 @@ def test_xlsx_report_has_the_same_tables(demo_engine, exits, tmp_path):  # noqa:
                            "省应急管理厅"}  # fmt: skip
 
 
-def test_report_is_deterministic_and_rejects_other_suffixes(demo_engine, tmp_path):  # noqa: F811
-    write_report(demo_engine, YEAR, tmp_path / "a.docx")
-    write_report(demo_engine, YEAR, tmp_path / "b.docx")
+def test_report_is_deterministic_and_rejects_other_suffixes(decided_demo_engine, tmp_path):
+    write_report(decided_demo_engine, YEAR, tmp_path / "a.docx")
+    write_report(decided_demo_engine, YEAR, tmp_path / "b.docx")
     assert (tmp_path / "a.docx").read_bytes() == (tmp_path / "b.docx").read_bytes()
     with pytest.raises(ValueError, match=r"\.docx"):
-        write_report(demo_engine, YEAR, tmp_path / "r.pdf")
-    assert annual(demo_engine, YEAR).on == dt.date(YEAR, 12, 31)
+        write_report(decided_demo_engine, YEAR, tmp_path / "r.pdf")
+    assert annual(decided_demo_engine, YEAR).on == dt.date(YEAR, 12, 31)

@@ -19,7 +19,8 @@ from etl.load import LoadError, load
 from etl.pipeline import prepare
 from etl.policy_sync import refresh_all_history
 from etl.report import write_report
-from tests.registers import credit_code, unit_row, write_csv
+from tests.helpers.gem import GEM_DIR
+from tests.helpers.registers import credit_code, unit_row, write_csv
 
 D2021 = dt.date(2021, 12, 31)
 D2022 = dt.date(2022, 12, 31)
@@ -261,13 +262,6 @@ def test_a_load_killed_half_way_leaves_the_database_unchanged(engine, tmp_path):
     assert scalar(engine, "SELECT count(*) FROM unit") == 0
     assert scalar(engine, "SELECT count(*) FROM load_record") == 0
     assert scalar(engine, "SELECT count(*) FROM enterprise") == 0
-
-
-# The GEM tracker files (CC BY 4.0) stay beside the project, not in it.
-GEM_DIR = Path(
-    os.environ.get("EXITMAP_GEM_DIR")
-    or Path(__file__).resolve().parents[2] / "shared" / "data" / "gem"
-)
 
 
 def test_gem_trackers_land_in_their_prefectures(engine, monkeypatch):

@@ -8,7 +8,7 @@ import pytest
 
 from exitmap.policy import PolicyError, default_policy, disagrees, load_policy, suggest
 from exitmap.policy.rules import POLICY_DIR
-from tests.policy_scenarios import D
+from tests.helpers.policy_scenarios import D
 
 
 def test_default_rules_hold_the_seed_numbers():

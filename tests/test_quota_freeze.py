@@ -19,7 +19,7 @@ from exitmap.policy.texts import say
 from layers.freeze import decisions, freeze_list
 from layers.quota import balance, ledger
 from layers.standing import standing
-from tests.policy_scenarios import HONGHE, KUNMING, QUJING, D, standard_scenario
+from tests.helpers.policy_scenarios import HONGHE, KUNMING, QUJING, D, standard_scenario
 
 
 @pytest.fixture

@@ -13,12 +13,11 @@ from pathlib import Path
 import requests
 
 from app.browser import free_port
-from tests.browser import demo_engine  # noqa: F401
 
 EXITMAP = Path(sys.executable).parent / "exitmap"
 
 
-def test_serve_prod_runs_under_gunicorn_and_compresses(demo_engine):  # noqa: F811
+def test_serve_prod_runs_under_gunicorn_and_compresses(demo_engine):
     port = free_port()
     env = {**os.environ, "DATABASE_URL": demo_engine.url.render_as_string(hide_password=False)}
     proc = subprocess.Popen(

@@ -1,6 +1,6 @@
 """Standing of each prefecture on several dates, worked out by hand from the standard scenario.
 
-See tests/policy_scenarios.py for the table of units. Deadlines: 淘汰类 2021-12-31, 限制类
+See tests/helpers/policy_scenarios.py for the table of units. Deadlines: 淘汰类 2021-12-31, 限制类
 2025-12-31, Q1 2022-05-31 (2021-08-31 + 6 months = 02-28, extended + 3 = 05-31), Q2 2022-02-28,
 Q3 2022-06-30, H2 2022-03-31 (整改期限 "2022-03", month precision).
 """
@@ -14,7 +14,7 @@ import pytest
 from exitmap.policy import load_policy
 from exitmap.policy.rules import POLICY_DIR
 from layers.standing import COLUMNS, StandingCache, standing
-from tests.policy_scenarios import (
+from tests.helpers.policy_scenarios import (
     HONGHE,
     KUNMING,
     QUJING,

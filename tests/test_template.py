@@ -7,7 +7,7 @@ import openpyxl
 from etl.pipeline import prepare
 from etl.register import COLUMNS
 from etl.template import DATA_SHEET, FIRST_DATA_ROW, write_template
-from tests.registers import unit_row
+from tests.helpers.registers import unit_row
 
 
 def test_template_has_headers_lists_and_instructions(tmp_path):

@@ -1,0 +1,153 @@
+"""Place names and free-text addresses → prefecture and county adcodes.
+
+Accepts the forms registers use (short names, old suffixes, a leading province or prefecture);
+addresses go through cpca, with a scan for known names when it finds no county.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+import unicodedata
+
+import numpy as np
+
+from etl.locate.areas import county_table, parent_of, prefecture_table
+from exitmap.boundaries import short_name
+
+
+def _clean(text) -> str:
+    if text is None or (isinstance(text, float) and np.isnan(text)):
+        return ""
+    s = unicodedata.normalize("NFKC", str(text))
+    return "".join(s.split())
+
+
+def _strip_province(s: str) -> str:
+    for prefix in ("云南省", "云南"):
+        if s.startswith(prefix):
+            return s[len(prefix) :]
+    return s
+
+
+@functools.cache
+def _prefecture_variants() -> dict[str, int]:
+    variants: dict[str, int] = {}
+    for code, name in prefecture_table()[["adcode", "name"]].itertuples(index=False):
+        short = short_name(name)
+        forms = {name, short, short + ("州" if name.endswith("州") else "市")}
+        for form in forms:
+            variants[form] = int(code)
+    return variants
+
+
+@functools.cache
+def _county_variants() -> dict[str, tuple[int, ...]]:
+    """Every accepted spelling -> county adcodes (a tuple, in case a short form repeats)."""
+    table = county_table()
+    variants: dict[str, set[int]] = {}
+    for code, name in table[["adcode", "name"]].itertuples(index=False):
+        short = short_name(name)
+        # Old suffixes survive in registers: 晋宁县 (now 区), 泸水县 (now 市), 石林县.
+        forms = {name, short} | {short + s for s in ("县", "市", "区")}
+        for form in forms:
+            if len(form) >= 2:
+                variants.setdefault(form, set()).add(int(code))
+    return {k: tuple(sorted(v)) for k, v in variants.items()}
+
+
+def _lookup_prefix(s: str, variants: dict) -> tuple[str, object] | None:
+    """Longest variant that starts s."""
+    for n in range(len(s), 1, -1):
+        if s[:n] in variants:
+            return s[:n], variants[s[:n]]
+    return None
+
+
+@functools.lru_cache(maxsize=8192)
+def match_prefecture(text) -> int | None:
+    """Prefecture adcode for 昆明/昆明市/红河州/红河哈尼族彝族自治州/西双版纳…, else None."""
+    s = _strip_province(_clean(text))
+    if not s:
+        return None
+    variants = _prefecture_variants()
+    if s in variants:
+        return variants[s]
+    hit = _lookup_prefix(s, variants)
+    return hit[1] if hit else None
+
+
+@functools.lru_cache(maxsize=8192)
+def match_county(text, prefecture_adcode: int | None = None) -> int | None:
+    """County adcode for 蒙自/蒙自市/石林县/石林彝族自治县…, optionally within a prefecture.
+
+    Accepts a leading province/prefecture ("红河州蒙自市"). None when unknown or ambiguous.
+    """
+    s = _strip_province(_clean(text))
+    if not s:
+        return None
+    variants = _county_variants()
+    candidates = variants.get(s)
+    if candidates is None:
+        pref_hit = _lookup_prefix(s, _prefecture_variants())
+        if pref_hit and s[len(pref_hit[0]) :] in variants:
+            candidates = variants[s[len(pref_hit[0]) :]]
+            prefecture_adcode = prefecture_adcode or pref_hit[1]
+    if not candidates:
+        return None
+    if prefecture_adcode:
+        candidates = tuple(c for c in candidates if parent_of(c) == prefecture_adcode)
+    return candidates[0] if len(candidates) == 1 else None
+
+
+def _scan_text(s: str, variants: dict) -> list[object]:
+    """Values of all variants occurring in s, longest spellings first (fallback to cpca)."""
+    hits = []
+    for form in sorted(variants, key=lambda f: (-len(f), f)):
+        if form in s:
+            hits.append(variants[form])
+            s = s.replace(form, "\0")
+    return hits
+
+
+_OTHER_PROVINCE = re.compile(
+    "^(北京|天津|上海|重庆|河北|山西|辽宁|吉林|黑龙江|江苏|浙江|安徽|福建|江西|山东|河南|湖北"
+    "|湖南|广东|海南|四川|贵州|陕西|甘肃|青海|台湾|内蒙古|广西|西藏|宁夏|新疆|香港|澳门)"
+)
+
+
+@functools.lru_cache(maxsize=65536)
+def parse_address(text) -> tuple[int | None, int | None, bool]:
+    """(prefecture adcode, county adcode, outside_yunnan) from a free-text address."""
+    s = _clean(text)
+    if not s:
+        return None, None, False
+    import jieba
+
+    # jieba announces its dictionary on stderr, which would bury the load's own messages.
+    jieba.setLogLevel(logging.WARNING)
+    import cpca  # slow import (jieba); only needed for address-only rows
+
+    # An address naming no province is taken to be in Yunnan, which steers cpca's choice
+    # between same-named counties elsewhere.
+    query = s if s.startswith("云南") or _OTHER_PROVINCE.match(s) else "云南省" + s
+    row = cpca.transform([query], open_warning=False, include_status=False).iloc[0]
+    province, city, district = (row["省"] or ""), (row["市"] or ""), (row["区"] or "")
+    if province and province != "云南省":
+        return None, None, True
+    pref = match_prefecture(city) if city else None
+    county = match_county(district, pref) if district else None
+    if county is None:
+        body = _strip_province(s)
+        for codes in _scan_text(body, _county_variants()):
+            chosen = [c for c in codes if pref is None or parent_of(c) == pref]
+            if len(chosen) == 1:
+                county = chosen[0]
+                break
+    if pref is None and county is None:
+        hits = _scan_text(_strip_province(s), _prefecture_variants())
+        pref = hits[0] if hits else None
+    if county is not None:
+        pref = parent_of(county)
+    return pref, county, False

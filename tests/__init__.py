@@ -1,0 +1,1 @@
+"""exitmap's tests: fixtures in conftest.py, plain helpers in tests/helpers/, data in fixtures/."""

@@ -1,0 +1,1 @@
+"""Plain helpers the test modules import (fixtures live in tests/conftest.py)."""

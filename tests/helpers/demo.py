@@ -1,0 +1,50 @@
+"""The demo register as the tests load it, and the facts the tests add to it.
+
+The same ``etl.demo`` register the dev database holds (``exitmap demo``), loaded snapshot by
+snapshot; the fixtures that hold it are in tests/conftest.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from pathlib import Path
+
+import sqlalchemy as sa
+
+DEMO_TODAY = dt.date(2026, 6, 30)
+# One enterprise of the pages' demo gets this name: pages must show it as text.
+XSS_NAME = "<script>window.__xss=1</script>\"'&<b>粗体</b>有限公司"
+# What the exports' demo adds: an energy-quota allocation and a 限批 decision.
+ALLOCATION = (530100, 1000.0, "演示转型项目", dt.date(2026, 3, 1), "演示文号〔2026〕1号")
+DECISION = (530300, "演示限批〔2026〕2号", dt.date(2026, 4, 1))
+
+
+def load_demo(engine: sa.Engine, today: dt.date = DEMO_TODAY) -> None:
+    """Write the demo register's snapshots up to ``today`` and load them in date order."""
+    from etl.demo import write_demo
+    from etl.load import load
+    from etl.pipeline import prepare
+
+    with tempfile.TemporaryDirectory() as tmp:
+        for path, as_of in write_demo(Path(tmp), today=today):
+            load(engine, prepare([path]), as_of, source="demo", synthetic=True)
+
+
+def rename_first_enterprise(engine: sa.Engine, name: str) -> None:
+    """Give the enterprise of the first unit loaded another name."""
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "UPDATE enterprise SET name = :n WHERE id = (SELECT min(enterprise_id) FROM unit)"
+            ),
+            {"n": name},
+        )
+
+
+def add_decisions(engine: sa.Engine) -> None:
+    """Record ALLOCATION and DECISION through etl.decisions, as the quota and freeze pages do."""
+    from etl.decisions import allocate, decide_freeze
+
+    allocate(engine, *ALLOCATION)
+    decide_freeze(engine, *DECISION, reason="测试")
