@@ -42,9 +42,10 @@ from throwaway import throwaway_database
 from etl import load as load_module
 from etl import pipeline
 from etl.load import load
-from etl.register import COLUMNS, SECTOR_OF, credit_check_char
+from etl.register import COLUMNS, credit_check_char
 from exitmap.boundaries import load_counties, load_prefectures
 from exitmap.crs import gcj02_to_wgs84, wgs84_to_gcj02
+from exitmap.vocabulary import SECTOR_OF
 
 AS_OF = dt.date(2025, 6, 30)
 HEADERS = [c.header for c in COLUMNS]
