@@ -15,10 +15,11 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from etl.bounds import Limits, RegisterError, regular_file
 from etl.clean import ERROR, WARNING, clean
 from etl.locate import locate
-from etl.read import RegisterError, read_register
-from etl.register import BY_KEY
+from etl.read import read_register
+from etl.register import BY_KEY, CONTROL_CHARS
 
 OK, REJECTED = "ok", "rejected"
 
@@ -69,12 +70,16 @@ def prepare(paths: list[Path], on_step: Callable[[str], None] = lambda _: None) 
     frames: list[pl.DataFrame] = []
     files: list[FileInfo] = []
     file_errors: list[str] = []
+    limits = Limits.from_settings()
     for path in paths:
         on_step(f"读取 {path.name}")
-        info = FileInfo(path=path, name=path.name, sha256=file_sha256(path))
+        info = FileInfo(path=path, name=path.name, sha256="")
         files.append(info)
         try:
-            sheets = read_register(path)
+            # Hashing reads the file: a FIFO or a device must be refused before that.
+            regular_file(path, limits)
+            info.sha256 = file_sha256(path)
+            sheets = read_register(path, limits)
         except RegisterError as exc:
             file_errors.append(str(exc))
             continue
@@ -126,13 +131,16 @@ def _prepare_sheet(sheet) -> pl.DataFrame:
         pl.col("lon_wgs84").fill_nan(None),
         pl.col("lat_wgs84").fill_nan(None),
     )
-    # The row as the user wrote it, kept whole for the quarantine of rejected rows.
+    # The row as the user wrote it, kept whole for the quarantine of rejected rows; only NUL,
+    # which no PostgreSQL text holds, is replaced (the row's messages name the cell).
     written = sheet.data.select(
         pl.col(k).alias(BY_KEY[k].header) for k in sheet.data.columns if k != "row"
     )
     if sheet.extra is not None:
         written = pl.concat([written, sheet.extra], how="horizontal")
-    raw = written.select(pl.struct(pl.all()).alias("raw"))
+    raw = written.select(
+        pl.struct(pl.all().str.replace_all("\x00", "\ufffd", literal=True)).alias("raw")
+    )
     frame = pl.concat([data, located, raw], how="horizontal").with_columns(
         pl.lit(sheet.file).alias("file"),
         pl.lit(sheet.sheet).alias("sheet"),
@@ -148,7 +156,8 @@ def _prepare_sheet(sheet) -> pl.DataFrame:
         for m in where.messages[i]
     ]
     schema = {"row": pl.Int64, "severity": pl.Utf8, "messages": pl.Utf8}
-    key_warn = frame.filter(pl.col("key_derived")).select(
+    # A row without a credit code has no key at all; its missing code is the message.
+    key_warn = frame.filter(pl.col("key_derived") & pl.col("unit_key").is_not_null()).select(
         "row",
         pl.lit(WARNING).alias("severity"),
         pl.format(
@@ -165,6 +174,8 @@ def _prepare_sheet(sheet) -> pl.DataFrame:
         ],
         how="vertical_relaxed",
     )
+    # Locating messages quote what was typed: controls are made visible here for all of them.
+    issues = issues.with_columns(pl.col("messages").str.replace_all(CONTROL_CHARS, "\ufffd"))
     per_row = issues.group_by("row", maintain_order=True).agg("severity", "messages")
     return frame.join(per_row, on="row", how="left", maintain_order="left").with_columns(
         pl.col("severity").fill_null([]),
