@@ -298,6 +298,8 @@ def _shared_string_sizes(
     for block in _blocks(book, "xl/sharedStrings.xml", where, limits):
         pieces = (carry + block).split(b"</si>")
         carry = pieces.pop()
+        if pieces and not sizes:  # the first string follows the declaration and <sst …>
+            pieces[0] = pieces[0][pieces[0].find(b"<si") :]
         sizes += map(len, pieces)
     return np.asarray(sizes, dtype=np.int64)
 
@@ -317,8 +319,11 @@ def _scan_sheet(
     beyond_at = re.compile(rb"\s" + beyond.encode())
     unplaced = re.compile(_UNPLACED.encode())
     largest_shared = int(shared.max(initial=0))
-    # Counting cells that name shared strings is needed only if they might copy too much.
-    shared_bound = 0
+    # Counting what cells copy is needed only if the most they could copy passes the limit
+    # (for a register of ordinary text, never). The declared size bounds what unpacks: a part
+    # that unpacks to more fails its CRC check.
+    cells_at_most = book.getinfo(part).file_size // _SHARED_CELL_BYTES
+    count_copies = largest_shared * cells_at_most > limits.unpacked_bytes
     scan = SheetScan(part)
     expanded = 0  # bytes of shared text the sheet's cells copy
     counted = True
@@ -340,9 +345,8 @@ def _scan_sheet(
                 Formula(int(m[2]), column_number(m[1].decode()) - 1, bool(m[3]))
                 for m in _FORMULA.finditer(chunk)
             ]
-        shared_bound += largest_shared * (len(chunk) // _SHARED_CELL_BYTES)
-        if shared_bound > limits.unpacked_bytes:
-            expanded += _shared_copied(chunk, shared, largest_shared, limits.unpacked_bytes)
+        if count_copies:
+            expanded += _shared_copied(chunk, shared)
             if expanded > limits.unpacked_bytes:
                 raise RegisterError(
                     f"{where}：单元格引用的共享文本合计超过上限 "
@@ -354,11 +358,8 @@ def _scan_sheet(
     return scan
 
 
-def _shared_copied(chunk: bytes, shared: np.ndarray, largest: int, budget: int) -> int:
-    """Bytes of shared text the chunk's cells copy (exactly, when a bound will not do)."""
-    refs = chunk.count(b't="s"')
-    if refs * largest <= budget:
-        return refs * largest
+def _shared_copied(chunk: bytes, shared: np.ndarray) -> int:
+    """Bytes of shared text the chunk's cells copy."""
     index = np.asarray(list(map(int, _SHARED_REF.findall(chunk))), dtype=np.int64)
     return int(shared[index[index < len(shared)]].sum())
 

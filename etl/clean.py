@@ -157,63 +157,31 @@ def _cell_issues(sheet: Sheet) -> pl.DataFrame:
 
     Control characters and over-long text reject the row (NUL would fail PostgreSQL's COPY);
     text a spreadsheet may run as a formula is kept with a warning; a cell that holds a
-    formula is named, since the file gives us its saved result or nothing.
+    formula is named, since the file gives us its saved result or nothing. One cheap pass
+    over every column finds the rows worth a closer look (almost never any); only those get
+    messages.
     """
     cap = settings.get_int("max_cell_chars")
+    # (name in `cells`, label in messages, longest allowed, checked for formula-like text)
     columns = [
-        (sheet.data, k, BY_KEY[k].header, BY_KEY[k].kind in ("text", "code"))
+        (k, BY_KEY[k].header, min(TEXT_MAX_CHARS.get(k, cap), cap), BY_KEY[k].kind in TEXTS)
         for k in sheet.data.columns
         if k != "row"
     ]
+    cells = sheet.data
     if sheet.extra is not None:
-        columns += [(sheet.extra, c, c, False) for c in sheet.extra.columns]
-    parts = []
-    rows = sheet.data.select("row")
-    for frame, name, label, stored_text in columns:
-        v = pl.col("v")
-        limit = min(TEXT_MAX_CHARS.get(name, cap), cap) if frame is sheet.data else cap
-        control = v.str.extract(f"({CONTROL_CHARS})", 1)
-        long = v.str.len_chars() > limit
-        formula_like = (
-            v.str.contains(_FORMULA_LEAD) & ~v.str.to_lowercase().is_in(NULL_TOKENS)
-            if stored_text
-            else pl.lit(False)
-        )
-        parts.append(
-            pl.concat([rows, frame.select(pl.col(name).alias("v"))], how="horizontal")
-            .lazy()
-            .filter(v.str.contains(CONTROL_CHARS) | long | formula_like)
-            .select(
-                "row",
-                pl.lit(label).alias("column"),
-                pl.when(v.str.contains(CONTROL_CHARS) | long)
-                .then(pl.lit(ERROR))
-                .otherwise(pl.lit(WARNING))
-                .alias("severity"),
-                pl.when(control.is_not_null())
-                .then(
-                    pl.format(
-                        f"「{label}」列含有不可见的{{}}，请删除后重新填写",
-                        control.replace_strict(dict(CONTROL_NAMES), default="控制字符"),
-                    )
-                )
-                .when(long)
-                .then(
-                    pl.format(
-                        f"「{label}」列的内容有 {{}} 字，超过上限 {limit:,} 字，请精简",
-                        v.str.len_chars(),
-                    )
-                )
-                .otherwise(
-                    pl.format(
-                        f"「{label}」列的值「{{}}」以「{{}}」开头，可能被电子表格当作公式执行，请核实",
-                        shown(v),
-                        v.str.slice(0, 1),
-                    )
-                )
-                .alias("message"),
-            )
-        )
+        # Headers as written may be anything, "row" included: they travel under made-up names.
+        extra = sheet.extra.rename({c: f"_extra{i}" for i, c in enumerate(sheet.extra.columns)})
+        cells = pl.concat([cells, extra], how="horizontal")
+        columns += [(f"_extra{i}", c, cap, False) for i, c in enumerate(sheet.extra.columns)]
+    suspect = [
+        pl.col(name).str.contains(f"{CONTROL_CHARS}|{_FORMULA_LEAD}" if text else CONTROL_CHARS)
+        # Bytes bound characters from above and cost nothing to count.
+        | (pl.col(name).str.len_bytes() > limit)
+        for name, _, limit, text in columns
+    ]
+    cells = cells.filter(pl.any_horizontal(suspect)) if suspect else cells.clear()
+    parts = [_text_issues(cells, *column) for column in columns] if cells.height else []
     formula_at = "「{}」列第{}行是公式"
     formulas = sheet.formulas.lazy().select(
         "row",
@@ -226,6 +194,55 @@ def _cell_issues(sheet: Sheet) -> pl.DataFrame:
     )
     found = pl.concat([*parts, formulas]).collect()
     return found.sort("row", maintain_order=True).select(list(ISSUE_SCHEMA))
+
+
+TEXTS = ("text", "code")
+
+
+def _text_issues(cells: pl.DataFrame, name: str, label: str, limit: int, text: bool):
+    """The first problem of each cell of one column: control, length, formula-like."""
+    v = pl.col(name)
+    control = v.str.extract(f"({CONTROL_CHARS})", 1)
+    long = v.str.len_chars() > limit
+    formula_like = (
+        v.str.contains(_FORMULA_LEAD) & ~v.str.to_lowercase().is_in(NULL_TOKENS)
+        if text
+        else pl.lit(False)
+    )
+    return (
+        cells.lazy()
+        .filter(control.is_not_null() | long | formula_like)
+        .select(
+            "row",
+            pl.lit(label).alias("column"),
+            pl.when(control.is_not_null() | long)
+            .then(pl.lit(ERROR))
+            .otherwise(pl.lit(WARNING))
+            .alias("severity"),
+            pl.when(control.is_not_null())
+            .then(
+                pl.format(
+                    f"「{label}」列含有不可见的{{}}，请删除后重新填写",
+                    control.replace_strict(dict(CONTROL_NAMES), default="控制字符"),
+                )
+            )
+            .when(long)
+            .then(
+                pl.format(
+                    f"「{label}」列的内容有 {{}} 字，超过上限 {limit:,} 字，请精简",
+                    v.str.len_chars(),
+                )
+            )
+            .otherwise(
+                pl.format(
+                    f"「{label}」列的值「{{}}」以「{{}}」开头，可能被电子表格当作公式执行，请核实",
+                    shown(v),
+                    v.str.slice(0, 1),
+                )
+            )
+            .alias("message"),
+        )
+    )
 
 
 # ---------------------------------------------------------------- text
