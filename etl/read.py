@@ -14,12 +14,13 @@ from pathlib import Path
 import fastexcel
 import polars as pl
 
+from etl.apart import read_apart
 from etl.bounds import Formula, Limits, RegisterError, check_csv, check_workbook, regular_file
 from etl.register import BY_KEY, REQUIRED, header_key, match_header
 from etl.text import decode
 
-# Zipped workbooks are scanned before calamine reads them (etl/bounds.py); .xls is bounded by
-# its own format (65,536 rows × 256 columns) and the file-size limit.
+# Zipped workbooks are scanned before calamine reads them (etl/bounds.py); an .xls, which
+# cannot be scanned cheaply, is read in a child process whose memory is capped (etl/apart.py).
 ZIPPED_EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 EXCEL_SUFFIXES = (*ZIPPED_EXCEL_SUFFIXES, ".xls")
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
@@ -129,9 +130,12 @@ def _skipped_note(skipped: list[SkippedSheet]) -> str:
 
 
 def _excel_grids(path: Path, limits: Limits) -> list[_Grid]:
-    scans = {}
-    if path.suffix.lower() in ZIPPED_EXCEL_SUFFIXES:
-        scans = check_workbook(path, path.name, limits)
+    if path.suffix.lower() not in ZIPPED_EXCEL_SUFFIXES:
+        return [
+            _Grid(name, _excel_cells(cells) if visible else None)
+            for name, visible, _, cells in read_apart(path)
+        ]
+    scans = check_workbook(path, path.name, limits)
     try:
         reader = fastexcel.read_excel(path)
         grids: list[_Grid] = []
