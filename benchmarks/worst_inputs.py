@@ -13,8 +13,6 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-import openpyxl
-
 from etl.bounds import Limits, column_letters
 from etl.register import COLUMNS
 
@@ -27,22 +25,58 @@ def _headers(columns: int) -> list[str]:
     return HEADERS[:columns] + [f"附加{i}" for i in range(len(HEADERS), columns)]
 
 
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PKG = "http://schemas.openxmlformats.org/package/2006"
+_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+
+
+def xlsx_package(path: Path, sheet_xml: bytes, shared_xml: bytes | None = None) -> Path:
+    """The smallest xlsx calamine reads: one sheet named 登记表, given as XML, and optionally
+    the shared strings. For files no spreadsheet program would write."""
+    shared_type = (
+        f'<Override PartName="/xl/sharedStrings.xml" ContentType="{_TYPE}.sharedStrings+xml"/>'
+        if shared_xml is not None
+        else ""
+    )
+    shared_rel = (
+        f'<Relationship Id="rId2" Type="{_REL}/sharedStrings" Target="sharedStrings.xml"/>'
+        if shared_xml is not None
+        else ""
+    )
+    parts = {
+        "[Content_Types].xml": f'<Types xmlns="{_PKG}/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+        'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+        f'<Override PartName="/xl/workbook.xml" ContentType="{_TYPE}.sheet.main+xml"/>'
+        f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{_TYPE}.worksheet+xml"/>'
+        f"{shared_type}</Types>",
+        "_rels/.rels": f'<Relationships xmlns="{_PKG}/relationships"><Relationship Id="rId1" '
+        f'Type="{_REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        "xl/workbook.xml": f'<workbook xmlns="{_MAIN}" xmlns:r="{_REL}"><sheets>'
+        '<sheet name="登记表" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        "xl/_rels/workbook.xml.rels": f'<Relationships xmlns="{_PKG}/relationships">'
+        f'<Relationship Id="rId1" Type="{_REL}/worksheet" Target="worksheets/sheet1.xml"/>'
+        f"{shared_rel}</Relationships>",
+    }
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+        for name, text in parts.items():
+            z.writestr(name, text.encode())
+        z.writestr("xl/worksheets/sheet1.xml", sheet_xml)
+        if shared_xml is not None:
+            z.writestr("xl/sharedStrings.xml", shared_xml)
+    return path
+
+
 def worst_xlsx(path: Path, limits: Limits) -> Path:
     rows, columns = limits.rows, limits.columns
     budget = int(limits.unpacked_bytes * MARGIN)
-    book = openpyxl.Workbook()
-    book.active.title = "登记表"
-    book.save(path)
-    with zipfile.ZipFile(path) as z:
-        parts = {n: z.read(n) for n in z.namelist()}
 
     # The sheet: shared-string cells row by row, as many per row as the budget allows.
     per_cell = len('<c r="AA100000" t="s"><v>1000000</v></c>')
     per_row = max(1, min(columns, budget // rows // per_cell))
     cells = 0
-    pieces = [
-        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
-    ]
+    pieces = [f'<worksheet xmlns="{_MAIN}"><sheetData>']
     header = "".join(
         f'<c r="{column_letters(i + 1)}1" t="inlineStr"><is><t>{h}</t></is></c>'
         for i, h in enumerate(_headers(columns))
@@ -61,26 +95,11 @@ def worst_xlsx(path: Path, limits: Limits) -> Path:
     # One distinct string per cell, sized so that the table and the copies fill the budget.
     text = max(1, budget // cells - len("<si><t></t></si>"))
     shared = (
-        '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        f'<sst xmlns="{_MAIN}">'
         + "".join(f"<si><t>{i:0{text}d}</t></si>" for i in range(cells))
         + "</sst>"
     ).encode()
-    parts["xl/worksheets/sheet1.xml"] = sheet
-    parts["xl/sharedStrings.xml"] = shared
-    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
-        b"</Types>",
-        b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
-        b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
-    )
-    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
-        b"</Relationships>",
-        b'<Relationship Id="rIdS" Type="http://schemas.openxmlformats.org/officeDocument/'
-        b'2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>',
-    )
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
-        for name, data in parts.items():
-            z.writestr(name, data)
-    return path
+    return xlsx_package(path, sheet, shared)
 
 
 def worst_csv(path: Path, limits: Limits) -> Path:

@@ -7,13 +7,13 @@ import re
 import subprocess
 import sys
 import threading
-import zipfile
 from pathlib import Path
 
 import openpyxl
 import pytest
 from openpyxl.styles import Border, Side
 
+from benchmarks.worst_inputs import xlsx_package
 from etl.bounds import Limits, RegisterError, column_letters, column_number
 from etl.pipeline import prepare
 from etl.read import read_register
@@ -36,30 +36,7 @@ def register_xlsx(path: Path, rows: int = 1) -> tuple[openpyxl.Workbook, Path]:
 
 
 def with_sheet_xml(path: Path, sheet_xml: str, shared: str | None = None) -> Path:
-    """A valid workbook whose first sheet (and shared strings) are replaced by the given XML."""
-    book, _ = register_xlsx(path)
-    book.save(path)
-    parts = {}
-    with zipfile.ZipFile(path) as z:
-        for name in z.namelist():
-            parts[name] = z.read(name)
-    parts["xl/worksheets/sheet1.xml"] = sheet_xml.encode()
-    if shared is not None:
-        parts["xl/sharedStrings.xml"] = shared.encode()
-        parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
-            b"</Types>",
-            b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
-            b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
-        )
-        parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
-            b"</Relationships>",
-            b'<Relationship Id="rIdS" Type="http://schemas.openxmlformats.org/officeDocument/'
-            b'2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>',
-        )
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, data in parts.items():
-            z.writestr(name, data)
-    return path
+    return xlsx_package(path, sheet_xml.encode(), None if shared is None else shared.encode())
 
 
 SHEET = (
