@@ -28,8 +28,8 @@ TIMEOUT_S = 300
 DAMAGED = 3  # the child's exit code for a file calamine cannot read
 
 
-def read_apart(path: Path) -> list[tuple[str, bool, int, pl.DataFrame]]:
-    """Per sheet: its name, whether it is visible, its first column's absolute index, its grid."""
+def read_apart(path: Path) -> list[tuple[str, bool, pl.DataFrame]]:
+    """Per sheet: its name, whether it is visible, and its grid."""
     with tempfile.TemporaryDirectory(prefix="exitmap-xls-") as tmp:
         out = Path(tmp)
         try:
@@ -45,15 +45,18 @@ def read_apart(path: Path) -> list[tuple[str, bool, int, pl.DataFrame]]:
             ) from None
         if run.returncode == DAMAGED:
             raise RegisterError(f"文件 {path.name}：无法读取，文件可能已损坏或不是 Excel 文件")
-        if run.returncode != 0:
+        if run.returncode < 0 or b"MemoryError" in run.stderr:
+            # Rust aborts when an allocation fails; Python raises MemoryError.
             raise RegisterError(
                 f"文件 {path.name}：读取所需内存超过上限 {MEMORY_CAP >> 30} GB，"
                 "文件异常或过大，未读取"
             )
+        if run.returncode != 0:
+            last = run.stderr.decode(errors="replace").strip().splitlines()[-1:]
+            raise RuntimeError(f"reading {path.name} apart failed: {last}")
         sheets = json.loads((out / "sheets.json").read_text(encoding="utf-8"))
         return [
-            (s["name"], s["visible"], s["first"], pl.read_ipc(out / f"{i}.arrow"))
-            for i, s in enumerate(sheets)
+            (s["name"], s["visible"], pl.read_ipc(out / f"{i}.arrow")) for i, s in enumerate(sheets)
         ]
 
 
@@ -69,15 +72,8 @@ def main(book: str, out: str) -> int:
         reader = fastexcel.read_excel(book)
         for i, name in enumerate(reader.sheet_names):
             sheet = reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string")
-            columns = sheet.available_columns()
             sheet.to_polars().write_ipc(Path(out) / f"{i}.arrow")
-            sheets.append(
-                {
-                    "name": name,
-                    "visible": sheet.visible == "visible",
-                    "first": columns[0].absolute_index if columns else 0,
-                }
-            )
+            sheets.append({"name": name, "visible": sheet.visible == "visible"})
     except fastexcel.FastExcelError:
         return DAMAGED
     (Path(out) / "sheets.json").write_text(json.dumps(sheets, ensure_ascii=False), "utf-8")

@@ -93,7 +93,7 @@ def read_register(path: Path, limits: Limits | None = None) -> SheetList:
     else:
         grids = [_Grid(path.stem or "CSV", _csv_grid(path, limits))]
     for grid in grids:
-        _check_width(path.name, grid, limits)
+        _check_extent(path.name, grid, limits)
 
     sheets: list[Sheet] = []
     skipped: list[SkippedSheet] = []
@@ -133,7 +133,7 @@ def _excel_grids(path: Path, limits: Limits) -> list[_Grid]:
     if path.suffix.lower() not in ZIPPED_EXCEL_SUFFIXES:
         return [
             _Grid(name, _excel_cells(cells) if visible else None)
-            for name, visible, _, cells in read_apart(path)
+            for name, visible, cells in read_apart(path)
         ]
     scans = check_workbook(path, path.name, limits)
     try:
@@ -159,7 +159,7 @@ def _excel_grids(path: Path, limits: Limits) -> list[_Grid]:
     return grids
 
 
-def _check_width(file: str, grid: _Grid, limits: Limits) -> None:
+def _check_extent(file: str, grid: _Grid, limits: Limits) -> None:
     """What the pre-read checks could not bound (an .xls, a CSV's records) is checked here."""
     if grid.cells is None:
         return
