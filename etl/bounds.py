@@ -174,8 +174,10 @@ def _beyond(limits: Limits) -> str:
 
 
 # A cell whose place is not written first (`<c r="…"`), or a cell under a namespace prefix:
-# its place must be counted from its neighbours, as calamine does.
+# its place must be counted from its neighbours, as calamine does. The first pass looks for
+# the prefix only as ":c" (a pattern starting with "<" and a class is several times slower).
 _UNPLACED = r'<c(?:>|/>|\s+(?:[^r\s]|r[^=]|r=[^"]))|<[\w.-]+:c[\s>/]'
+_UNPLACED_HINT = r'<c(?:>|/>|\s+(?:[^r\s]|r[^=]|r=[^"]))|:c[\s>/]'
 # A cell with nothing in it: self-closing, or closed at once. calamine leaves such cells out,
 # so formatting carried far to the right or down (old templates do) is no reason to refuse.
 _EMPTY_CELL = re.compile(rb"[^>]*?(?:/>|>\s*</(?:[\w.-]+:)?c>)")
@@ -315,7 +317,7 @@ def _scan_sheet(
     gets a second pass that counts places as calamine does.
     """
     beyond = _beyond(limits)
-    suspect = f"{beyond}|{_UNPLACED}"
+    suspect = f"{beyond}|{_UNPLACED_HINT}"
     beyond_at = re.compile(rb"\s" + beyond.encode())
     unplaced = re.compile(_UNPLACED.encode())
     largest_shared = int(shared.max(initial=0))
@@ -327,12 +329,7 @@ def _scan_sheet(
     scan = SheetScan(part)
     expanded = 0  # bytes of shared text the sheet's cells copy
     counted = True
-    carry = b""
-    for block in _blocks(book, part, where, limits):
-        buf = carry + block
-        cut = buf.rfind(b"</row>")
-        cut = cut + 6 if cut >= 0 else buf.rfind(b">") + 1
-        chunk, carry = buf[:cut], buf[cut:]
+    for chunk in _whole_tags(_blocks(book, part, where, limits), b"</row>"):
         if _suspect(chunk, suspect):
             for hit in beyond_at.finditer(chunk):
                 ref = hit.group().decode().split('"')[1]
@@ -358,6 +355,20 @@ def _scan_sheet(
     return scan
 
 
+def _whole_tags(blocks: Iterator[bytes], end: bytes) -> Iterator[bytes]:
+    """The blocks re-cut after the last `end` in each (a row's end, or else a tag's), so that
+    no tag and, normally, no row is split between two; the rest comes last, whatever it is."""
+    carry = b""
+    for block in blocks:
+        buf = carry + block
+        cut = buf.rfind(end)
+        cut = cut + len(end) if cut >= 0 else buf.rfind(b">") + 1
+        chunk, carry = buf[:cut], buf[cut:]
+        yield chunk
+    if carry:
+        yield carry
+
+
 def _shared_copied(chunk: bytes, shared: np.ndarray) -> int:
     """Bytes of shared text the chunk's cells copy."""
     index = np.asarray(list(map(int, _SHARED_REF.findall(chunk))), dtype=np.int64)
@@ -371,11 +382,7 @@ def _whole_ref(chunk: bytes, at: int) -> str:
 def _count_places(book: zipfile.ZipFile, part: str, where: str, limits: Limits) -> None:
     """Follow rows and cells in order, placing those without `r` after their neighbours."""
     row = col = 0
-    carry = b""
-    for block in _blocks(book, part, where, limits):
-        buf = carry + block
-        cut = buf.rfind(b">") + 1
-        chunk, carry = buf[:cut], buf[cut:]
+    for chunk in _whole_tags(_blocks(book, part, where, limits), b">"):
         for closing, tag, attrs in _TOKEN.findall(chunk):
             if closing:
                 continue

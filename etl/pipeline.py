@@ -153,9 +153,12 @@ def _prepare_sheet(sheet) -> pl.DataFrame:
     )
     if sheet.extra is not None:
         written = pl.concat([written, sheet.extra], how="horizontal")
-    raw = written.select(
-        pl.struct(pl.all().str.replace_all("\x00", "\ufffd", literal=True)).alias("raw")
-    )
+    has_nul = written.select(pl.all().str.contains("\x00", literal=True).any()).row(0, named=True)
+    with_nul = [c for c, hit in has_nul.items() if hit]
+    # The struct shares the columns' memory; only a column holding NUL is copied.
+    raw = written.with_columns(
+        pl.col(with_nul).str.replace_all("\x00", "\ufffd", literal=True)
+    ).select(pl.struct(pl.all()).alias("raw"))
     frame = pl.concat([data, located, raw], how="horizontal").with_columns(
         pl.lit(sheet.file).alias("file"),
         pl.lit(sheet.sheet).alias("sheet"),

@@ -48,15 +48,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("today", "EXITMAP_TODAY", "", "Pretend today is this date (YYYY-MM-DD)."),
     Setting("marking", "EXITMAP_MARKING", "内部资料", "Marking printed on maps and exports."),
     # Register files are bounded before they are read (etl/bounds.py). A real register has
-    # under 20,000 rows; the defaults admit 120,000 and keep a load under 2 GB of memory
+    # under 20,000 rows; the defaults admit 110,000 and keep a load under 2 GB of memory
     # (benchmarks/bench_ingest.py measures the largest file they admit).
-    Setting("max_file_mb", "EXITMAP_MAX_FILE_MB", "100", "Largest register file read, in MB."),
-    Setting("max_rows", "EXITMAP_MAX_ROWS", "120000", "Most rows of a register sheet or CSV."),
+    Setting("max_file_mb", "EXITMAP_MAX_FILE_MB", "50", "Largest register file read, in MB."),
+    Setting("max_rows", "EXITMAP_MAX_ROWS", "110000", "Most rows of a register sheet or CSV."),
     Setting("max_columns", "EXITMAP_MAX_COLUMNS", "40", "Most columns of a register sheet or CSV."),
     Setting(
         "max_unpacked_mb",
         "EXITMAP_MAX_UNPACKED_MB",
-        "192",
+        "160",
         "Largest part of an xlsx once unpacked (a sheet, the shared strings, or the shared text"
         " a sheet's cells copy), in MB.",
     ),

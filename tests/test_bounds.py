@@ -133,7 +133,7 @@ def test_a_cell_at_the_last_excel_cell_is_refused_before_calamine_allocates_the_
     )
     assert run.returncode == 1, run.stderr
     assert "文件 far.xlsx 工作表「登记表」：单元格 XFD1048576 超出读取范围" in run.stderr
-    assert "上限 120,000 行、40 列，见设置 EXITMAP_MAX_ROWS、EXITMAP_MAX_COLUMNS" in run.stderr
+    assert "上限 110,000 行、40 列，见设置 EXITMAP_MAX_ROWS、EXITMAP_MAX_COLUMNS" in run.stderr
 
 
 @pytest.mark.parametrize(
@@ -178,6 +178,16 @@ def test_cells_without_their_place_are_placed_as_calamine_places_them(tmp_path):
     xml = SHEET.format(header_row() + f'<row r="2">{cells}</row>')
     message = refused(with_sheet_xml(tmp_path / "noref.xlsx", xml))
     assert message.startswith("文件 noref.xlsx 工作表「登记表」：单元格 AO2 超出读取范围")
+
+
+def test_cells_under_a_namespace_prefix_are_placed_too(tmp_path):
+    cells = "".join('<x:c t="inlineStr"><x:is><x:t>x</x:t></x:is></x:c>' for _ in range(70))
+    xml = SHEET.format(header_row() + f'<x:row r="2">{cells}</x:row>').replace(
+        "<worksheet xmlns=", '<worksheet xmlns:x="http://schemas.openxmlformats.org/'
+        'spreadsheetml/2006/main" xmlns='
+    )  # fmt: skip
+    message = refused(with_sheet_xml(tmp_path / "prefixed.xlsx", xml))
+    assert message.startswith("文件 prefixed.xlsx 工作表「登记表」：单元格 AO2 超出读取范围")
 
 
 def test_a_sheet_that_unpacks_past_the_limit_is_refused(tmp_path, monkeypatch):
@@ -274,7 +284,7 @@ def test_a_csv_with_too_many_columns_is_refused(tmp_path, monkeypatch):
     monkeypatch.setenv("EXITMAP_MAX_COLUMNS", "20")
     path = write_csv(tmp_path / "cols.csv", [unit_row(1)])
     assert refused(path) == (
-        "文件 cols.csv 工作表「cols」：共 2 行、26 列，超过上限 120,000 行、20 列，"
+        "文件 cols.csv 工作表「cols」：共 2 行、26 列，超过上限 110,000 行、20 列，"
         "见设置 EXITMAP_MAX_ROWS、EXITMAP_MAX_COLUMNS，请分成几个文件提交"
     )
 
