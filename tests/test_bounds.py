@@ -18,7 +18,7 @@ from etl.bounds import Limits, RegisterError, column_letters, column_number
 from etl.pipeline import prepare
 from etl.read import read_register
 from exitmap.errors import SettingsError
-from tests.registers import HEADERS, unit_row, write_csv
+from tests.helpers.registers import HEADERS, unit_row, write_csv
 
 EXITMAP = str(Path(sys.executable).with_name("exitmap"))
 

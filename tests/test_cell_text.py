@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from etl.load import LoadError, load
 from etl.pipeline import prepare
-from tests.registers import HEADERS, unit_row, write_csv
+from tests.helpers.registers import HEADERS, unit_row, write_csv
 
 EXITMAP = str(Path(sys.executable).with_name("exitmap"))
 D2021 = dt.date(2021, 12, 31)
