@@ -106,6 +106,7 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
             filter_bar(state, ctx.today(), measure=False, units=False, prefix="df"),
             html.Div(
                 [
+                    html.Label(t("d.search", lang), htmlFor="d-search", className="sr-only"),
                     dcc.Input(
                         id="d-search",
                         type="search",
