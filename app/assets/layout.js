@@ -17,10 +17,13 @@
       setOpen(button, button.getAttribute("aria-expanded") !== "true");
       return;
     }
-    // A link chosen in the open menu closes it (the page under it changes in place).
-    var link = e.target.closest && e.target.closest("#menu-panel a");
+    // A link chosen in the open menu closes it (the page under it changes in place), and so
+    // does a tap anywhere outside it.
     var menu = document.getElementById("menu-toggle");
-    if (link && menu) setOpen(menu, false);
+    var panel = document.getElementById("menu-panel");
+    if (!menu || menu.getAttribute("aria-expanded") !== "true") return;
+    var link = e.target.closest && e.target.closest("#menu-panel a");
+    if (link || (panel && !panel.contains(e.target))) setOpen(menu, false);
   });
 
   document.addEventListener("keydown", function (e) {

@@ -54,9 +54,10 @@ def open_view(page, base: str, kind: str, path: str, timeout: float = 30_000) ->
         page.wait_for_selector("#ranking", timeout=timeout)
     elif kind == "prefecture":
         page.wait_for_selector(MAP_SHAPES["prefecture"][1], timeout=timeout)
-        page.wait_for_selector("#pf-units-table .ag-row", timeout=timeout)
+        # Attached: AG Grid keeps the rows of a grid below the fold hidden until scrolled to.
+        page.wait_for_selector("#pf-units-table .ag-row", state="attached", timeout=timeout)
     elif kind == "unit":
         page.wait_for_selector("#un-map .unit-marker", timeout=timeout)
     elif kind == "data":
-        page.wait_for_selector("#d-grid .ag-row", timeout=timeout)
+        page.wait_for_selector("#d-grid .ag-row", state="attached", timeout=timeout)
     wait_idle(page, timeout=timeout)
