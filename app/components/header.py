@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dash import html
 
-from app import briefing
+from app import briefing, presentation
 from app import format as fmt
 from app.i18n import t
 from app.state import ViewState, to_search
@@ -43,11 +43,20 @@ def nav_links(path: str, search: str, lang: str) -> list:
 
 
 def export_links(path: str, state: ViewState) -> list:
-    """导出简报图 (the briefing layout in a new tab) and its PNG, on the pages that have one."""
-    if not briefing.page_kind(path):
-        return []
+    """演示 (presentation mode, on every page), and 导出简报图 (the briefing layout in a new
+    tab) and its PNG on the pages that have one."""
     lang = state.lang
+    present = html.A(
+        t("present", lang),
+        href=presentation.href(state),
+        title=t("present.hint", lang),
+        className="export",
+        id="present-link",
+    )
+    if not briefing.page_kind(path):
+        return [present]
     return [
+        present,
         html.A(
             briefing.tx("button", lang),
             href=briefing.with_flag(briefing.view_of(path, state)),
