@@ -210,6 +210,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "d.csv": ("下载 CSV", "Download CSV"),
     "d.xlsx": ("下载 Excel", "Download Excel"),
     "d.geojson": ("下载 GeoJSON", "Download GeoJSON"),
+    "d.print_note": (
+        "打印件只含表格当前显示的部分；完整数据请用“下载 Excel”或“下载 CSV”。",
+        "The printout holds the part of the table on screen; download Excel or CSV for all rows.",
+    ),
     # about
     "a.title": ("说明", "About"),
     # errors

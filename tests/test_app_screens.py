@@ -4,10 +4,15 @@ screens, touch targets on phones (headless Chromium on the demo)."""
 
 from __future__ import annotations
 
+import re
+import subprocess
+
 import pytest
 
 from app.browser import new_page
+from layers.standing import standing
 from tests.helpers.browser import CPU_SLOWDOWN
+from tests.helpers.demo import DEMO_TODAY
 from tests.helpers.screens import (
     NARROW,
     SIZES,
@@ -105,3 +110,35 @@ def test_tables_scroll_in_their_own_frame(dashboard, screen):
     wide = frame.evaluate("e => [e.scrollWidth, e.clientWidth, getComputedStyle(e).overflowX]")
     assert wide[0] > wide[1] and wide[2] == "auto"
     assert sideways(page) <= 0
+
+
+@pytest.mark.parametrize("screen", [(1920, 1080)], indirect=True, ids=["1920x1080"])
+def test_print_is_a_clean_a4_landscape_page(dashboard, screen, tmp_path, demo_engine):
+    """Ctrl+P on 总览: A4 landscape; the first page holds the title, date, marking, the map
+    fitted to its paper frame, the KPIs and the whole ranking; no menus or buttons."""
+    base, _ = dashboard
+    _, page = screen
+    open_view(page, base, "overview", "/")
+    pdf = tmp_path / "总览.pdf"
+    page.pdf(path=str(pdf), prefer_css_page_size=True, print_background=True)
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"Page size:\s+841\.\d+ x 59[45]\.\d+ pts \(A4\)", info), info
+    assert int(re.search(r"Pages:\s+(\d+)", info).group(1)) <= 2
+    first = subprocess.run(
+        ["pdftotext", "-f", "1", "-l", "1", "-layout", str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    for text in ("产能退出一张图", "数据截至", "内部资料", "州（市）排名", "云南省"):
+        assert text in first
+    names = standing(demo_engine, DEMO_TODAY)["name"]
+    assert [n for n in names if n not in first] == []
+    for furniture in ("导出简报图", "下载 PNG", "English", "菜单", "跳到", "点击地图"):
+        assert furniture not in first
+    # On paper the map takes its paper size and is fitted to it (assets/map.js, beforeprint).
+    page.emulate_media(media="print")
+    page.evaluate("() => window.dispatchEvent(new Event('beforeprint'))")
+    assert map_misfit(page, *MAP_SHAPES["overview"]) == []
+    width = page.evaluate("() => document.querySelector('#ov-map').getBoundingClientRect().width")
+    assert width == pytest.approx(130 * 96 / 25.4, abs=1)

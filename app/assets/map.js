@@ -63,8 +63,13 @@
   // language.
   var maps = [];
   var ZOOM_WORDS = { zh: ["放大", "缩小"], en: ["Zoom in", "Zoom out"] };
-  // The maps' size on an A4 landscape page (style.css @media print sets the same).
-  var PRINT_SIZE = { width: "150mm", height: "120mm" };
+  // A map's size on an A4 landscape page: --print-width and --print-height on it (style.css),
+  // read while the screen styles still hold.
+  function printSize(el) {
+    var css = getComputedStyle(el);
+    return { width: css.getPropertyValue("--print-width").trim(),
+             height: css.getPropertyValue("--print-height").trim() };
+  }
 
   function refit(map) {
     var home = map._exitmapHome;
@@ -98,7 +103,17 @@
       var size = null;
       var seen = new ResizeObserver(function () {
         var now = el.clientWidth + "x" + el.clientHeight;
-        if (now !== size && el.clientWidth > 0) { size = now; refit(map); }
+        if (now === size || el.clientWidth === 0) return;
+        size = now;
+        var back = map._exitmapScreen;
+        map._exitmapScreen = null;
+        if (back && map._exitmapMoved) {
+          // Back from paper: the view the user had chosen.
+          map.invalidateSize({ animate: false, pan: false });
+          map.setView(back.center, back.zoom, { animate: false });
+        } else {
+          refit(map);
+        }
       });
       seen.observe(el);
       map.on("unload", function () { seen.disconnect(); });
@@ -110,23 +125,25 @@
   if (window.L && L.Map) L.Map.addInitHook(function () { watch(this); });
 
   // Printing: the page is laid out anew for paper before anything can run, so each map takes
-  // its paper size now, is fitted to it, and gets its screen size back afterwards.
+  // its paper size now and is fitted to it (or keeps the user's centre).
   window.addEventListener("beforeprint", function () {
     maps.forEach(function (map) {
       var el = map.getContainer();
+      var size = printSize(el);
       map._exitmapScreen = { center: map.getCenter(), zoom: map.getZoom() };
-      el.style.width = PRINT_SIZE.width;
-      el.style.height = PRINT_SIZE.height;
+      if (size.width) el.style.width = size.width;
+      if (size.height) el.style.height = size.height;
       refit(map);
     });
   });
+  // Only the frame's size here: the paper may still be drawn from the live page after this
+  // event (Chromium's PDF printing is), so the map is put back once the frame has its screen
+  // size again (the ResizeObserver above).
   window.addEventListener("afterprint", function () {
     maps.forEach(function (map) {
-      var el = map.getContainer(), was = map._exitmapScreen;
+      var el = map.getContainer();
       el.style.width = "";
       el.style.height = "";
-      map.invalidateSize({ animate: false, pan: false });
-      if (was) map.setView(was.center, was.zoom, { animate: false });
     });
   });
 
