@@ -30,6 +30,14 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Demo data: {n} synthetic units are loaded; firms and figures are invented.",
     ),
     "print": ("打印", "Print"),
+    "menu": ("菜单", "Menu"),
+    "nav.label": ("页面导航", "Pages"),
+    "skip": ("跳到主要内容", "Skip to main content"),
+    "present": ("演示", "Present"),
+    "present.hint": (
+        "会议演示：全屏大字，方向键或自动翻页",
+        "Meeting presentation: full screen, large type, arrow keys or automatic",
+    ),
     # filters
     "f.measure": ("地图指标", "Map measure"),
     "f.sector": ("行业", "Sector"),
@@ -40,6 +48,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "f.units": ("显示装备点位", "Show units"),
     "f.all": ("全部", "All"),
     "f.reset": ("清除筛选", "Clear filters"),
+    "f.toggle": ("筛选条件与地图指标", "Filters and map measure"),
     # measures
     "m.completion_units": ("完成率（按台套）", "Completion (units)"),
     "m.completion_energy": ("完成率（按能耗）", "Completion (energy)"),
@@ -119,6 +128,19 @@ STRINGS: dict[str, tuple[str, str]] = {
         "{n} units match: too many to draw; narrow the filters.",
     ),
     "o.loading": ("正在加载……", "Loading…"),
+    "o.map_label": ("云南省各州（市）地图", "Map of Yunnan's prefectures"),
+    "o.map_alt": (
+        "地图的文字版本是下方的“州（市）排名”表：每个州（市）的数值、完成情况和区域限批均在表中，"
+        "表中的名称可打开该州（市）页面。",
+        "The text version of this map is the prefecture ranking table: every prefecture's value, "
+        "progress and approval freeze, with a link to its page.",
+    ),
+    "o.skip_to_ranking": ("跳到排名表（地图的文字版本）", "Skip to the ranking (the map as text)"),
+    "o.ranking_caption": (
+        "地图的文字版本：各州（市）按“{measure}”排序，含区域限批状态",
+        "The map as text: prefectures by {measure}, with their approval freeze",
+    ),
+    "scroll.table": ("表格（可滚动）：{name}", "Table (scrolls): {name}"),
     "yes": ("是", "yes"),
     "no": ("否", "no"),
     # prefecture page
@@ -188,6 +210,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "d.csv": ("下载 CSV", "Download CSV"),
     "d.xlsx": ("下载 Excel", "Download Excel"),
     "d.geojson": ("下载 GeoJSON", "Download GeoJSON"),
+    "d.print_note": (
+        "打印件只含表格当前显示的部分；完整数据请用“下载 Excel”或“下载 CSV”。",
+        "The printout holds the part of the table on screen; download Excel or CSV for all rows.",
+    ),
     # about
     "a.title": ("说明", "About"),
     # errors

@@ -27,7 +27,8 @@ def sub_options(sectors, lang):
 def _dropdown(id_, label, options, value, lang, wide=False):
     return html.Div(
         [
-            html.Label(label, htmlFor=id_),
+            # The id names the dropdown's button too (assets/a11y.js: Dash names it by its value).
+            html.Label(label, htmlFor=id_, id=f"{id_}-label"),
             dcc.Dropdown(
                 id=id_,
                 options=options,
@@ -51,7 +52,7 @@ def filter_bar(
         kids.append(
             html.Div(
                 [
-                    html.Label(t("f.measure", lang)),
+                    html.Label(t("f.measure", lang), id=f"{prefix}-measure-label"),
                     dcc.RadioItems(
                         id=f"{prefix}-measure",
                         options=[{"label": t(f"m.{m}", lang), "value": m} for m in MEASURES],
@@ -93,9 +94,11 @@ def filter_bar(
         ),
         html.Div(
             [
-                html.Label(t("f.on", lang), htmlFor=f"{prefix}-on"),
+                html.Label(t("f.on", lang), htmlFor=f"{prefix}-on", id=f"{prefix}-on-label"),
                 dcc.DatePickerSingle(
                     id=f"{prefix}-on",
+                    # Dash gives the field its placeholder as its name ("Select Date" by default).
+                    placeholder=t("f.on", lang),
                     date=state.date(today).isoformat(),
                     min_date_allowed=EARLIEST.isoformat(),
                     max_date_allowed=today.isoformat(),
@@ -115,7 +118,20 @@ def filter_bar(
                 className="check",
             )
         )
-    return html.Div(kids, className="filters no-print-controls", id="filters")
+    # On narrow screens the bar folds behind a button (style.css, assets/layout.js).
+    return html.Div(
+        [
+            html.Button(
+                t("f.toggle", lang),
+                id=f"{prefix}-filters-toggle",
+                className="filters-toggle",
+                type="button",
+                **{"aria-expanded": "false", "aria-controls": "filters"},
+            ),
+            html.Div(kids, className="filters no-print-controls", id="filters"),
+        ],
+        className="filter-panel",
+    )
 
 
 def state_from(search, measure, sector, sub, cat, status, on, units, today) -> ViewState:

@@ -104,8 +104,10 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
                 className="page-title",
             ),
             filter_bar(state, ctx.today(), measure=False, units=False, prefix="df"),
+            html.P(t("d.print_note", lang), className="print-only muted"),
             html.Div(
                 [
+                    html.Label(t("d.search", lang), htmlFor="d-search", className="sr-only"),
                     dcc.Input(
                         id="d-search",
                         type="search",

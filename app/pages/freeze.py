@@ -8,6 +8,7 @@ from dash import dcc, html
 
 from app import format as fmt
 from app.components.tables import Col, table
+from app.components.tables import frame as framed
 from app.context import Context
 from app.i18n import layer_words, t, v
 from app.state import ViewState, to_search
@@ -106,14 +107,22 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
             html.Div(
                 [
                     html.H2(t("z.current", lang)),
-                    table(cols, frame, id="freeze-table", row_id=lambda r: str(r["adcode"])),
+                    framed(
+                        table(cols, frame, id="freeze-table", row_id=lambda r: str(r["adcode"])),
+                        t("z.current", lang),
+                        "table-frame",
+                    ),
                 ],
                 className="card",
             ),
             html.Div(
                 [
                     html.H2(t("z.history", lang)),
-                    table(hist_cols, hist, id="freeze-history")
+                    framed(
+                        table(hist_cols, hist, id="freeze-history"),
+                        t("z.history", lang),
+                        "table-frame",
+                    )
                     if hist
                     else html.P(t("z.no_history", lang)),
                 ],

@@ -20,6 +20,7 @@ from app.components.filters import (
 )
 from app.components.kpi import standing_cards
 from app.components.legend import FREEZE_TEXT, legend
+from app.components.tables import frame
 from app.context import Context
 from app.i18n import t, v
 from app.state import ViewState, parse, to_search
@@ -103,6 +104,7 @@ def ranking(table_: pl.DataFrame, state: ViewState) -> dict:
 
     total = table_.filter(pl.col("adcode") == PROVINCE_ADCODE).to_dicts()[0] | {"rank": ""}
     return {
+        "caption": t("o.ranking_caption", lang, measure=t(f"m.{state.measure}", lang)),
         "headers": [
             t("c.rank", lang),
             t("c.prefecture", lang),
@@ -186,7 +188,7 @@ def sub_chart(ctx: Context, state: ViewState, on: dt.date) -> html.Div:
         ],
         className="chart-key",
     )
-    return html.Div([key, html.Div(bars, className="hbars")], id="ov-sub-chart")
+    return html.Div([key, frame(bars, t("o.by_sub", lang), "hbars")], id="ov-sub-chart")
 
 
 def progress_chart(ctx: Context, state: ViewState, on: dt.date) -> html.Div:
@@ -245,6 +247,7 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
             mapview.label_layer(ctx, "ov", hideout),
             mapview.unit_layer("ov-units", points, unit_hideout),
         ],
+        bounds=ctx.province_bounds,
     )
     return html.Div(
         [
@@ -257,6 +260,14 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
                 [
                     html.Div(
                         [
+                            # The map's text version is the ranking: say so, and let keyboard
+                            # users skip the map's tab stops to reach it.
+                            html.A(
+                                t("o.skip_to_ranking", lang),
+                                href="#ov-ranking",
+                                className="skip-link",
+                            ),
+                            html.P(t("o.map_alt", lang), id="ov-map-alt", className="sr-only"),
                             the_map,
                             html.Div(
                                 legend(hideout, lang, state.units),
@@ -271,6 +282,8 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
                             html.Div(ctx.marking, className="map-marking") if ctx.marking else None,
                         ],
                         className="card map-card",
+                        role="region",
+                        **{"aria-label": t("o.map_label", lang), "aria-describedby": "ov-map-alt"},
                     ),
                     html.Div(
                         [
@@ -279,15 +292,16 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
                             ),
                             html.Div(
                                 [
-                                    html.H2(t("o.ranking", lang)),
+                                    html.H2(t("o.ranking", lang), id="ov-ranking-title"),
                                     dcc.Store(id="ov-ranking-data"),
-                                    html.Div(
+                                    frame(
                                         html.Div(t("o.loading", lang), className="muted"),
+                                        t("o.ranking", lang),
+                                        "scroll ranking",
                                         id="ov-ranking",
-                                        className="scroll ranking",
                                     ),
                                 ],
-                                className="card",
+                                className="card ranking-card",
                             ),
                             html.Div(
                                 [
@@ -306,13 +320,13 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
                                         className="card",
                                     ),
                                 ],
-                                className="two",
+                                className="two charts",
                             ),
                         ],
                         className="side",
                     ),
                 ],
-                className="overview",
+                className="overview ov-grid",
             ),
         ]
     )

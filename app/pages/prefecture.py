@@ -11,7 +11,7 @@ from app import format as fmt
 from app.components import mapview
 from app.components.grid import grid
 from app.components.kpi import card, standing_cards
-from app.components.tables import Col, facts, table
+from app.components.tables import Col, facts, frame, table
 from app.context import Context
 from app.i18n import layer_words, t, v
 from app.pages import errors
@@ -131,28 +131,30 @@ def layout(ctx: Context, state: ViewState, raw: str) -> html.Div:
                             html.Div(
                                 [
                                     html.H2(f"{t('p.overdue', lang)}（{len(overdue)}）"),
-                                    html.Div(
+                                    frame(
                                         table(
                                             unit_columns(lang, search, [late_col]),
                                             overdue,
                                             id="pf-overdue",
-                                        )
-                                        if overdue
-                                        else t("p.none", lang),
-                                        className="scroll short",
-                                    ),
+                                        ),
+                                        t("p.overdue", lang),
+                                        "scroll short",
+                                    )
+                                    if overdue
+                                    else html.P(t("p.none", lang)),
                                 ],
                                 className="card",
                             ),
                             html.Div(
                                 [
                                     html.H2(f"{t('p.due_soon', lang)}（{len(soon)}）"),
-                                    html.Div(
-                                        table(unit_columns(lang, search), soon, id="pf-soon")
-                                        if soon
-                                        else t("p.none", lang),
-                                        className="scroll short",
-                                    ),
+                                    frame(
+                                        table(unit_columns(lang, search), soon, id="pf-soon"),
+                                        t("p.due_soon", lang),
+                                        "scroll short",
+                                    )
+                                    if soon
+                                    else html.P(t("p.none", lang)),
                                 ],
                                 className="card",
                             ),
@@ -212,6 +214,7 @@ def dl_counties(ctx: Context, hideout: dict):
     return dl.GeoJSON(
         url=ctx.geo.url("counties"),
         style=mapview.fn("countyStyle"),
+        onEachFeature=mapview.fn("countyEach"),
         hideout=hideout,
         interactive=False,
         id="pf-counties",

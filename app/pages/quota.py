@@ -9,7 +9,7 @@ from app import format as fmt
 from app.components import mapview
 from app.components.grid import grid
 from app.components.legend import legend
-from app.components.tables import Col, table
+from app.components.tables import Col, frame, table
 from app.context import Context
 from app.i18n import t, v
 from app.pages.overview import map_hideout
@@ -84,7 +84,7 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
             mapview.outline(ctx, "qt"),
             mapview.label_layer(ctx, "qt", hideout),
         ],
-        zoom=6.75,
+        bounds=ctx.province_bounds,
     )
     return html.Div(
         [
@@ -105,12 +105,16 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
                     html.Div(
                         [
                             html.Div(
-                                table(
-                                    cols,
-                                    rows,
-                                    id="quota-table",
-                                    total=total,
-                                    row_id=lambda r: str(r["adcode"]),
+                                frame(
+                                    table(
+                                        cols,
+                                        rows,
+                                        id="quota-table",
+                                        total=total,
+                                        row_id=lambda r: str(r["adcode"]),
+                                    ),
+                                    t("q.title", lang),
+                                    "table-frame",
                                 ),
                                 className="card",
                             ),
