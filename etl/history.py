@@ -33,19 +33,34 @@ OBSERVATION_COLUMNS = (
 )
 
 
-def valid_from_sql(row: str, as_of: str) -> str:
+def valid_from_sql(row: str, as_of: str, same_exit: str = "false") -> str:
     """From when an observation of ``row`` (status, actual_exit_date[_precision]) holds: its
     exit date for an exit status that gives one (the month's end for a month), never after
-    the register's date ``as_of`` (an exit dated later is flagged by the read, as before)."""
+    the register's date ``as_of`` (an exit dated later is flagged by the read, as before).
+
+    ``same_exit``: SQL true when the unit had already exited on that date (已关停 now 已拆除):
+    the exit is old news, the new status holds from ``as_of``.
+    """
     exit_date = (
         f"CASE WHEN {row}.actual_exit_date_precision = 'month' THEN "
         f"(date_trunc('month', {row}.actual_exit_date) + interval '1 month - 1 day')::date "
         f"ELSE {row}.actual_exit_date END"
     )
     return (
-        f"CASE WHEN {row}.actual_exit_date IS NOT NULL AND EXISTS (SELECT 1 FROM status_class "
-        f"x WHERE x.status = {row}.status AND x.class = 'exited') "
-        f"THEN LEAST({exit_date}, {as_of}) ELSE {as_of} END"
+        f"CASE WHEN {row}.actual_exit_date IS NOT NULL AND {_is_exit(row + '.status')} "
+        f"AND NOT ({same_exit}) THEN LEAST({exit_date}, {as_of}) ELSE {as_of} END"
+    )
+
+
+def _is_exit(status: str) -> str:
+    return f"EXISTS (SELECT 1 FROM status_class x WHERE x.status = {status} AND x.class = 'exited')"
+
+
+def same_exit_sql(row: str, old: str) -> str:
+    """SQL true when ``row`` restates the exit date of an exit ``old`` already reported."""
+    return (
+        f"{old}.old_actual_exit_date IS NOT DISTINCT FROM {row}.actual_exit_date "
+        f"AND {_is_exit(old + '.old_status')}"
     )
 
 

@@ -15,7 +15,13 @@ from dataclasses import dataclass, field
 import polars as pl
 import sqlalchemy as sa
 
-from etl.history import OBSERVATION_COLUMNS, valid_from_sql, write_timelines, writing_history
+from etl.history import (
+    OBSERVATION_COLUMNS,
+    same_exit_sql,
+    valid_from_sql,
+    write_timelines,
+    writing_history,
+)
 from etl.pipeline import REJECTED, Prepared
 from exitmap.errors import UserError
 from exitmap.policy import Policy, default_policy
@@ -90,7 +96,7 @@ class LoadSummary:
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
-    events: int = 0
+    events: int = 0  # observations recorded: new units, and changes of status, category, dates
     quarantined: int = 0
     firms_inserted: int = 0
     firms_updated: int = 0  # name or location changed (their units are not "updated" for it)
@@ -150,8 +156,9 @@ def load(
         with writing_history(conn):
             merged = _merge_units(conn, accepted.height, as_of, source, synthetic)
             summary.inserted, summary.updated, summary.unchanged = merged
-            summary.corrected = _observe_changes(conn, as_of)
-            summary.events = write_timelines(
+            observed, summary.corrected = _observe_changes(conn, as_of)
+            summary.events = summary.inserted + observed
+            write_timelines(
                 conn,
                 "SELECT unit_id FROM observed_units",
                 summary.recorded_at,
@@ -420,34 +427,38 @@ def _merge_units(
     return inserted, updated, known - updated
 
 
-def _observe_changes(conn: sa.Connection, as_of: dt.date) -> int:
+def _observe_changes(conn: sa.Connection, as_of: dt.date) -> tuple[int, int]:
     """Record what the register says of changed units, and list every unit whose timeline is
-    written anew (``observed_units``: new and changed). Returns how many units' history this
-    corrects: an observation holding from before the unit's previous register date.
+    written anew (``observed_units``: new and changed). Returns the observations recorded and
+    how many of them correct a unit's history: they hold from before the unit's previous
+    register date.
 
     A change of status, category, 整改期限 or 实际退出日期 is an observation; a change of other
     fields (energy, place…) is not, but its unit's timeline is rewritten all the same, since
     every event carries a copy of them.
     """
     differs = " OR ".join(f"s.{f} IS DISTINCT FROM k.old_{f}" for f in HISTORY_FIELDS)
-    corrected = conn.execute(
+    observed, corrected = conn.execute(
         sa.text(
             f"""
             WITH observed AS (
                 INSERT INTO unit_observation ({OBSERVATION_COLUMNS})
-                SELECT k.unit_id, s.load_id, :as_of, {valid_from_sql("s", ":as_of")},
+                SELECT k.unit_id, s.load_id, :as_of,
+                       {valid_from_sql("s", ":as_of", same_exit_sql("s", "k"))},
                        s.status, s.category, s.rectify_deadline, s.actual_exit_date
                 FROM known k JOIN stage s ON s.row_no = k.row_no
                 WHERE k.changed AND ({differs})
                 RETURNING unit_id, valid_from
             )
-            SELECT count(*) FROM observed o
-            WHERE o.valid_from < (SELECT max(p.observed_on) FROM unit_observation p
-                                  WHERE p.unit_id = o.unit_id)
+            SELECT count(*),
+                   count(*) FILTER (WHERE o.valid_from < (
+                       SELECT max(p.observed_on) FROM unit_observation p
+                       WHERE p.unit_id = o.unit_id))
+            FROM observed o
             """
         ),
         {"as_of": as_of},
-    ).scalar_one()
+    ).one()
     conn.execute(
         sa.text(
             """
@@ -459,7 +470,7 @@ def _observe_changes(conn: sa.Connection, as_of: dt.date) -> int:
             """
         )
     )
-    return corrected
+    return observed, corrected
 
 
 def _prefectures_of(accepted: pl.DataFrame) -> list[int]:

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 import pandas as pd
 import sqlalchemy as sa
 
-from exitmap import clock
 from exitmap.policy import Policy, default_policy
 from exitmap.policy.mirror import check_policy_synced
 from layers.units import STATE_CTES, as_known, policy_params, recorded_by
@@ -159,28 +158,38 @@ class Shortfall:
     def text(self) -> str:
         return (
             f"{self.name}在 {self.on} 的能耗指标余额为 {self.balance_tce:.2f} 吨标准煤"
-            "（已分配超过按更正后历史释放的指标）"
+            "（已分配的多于截至该日释放的）"
         )
+
+
+# Where a balance can first go below zero: an allocation, or the end of an exit (a reversal,
+# a corrected exit date) after the prefecture's first allocation.
+BALANCE_DROPS_SQL = """
+SELECT q.prefecture_adcode, q.entry_date FROM quota_entry q
+WHERE q.kind = 'allocation' {where}
+UNION
+SELECT e.u_prefecture_adcode, e.valid_to FROM unit_event e
+WHERE e.superseded_at IS NULL AND e.e_is_exit AND e.valid_to IS NOT NULL
+  AND e.valid_to > (SELECT min(q.entry_date) FROM quota_entry q
+                    WHERE q.kind = 'allocation' AND q.prefecture_adcode = e.u_prefecture_adcode)
+ORDER BY 1, 2
+"""
 
 
 def shortfalls(
     conn: sa.Connection, policy: Policy, prefectures: list[int] | None = None
 ) -> list[Shortfall]:
-    """Every allocation date (and today) on which a prefecture's balance is below zero, for
-    the prefectures with allocations (of ``prefectures``, if given)."""
+    """The dates on which a prefecture's balance (of ``prefectures``, if given) is below zero,
+    with everything known now: after a correction or a reversal took released quota back."""
     where = "" if prefectures is None else " AND q.prefecture_adcode = ANY(:prefectures)"
     dates = conn.execute(
-        sa.text(
-            "SELECT DISTINCT q.prefecture_adcode, p.name, q.entry_date FROM quota_entry q "
-            "JOIN prefecture p ON p.adcode = q.prefecture_adcode "
-            f"WHERE q.kind = 'allocation'{where} ORDER BY 1, 3"
-        ),
-        {"prefectures": prefectures},
+        sa.text(BALANCE_DROPS_SQL.format(where=where)), {"prefectures": prefectures}
     ).all()
-    names = {adcode: name for adcode, name, _ in dates}
-    checks = [(a, d) for a, _, d in dates] + [(a, clock.today()) for a in names]
+    names = dict(conn.execute(sa.text("SELECT adcode, name FROM prefecture")).all())
     out = []
-    for adcode, on in sorted(set(checks)):
+    for adcode, on in dates:
+        if prefectures is not None and adcode not in prefectures:
+            continue
         left = balance_on(conn, adcode, on, policy)
         if left < -EPSILON_TCE:
             out.append(Shortfall(adcode, names[adcode], on, left))
