@@ -65,14 +65,28 @@ def same_exit_sql(row: str, old: str) -> str:
 
 
 # The timelines of the units in rebuild_units, from their observations: an observation shows
-# where no later-recorded one holds from an earlier or equal date.
+# where no later-recorded one holds from an earlier or equal date. An exit dated later by a
+# later register (its 实际退出日期 corrected forward, no return to production reported in
+# between) is withdrawn: the unit had not exited then.
 TIMELINE_SQL = f"""
 INSERT INTO event_input ({EVENT_INPUT_COLUMNS})
-WITH seen AS (
+WITH kept AS (
+    SELECT o.* FROM unit_observation o JOIN rebuild_units r ON r.unit_id = o.unit_id
+    WHERE NOT ({_is_exit("o.status")} AND EXISTS (
+        SELECT 1 FROM unit_observation j
+        WHERE j.unit_id = o.unit_id AND j.id > o.id AND j.valid_from > o.valid_from
+          AND j.actual_exit_date IS DISTINCT FROM o.actual_exit_date
+          AND {_is_exit("j.status")}
+          AND NOT EXISTS (
+              SELECT 1 FROM unit_observation k
+              WHERE k.unit_id = o.unit_id AND k.id > o.id AND NOT {_is_exit("k.status")}
+                AND k.valid_from > o.valid_from AND k.valid_from < j.valid_from)))
+),
+seen AS (
     SELECT o.*, min(o.valid_from) OVER (
                PARTITION BY o.unit_id ORDER BY o.id DESC
                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS overridden_from
-    FROM unit_observation o JOIN rebuild_units r ON r.unit_id = o.unit_id
+    FROM kept o
 ),
 shown AS (
     SELECT * FROM seen WHERE overridden_from IS NULL OR valid_from < overridden_from

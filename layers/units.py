@@ -429,12 +429,14 @@ def exists(engine: sa.Engine, unit_key: str) -> bool:
 
 
 def _stated(status, category, rectify_deadline, actual_exit_date) -> str:
-    extra = [f"类别 {category}"] if category else []
+    # Read through pandas: a missing text may come back as NaN.
+    extra = [f"类别 {category}"] if isinstance(category, str) else []
     if rectify_deadline is not None and not pd.isna(rectify_deadline):
         extra.append(f"整改期限 {rectify_deadline}")
     if actual_exit_date is not None and not pd.isna(actual_exit_date):
         extra.append(f"实际退出日期 {actual_exit_date}")
-    return (status or UNSTATED) + (f"（{'，'.join(extra)}）" if extra else "")
+    said = status if isinstance(status, str) else UNSTATED
+    return said + (f"（{'，'.join(extra)}）" if extra else "")
 
 
 UNSTATED = "登记前（状态未载明，按政策起始日推定在退出范围内）"
