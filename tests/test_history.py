@@ -303,3 +303,40 @@ def test_decisions_and_allocations_recorded_after_k_are_unknown_on_k(engine, tmp
     decided = freeze_list(engine, D(2024, 6, 30)).set_index("adcode").loc[KUNMING, "decided"]
     before = freeze_list(engine, D(2024, 6, 30), known_on=yesterday).set_index("adcode")
     assert (decided, before.loc[KUNMING, "decided"]) == (True, False)
+
+
+# ------------------------------------------------------------------ the demo, replayed
+
+
+def test_known_on_reproduces_what_the_demo_said_after_each_snapshot(engine):
+    """The demo loaded snapshot by snapshot, recorded on its dates: after each load, the
+    standing (on the snapshot date, a year before and a year later) is noted; once every
+    snapshot is in, "as known on" each snapshot date must give back exactly those tables."""
+    import tempfile
+    from pathlib import Path
+
+    from etl.demo import write_demo
+    from tests.helpers.demo import DEMO_TODAY
+
+    said = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for path, as_of in write_demo(Path(tmp), today=DEMO_TODAY):
+            load(
+                engine,
+                prepare([path]),
+                as_of,
+                source="demo",
+                synthetic=True,
+                recorded_at=start_of(as_of),
+            )
+            for on in (as_of - dt.timedelta(days=365), as_of, as_of + dt.timedelta(days=365)):
+                said[as_of, on] = standing(engine, on)
+    assert len({k for k, _ in said}) == 7  # 2020–2025 and today
+    for (known_on, on), table in said.items():
+        then = standing(engine, on, known_on=known_on)
+        assert then.equals(table), (known_on, on)
+    # Later snapshots moved no year-end figure of the standing: the history they add starts
+    # where each unit's register says (问题认定日期, exit dates), not at the load.
+    for (known_on, on), table in said.items():
+        if on == known_on:
+            assert standing(engine, on).equals(table), on
