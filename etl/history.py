@@ -150,11 +150,44 @@ def insert_evaluated(conn: sa.Connection) -> int:
     return conn.execute(sa.text("INSERT INTO unit_event SELECT * FROM evaluated_events()")).rowcount
 
 
+def first_timeline_sql(created: str, as_of: str) -> str:
+    """CTEs ``observed`` and ``staged`` for units just created (``created``: id, status,
+    category, rectify_deadline, actual_exit_date[_precision], identified_date, first_load_id):
+    record their first observation and put their whole timeline into event_input — what
+    TIMELINE_SQL would derive from one observation, without its windows (a first load of
+    100,000 units). Binds :recorded_at and :scope_start."""
+    derived_from = f"GREATEST(CAST(:scope_start AS date), {created}.identified_date)"
+    return f"""
+    observed AS (
+        INSERT INTO unit_observation ({OBSERVATION_COLUMNS})
+        SELECT c.id, c.first_load_id, {as_of}, {valid_from_sql("c", as_of)}, c.status,
+               c.category, c.rectify_deadline, c.actual_exit_date
+        FROM {created} c
+        RETURNING unit_id, load_id, valid_from, status, category, rectify_deadline,
+                  actual_exit_date
+    ),
+    staged AS (
+        INSERT INTO event_input ({EVENT_INPUT_COLUMNS})
+        SELECT nextval('unit_event_id_seq'), o.unit_id, t.event_date, t.status, NULL,
+               o.category, o.rectify_deadline, t.actual_exit_date, o.load_id,
+               CAST(:recorded_at AS timestamptz), NULL, t.derived
+        FROM observed o JOIN {created} ON {created}.id = o.unit_id
+        CROSS JOIN LATERAL (VALUES
+            (o.valid_from, o.status, o.actual_exit_date, false),
+            ({derived_from}, NULL, NULL, true)
+        ) AS t(event_date, status, actual_exit_date, derived)
+        -- The derived state before the first stated date, for a unit with an exit category.
+        WHERE NOT t.derived OR (o.category IS NOT NULL AND t.event_date < o.valid_from)
+        RETURNING 1
+    )"""
+
+
 def write_timelines(
     conn: sa.Connection, units_sql: str, recorded_at: object, scope_start: object
 ) -> int:
     """Write the timelines of the units ``units_sql`` selects as versions recorded at
-    ``recorded_at``, closing their current rows. Returns the rows written."""
+    ``recorded_at``, closing their current rows, with whatever event_input already holds
+    (new units' timelines, ``first_timeline_sql``). Returns the rows written."""
     conn.execute(
         sa.text(
             "CREATE TEMP TABLE IF NOT EXISTS rebuild_units (unit_id integer PRIMARY KEY) "
@@ -162,16 +195,16 @@ def write_timelines(
         )
     )
     conn.execute(sa.text("TRUNCATE rebuild_units"))
-    conn.execute(sa.text(f"INSERT INTO rebuild_units {units_sql}"))
-    conn.execute(sa.text("ANALYZE rebuild_units"))
-    conn.execute(
-        sa.text(
-            "UPDATE unit_event e SET superseded_at = :recorded_at FROM rebuild_units r "
-            "WHERE r.unit_id = e.unit_id AND e.superseded_at IS NULL"
-        ),
-        {"recorded_at": recorded_at},
-    )
-    open_event_input(conn)
-    params = {"recorded_at": recorded_at, "scope_start": scope_start}
-    conn.execute(sa.text(TIMELINE_SQL), params)
+    rebuilt = conn.execute(sa.text(f"INSERT INTO rebuild_units {units_sql}")).rowcount
+    if rebuilt:
+        conn.execute(sa.text("ANALYZE rebuild_units"))
+        conn.execute(
+            sa.text(
+                "UPDATE unit_event e SET superseded_at = :recorded_at FROM rebuild_units r "
+                "WHERE r.unit_id = e.unit_id AND e.superseded_at IS NULL"
+            ),
+            {"recorded_at": recorded_at},
+        )
+        params = {"recorded_at": recorded_at, "scope_start": scope_start}
+        conn.execute(sa.text(TIMELINE_SQL), params)
     return insert_evaluated(conn)

@@ -17,6 +17,8 @@ import sqlalchemy as sa
 
 from etl.history import (
     OBSERVATION_COLUMNS,
+    first_timeline_sql,
+    open_event_input,
     same_exit_sql,
     valid_from_sql,
     write_timelines,
@@ -153,16 +155,17 @@ def load(
         summary.firms_inserted, summary.firms_updated = _upsert_enterprises(conn)
         # The history triggers stand aside: this load writes the timelines of the units it
         # creates or changes, evaluated, as versions recorded at its record time.
+        scope_start = policy.scope_start.effective_from
         with writing_history(conn):
-            merged = _merge_units(conn, accepted.height, as_of, source, synthetic)
+            open_event_input(conn)
+            merged = _merge_units(
+                conn, accepted.height, as_of, source, synthetic, summary.recorded_at, scope_start
+            )
             summary.inserted, summary.updated, summary.unchanged = merged
             observed, summary.corrected = _observe_changes(conn, as_of)
             summary.events = summary.inserted + observed
             write_timelines(
-                conn,
-                "SELECT unit_id FROM observed_units",
-                summary.recorded_at,
-                policy.scope_start.effective_from,
+                conn, "SELECT unit_id FROM known WHERE changed", summary.recorded_at, scope_start
             )
         if summary.updated:  # only a changed unit can take released quota back
             summary.quota_shortfalls = shortfalls(conn, policy, _prefectures_of(accepted))
@@ -360,9 +363,16 @@ def _upsert_enterprises(conn: sa.Connection) -> tuple[int, int]:
 
 
 def _merge_units(
-    conn: sa.Connection, total: int, as_of: dt.date, source: str, synthetic: bool
+    conn: sa.Connection,
+    total: int,
+    as_of: dt.date,
+    source: str,
+    synthetic: bool,
+    recorded_at: dt.datetime,
+    scope_start: dt.date,
 ) -> tuple[int, int, int]:
-    """Insert new units, update changed ones; record each new unit's first observation.
+    """Insert new units, update changed ones; record each new unit's first observation and
+    put its timeline into event_input.
 
     ``known`` holds, for the staged rows whose unit exists, its id, its fields before this
     load and whether the register changes them; a first load leaves it empty.
@@ -397,16 +407,20 @@ def _merge_units(
                 FROM stage s JOIN enterprise e ON e.key = s.enterprise_key
                 WHERE NOT EXISTS (SELECT 1 FROM known k WHERE k.row_no = s.row_no)
                 RETURNING id, status, category, rectify_deadline, actual_exit_date,
-                          actual_exit_date_precision, first_load_id
-            )
-            INSERT INTO unit_observation ({OBSERVATION_COLUMNS})
-            SELECT c.id, c.first_load_id, :as_of, {valid_from_sql("c", ":as_of")}, c.status,
-                   c.category, c.rectify_deadline, c.actual_exit_date
-            FROM created c
+                          actual_exit_date_precision, identified_date, first_load_id
+            ),
+            {first_timeline_sql("created", ":as_of")}
+            SELECT count(*) FROM observed
             """
         ),
-        {"source": source, "synthetic": synthetic, "as_of": as_of},
-    ).rowcount
+        {
+            "source": source,
+            "synthetic": synthetic,
+            "as_of": as_of,
+            "recorded_at": recorded_at,
+            "scope_start": scope_start,
+        },
+    ).scalar_one()
     if known + inserted != total:  # every staged row must have found its enterprise
         raise LoadError(f"内部错误：{total - known - inserted} 行未找到企业记录，未写入任何数据。")
     assignments = ", ".join(f"{f} = s.{f}" for f in fields if f != "unit_key")
@@ -428,8 +442,7 @@ def _merge_units(
 
 
 def _observe_changes(conn: sa.Connection, as_of: dt.date) -> tuple[int, int]:
-    """Record what the register says of changed units, and list every unit whose timeline is
-    written anew (``observed_units``: new and changed). Returns the observations recorded and
+    """Record what the register says of changed units. Returns the observations recorded and
     how many of them correct a unit's history: they hold from before the unit's previous
     register date.
 
@@ -459,17 +472,6 @@ def _observe_changes(conn: sa.Connection, as_of: dt.date) -> tuple[int, int]:
         ),
         {"as_of": as_of},
     ).one()
-    conn.execute(
-        sa.text(
-            """
-            CREATE TEMP TABLE observed_units ON COMMIT DROP AS
-            SELECT id AS unit_id FROM unit  -- created by this load
-            WHERE first_load_id = ANY(SELECT DISTINCT load_id FROM stage)
-            UNION ALL
-            SELECT unit_id FROM known WHERE changed
-            """
-        )
-    )
     return observed, corrected
 
 
