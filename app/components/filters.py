@@ -1,5 +1,6 @@
-"""The filter bar: map measure, sector, sub-industry, category, status, as-of date, unit layer;
-its values for a view state and the view state for its values."""
+"""The filter bar: map measure, sector, sub-industry, category, status, as-of date, the
+按当时掌握 switch (what was known on that date, not now), unit layer; its values for a view
+state and the view state for its values."""
 
 from __future__ import annotations
 
@@ -105,6 +106,15 @@ def filter_bar(
             ],
             className="field",
         ),
+        html.Div(
+            dcc.Checklist(
+                id=f"{prefix}-known",
+                options=[{"label": t("f.known", lang), "value": "on"}],
+                value=["on"] if state.known else [],
+                className="check",
+            ),
+            title=t("f.known_hint", lang),
+        ),
     ]
     if units:
         kids.append(
@@ -118,8 +128,11 @@ def filter_bar(
     return html.Div(kids, className="filters no-print-controls", id="filters")
 
 
-def state_from(search, measure, sector, sub, cat, status, on, units, today) -> ViewState:
-    """The view state the filter bar shows (the language comes from the URL)."""
+def state_from(
+    search, measure, sector, sub, cat, status, on, units, today, known=None
+) -> ViewState:
+    """The view state the filter bar shows (the language comes from the URL). The 按当时掌握
+    switch (``known``) reads as known on the date shown."""
     base = parse(search, today)
     pairs = [
         ("measure", measure),
@@ -130,6 +143,8 @@ def state_from(search, measure, sector, sub, cat, status, on, units, today) -> V
     ]
     if on and on[:10] != today.isoformat():
         pairs.append(("on", on[:10]))
+    if known:
+        pairs.append(("known", (on or today.isoformat())[:10]))
     if units:
         pairs.append(("units", "1"))
     if base.lang == "en":
@@ -138,7 +153,8 @@ def state_from(search, measure, sector, sub, cat, status, on, units, today) -> V
 
 
 def filter_values(state: ViewState, today: dt.date) -> tuple:
-    """The filter bar's values for a view state: measure, sector, sub, cat, status, on, units."""
+    """The filter bar's values for a view state: measure, sector, sub, cat, status, on, units,
+    known."""
     return (
         state.measure,
         list(state.sector),
@@ -147,6 +163,7 @@ def filter_values(state: ViewState, today: dt.date) -> tuple:
         list(state.status),
         state.date(today).isoformat(),
         ["on"] if state.units else [],
+        ["on"] if state.known else [],
     )
 
 

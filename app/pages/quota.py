@@ -50,7 +50,7 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
     on = state.date(ctx.today())
     search = to_search(state)
     qstate = state.with_(measure="quota_balance", units=False)
-    table_ = ctx.data.table(on)
+    table_ = ctx.data.table(on, known_on=state.known)
     hideout = map_hideout(ctx, table_, qstate)
     rows = (
         table_.filter(pl.col("adcode") != PROVINCE_ADCODE)
@@ -72,7 +72,7 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
         Col(t("c.allocated", lang), lambda r: fmt.tce(r["quota_allocated_tce"], lang), True),
         Col(t("c.balance", lang), lambda r: fmt.tce(r["quota_balance_tce"], lang), True),
     ]
-    entries = ledger(ctx.engine, on)
+    entries = ledger(ctx.engine, on, known_on=state.known)
     entries = entries.sort_values(["entry_date", "adcode"], ascending=[False, True]).head(
         MAX_ENTRIES
     )
@@ -91,7 +91,7 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
             html.Div(
                 [
                     html.H1(t("q.title", lang)),
-                    html.Span(t("view_as_of", lang, date=fmt.date(on, lang)), className="muted"),
+                    html.Span(fmt.as_of(state, on), className="muted"),
                 ],
                 className="page-title",
             ),
