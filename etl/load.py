@@ -25,6 +25,7 @@ from etl.history import (
     writing_history,
 )
 from etl.pipeline import REJECTED, Prepared
+from exitmap.clock import ZONE
 from exitmap.errors import UserError
 from exitmap.policy import Policy, default_policy
 from layers.quota import Shortfall, shortfalls
@@ -176,6 +177,12 @@ def load(
     return summary
 
 
+def latest_record_time(engine: sa.Engine) -> dt.datetime | None:
+    """When the latest load was recorded (None: nothing loaded yet)."""
+    with engine.connect() as conn:
+        return conn.execute(sa.text("SELECT max(recorded_at) FROM load_record")).scalar()
+
+
 def remove_source(engine: sa.Engine, source: str) -> int:
     """Delete every unit a source brought (with history, firms left without units, loads)."""
     with engine.begin() as conn:
@@ -260,8 +267,9 @@ def _check_recorded_at(conn: sa.Connection, load_ids: list[int]) -> dt.datetime:
         {"ids": load_ids},
     ).one()
     if latest is not None and recorded < latest:
+        recorded_, latest_ = recorded.astimezone(ZONE), latest.astimezone(ZONE)
         raise LoadError(
-            f"记录时间 {recorded:%Y-%m-%d %H:%M} 早于已有载入的记录时间 {latest:%Y-%m-%d %H:%M}："
+            f"记录时间 {recorded_:%Y-%m-%d %H:%M} 早于已有载入的记录时间 {latest_:%Y-%m-%d %H:%M}："
             "补录历史登记表时，记录时间只能向后。"
         )
     return recorded

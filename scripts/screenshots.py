@@ -36,6 +36,7 @@ def pages(app) -> list[tuple[str, str, bool]]:
         ("01-overview", "/", True),
         ("02-overview-energy-steel", "/?measure=energy_remaining&sector=钢铁", True),
         ("03-overview-2021", "/?on=2021-12-31&measure=units_overdue", True),
+        ("03b-overview-2022-known-then", "/?on=2022-06-30&known=2022-06-30", True),
         ("04-prefecture", f"/prefecture/{adcode}", False),
         ("05-unit", f"/unit/{quote(key, safe='')}", False),
         ("06-quota", "/quota", False),

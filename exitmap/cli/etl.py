@@ -172,7 +172,9 @@ def demo_cmd(as_of, keep) -> None:
     import tempfile
 
     from etl.demo import write_demo
-    from etl.load import remove_source
+    from etl.demo.snapshots import snapshot_dates
+    from etl.load import latest_record_time, remove_source
+    from exitmap.clock import start_of
     from exitmap.db import engine
 
     as_of = as_of_or_today(as_of)
@@ -180,19 +182,24 @@ def demo_cmd(as_of, keep) -> None:
     removed = remove_source(engine(), DEMO_SOURCE)
     if removed:
         click.echo(f"已移除旧的演示数据（{removed} 台套）。")
+    # Recorded on its own dates, as if loaded then, so that "as known on" works on it —
+    # unless other registers were recorded since: record time only moves forward.
+    latest = latest_record_time(engine())
+    backfill = latest is None or latest <= start_of(snapshot_dates(as_of)[0])
+    if not backfill:
+        click.echo("库中已有其他载入：演示数据按现在记录（按当时掌握的视图看不到其历史）。")
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(keep) if keep else Path(tmp)
         out.mkdir(parents=True, exist_ok=True)
         for path, snapshot in write_demo(out, today=as_of):
             click.echo(f"演示数据 {path.name}（数据日期 {snapshot}）")
-            # Recorded on its own date, as if loaded then: "as known on" works on the demo.
             code = run_load(
                 [path],
                 snapshot,
                 source=DEMO_SOURCE,
                 synthetic=True,
                 quiet=True,
-                recorded_on=snapshot,
+                recorded_on=snapshot if backfill else None,
             )
             if code:
                 sys.exit(code)
