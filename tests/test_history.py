@@ -340,3 +340,29 @@ def test_known_on_reproduces_what_the_demo_said_after_each_snapshot(engine):
     for (known_on, on), table in said.items():
         if on == known_on:
             assert standing(engine, on).equals(table), on
+
+
+def test_lists_and_deck_say_what_was_known_then(engine, tmp_path):
+    """The public lists as known between the two loads: C and D both late (no exit of C
+    known yet), nothing closed; with everything known now C is closed and only D is late."""
+    from openpyxl import load_workbook
+
+    from exports.deck import read_context
+    from exports.lists import write_lists
+
+    _two_loads(engine, tmp_path)
+    on, then = D(2022, 1, 1), D(2025, 6, 30)
+
+    def sheet(files, name):
+        ws = load_workbook(next(p for p in files if p.name.startswith(name))).active
+        return ws["A2"].value, ws.max_row - 4  # title, issuer line, note, header, then rows
+
+    now = write_lists(engine, on, tmp_path / "now")
+    known = write_lists(engine, on, tmp_path / "then", known_on=then)
+    line, closed = sheet(now, "06_")
+    assert "数据截至：2022年1月1日" in line and "当时掌握" not in line and closed == 1
+    line, closed = sheet(known, "06_")
+    assert "数据截至：2022年1月1日（按2025年6月30日当时掌握）" in line and closed == 0
+    assert sheet(now, "08_")[1] == 1 and sheet(known, "08_")[1] == 2
+    ctx = read_context(engine, on, [KUNMING], known_on=then)
+    assert ctx.row(KUNMING)["units_overdue"] == 2 and ctx.known_on == then
