@@ -107,25 +107,23 @@ def filter_bar(
             className="field",
         ),
         html.Div(
-            dcc.Checklist(
-                id=f"{prefix}-known",
-                options=[{"label": t("f.known", lang), "value": "on"}],
-                value=["on"] if state.known else [],
-                className="check",
-            ),
+            _switch(f"{prefix}-known", t("f.known", lang), bool(state.known)),
             title=t("f.known_hint", lang),
         ),
     ]
     if units:
-        kids.append(
-            dcc.Checklist(
-                id=f"{prefix}-units",
-                options=[{"label": t("f.units", lang), "value": "on"}],
-                value=["on"] if state.units else [],
-                className="check",
-            )
-        )
+        kids.append(_switch(f"{prefix}-units", t("f.units", lang), state.units))
     return html.Div(kids, className="filters no-print-controls", id="filters")
+
+
+def _switch(id_: str, label: str, on: bool) -> dcc.Checklist:
+    """A one-box checklist: value ["on"] when ticked."""
+    return dcc.Checklist(
+        id=id_,
+        options=[{"label": label, "value": "on"}],
+        value=["on"] if on else [],
+        className="check",
+    )
 
 
 def state_from(
