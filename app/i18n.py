@@ -177,6 +177,12 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Energy quota released by exits stays with the prefecture (draft opinions 三(四)).",
     ),
     "q.entries": ("明细（{name}）", "Entries ({name})"),
+    "q.short": (
+        "注意：{name}在 {date} 的能耗指标余额为 {balance}，已分配的多于截至该日释放的"
+        "（退出日期更正或复产后），请核实并调整分配。",
+        "Note: {name}'s quota balance on {date} is {balance}: more was allocated than had been "
+        "released by then (after a corrected exit date or a return to production).",
+    ),
     "q.all_entries": ("明细", "Entries"),
     # freeze page
     "z.title": ("区域限批", "Regional approval freeze"),

@@ -283,6 +283,14 @@ def test_a_correction_that_overdraws_an_allocation_is_reported(engine, tmp_path)
     assert res.exit_code == 0, res.output
     assert "注意：昆明市在 2024-01-01 的能耗指标余额为 -40000.00 吨标准煤" in res.output
 
+    # …and on the 能耗指标 page.
+    from app.main import create_app
+    from app.pages import quota
+    from app.state import ViewState
+
+    page = str(quota.layout(create_app(engine=engine).ctx, ViewState()))
+    assert "注意：昆明市在 2024年1月1日 的能耗指标余额为 -4万吨标准煤" in page
+
 
 def test_decisions_and_allocations_recorded_after_k_are_unknown_on_k(engine, tmp_path):
     register = [unit_row(1, 当前状态="已拆除", 实际退出日期="2020-06-30", 退出方式="拆除")]

@@ -14,8 +14,9 @@ from app.context import Context
 from app.i18n import t, v
 from app.pages.overview import map_hideout
 from app.state import ViewState, to_search
+from exitmap.policy import default_policy
 from exitmap.vocabulary import PROVINCE_ADCODE
-from layers.quota import ledger
+from layers.quota import ledger, shortfalls
 
 MAX_ENTRIES = 5000
 
@@ -43,6 +44,26 @@ def ledger_grid(records: list[dict], lang: str):
         ("balance", t("c.balance", lang) + ("（吨标准煤）" if lang == "zh" else " (tce)"), True),
     ]
     return grid("quota-entries", rows, cols, lang, height="calc(100vh - 640px)")
+
+
+def _shortfall_notes(ctx: Context, lang: str) -> list:
+    """Allocations a changed history left short (balance below zero on a date), said plainly:
+    a correction is never silently accepted."""
+    with ctx.engine.connect() as conn:
+        short = shortfalls(conn, default_policy())
+    return [
+        html.P(
+            t(
+                "q.short",
+                lang,
+                name=v(s.name, lang),
+                date=fmt.date(s.on, lang),
+                balance=fmt.tce(s.balance_tce, lang),
+            ),
+            className="warning",
+        )
+        for s in short
+    ]
 
 
 def layout(ctx: Context, state: ViewState) -> html.Div:
@@ -96,6 +117,7 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
                 className="page-title",
             ),
             html.P(t("q.intro", lang), className="muted"),
+            *_shortfall_notes(ctx, lang),
             html.Div(
                 [
                     html.Div(
