@@ -67,6 +67,11 @@
     var sizes = new ResizeObserver(function (entries) {
       entries.forEach(function (entry) {
         var el = entry.target, box = entry.contentRect;
+        // A map leaving the page (navigation) reports 0×0: it is no component any more.
+        if (!el.isConnected || !box.width || !box.height) {
+          if (!el.isConnected) sizes.unobserve(el);
+          return;
+        }
         var was = watched.get(el);
         watched.set(el, { w: box.width, h: box.height });
         // The first report too: Leaflet may have measured the box before it was laid out.
