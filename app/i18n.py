@@ -24,6 +24,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "lang.switch": ("English", "中文"),
     "data_as_of": ("数据截至 {date}", "Data as of {date}"),
     "view_as_of": ("统计日期 {date}", "Figures as of {date}"),
+    "known_on": ("（按 {date} 当时掌握）", " (as known on {date})"),
     "no_data": ("尚未载入数据", "No data loaded"),
     "synthetic_banner": (
         "演示数据：当前库中含 {n} 台（套）合成装备，企业与数字均为虚构，不得用于工作决策。",
@@ -46,6 +47,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     "f.status": ("当前状态", "Status"),
     "f.on": ("统计日期", "As of"),
     "f.units": ("显示装备点位", "Show units"),
+    "f.known": ("按当时掌握", "As known then"),
+    "x.unstated": ("未载明（推定在范围内）", "not stated (in scope by policy)"),
+    "f.known_hint": (
+        "只用统计日期当天已记录的数据，重现当时系统所示；不勾选则用现在掌握的全部数据",
+        "Only what had been recorded by the as-of date, as the system showed it then; "
+        "unticked: everything known now",
+    ),
     "f.all": ("全部", "All"),
     "f.reset": ("清除筛选", "Clear filters"),
     "f.toggle": ("筛选条件与地图指标", "Filters and map measure"),
@@ -191,6 +199,12 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Energy quota released by exits stays with the prefecture (draft opinions 三(四)).",
     ),
     "q.entries": ("明细（{name}）", "Entries ({name})"),
+    "q.short": (
+        "注意：{name}在 {date} 的能耗指标余额为 {balance}，已分配的多于截至该日释放的"
+        "（退出日期更正或复产后），请核实并调整分配。",
+        "Note: {name}'s quota balance on {date} is {balance}: more was allocated than had been "
+        "released by then (after a corrected exit date or a return to production).",
+    ),
     "q.all_entries": ("明细", "Entries"),
     # freeze page
     "z.title": ("区域限批", "Regional approval freeze"),

@@ -56,14 +56,15 @@ FROM unit u CROSS JOIN generate_series(1, :k) g
 WHERE u.unit_key NOT LIKE '%~%'
 """
 
+# The current version of each timeline (migration 0004), derived states included.
 CLONE_EVENTS = """
 INSERT INTO unit_event (unit_id, event_date, status, previous_status, category,
-    rectify_deadline, actual_exit_date, load_id)
+    rectify_deadline, actual_exit_date, load_id, derived)
 SELECT c.id, e.event_date, e.status, e.previous_status, e.category, e.rectify_deadline,
-    e.actual_exit_date, e.load_id
+    e.actual_exit_date, e.load_id, e.derived
 FROM unit c
 JOIN unit o ON o.unit_key = split_part(c.unit_key, '~', 1)
-JOIN unit_event e ON e.unit_id = o.id
+JOIN unit_event e ON e.unit_id = o.id AND e.superseded_at IS NULL
 WHERE c.unit_key LIKE '%~%'
 """
 

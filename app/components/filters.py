@@ -1,5 +1,6 @@
-"""The filter bar: map measure, sector, sub-industry, category, status, as-of date, unit layer;
-its values for a view state and the view state for its values."""
+"""The filter bar: map measure, sector, sub-industry, category, status, as-of date, the
+按当时掌握 switch (what was known on that date, not now), unit layer; its values for a view
+state and the view state for its values."""
 
 from __future__ import annotations
 
@@ -108,16 +109,13 @@ def filter_bar(
             ],
             className="field",
         ),
+        html.Div(
+            _switch(f"{prefix}-known", t("f.known", lang), bool(state.known)),
+            title=t("f.known_hint", lang),
+        ),
     ]
     if units:
-        kids.append(
-            dcc.Checklist(
-                id=f"{prefix}-units",
-                options=[{"label": t("f.units", lang), "value": "on"}],
-                value=["on"] if state.units else [],
-                className="check",
-            )
-        )
+        kids.append(_switch(f"{prefix}-units", t("f.units", lang), state.units))
     # On narrow screens the bar folds behind a button (style.css, assets/layout.js).
     return html.Div(
         [
@@ -134,8 +132,21 @@ def filter_bar(
     )
 
 
-def state_from(search, measure, sector, sub, cat, status, on, units, today) -> ViewState:
-    """The view state the filter bar shows (the language comes from the URL)."""
+def _switch(id_: str, label: str, on: bool) -> dcc.Checklist:
+    """A one-box checklist: value ["on"] when ticked."""
+    return dcc.Checklist(
+        id=id_,
+        options=[{"label": label, "value": "on"}],
+        value=["on"] if on else [],
+        className="check",
+    )
+
+
+def state_from(
+    search, measure, sector, sub, cat, status, on, units, today, known=None
+) -> ViewState:
+    """The view state the filter bar shows (the language comes from the URL). The 按当时掌握
+    switch (``known``) reads as known on the date shown."""
     base = parse(search, today)
     pairs = [
         ("measure", measure),
@@ -146,6 +157,8 @@ def state_from(search, measure, sector, sub, cat, status, on, units, today) -> V
     ]
     if on and on[:10] != today.isoformat():
         pairs.append(("on", on[:10]))
+    if known:
+        pairs.append(("known", (on or today.isoformat())[:10]))
     if units:
         pairs.append(("units", "1"))
     if base.lang == "en":
@@ -154,7 +167,8 @@ def state_from(search, measure, sector, sub, cat, status, on, units, today) -> V
 
 
 def filter_values(state: ViewState, today: dt.date) -> tuple:
-    """The filter bar's values for a view state: measure, sector, sub, cat, status, on, units."""
+    """The filter bar's values for a view state: measure, sector, sub, cat, status, on, units,
+    known."""
     return (
         state.measure,
         list(state.sector),
@@ -163,6 +177,7 @@ def filter_values(state: ViewState, today: dt.date) -> tuple:
         list(state.status),
         state.date(today).isoformat(),
         ["on"] if state.units else [],
+        ["on"] if state.known else [],
     )
 
 

@@ -43,13 +43,20 @@ FIELDS = (
 
 
 # The filter bar's controls, in the order of filter_values (without measure and units).
-BAR = (("sector", "value"), ("sub", "value"), ("cat", "value"), ("status", "value"), ("on", "date"))
+BAR = (
+    ("sector", "value"),
+    ("sub", "value"),
+    ("cat", "value"),
+    ("status", "value"),
+    ("on", "date"),
+    ("known", "value"),
+)
 
 
 def rows_for(ctx: Context, state: ViewState) -> list[dict]:
     on = state.date(ctx.today())
-    frame = apply_filters(ctx.data.units(on), **state.filters())
-    names = {a: r["name"] for a, r in ctx.data.prefecture_wide(on).items()}
+    frame = apply_filters(ctx.data.units(on, known_on=state.known), **state.filters())
+    names = {a: r["name"] for a, r in ctx.data.prefecture_wide(on, known_on=state.known).items()}
     out = []
     for r in frame.to_dicts():
         out.append(
@@ -63,7 +70,7 @@ def rows_for(ctx: Context, state: ViewState) -> list[dict]:
                 "equipment_name": r["equipment_name"],
                 "spec": r["spec"],
                 "category": v(r["category"], state.lang),
-                "status": v(r["status"], state.lang),
+                "status": v(r["status"], state.lang) or t("x.unstated", state.lang),
                 "deadline": r["deadline"].isoformat() if r["deadline"] else None,
                 "days_late": r["days_late"],
                 "energy_tce": r["energy_tce"],
@@ -97,7 +104,7 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
                 [
                     html.H1(t("d.title", lang)),
                     html.Span(
-                        t("view_as_of", lang, date=fmt.date(state.date(ctx.today()), lang)),
+                        fmt.as_of(state, state.date(ctx.today())),
                         className="muted",
                     ),
                 ],
@@ -187,10 +194,10 @@ def register(app, ctx: Context) -> None:
         State("url", "search"),
         prevent_initial_call=True,
     )
-    def refilter(sector, sub, cat, status, on, url_search):
+    def refilter(sector, sub, cat, status, on, known, url_search):
         base = parse(url_search, ctx.today())
         state = state_from(
-            url_search, base.measure, sector, sub, cat, status, on, base.units, ctx.today()
+            url_search, base.measure, sector, sub, cat, status, on, base.units, ctx.today(), known
         )
         return {"search": to_search(state), "was": url_search}, rows_for(ctx, state)
 
@@ -202,13 +209,14 @@ def register(app, ctx: Context) -> None:
         State("url", "pathname"),
         prevent_initial_call=True,
     )
-    def from_url(_nav, sector, sub, cat, status, on, search, pathname):
+    def from_url(_nav, sector, sub, cat, status, on, known, search, pathname):
         """Back/forward on 数据 sets its filter bar from the URL (the grid follows)."""
         if (pathname or "").rstrip("/") != "/data":
             raise PreventUpdate
         today = ctx.today()
-        wanted = filter_values(parse(search, today), today)[1:6]
-        return bar_update(wanted, (sector, sub, cat, status, (on or "")[:10]))
+        values = filter_values(parse(search, today), today)
+        wanted = (*values[1:6], values[7])  # without the measure and the unit layer
+        return bar_update(wanted, (sector, sub, cat, status, (on or "")[:10], known))
 
     @app.callback(
         Output("d-download", "data"),

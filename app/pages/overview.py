@@ -58,7 +58,7 @@ def map_hideout(ctx: Context, table_: pl.DataFrame, state: ViewState) -> dict:
 def units_payload(ctx: Context, state: ViewState, on: dt.date) -> tuple[dict | None, str | None]:
     if not state.units:
         return None, None
-    frame = ctx.data.units(on)
+    frame = ctx.data.units(on, known_on=state.known)
     from layers.units import apply_filters
 
     frame = apply_filters(frame, **state.filters())
@@ -131,7 +131,8 @@ def sub_chart(ctx: Context, state: ViewState, on: dt.date) -> html.Div:
     """Done vs remaining per sub-industry as stacked bars (plain HTML: light, prints well)."""
     lang = state.lang
     energy = MEASURES[state.measure].column.startswith(("energy", "completion_energy"))
-    rows = by_sub_industry(ctx.data.summary(on), **state.filters()).to_dicts()
+    rows = by_sub_industry(ctx.data.summary(on, known_on=state.known), **state.filters())
+    rows = rows.to_dicts()
     key_done, key_left = (
         ("energy_resolved_tce", "energy_remaining_tce")
         if energy
@@ -194,7 +195,7 @@ def sub_chart(ctx: Context, state: ViewState, on: dt.date) -> html.Div:
 def progress_chart(ctx: Context, state: ViewState, on: dt.date) -> html.Div:
     """Province completion at each year end: columns (plain HTML)."""
     lang = state.lang
-    rows = progress(ctx.data, on, **state.filters()).to_dicts()
+    rows = progress(ctx.data, on, state.known, **state.filters()).to_dicts()
     cols = []
     for r in rows:
         pct_u = r["completion_units_pct"]
@@ -228,7 +229,7 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
     today = ctx.today()
     on = state.date(today)
     lang = state.lang
-    table_ = ctx.data.table(on, **state.filters())
+    table_ = ctx.data.table(on, known_on=state.known, **state.filters())
     hideout = map_hideout(ctx, table_, state)
     # The side panels follow once the map is painted (map.js sets ov-ready): the map comes first.
     hideout["ready"] = "ov-ready"
@@ -340,6 +341,7 @@ FILTER_INPUTS = [
     Input("f-status", "value"),
     Input("f-on", "date"),
     Input("f-units", "value"),
+    Input("f-known", "value"),
 ]
 
 
@@ -362,11 +364,11 @@ def register(app, ctx: Context) -> None:
         State("url", "search"),
         prevent_initial_call=True,
     )
-    def restyle(measure, sector, sub, cat, status, on, units, from_url, search):
+    def restyle(measure, sector, sub, cat, status, on, units, known, from_url, search):
         if _initial_call():
             raise PreventUpdate
-        state = state_from(search, measure, sector, sub, cat, status, on, units, ctx.today())
-        table_ = ctx.data.table(state.date(ctx.today()), **state.filters())
+        state = state_from(search, measure, sector, sub, cat, status, on, units, ctx.today(), known)
+        table_ = ctx.data.table(state.date(ctx.today()), known_on=state.known, **state.filters())
         return map_hideout(ctx, table_, state), {"search": to_search(state), "was": search}
 
     # Applied in the browser to the Leaflet layers already drawn (no geometry rebuilt); the
@@ -403,12 +405,12 @@ def register(app, ctx: Context) -> None:
         State("url", "search"),
         prevent_initial_call=True,
     )
-    def panels(applied, ready, measure, sector, sub, cat, status, on, units, search):
+    def panels(applied, ready, measure, sector, sub, cat, status, on, units, known, search):
         if applied is None and ready is None:
             raise PreventUpdate
-        state = state_from(search, measure, sector, sub, cat, status, on, units, ctx.today())
+        state = state_from(search, measure, sector, sub, cat, status, on, units, ctx.today(), known)
         on_ = state.date(ctx.today())
-        table_ = ctx.data.table(on_, **state.filters())
+        table_ = ctx.data.table(on_, known_on=state.known, **state.filters())
         total = table_.filter(pl.col("adcode") == PROVINCE_ADCODE).to_dicts()[0]
         frozen = int(
             table_.filter((pl.col("adcode") != PROVINCE_ADCODE) & pl.col("freeze_triggered")).height
@@ -440,13 +442,13 @@ def register(app, ctx: Context) -> None:
         State("url", "pathname"),
         prevent_initial_call=True,
     )
-    def from_url(_nav, measure, sector, sub, cat, status, on, units, search, pathname):
+    def from_url(_nav, measure, sector, sub, cat, status, on, units, known, search, pathname):
         """Back/forward between filter states: the router re-renders on a path change only,
         so a new query string on 总览 sets the filter bar from it (and the map follows)."""
         if (pathname or "/").rstrip("/") not in ("", "/"):
             raise PreventUpdate
         today = ctx.today()
-        now = (measure, sector, sub, cat, status, (on or "")[:10], units)
+        now = (measure, sector, sub, cat, status, (on or "")[:10], units, known)
         return *bar_update(filter_values(parse(search, today), today), now), time.time()
 
     for prefix in ("f", "df"):

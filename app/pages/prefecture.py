@@ -36,7 +36,7 @@ def unit_columns(lang: str, search: str, extra: list[Col] = ()) -> list[Col]:
         Col(t("c.equipment", lang), lambda r: unit_link(r, search)),
         Col(t("c.sub_industry", lang), lambda r: v(r["sub_industry"], lang)),
         Col(t("c.category", lang), lambda r: v(r["category"], lang)),
-        Col(t("c.status", lang), lambda r: v(r["status"], lang)),
+        Col(t("c.status", lang), lambda r: v(r["status"], lang) or t("x.unstated", lang)),
         Col(
             t("c.deadline", lang),
             lambda r: fmt.date(r["deadline"], lang) if r["deadline"] else "—",
@@ -57,11 +57,13 @@ def layout(ctx: Context, state: ViewState, raw: str) -> html.Div:
         return errors.page(state, t("e.bad_adcode", lang, value=raw))
     on = state.date(ctx.today())
     search = to_search(state)
-    table_ = ctx.data.table(on, **state.filters())
+    table_ = ctx.data.table(on, known_on=state.known, **state.filters())
     ranked = rank(table_, state.measure)
     row = ranked.filter(pl.col("adcode") == adcode).to_dicts()[0]
     name = v(row["name"], lang)
-    units = apply_filters(ctx.data.units(on), prefecture=adcode, **state.filters())
+    units = apply_filters(
+        ctx.data.units(on, known_on=state.known), prefecture=adcode, **state.filters()
+    )
     in_scope = units.filter(pl.col("in_scope"))
     overdue = in_scope.filter(pl.col("overdue")).sort("days_late", descending=True).to_dicts()
     soon = (
@@ -111,7 +113,7 @@ def layout(ctx: Context, state: ViewState, raw: str) -> html.Div:
             html.Div(
                 [
                     html.H1(name, id="prefecture-name"),
-                    html.Span(t("view_as_of", lang, date=fmt.date(on, lang)), className="muted"),
+                    html.Span(fmt.as_of(state, on), className="muted"),
                     dcc.Link(t("p.back", lang), href="/" + search),
                 ],
                 className="page-title",
@@ -187,7 +189,7 @@ def units_grid(ctx: Context, units: list[dict], lang: str, search: str):
             "href": f"/unit/{quote(r['unit_key'], safe='')}{search}",
             "sub_industry": v(r["sub_industry"], lang),
             "category": v(r["category"], lang),
-            "status": v(r["status"], lang),
+            "status": v(r["status"], lang) or t("x.unstated", lang),
             "deadline": r["deadline"].isoformat() if r["deadline"] else "",
             "days_late": r["days_late"],
             "energy": r["energy_tce"],
@@ -224,7 +226,7 @@ def dl_counties(ctx: Context, hideout: dict):
 def _freeze_box(ctx: Context, state: ViewState, adcode: int, on: dt.date) -> list:
     lang = state.lang
     policy = default_policy()
-    frame = freeze_list(ctx.engine, on, policy=policy, **layer_words(lang))
+    frame = freeze_list(ctx.engine, on, policy=policy, known_on=state.known, **layer_words(lang))
     r = frame[frame["adcode"] == adcode].iloc[0]
     kids = []
     if r["triggered"]:
@@ -262,7 +264,7 @@ def _freeze_box(ctx: Context, state: ViewState, adcode: int, on: dt.date) -> lis
         kids.append(html.P(t("p.freeze_no_decision", lang), className="muted small"))
     if r["disagreement"]:
         kids.append(html.P(r["disagreement"], className="warning"))
-    hist = decisions(ctx.engine, adcode)
+    hist = decisions(ctx.engine, adcode, state.known)
     if len(hist):
         kids.append(html.P(f"{t('z.history', lang)}：{len(hist)}", className="small muted"))
     return kids
