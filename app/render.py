@@ -103,6 +103,9 @@ READY_JS = (
     const drawn = svg.getBoundingClientRect();
     if (drawn.width < box.width / 2 || drawn.height < box.height / 2) return false;
     if (painted(map).length < 2) return false;
+    // Fitted (assets/map.js) for the size it has now, not for one it had on the way.
+    const fitted = map.dataset.fittedFor;
+    if (fitted && fitted !== map.clientWidth + 'x' + map.clientHeight) return false;
     const prefs = map.querySelectorAll('path[data-adcode]');
     if (prefs.length) {
       if (prefs.length < 16) return false;

@@ -75,6 +75,10 @@
     var home = map._exitmapHome;
     map.invalidateSize({ animate: false, pan: false });
     if (home && !map._exitmapMoved) map.fitBounds(home.bounds, L.extend({}, home.options, { animate: false }));
+    // The size it was last fitted for: the briefing renderer (app/render.py) photographs a
+    // map only once this is its laid-out size.
+    var el = map.getContainer();
+    el.dataset.fittedFor = el.clientWidth + "x" + el.clientHeight;
   }
   function sayZoom(map) {
     var words = ZOOM_WORDS[(document.documentElement.lang || "zh").slice(0, 2)] || ZOOM_WORDS.zh;
@@ -146,6 +150,43 @@
       el.style.height = "";
     });
   });
+
+  // A map whose box changes after Leaflet measured it (the briefing layout grows the
+  // prefecture page's map from 0 px high once its flex parent is sized) keeps drawing into
+  // the first size: a blank map. Each map with an id is told its new size (dash-leaflet's
+  // invalidateSize property calls Leaflet's).
+  function watchMapSizes() {
+    if (!window.ResizeObserver || !window.MutationObserver) return;
+    var watched = new WeakMap();
+    var sizes = new ResizeObserver(function (entries) {
+      entries.forEach(function (entry) {
+        var el = entry.target, box = entry.contentRect;
+        // A map leaving the page (navigation) reports 0×0: it is no component any more.
+        if (!el.isConnected || !box.width || !box.height) {
+          if (!el.isConnected) sizes.unobserve(el);
+          return;
+        }
+        var was = watched.get(el);
+        watched.set(el, { w: box.width, h: box.height });
+        // The first report too: Leaflet may have measured the box before it was laid out.
+        if (was && was.w === box.width && was.h === box.height) return;
+        var dc = window.dash_clientside;
+        if (dc && dc.set_props) dc.set_props(el.id, { invalidateSize: Date.now() });
+      });
+    });
+    function scan() {
+      document.querySelectorAll(".leaflet-container[id]").forEach(function (el) {
+        if (!watched.has(el)) { watched.set(el, null); sizes.observe(el); }
+      });
+    }
+    new MutationObserver(scan).observe(document.documentElement, { childList: true, subtree: true });
+    scan();
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", watchMapSizes);
+  } else {
+    watchMapSizes();
+  }
 
   window.exitmap = {
     esc: esc,
