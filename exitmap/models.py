@@ -158,6 +158,26 @@ class UnitEvent(Base):
             unique=True,
             postgresql_where=sa.text("superseded_at IS NULL"),
         ),
+        # The standing's summary reads the current in-scope versions from here alone.
+        sa.Index(
+            "ix_unit_event_as_of",
+            "event_date",
+            postgresql_include=[
+                "valid_to",
+                "u_prefecture_adcode",
+                "u_sector",
+                "u_sub_industry",
+                "e_category",
+                "status",
+                "u_energy_tce",
+                "u_electricity_10k_kwh",
+                "e_is_exit",
+                "e_exit_date",
+                "e_is_rectified",
+                "e_deadline",
+            ],
+            postgresql_where=sa.text("superseded_at IS NULL AND e_category IS NOT NULL"),
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(sa.Integer)  # unit.id, checked by the loader

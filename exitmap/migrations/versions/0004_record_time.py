@@ -41,6 +41,21 @@ depends_on = None
 
 CARRIED = (("recorded_at", "timestamptz"), ("superseded_at", "timestamptz"), ("derived", "boolean"))
 CARRIED_NAMES = tuple(name for name, _ in CARRIED)
+# What the standing's summary reads of a current version besides its start (ix_unit_event_as_of).
+AS_OF_COLUMNS = [
+    "valid_to",
+    "u_prefecture_adcode",
+    "u_sector",
+    "u_sub_industry",
+    "e_category",
+    "status",
+    "u_energy_tce",
+    "u_electricity_10k_kwh",
+    "e_is_exit",
+    "e_exit_date",
+    "e_is_rectified",
+    "e_deadline",
+]
 
 
 def _event_input(columns) -> str:
@@ -132,6 +147,16 @@ def upgrade() -> None:
         unique=True,
         postgresql_where=sa.text("superseded_at IS NULL"),
     )
+    # The standing as of a date (layers/standing.py) reads the current, in-scope versions from
+    # this index alone: the columns its filter and sums need sit at the front of a narrow entry,
+    # where in the heap they follow some thirty wider ones (3× less work per row, measured).
+    op.create_index(
+        "ix_unit_event_as_of",
+        "unit_event",
+        ["event_date"],
+        postgresql_include=AS_OF_COLUMNS,
+        postgresql_where=sa.text("superseded_at IS NULL AND e_category IS NOT NULL"),
+    )
 
     op.create_table(
         "unit_observation",
@@ -174,6 +199,7 @@ def downgrade() -> None:
     op.drop_column("freeze_decision", "lift_recorded_at")
     op.drop_column("freeze_decision", "recorded_at")
     op.drop_table("unit_observation")
+    op.drop_index("ix_unit_event_as_of", table_name="unit_event")
     op.drop_index("ix_unit_event_current", table_name="unit_event")
     op.create_index("ix_unit_event_unit_date", "unit_event", ["unit_id", "event_date"], unique=True)
     op.alter_column("unit_event", "status", nullable=False)
