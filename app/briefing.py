@@ -134,7 +134,7 @@ def title(ctx, path: str, state: ViewState) -> str:
 
 
 def _zh_name(ctx, state: ViewState, adcode: int) -> str | None:
-    table_ = ctx.data.table(state.date(ctx.today()))
+    table_ = ctx.data.table(state.date(ctx.today()), ctx.scope())
     names = dict(zip(table_["adcode"].to_list(), table_["name"].to_list(), strict=True))
     return names.get(adcode)
 

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from app.geo import BoundaryFiles, is_gcj
 from exitmap import clock, settings
+from exitmap.scope import EVERYTHING, Scope
 from layers.map import MapData
 from layers.meta import data_status
 
@@ -64,6 +65,10 @@ class Context:
     @property
     def gcj(self) -> bool:
         return self.geo.gcj
+
+    def scope(self) -> Scope:
+        """The scope of the request being served."""
+        return EVERYTHING
 
     def today(self) -> dt.date:
         return clock.today()

@@ -20,6 +20,7 @@ from app.i18n import t
 from app.pages import about, data, errors, freeze, overview, prefecture, quota, unit
 from app.state import parse, to_search
 from exitmap.db import engine as make_engine
+from exitmap.scope import EVERYTHING
 from layers.map import progress_dates
 
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -62,7 +63,7 @@ def warm(ctx: Context) -> None:
     """Read today's state (and the year ends the progress chart needs) before the first visitor."""
     try:
         for day in progress_dates(ctx.today()):
-            ctx.data.table(day)
+            ctx.data.table(day, EVERYTHING)
     except Exception:  # an empty or unmigrated database must not stop the app
         log.exception("warming the cache failed")
 

@@ -16,7 +16,8 @@ import sqlalchemy as sa
 
 from exitmap.policy import Policy, default_policy
 from exitmap.policy.texts import Translate, say
-from layers.scope import Prefectures, prefecture_names, scope_params, scope_sql
+from exitmap.scope import EVERYTHING, Scope, scope_sql
+from layers.meta import prefecture_names
 from layers.units import evaluate
 
 DECISIONS_SQL = f"""
@@ -42,10 +43,10 @@ COLUMNS = [
 ]
 
 
-def decisions(engine: sa.Engine, prefectures: Prefectures = None) -> pd.DataFrame:
-    """Every recorded decision (history) of one or more prefectures (None: all), by start date."""
+def decisions(engine: sa.Engine, scope: Scope = EVERYTHING) -> pd.DataFrame:
+    """Every recorded decision (history) of the prefectures ``scope`` sees, by start date."""
     with engine.connect() as conn:
-        return pd.read_sql(sa.text(DECISIONS_SQL), conn, params=scope_params(prefectures))
+        return pd.read_sql(sa.text(DECISIONS_SQL), conn, params=scope.params())
 
 
 def active(frame: pd.DataFrame, on: dt.date) -> pd.DataFrame:
@@ -61,22 +62,22 @@ def freeze_list(
     engine: sa.Engine,
     on: dt.date,
     *,
-    prefectures: Prefectures = None,
+    scope: Scope = EVERYTHING,
     xianzhi_triggers: bool = False,
     policy: Policy | None = None,
     lang: str = "zh",
     value: Translate | None = None,
 ) -> pd.DataFrame:
-    """One row per prefecture (all 16, or those of ``prefectures``): trigger with its units and
+    """One row per prefecture (all 16, or those ``scope`` sees): trigger with its units and
     reasons, decision, mismatch.
 
     The reasons and notes are in ``lang`` (exitmap/policy/texts.py), data values through ``value``.
     """
     policy = policy or default_policy()
-    overdue = evaluate(engine, on, overdue_only=True, prefecture=prefectures, policy=policy)
+    overdue = evaluate(engine, on, overdue_only=True, scope=scope, policy=policy)
     with engine.connect() as conn:
-        names = prefecture_names(conn, prefectures)
-    in_force = active(decisions(engine, prefectures), on)
+        names = prefecture_names(conn, scope)
+    in_force = active(decisions(engine, scope), on)
     rows = []
     for adcode, name in names.items():
         late = overdue[overdue["prefecture_adcode"] == adcode]

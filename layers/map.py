@@ -23,10 +23,11 @@ from dataclasses import dataclass
 import polars as pl
 import sqlalchemy as sa
 
+from exitmap.db import SET_SCOPE_SQL, scope_setting
 from exitmap.policy import Policy
 from exitmap.policy.mirror import check_policy_synced
+from exitmap.scope import Scope, scope_sql
 from exitmap.vocabulary import PROVINCE_ADCODE
-from layers.scope import Prefectures, scope_key, scope_params, scope_sql
 from layers.standing import StandingCache
 from layers.units import STATE_CTES, apply_filters, policy_params
 
@@ -95,22 +96,24 @@ class MapData(StandingCache):
         # Unit frames are large (100k units ≈ 25 MB); summaries are tiny.
         super().__init__(engine, policy, summaries, units=size)
 
-    def units(self, on: dt.date, prefectures: Prefectures = None) -> pl.DataFrame:
+    def units(self, on: dt.date, scope: Scope) -> pl.DataFrame:
         """Every unit (of the scope) existing on ``on`` with its as-of state (unfiltered)."""
-        scope = scope_key(prefectures)
-        key = (on, scope, self.version())
+        key = (on, scope.key(), self.version())
         return self.cached("units", key, lambda: self._read_units(on, scope))
 
-    def _read_units(self, on: dt.date, scope: tuple | None) -> pl.DataFrame:
-        params = policy_params(self.policy, on) | scope_params(scope)
+    def _read_units(self, on: dt.date, scope: Scope) -> pl.DataFrame:
+        params = policy_params(self.policy, on) | scope.params()
         buf = io.BytesIO()
         with self.engine.connect() as conn:
             check_policy_synced(conn, self.policy)  # the events' evaluation follows the policy
         raw = self.engine.raw_connection()
         try:
-            with raw.driver_connection.cursor() as cur, cur.copy(_UNITS_COPY, params) as copy:
-                for chunk in copy:
-                    buf.write(chunk)
+            with raw.driver_connection.cursor() as cur:
+                # COPY goes round SQLAlchemy's begin event: set the database's scope here.
+                cur.execute(SET_SCOPE_SQL, {"scope": scope_setting()})
+                with cur.copy(_UNITS_COPY, params) as copy:
+                    for chunk in copy:
+                        buf.write(chunk)
             raw.driver_connection.rollback()  # the pool expects no open transaction
         finally:
             raw.close()
@@ -306,11 +309,15 @@ def progress_dates(on: dt.date, first_year: int = 2020) -> list[dt.date]:
     return [*dates, on]
 
 
-def progress(data: StandingCache, on: dt.date, **filters) -> pl.DataFrame:
-    """Province completion at each year end up to ``on``."""
+def progress(data: StandingCache, on: dt.date, scope: Scope, **filters) -> pl.DataFrame:
+    """Completion of what ``scope`` sees (the province row) at each year end up to ``on``."""
     rows = []
     for d in progress_dates(on):
-        t = data.table(d, **filters).filter(pl.col("adcode") == PROVINCE_ADCODE).to_dicts()[0]
+        t = (
+            data.table(d, scope, **filters)
+            .filter(pl.col("adcode") == PROVINCE_ADCODE)
+            .to_dicts()[0]
+        )
         rows.append(
             {
                 "date": d,

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from exitmap.policy import Policy, default_policy
 from exitmap.policy.mirror import check_policy_synced
+from exitmap.scope import EVERYTHING, Scope, scope_sql
 from layers.units import STATE_CTES, policy_params
 
 LEDGER_SQL = f"""
@@ -22,11 +23,12 @@ WITH {STATE_CTES}
 SELECT ev.prefecture_adcode AS adcode, ev.exit_date AS entry_date, 'release' AS kind,
        ev.energy_tce AS amount_tce, u.unit_key AS item, NULL AS document
 FROM ev JOIN unit u ON u.id = ev.unit_id
-WHERE ev.in_scope AND ev.exited AND COALESCE(ev.energy_tce, 0) > 0 {{where_units}}
+WHERE ev.in_scope AND ev.exited AND COALESCE(ev.energy_tce, 0) > 0
+      AND {scope_sql("ev.prefecture_adcode")}
 UNION ALL
 SELECT q.prefecture_adcode, q.entry_date, 'allocation', -q.amount_tce, q.project, q.document
 FROM quota_entry q
-WHERE q.kind = 'allocation' AND q.entry_date <= :on {{where_alloc}}
+WHERE q.kind = 'allocation' AND q.entry_date <= :on AND {scope_sql("q.prefecture_adcode")}
 """
 
 RELEASED_SQL = f"""
@@ -46,25 +48,20 @@ KIND_LABEL = {"release": "产能退出释放", "allocation": "分配项目"}
 def ledger(
     engine: sa.Engine,
     on: dt.date,
-    prefecture: int | None = None,
+    scope: Scope = EVERYTHING,
     policy: Policy | None = None,
 ) -> pd.DataFrame:
-    """Entries up to ``on``, oldest first, with a running balance per prefecture.
+    """Entries up to ``on`` of the prefectures ``scope`` sees, oldest first, with a running
+    balance per prefecture.
 
     Columns: adcode, name, entry_date, kind, kind_label, amount_tce (credit +, debit −),
     item (unit key or project), document, balance_tce.
     """
     policy = policy or default_policy()
-    params = policy_params(policy, on)
-    where_units = where_alloc = ""
-    if prefecture is not None:
-        where_units = " AND ev.prefecture_adcode = :adcode"
-        where_alloc = " AND q.prefecture_adcode = :adcode"
-        params["adcode"] = prefecture
-    sql = LEDGER_SQL.format(where_units=where_units, where_alloc=where_alloc)
+    params = policy_params(policy, on) | scope.params()
     with engine.connect() as conn:
         check_policy_synced(conn, policy)
-        rows = conn.execute(sa.text(sql), params).mappings().all()
+        rows = conn.execute(sa.text(LEDGER_SQL), params).mappings().all()
         names = dict(conn.execute(sa.text("SELECT adcode, name FROM prefecture")).all())
     frame = pd.DataFrame.from_records(
         [dict(r) for r in rows],

@@ -18,8 +18,8 @@ and aggregates on every filter change without waiting for the database.
 
 Filters (sector, sub-industry, category, status, prefecture) narrow the unit counts, energy,
 限制类 lateness and surcharge. The freeze trigger and the quota stay prefecture-wide: they are
-facts about the prefecture, not about the slice being looked at. ``prefectures`` is an access
-scope (layers/scope.py): it restricts every read in SQL and is part of every cache key.
+facts about the prefecture, not about the slice being looked at. ``scope`` is the caller's
+access scope (exitmap/scope.py): it restricts every read in SQL and is part of every cache key.
 """
 
 from __future__ import annotations
@@ -34,10 +34,11 @@ import sqlalchemy as sa
 from exitmap.policy import Policy, default_policy
 from exitmap.policy.mirror import check_policy_synced
 from exitmap.policy.texts import joined, say
+from exitmap.scope import EVERYTHING, Scope, scope_sql
 from exitmap.vocabulary import PROVINCE_ADCODE, PROVINCE_NAME
 from layers.cache import VersionedCache
 from layers.freeze import active, decisions
-from layers.scope import Prefectures, prefecture_names, scope_key, scope_params, scope_sql
+from layers.meta import prefecture_names
 from layers.units import STATE_CTES, apply_filters, policy_params
 
 # What ``standing`` returns (the CLI's columns, in order).
@@ -136,11 +137,11 @@ GROUP BY 1
 
 
 def read_summary(
-    conn: sa.Connection, on: dt.date, policy: Policy, prefectures: Prefectures = None
+    conn: sa.Connection, on: dt.date, policy: Policy, scope: Scope = EVERYTHING
 ) -> pl.DataFrame:
     """In-scope sums by prefecture × sector × sub-industry × category × status (SUMMARY_SCHEMA)."""
     check_policy_synced(conn, policy)  # the events' evaluation follows the policy
-    params = policy_params(policy, on) | scope_params(prefectures)
+    params = policy_params(policy, on) | scope.params()
     rows = conn.execute(sa.text(SUMMARY_SQL), params).all()
     return pl.DataFrame(rows, schema=SUMMARY_SCHEMA, orient="row")
 
@@ -150,16 +151,16 @@ def prefecture_wide(
     on: dt.date,
     summary: pl.DataFrame,
     policy: Policy,
-    prefectures: Prefectures = None,
+    scope: Scope = EVERYTHING,
     xianzhi_triggers: bool = False,
 ) -> dict[int, dict]:
     """Per prefecture (in scope) and the province: the freeze rule's verdict, the decision in
     force, the quota — the same whatever the filters."""
     with engine.connect() as conn:
-        names = prefecture_names(conn, prefectures)
-        params = {"on": on} | scope_params(prefectures)
+        names = prefecture_names(conn, scope)
+        params = {"on": on} | scope.params()
         allocated = dict(conn.execute(sa.text(ALLOCATED_SQL), params).all())
-    in_force = active(decisions(engine, prefectures), on)
+    in_force = active(decisions(engine, scope), on)
     documents = dict(zip(in_force["adcode"], in_force["document_no"], strict=True))
     return wide_rows(summary, names, allocated, documents, policy, xianzhi_triggers)
 
@@ -285,16 +286,16 @@ def standing(
     sub_industry: str | Iterable[str] | None = None,
     category: str | Iterable[str] | None = None,
     status: str | Iterable[str] | None = None,
-    prefectures: Prefectures = None,
+    scope: Scope = EVERYTHING,
     xianzhi_triggers: bool = False,
     policy: Policy | None = None,
 ) -> pd.DataFrame:
-    """All 16 prefectures (or those of ``prefectures``) by adcode and the province total row
+    """All 16 prefectures (or those ``scope`` sees) by adcode and the province total row
     (adcode 530000), COLUMNS; ``attrs`` hold the date and the policy's file versions."""
     policy = policy or default_policy()
     with engine.connect() as conn:
-        summary = read_summary(conn, on, policy, prefectures)
-    wide = prefecture_wide(engine, on, summary, policy, prefectures, xianzhi_triggers)
+        summary = read_summary(conn, on, policy, scope)
+    wide = prefecture_wide(engine, on, summary, policy, scope, xianzhi_triggers)
     table = aggregate(
         summary, wide, sector=sector, sub_industry=sub_industry, category=category, status=status
     )
@@ -320,41 +321,41 @@ class StandingCache(VersionedCache):
         super().__init__(engine, {"summary": summaries, "wide": summaries, **stores})
         self.policy = policy or default_policy()
 
-    def summary(self, on: dt.date, prefectures: Prefectures = None) -> pl.DataFrame:
+    def summary(self, on: dt.date, scope: Scope) -> pl.DataFrame:
         """SUMMARY_SQL's rows (see ``read_summary``), cached."""
-        return self._summary(on, scope_key(prefectures), self.version())
+        return self._summary(on, scope, self.version())
 
     def prefecture_wide(
-        self, on: dt.date, prefectures: Prefectures = None, xianzhi_triggers: bool = False
+        self, on: dt.date, scope: Scope, xianzhi_triggers: bool = False
     ) -> dict[int, dict]:
         """``prefecture_wide``, cached."""
-        return self._wide(on, scope_key(prefectures), xianzhi_triggers, self.version())
+        return self._wide(on, scope, xianzhi_triggers, self.version())
 
     def table(
         self,
         on: dt.date,
-        prefectures: Prefectures = None,
+        scope: Scope,
         xianzhi_triggers: bool = False,
         **filters,
     ) -> pl.DataFrame:
         """The standing table (``aggregate``: TABLE_SCHEMA) for the filters, from the cache."""
-        scope, version = scope_key(prefectures), self.version()  # one version for both reads
+        version = self.version()  # one version for both reads
         return aggregate(
             self._summary(on, scope, version),
             self._wide(on, scope, xianzhi_triggers, version),
             **filters,
         )
 
-    def _summary(self, on: dt.date, scope: tuple | None, version: tuple) -> pl.DataFrame:
+    def _summary(self, on: dt.date, scope: Scope, version: tuple) -> pl.DataFrame:
         def read() -> pl.DataFrame:
             with self.engine.connect() as conn:
                 return read_summary(conn, on, self.policy, scope)
 
-        return self.cached("summary", (on, scope, version), read)
+        return self.cached("summary", (on, scope.key(), version), read)
 
-    def _wide(self, on: dt.date, scope: tuple | None, xianzhi: bool, version: tuple) -> dict:
+    def _wide(self, on: dt.date, scope: Scope, xianzhi: bool, version: tuple) -> dict:
         def read() -> dict[int, dict]:
             summary = self._summary(on, scope, version)
             return prefecture_wide(self.engine, on, summary, self.policy, scope, xianzhi)
 
-        return self.cached("wide", (on, scope, xianzhi, version), read)
+        return self.cached("wide", (on, scope.key(), xianzhi, version), read)

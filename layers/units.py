@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from exitmap.policy import Policy, default_policy, disagrees, suggest
 from exitmap.policy.mirror import check_policy_synced
 from exitmap.policy.texts import Translate, joined, say
+from exitmap.scope import EVERYTHING, Scope, scope_sql
 
 # The as-of state of every unit, ending in the CTE ``ev`` (one row per unit existing on :on).
 STATE_CTES = """
@@ -156,7 +157,7 @@ JOIN unit u ON u.id = ev.unit_id
 JOIN enterprise en ON en.id = u.enterprise_id
 JOIN prefecture p ON p.adcode = ev.prefecture_adcode
 LEFT JOIN county c ON c.adcode = u.county_adcode
-WHERE true {{filters}}
+WHERE {scope_sql("ev.prefecture_adcode")} {{filters}}
 ORDER BY ev.prefecture_adcode, u.unit_key
 """
 
@@ -220,12 +221,14 @@ def evaluate(
     prefecture: int | Iterable[int] | None = None,
     overdue_only: bool = False,
     unit_key: str | None = None,
+    scope: Scope = EVERYTHING,
     xianzhi_triggers: bool = False,
     policy: Policy | None = None,
     lang: str = "zh",
     value: Translate | None = None,
 ) -> pd.DataFrame:
-    """Every unit existing on ``on`` (after filters), with its deadline and reasons (COLUMNS).
+    """Every unit existing on ``on`` that ``scope`` sees (after filters), with its deadline and
+    reasons (COLUMNS).
 
     The reasons are words in ``lang`` (layers/texts.py), data values through ``value``.
     """
@@ -242,7 +245,7 @@ def evaluate(
     if unit_key is not None:
         where += " AND u.unit_key = :unit_key"
         params["unit_key"] = unit_key
-    params |= policy_params(policy, on, xianzhi_triggers)
+    params |= policy_params(policy, on, xianzhi_triggers) | scope.params()
     with engine.connect() as conn:
         check_policy_synced(conn, policy)
         rows = conn.execute(sa.text(UNIT_SQL.format(filters=where)), params).mappings().all()
@@ -354,37 +357,46 @@ def deadline_basis(
     return base
 
 
-HISTORY_SQL = """
+HISTORY_SQL = f"""
 SELECT e.event_date, e.status, e.previous_status, e.category, e.rectify_deadline,
        e.actual_exit_date, e.load_id, l.file_name
 FROM unit_event e JOIN unit u ON u.id = e.unit_id
 LEFT JOIN load_record l ON l.id = e.load_id
-WHERE u.unit_key = :unit_key
+WHERE u.unit_key = :unit_key AND {scope_sql("u.prefecture_adcode")}
 ORDER BY e.event_date, e.id
 """
 
+EXISTS_SQL = f"SELECT 1 FROM unit u WHERE u.unit_key = :k AND {scope_sql('u.prefecture_adcode')}"
 
-def history(engine: sa.Engine, unit_key: str) -> pd.DataFrame:
-    """A unit's status history, oldest first."""
+
+def history(engine: sa.Engine, unit_key: str, scope: Scope = EVERYTHING) -> pd.DataFrame:
+    """A unit's status history, oldest first (empty when ``scope`` does not see it)."""
+    params = {"unit_key": unit_key} | scope.params()
     with engine.connect() as conn:
-        return pd.read_sql(sa.text(HISTORY_SQL), conn, params={"unit_key": unit_key})
+        return pd.read_sql(sa.text(HISTORY_SQL), conn, params=params)
 
 
-def exists(engine: sa.Engine, unit_key: str) -> bool:
+def exists(engine: sa.Engine, unit_key: str, scope: Scope = EVERYTHING) -> bool:
     with engine.connect() as conn:
-        sql = sa.text("SELECT 1 FROM unit WHERE unit_key = :k")
-        return conn.execute(sql, {"k": unit_key}).first() is not None
+        return (
+            conn.execute(sa.text(EXISTS_SQL), {"k": unit_key} | scope.params()).first() is not None
+        )
 
 
 def explain(
-    engine: sa.Engine, unit_key: str, on: dt.date, policy: Policy | None = None
+    engine: sa.Engine,
+    unit_key: str,
+    on: dt.date,
+    policy: Policy | None = None,
+    scope: Scope = EVERYTHING,
 ) -> str | None:
-    """Why the unit stands where it does on ``on``, in Chinese; None if the key is unknown."""
+    """Why the unit stands where it does on ``on``, in Chinese; None if the key is unknown
+    (or outside ``scope``)."""
     policy = policy or default_policy()
-    if not exists(engine, unit_key):
+    if not exists(engine, unit_key, scope):
         return None
-    hist = history(engine, unit_key)
-    rows = evaluate(engine, on, unit_key=unit_key, policy=policy)
+    hist = history(engine, unit_key, scope)
+    rows = evaluate(engine, on, unit_key=unit_key, policy=policy, scope=scope)
     lines = [f"装备 {unit_key}（截至 {on}）"]
     if rows.empty:
         first = hist["event_date"].min() if len(hist) else None

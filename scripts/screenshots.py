@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from app.browser import browser, new_page, serve, wait_idle, wait_map
 from app.main import create_app
+from exitmap.scope import EVERYTHING
 from exitmap.vocabulary import PROVINCE_ADCODE
 from layers.map import MapData
 
@@ -22,8 +23,8 @@ from layers.map import MapData
 def pages(app) -> list[tuple[str, str, bool]]:
     """(file name, path, has a province map) for each page; picks a real prefecture and unit."""
     ctx = app.ctx
-    units = ctx.data.units(ctx.today())
-    table = ctx.data.table(ctx.today())
+    units = ctx.data.units(ctx.today(), EVERYTHING)
+    table = ctx.data.table(ctx.today(), EVERYTHING)
     frozen = [
         r["adcode"]
         for r in table.to_dicts()

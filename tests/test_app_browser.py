@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from app import format as fmt
 from app.browser import browser, new_page, serve, wait_idle, wait_map
+from exitmap.scope import EVERYTHING
 from layers.standing import standing
 from tests.helpers.browser import CPU_SLOWDOWN, fills, labels_overlap
 from tests.helpers.demo import DEMO_TODAY, XSS_NAME
@@ -199,7 +200,7 @@ def test_prefecture_page(site, page, demo_engine):
 
 def test_unit_page(site, page, demo_engine):
     base, app = site
-    units = app.ctx.data.units(DEMO_TODAY)
+    units = app.ctx.data.units(DEMO_TODAY, EVERYTHING)
     key = units.filter(units["overdue"])["unit_key"][0]
     goto(page, base, f"/unit/{quote(key, safe='')}")
     page.wait_for_selector("#deadline-basis")
@@ -285,7 +286,7 @@ def test_english_switch(site, page):
 def test_the_layers_words_follow_the_english_switch(site, page):
     """Deadline bases and freeze reasons come from the layers: English too, not just labels."""
     base, app = site
-    units = app.ctx.data.units(DEMO_TODAY)
+    units = app.ctx.data.units(DEMO_TODAY, EVERYTHING)
     late = units.filter(units["overdue"] & (units["category"] == "淘汰类")).to_dicts()[0]
     goto(page, base, f"/unit/{quote(late['unit_key'], safe='')}?lang=en")
     basis = page.inner_text("#deadline-basis")
@@ -293,7 +294,7 @@ def test_the_layers_words_follow_the_english_switch(site, page):
     goto(page, base, "/freeze?lang=en")
     frozen = next(
         r
-        for r in app.ctx.data.table(DEMO_TODAY).to_dicts()
+        for r in app.ctx.data.table(DEMO_TODAY, EVERYTHING).to_dicts()
         if r["freeze_triggered"] and r["adcode"] != 530000
     )
     row = page.inner_text(f'#freeze-table [data-row="{frozen["adcode"]}"]')
@@ -319,7 +320,7 @@ def test_bad_urls_give_clear_pages(site, page):
 
 def test_hostile_names_render_as_text(site, page):
     base, app = site
-    units = app.ctx.data.units(DEMO_TODAY)
+    units = app.ctx.data.units(DEMO_TODAY, EVERYTHING)
     row = units.filter(units["enterprise_name"] == XSS_NAME).to_dicts()[0]
     goto(page, base, f"/unit/{quote(row['unit_key'], safe='')}")
     assert XSS_NAME in page.inner_text("#unit-title")
@@ -397,7 +398,7 @@ def test_decided_freeze_marked_on_map(site, page, demo_engine):
 
 def test_unit_page_map_shows_the_unit(site, page):
     base, app = site
-    units = app.ctx.data.units(DEMO_TODAY)
+    units = app.ctx.data.units(DEMO_TODAY, EVERYTHING)
     key = units.filter(units["overdue"])["unit_key"][0]
     goto(page, base, f"/unit/{quote(key, safe='')}")
     page.wait_for_selector("#un-map .unit-marker-overdue")

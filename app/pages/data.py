@@ -48,8 +48,9 @@ BAR = (("sector", "value"), ("sub", "value"), ("cat", "value"), ("status", "valu
 
 def rows_for(ctx: Context, state: ViewState) -> list[dict]:
     on = state.date(ctx.today())
-    frame = apply_filters(ctx.data.units(on), **state.filters())
-    names = {a: r["name"] for a, r in ctx.data.prefecture_wide(on).items()}
+    scope = ctx.scope()
+    frame = apply_filters(ctx.data.units(on, scope), **state.filters())
+    names = {a: r["name"] for a, r in ctx.data.prefecture_wide(on, scope).items()}
     out = []
     for r in frame.to_dicts():
         out.append(

@@ -17,7 +17,7 @@ from layers.freeze import decisions, freeze_list
 
 def _since(ctx: Context, on: dt.date, adcode: int, need: int) -> dt.date | None:
     """Since when the rule has been triggered: the day the need-th still-overdue unit fell due."""
-    units = ctx.data.units(on)
+    units = ctx.data.units(on, ctx.scope())
     deadlines = sorted(
         d
         for d, p, f in zip(
@@ -33,7 +33,9 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
     on = state.date(ctx.today())
     search = to_search(state)
     policy = default_policy()
-    frame = freeze_list(ctx.engine, on, policy=policy, **layer_words(lang)).to_dict("records")
+    scope = ctx.scope()
+    frame = freeze_list(ctx.engine, on, scope=scope, policy=policy, **layer_words(lang))
+    frame = frame.to_dict("records")
     for r in frame:
         r["since"] = (
             _since(ctx, on, r["adcode"], policy.freeze.min_overdue_units)
@@ -80,7 +82,7 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
         ),
         Col(t("c.note", lang), lambda r: r["disagreement"]),
     ]
-    hist = decisions(ctx.engine).to_dict("records")
+    hist = decisions(ctx.engine, scope).to_dict("records")
     hist_cols = [
         Col(t("c.prefecture", lang), lambda r: v(r["name"], lang)),
         Col(t("c.document", lang), lambda r: r["document_no"]),

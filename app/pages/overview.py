@@ -57,7 +57,7 @@ def map_hideout(ctx: Context, table_: pl.DataFrame, state: ViewState) -> dict:
 def units_payload(ctx: Context, state: ViewState, on: dt.date) -> tuple[dict | None, str | None]:
     if not state.units:
         return None, None
-    frame = ctx.data.units(on)
+    frame = ctx.data.units(on, ctx.scope())
     from layers.units import apply_filters
 
     frame = apply_filters(frame, **state.filters())
@@ -129,7 +129,7 @@ def sub_chart(ctx: Context, state: ViewState, on: dt.date) -> html.Div:
     """Done vs remaining per sub-industry as stacked bars (plain HTML: light, prints well)."""
     lang = state.lang
     energy = MEASURES[state.measure].column.startswith(("energy", "completion_energy"))
-    rows = by_sub_industry(ctx.data.summary(on), **state.filters()).to_dicts()
+    rows = by_sub_industry(ctx.data.summary(on, ctx.scope()), **state.filters()).to_dicts()
     key_done, key_left = (
         ("energy_resolved_tce", "energy_remaining_tce")
         if energy
@@ -192,7 +192,7 @@ def sub_chart(ctx: Context, state: ViewState, on: dt.date) -> html.Div:
 def progress_chart(ctx: Context, state: ViewState, on: dt.date) -> html.Div:
     """Province completion at each year end: columns (plain HTML)."""
     lang = state.lang
-    rows = progress(ctx.data, on, **state.filters()).to_dicts()
+    rows = progress(ctx.data, on, ctx.scope(), **state.filters()).to_dicts()
     cols = []
     for r in rows:
         pct_u = r["completion_units_pct"]
@@ -226,7 +226,7 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
     today = ctx.today()
     on = state.date(today)
     lang = state.lang
-    table_ = ctx.data.table(on, **state.filters())
+    table_ = ctx.data.table(on, ctx.scope(), **state.filters())
     hideout = map_hideout(ctx, table_, state)
     # The side panels follow once the map is painted (map.js sets ov-ready): the map comes first.
     hideout["ready"] = "ov-ready"
@@ -352,7 +352,7 @@ def register(app, ctx: Context) -> None:
         if _initial_call():
             raise PreventUpdate
         state = state_from(search, measure, sector, sub, cat, status, on, units, ctx.today())
-        table_ = ctx.data.table(state.date(ctx.today()), **state.filters())
+        table_ = ctx.data.table(state.date(ctx.today()), ctx.scope(), **state.filters())
         return map_hideout(ctx, table_, state), {"search": to_search(state), "was": search}
 
     # Applied in the browser to the Leaflet layers already drawn (no geometry rebuilt); the
@@ -394,7 +394,7 @@ def register(app, ctx: Context) -> None:
             raise PreventUpdate
         state = state_from(search, measure, sector, sub, cat, status, on, units, ctx.today())
         on_ = state.date(ctx.today())
-        table_ = ctx.data.table(on_, **state.filters())
+        table_ = ctx.data.table(on_, ctx.scope(), **state.filters())
         total = table_.filter(pl.col("adcode") == PROVINCE_ADCODE).to_dicts()[0]
         frozen = int(
             table_.filter((pl.col("adcode") != PROVINCE_ADCODE) & pl.col("freeze_triggered")).height

@@ -50,7 +50,8 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
     on = state.date(ctx.today())
     search = to_search(state)
     qstate = state.with_(measure="quota_balance", units=False)
-    table_ = ctx.data.table(on)
+    scope = ctx.scope()
+    table_ = ctx.data.table(on, scope)
     hideout = map_hideout(ctx, table_, qstate)
     rows = (
         table_.filter(pl.col("adcode") != PROVINCE_ADCODE)
@@ -72,7 +73,7 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
         Col(t("c.allocated", lang), lambda r: fmt.tce(r["quota_allocated_tce"], lang), True),
         Col(t("c.balance", lang), lambda r: fmt.tce(r["quota_balance_tce"], lang), True),
     ]
-    entries = ledger(ctx.engine, on)
+    entries = ledger(ctx.engine, on, scope)
     entries = entries.sort_values(["entry_date", "adcode"], ascending=[False, True]).head(
         MAX_ENTRIES
     )

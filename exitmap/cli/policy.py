@@ -105,14 +105,16 @@ def quota_allocate_file(file: Path) -> None:
 def quota_ledger(prefecture, as_of, fmt) -> None:
     """能耗指标台账：按日期列出释放与分配及滚动余额。"""
     from etl.decisions import resolve_prefecture
+    from exitmap.scope import EVERYTHING
     from layers.quota import ledger
 
     eng = _engine()
-    adcode = None
+    scope = EVERYTHING
     if prefecture:
         with eng.connect() as conn:
             adcode, _ = resolve_prefecture(conn, prefecture)
-    frame = ledger(eng, as_of_or_today(as_of), adcode)
+        scope = EVERYTHING.narrow(adcode)
+    frame = ledger(eng, as_of_or_today(as_of), scope)
     cols = ["adcode", "name", "entry_date", "kind_label", "amount_tce", "item", "document"]
     emit(frame[[*cols, "balance_tce"]], fmt)
 
