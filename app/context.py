@@ -6,8 +6,10 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 
+import flask
 import sqlalchemy as sa
 
+from access.guard import current_scope
 from app.geo import BoundaryFiles, is_gcj
 from exitmap import clock, settings
 from exitmap.scope import EVERYTHING, Scope
@@ -67,8 +69,19 @@ class Context:
         return self.geo.gcj
 
     def scope(self) -> Scope:
-        """The scope of the request being served."""
+        """The scope of the request being served (the guard's); outside a request (scripts
+        that build pages directly) the whole province."""
+        scope = current_scope()
+        if scope is not None:
+            return scope
+        if flask.has_request_context():
+            # The guard lets no request through without a caller: never fall back to all.
+            raise PermissionError("a request without a caller")
         return EVERYTHING
+
+    def now(self) -> dt.datetime:
+        """The wall clock (for who-took-what stamps: never the pretend date)."""
+        return dt.datetime.now().astimezone()
 
     def today(self) -> dt.date:
         return clock.today()

@@ -48,3 +48,11 @@ PREFECTURES_SQL = f"SELECT adcode, name FROM prefecture WHERE {scope_sql('adcode
 def prefecture_names(conn: sa.Connection, scope: Scope = EVERYTHING) -> dict[int, str]:
     """adcode → name of the prefectures ``scope`` sees, by adcode."""
     return dict(conn.execute(sa.text(PREFECTURES_SQL), scope.params()).all())
+
+
+def unit_prefecture(engine: sa.Engine, unit_key: str) -> int | None:
+    """The prefecture a unit key belongs to, whoever asks (None: no such unit) — only so that
+    a page can say the unit is not the caller's (migration 0004 ``exitmap_unit_prefecture``)."""
+    with engine.connect() as conn:
+        sql = sa.text("SELECT exitmap_unit_prefecture(:k)")
+        return conn.execute(sql, {"k": unit_key}).scalar_one()

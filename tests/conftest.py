@@ -19,6 +19,7 @@ import pytest
 import sqlalchemy as sa
 
 from exitmap.cluster import Cluster
+from tests.helpers.accounts import add_accounts
 from tests.helpers.demo import XSS_NAME, add_decisions, load_demo, rename_first_enterprise
 
 TEMPLATE = "exitmap_template"
@@ -86,11 +87,13 @@ def empty_engine(pg_cluster) -> sa.Engine:
 @pytest.fixture(scope="session")
 def demo_engine(pg_cluster, template_db) -> sa.Engine:
     """The demo register as the pages show it (on tests.helpers.demo.DEMO_TODAY), one enterprise
-    named XSS_NAME; one database for the whole session."""
+    named XSS_NAME, the test accounts (tests.helpers.accounts); one database for the whole
+    session."""
     name = _fresh_database(pg_cluster, template_db)
     eng = sa.create_engine(pg_cluster.url(name))
     load_demo(eng)
     rename_first_enterprise(eng, XSS_NAME)
+    add_accounts(eng)
     yield eng
     eng.dispose()
     _drop_database(pg_cluster, name)
@@ -104,6 +107,7 @@ def decided_demo_engine(pg_cluster, template_db) -> sa.Engine:
     eng = sa.create_engine(pg_cluster.url(name))
     load_demo(eng)
     add_decisions(eng)
+    add_accounts(eng)
     yield eng
     eng.dispose()
     _drop_database(pg_cluster, name)

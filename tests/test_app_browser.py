@@ -14,6 +14,7 @@ from app import format as fmt
 from app.browser import browser, new_page, serve, wait_idle, wait_map
 from exitmap.scope import EVERYTHING
 from layers.standing import standing
+from tests.helpers.accounts import browser_state
 from tests.helpers.browser import CPU_SLOWDOWN, fills, labels_overlap
 from tests.helpers.demo import DEMO_TODAY, XSS_NAME
 
@@ -42,9 +43,17 @@ def chromium():
         yield b
 
 
+@pytest.fixture(scope="module")
+def signed_in(site):
+    """The office's session (it sees the whole province), for every page of this module."""
+    return browser_state(site[0], "province")
+
+
 @pytest.fixture
-def page(chromium):
-    p = new_page(chromium, cpu_slowdown=CPU_SLOWDOWN, accept_downloads=True)
+def page(chromium, signed_in):
+    p = new_page(
+        chromium, cpu_slowdown=CPU_SLOWDOWN, accept_downloads=True, storage_state=signed_in
+    )
     errors = []
     p.on("pageerror", lambda e: errors.append(str(e)))
     yield p

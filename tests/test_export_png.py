@@ -17,6 +17,7 @@ from PIL import Image
 
 from app.browser import new_page, serve, wait_idle, wait_map
 from app.render import Renderer, RenderError
+from tests.helpers.accounts import browser_state, sign_in
 from tests.helpers.browser import CPU_SLOWDOWN, fills
 from tests.helpers.demo import DEMO_TODAY
 
@@ -107,8 +108,9 @@ def test_filtered_view_is_the_same_view(app, renderer, tmp_path):
     assert f["subtitle"] == "地图指标：剩余能耗；行业：钢铁"
     assert f["as_of"].startswith("数据截至 2025年12月31日")
     assert open_png(shot).size == (1920, 1080)
-    # One Playwright per thread: the renderer's Chromium.
-    page = new_page(renderer.browser, cpu_slowdown=CPU_SLOWDOWN)
+    # One Playwright per thread: the renderer's Chromium; signed in as the office.
+    state = browser_state(renderer.base_url(), "province")
+    page = new_page(renderer.browser, cpu_slowdown=CPU_SLOWDOWN, storage_state=state)
     page.goto(renderer.base_url() + view)
     wait_map(page)
     wait_idle(page)
@@ -201,19 +203,31 @@ def test_cli_url_and_view_path(site, demo_engine, tmp_path):
 
 
 def test_export_endpoint(site):
-    resp = requests.get(site + "/export/png", params={"view": "/quota?lang=en"}, timeout=90)
+    assert requests.get(site + "/export/png", params={"view": "/quota"}).status_code == 401
+    session = sign_in(site, "leader")
+    resp = session.get(site + "/export/png", params={"view": "/quota?lang=en"}, timeout=90)
     assert resp.status_code == 200, resp.text
     assert resp.headers["Content-Type"] == "image/png"
     assert "attachment" in resp.headers["Content-Disposition"]
     assert Image.open(io.BytesIO(resp.content)).size == (3840, 2160)
     for bad in ("http://example.org/", "/data", "//example.org/", "/prefecture/999999"):
-        resp = requests.get(site + "/export/png", params={"view": bad}, timeout=90)
+        resp = session.get(site + "/export/png", params={"view": bad}, timeout=90)
         assert resp.status_code == 400, bad
         assert "不能导出" in resp.text
+    # Preset sizes and scales only.
+    for size, scale in (("1920x1081", "2"), ("1920x1080", "3"), ("4000x4000", "1")):
+        resp = session.get(
+            site + "/export/png",
+            params={"view": "/quota", "size": size, "scale": scale},
+            timeout=90,
+        )
+        assert resp.status_code == 400 and ("尺寸只能是" in resp.text or "倍数只能是" in resp.text)
 
 
 def test_header_button_follows_the_view(site, renderer):
-    page = new_page(renderer.browser, cpu_slowdown=CPU_SLOWDOWN)
+    page = new_page(
+        renderer.browser, cpu_slowdown=CPU_SLOWDOWN, storage_state=browser_state(site, "leader")
+    )
     page.goto(site + "/?measure=units_overdue")
     wait_map(page)
     wait_idle(page)

@@ -68,7 +68,24 @@ def lang_switch_href(path: str, state: ViewState) -> str:
     return path + to_search(state.with_(lang="en" if state.lang == "zh" else "zh"))
 
 
-def header(path: str, state: ViewState, status: dict, marking: str) -> list:
+def account(caller, lang: str) -> list:
+    """Who is signed in, the province's own pages, and signing out."""
+    if caller is None or caller.user is None:
+        return []
+    kids = [html.Span(caller.user.label() if lang == "zh" else caller.user.username, id="whoami")]
+    search = "?lang=en" if lang == "en" else ""
+    if caller.scope.role == "province":
+        kids += [
+            dcc.Link(t("nav.users", lang), href="/admin/users" + search, id="nav-users"),
+            dcc.Link(t("nav.audit", lang), href="/admin/audit" + search, id="nav-audit"),
+        ]
+    kids.append(html.A(t("nav.logout", lang), href="/logout", id="logout"))
+    return kids
+
+
+def header(
+    path: str, state: ViewState, status: dict, marking: str, who: list | None = None
+) -> list:
     lang = state.lang
     search = to_search(state)
     as_of = status.get("as_of")
@@ -99,6 +116,7 @@ def header(path: str, state: ViewState, status: dict, marking: str) -> list:
                             className="lang",
                             id="lang-switch",
                         ),
+                        html.Span(who or [], id="account", className="account"),
                     ],
                     className="meta",
                 ),

@@ -6,21 +6,24 @@ What is shown is the grid's own row set after its search box, column filters and
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import io
 import json
 
 import dash_ag_grid as dag
 import pandas as pd
-import polars as pl
 from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
+from access.guard import current_caller, guarded, record
 from app import format as fmt
 from app.components.filters import bar_update, filter_bar, filter_values, state_from
 from app.components.grid import NUMBER, column_defaults, grid_options
 from app.context import Context
 from app.i18n import t, v
 from app.state import ViewState, parse, to_search
+from exitmap.cells import neutralise_frame
 from layers.units import apply_filters
 
 FIELDS = (
@@ -135,18 +138,32 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
     )
 
 
-def export(rows: list[dict], kind: str, marking: str) -> dict:
-    frame = pd.DataFrame(rows, columns=[f for f, _ in FIELDS])
-    stem = "exitmap-units"
+def taken_by(user: str, at: dt.datetime) -> dict:
+    """Who took a file and when: written into it, and into its name."""
+    return {"user": user, "at": at.isoformat(timespec="seconds")}
+
+
+def export(rows: list[dict], kind: str, marking: str, taken: dict) -> tuple[dict, bytes]:
+    """The dcc.Download payload and the file's bytes (for its hash in the audit log)."""
+    frame = neutralise_frame(pd.DataFrame(rows, columns=[f for f, _ in FIELDS]))
+    stamp = taken["at"].replace(":", "").replace("-", "")[:15]
+    stem = f"exitmap-units_{taken['user']}_{stamp}"
     if kind == "csv":
-        return {"content": "\ufeff" + frame.to_csv(index=False), "filename": f"{stem}.csv"}
+        text = "\ufeff" + frame.to_csv(index=False)
+        return {"content": text, "filename": f"{stem}.csv"}, text.encode()
     if kind == "xlsx":
         buf = io.BytesIO()
         with pd.ExcelWriter(buf, engine="openpyxl") as xl:
             frame.to_excel(xl, index=False, sheet_name="units")
-            if marking:
-                pd.DataFrame({"note": [marking]}).to_excel(xl, index=False, sheet_name="marking")
-        return dcc.send_bytes(buf.getvalue(), f"{stem}.xlsx")
+            note = [marking, f"导出：{taken['user']} {taken['at']}"]
+            pd.DataFrame({"note": [n for n in note if n]}).to_excel(
+                xl, index=False, sheet_name="marking"
+            )
+            xl.book.properties.creator = taken["user"]
+            xl.book.properties.lastModifiedBy = taken["user"]
+            xl.book.properties.description = f"导出：{taken['user']} {taken['at']}"
+        data = buf.getvalue()
+        return dcc.send_bytes(data, f"{stem}.xlsx"), data
     feats = [
         {
             "type": "Feature",
@@ -155,14 +172,17 @@ def export(rows: list[dict], kind: str, marking: str) -> dict:
         }
         for r in rows
     ]
-    doc = {"type": "FeatureCollection", "features": feats}
+    doc = {"type": "FeatureCollection", "features": feats, "exported_by": taken}
     if marking:
         doc["marking"] = marking
-    return {"content": json.dumps(doc, ensure_ascii=False), "filename": f"{stem}.geojson"}
+    text = json.dumps(doc, ensure_ascii=False)
+    return {"content": text, "filename": f"{stem}.geojson"}, text.encode()
 
 
 def register(app, ctx: Context) -> None:
-    @app.callback(
+    @guarded(
+        app,
+        "view",
         Output("d-grid", "dashGridOptions"),
         Input("d-search", "value"),
         State("d-grid", "dashGridOptions"),
@@ -171,7 +191,9 @@ def register(app, ctx: Context) -> None:
     def search(text, options):
         return {**(options or {}), "quickFilterText": text or ""}
 
-    @app.callback(
+    @guarded(
+        app,
+        "view",
         Output("d-count", "children"),
         Input("d-grid", "virtualRowData"),
         State("url", "search"),
@@ -179,7 +201,9 @@ def register(app, ctx: Context) -> None:
     def count(rows, url_search):
         return t("d.rows", parse(url_search).lang, n=len(rows or []))
 
-    @app.callback(
+    @guarded(
+        app,
+        "view",
         Output("url-want", "data", allow_duplicate=True),
         Output("d-grid", "rowData"),
         *(Input(f"df-{name}", prop) for name, prop in BAR),
@@ -193,7 +217,9 @@ def register(app, ctx: Context) -> None:
         )
         return {"search": to_search(state), "was": url_search}, rows_for(ctx, state)
 
-    @app.callback(
+    @guarded(
+        app,
+        "view",
         *(Output(f"df-{name}", prop) for name, prop in BAR),
         Input("url-nav", "data"),
         *(State(f"df-{name}", prop) for name, prop in BAR),
@@ -209,7 +235,9 @@ def register(app, ctx: Context) -> None:
         wanted = filter_values(parse(search, today), today)[1:6]
         return bar_update(wanted, (sector, sub, cat, status, (on or "")[:10]))
 
-    @app.callback(
+    @guarded(
+        app,
+        "download",
         Output("d-download", "data"),
         Input("d-csv", "n_clicks"),
         Input("d-xlsx", "n_clicks"),
@@ -223,7 +251,13 @@ def register(app, ctx: Context) -> None:
         kind = {"d-csv": "csv", "d-xlsx": "xlsx", "d-geojson": "geojson"}.get(cb.triggered_id)
         if kind is None or rows is None:
             raise PreventUpdate
-        return export(rows, kind, ctx.marking)
-
-
-__all__ = ["layout", "pl", "register"]
+        taken = taken_by(current_caller().scope.user, ctx.now())
+        file, data = export(rows, kind, ctx.marking, taken)
+        record(
+            "download",
+            "/data",
+            {"format": kind, "file": file["filename"]},
+            row_count=len(rows),
+            sha256=hashlib.sha256(data).hexdigest(),
+        )
+        return file

@@ -9,6 +9,7 @@ import polars as pl
 from dash import Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
+from access.guard import guarded, guarded_clientside
 from app import format as fmt
 from app.components import mapview
 from app.components.filters import (
@@ -340,7 +341,9 @@ def _initial_call() -> bool:
 
 
 def register(app, ctx: Context) -> None:
-    @app.callback(
+    @guarded(
+        app,
+        "view",
         Output("ov-style", "data"),
         Output("url-want", "data", allow_duplicate=True),
         *FILTER_INPUTS,
@@ -357,14 +360,16 @@ def register(app, ctx: Context) -> None:
 
     # Applied in the browser to the Leaflet layers already drawn (no geometry rebuilt); the
     # side panels follow once the map's new colours are painted (map.js sets ov-style-applied).
-    app.clientside_callback(
+    guarded_clientside(
+        app,
         "function (h) { return window.exitmap.applyStyleThen(h, 'ov-style-applied'); }",
         Output("ov-style-applied", "data"),
         Input("ov-style", "data"),
         prevent_initial_call=True,
     )
 
-    app.clientside_callback(
+    guarded_clientside(
+        app,
         "function (d) { window.exitmapRanking.draw('ov-ranking', d); }",
         Input("ov-ranking-data", "data"),
         prevent_initial_call=True,
@@ -375,7 +380,9 @@ def register(app, ctx: Context) -> None:
 
     # One callback for everything beside the map: each response that brings new components
     # makes the Dash renderer walk the whole layout again (about 0.1 s here), so one, not three.
-    @app.callback(
+    @guarded(
+        app,
+        "view",
         Output("ov-kpis", "children"),
         Output("ov-ranking-data", "data"),
         Output("ov-legend", "children"),
@@ -417,7 +424,9 @@ def register(app, ctx: Context) -> None:
             note or t("o.click_hint", state.lang),
         )
 
-    @app.callback(
+    @guarded(
+        app,
+        "view",
         *(Output(i.component_id, i.component_property) for i in FILTER_INPUTS),
         Output("ov-from-url", "data"),
         Input("url-nav", "data"),
@@ -437,7 +446,9 @@ def register(app, ctx: Context) -> None:
 
     for prefix in ("f", "df"):
 
-        @app.callback(
+        @guarded(
+            app,
+            "view",
             Output(f"{prefix}-sub", "options"),
             Output(f"{prefix}-sub", "value"),
             Input(f"{prefix}-sector", "value"),
@@ -451,7 +462,9 @@ def register(app, ctx: Context) -> None:
             kept = [s for s in (sub or []) if s in allowed]
             return sub_options(sector, lang), kept if kept != (sub or []) else no_update
 
-    @app.callback(
+    @guarded(
+        app,
+        "view",
         Output("url", "pathname"),
         Input("ov-pref", "clickData"),
         prevent_initial_call=True,

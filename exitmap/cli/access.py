@@ -141,6 +141,40 @@ def users_token(username) -> None:
     click.echo(token)
 
 
+DEMO_ACCOUNTS = (
+    ("demo_province", "province", None, None, "省办（演示）"),
+    ("demo_department", "department", None, "省生态环境厅", "省生态环境厅（演示）"),
+    ("demo_kunming", "prefecture", 530100, None, "昆明市（演示）"),
+    ("demo_leader", "leader", None, None, "领导（演示）"),
+)
+
+
+@users.command("demo", hidden=True)
+def users_demo() -> None:
+    """First run (scripts/run): one demo account per role, passwords printed once."""
+    import secrets
+
+    from access import users as accounts
+
+    eng = _engine()
+    if accounts.all_users(eng):
+        return
+    click.echo("演示账户（密码只显示这一次）/ demo accounts (passwords shown once):")
+    for name, role, prefecture, department, label in DEMO_ACCOUNTS:
+        password = secrets.token_urlsafe(12)
+        accounts.add(
+            eng,
+            name,
+            role,
+            prefecture=prefecture,
+            department=department,
+            password=password,
+            display_name=label,
+        )
+        _changed(name, "add", role=role, prefecture=prefecture, department=department)
+        click.echo(f"  {role:<11} {name:<16} {password}")
+
+
 @click.command("audit")
 @click.option("--user", help="只看该用户")
 @click.option("--since", callback=parse_date, help="起始日期 YYYY-MM-DD")

@@ -107,12 +107,14 @@ def png_cmd(view: str, out: Path, size, scale: float, fmt: str | None) -> None:
     such as "/prefecture/530100?on=2025-12-31", rendered by this process against the
     configured database. Pages: / , /prefecture/<代码>, /quota, /freeze.
     """
+    from access.grants import secret_key
     from app.main import create_app
     from app.render import Renderer
 
     fmt = fmt or ("pdf" if out.suffix.lower() == ".pdf" else "png")
     local = not view.startswith(("http://", "https://"))
-    with Renderer(create_app() if local else None) as r:
+    # The command line renders as the system: a grant signed with the server's key.
+    with Renderer(create_app() if local else None, grant_key=secret_key()) as r:
         shot = r.render(fmt, view, out, size, scale)
     what = f"{shot.width}×{shot.height}" + (" 像素" if fmt == "png" else " CSS 像素，1 页")
     click.echo(f"已生成 {out}（{what}，{shot.facts.get('title')}，用时 {shot.seconds:.1f} 秒）")

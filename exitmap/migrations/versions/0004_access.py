@@ -70,6 +70,12 @@ CREATE OR REPLACE FUNCTION exitmap_sees(adcode integer) RETURNS boolean LANGUAGE
              ELSE adcode = ANY(string_to_array(exitmap_scope(), ',')::integer[])
            END
 $$;
+-- Which prefecture a unit key belongs to, whatever the caller's scope: lets a page say
+-- "not yours" (403) rather than "no such unit" without showing any of the unit.
+CREATE OR REPLACE FUNCTION exitmap_unit_prefecture(key text) RETURNS integer
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+    SELECT prefecture_adcode FROM unit WHERE unit_key = key
+$$;
 CREATE OR REPLACE FUNCTION exitmap_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF COALESCE(current_setting('exitmap.migrating', true), '') = '1' THEN
@@ -226,5 +232,6 @@ def downgrade() -> None:
         "exitmap_scope_set()",
         "exitmap_scope()",
         "exitmap_audit_append_only()",
+        "exitmap_unit_prefecture(text)",
     ):
         op.execute(f"DROP FUNCTION IF EXISTS {fn}")
