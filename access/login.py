@@ -324,4 +324,3 @@ def _install_oidc(server, engine, guard, issuer, signed_in, csrf) -> None:
             guard.audit("failed_login", name, {"reason": "oidc_unknown"}, username=name)
             return login_page(TEXT[_lang()]["unknown"].format(name=name), 403)
         return signed_in(user, "oidc", flask.session.pop("oidc_next", "/"))
-
