@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass, field
 
 import flask
+import polars as pl
 import sqlalchemy as sa
 
 from access.guard import current_scope
@@ -78,6 +79,15 @@ class Context:
             # The guard lets no request through without a caller: never fall back to all.
             raise PermissionError("a request without a caller")
         return EVERYTHING
+
+    def ranking_table(self, on: dt.date, **filters) -> pl.DataFrame:
+        """The standing table the ranking and the province map draw: the caller's own, or —
+        for a caller limited to some prefectures, when the province publishes its ranking
+        (EXITMAP_PUBLISH_RANKING) — every prefecture's published sums."""
+        scope = self.scope()
+        if scope.all_prefectures or not settings.flag("publish_ranking"):
+            return self.data.table(on, scope, **filters)
+        return self.data.published_table(on, scope, **filters)
 
     def now(self) -> dt.datetime:
         """The wall clock (for who-took-what stamps: never the pretend date)."""

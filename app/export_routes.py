@@ -85,5 +85,47 @@ def register(app, ctx) -> None:
         )
 
 
+def register_deck(app, ctx) -> None:
+    """``/export/deck[?on=YYYY-MM-DD]``: the briefing deck (PPTX) as the requester sees it — a
+    prefecture's holds its own prefecture — with who took it in its properties."""
+
+    @app.server.route("/export/deck")
+    @rule("export")
+    def export_deck():
+        import tempfile
+        from pathlib import Path
+
+        from exports.deck import write_deck
+
+        state = parse(flask.request.query_string.decode(), ctx.today())
+        if state.errors:
+            return _text(
+                "不能导出：参数有误（" + "、".join(f"{n}={v}" for n, v in state.errors) + "）", 400
+            )
+        on = state.date(ctx.today())
+        scope = current_caller().scope
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "deck.pptx"
+            slides = write_deck(
+                ctx.engine, on, path, marking=ctx.marking, scope=scope, taken_by=scope.user
+            )
+            data = path.read_bytes()
+        name = f"产能退出简报_{on.isoformat()}.pptx"
+        record(
+            "export",
+            "/export/deck",
+            {"format": "pptx", "on": on.isoformat(), "slides": slides, "file": name},
+            sha256=hashlib.sha256(data).hexdigest(),
+        )
+        return flask.Response(
+            data,
+            mimetype="application/vnd.openxmlformats-officedocument.presentationml.presentation",
+            headers={
+                "Content-Disposition": "attachment; filename*=UTF-8''" + quote(name),
+                "Cache-Control": "no-store",
+            },
+        )
+
+
 def _text(message: str, status: int):
     return flask.Response(message, status=status, mimetype="text/plain; charset=utf-8")

@@ -220,6 +220,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "nav.audit": ("审计", "Audit"),
     "nav.logout": ("退出登录", "Sign out"),
     "no_access": ("无权查看", "Not yours to see"),
+    "scope_total": ("合计（本账户范围）", "Total (your scope)"),
 }
 
 # Words the app shows as data values beyond the vocabulary (exitmap.vocabulary.ENGLISH).

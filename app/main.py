@@ -15,7 +15,7 @@ from flask_compress import Compress
 
 from access import login
 from access.guard import Guard, current_caller, guarded, guarded_clientside, record
-from app import briefing, export_routes, permissions
+from app import api, briefing, export_routes, permissions
 from app.components.header import (
     account,
     export_links,
@@ -197,6 +197,8 @@ def create_app(database_url: str | None = None, engine: sa.Engine | None = None)
         )
 
     export_routes.register(app, ctx)
+    export_routes.register_deck(app, ctx)
+    api.register(app.server, ctx)
     for page in (overview, prefecture, unit, quota, freeze, data, about, admin):
         if hasattr(page, "register"):
             page.register(app, ctx)

@@ -32,6 +32,7 @@ from pptx import Presentation
 from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
+from exitmap.scope import EVERYTHING, Scope
 from exitmap.vocabulary import PROVINCE_ADCODE
 from exports import charts, maps, slides
 from exports.office import (
@@ -112,26 +113,32 @@ class Context:
     synthetic: bool
     marking: str = "内部资料"
     frozen: set[int] = field(default_factory=set)
+    taken_by: str = ""  # who took this deck (the web app's requester), in its properties
 
     def row(self, adcode: int) -> pd.Series:
         return self.standing.set_index("adcode").loc[adcode]
 
 
 def read_context(
-    engine: sa.Engine, on: dt.date, prefectures: Iterable[int] | None = None, marking="内部资料"
+    engine: sa.Engine,
+    on: dt.date,
+    prefectures: Iterable[int] | None = None,
+    marking="内部资料",
+    scope: Scope = EVERYTHING,
 ) -> Context:
-    table = standing(engine, on)
+    """What the slides draw, as ``scope`` sees it (a prefecture's deck holds its own)."""
+    table = standing(engine, on, scope=scope)
     known = [int(a) for a in table["adcode"] if a != PROVINCE_ADCODE]
     chosen = known if prefectures is None else [int(a) for a in prefectures]
     unknown = sorted(set(chosen) - set(known))
     if unknown:
         raise ValueError(f"未知的州（市）代码：{'、'.join(map(str, unknown))}")
-    freeze = freeze_list(engine, on)
+    freeze = freeze_list(engine, on, scope=scope)
     frozen = set(freeze.loc[freeze["triggered"] | freeze["decided"], "adcode"].astype(int))
     return Context(
         on=on,
         standing=table,
-        units=disclosure.units(engine, on),
+        units=disclosure.units(engine, on, scope=scope),
         freeze=freeze,
         prefectures=[a for a in known if a in set(chosen)],
         synthetic=bool(data_status(engine).get("synthetic")),
@@ -459,7 +466,9 @@ def build(ctx: Context, renderer: charts.Renderer) -> Presentation:
             _footer(slide, ctx, n, total)
     props = prs.core_properties
     props.title = f"{DECK_TITLE}（数据截至{date_zh(ctx.on)}）"
-    props.author = props.last_modified_by = "产能退出一张图"
+    props.author = props.last_modified_by = ctx.taken_by or "产能退出一张图"
+    if ctx.taken_by:
+        props.comments = f"取用：{ctx.taken_by}"
     props.created = props.modified = fixed_time(ctx.on)
     props.revision = 1
     return prs
@@ -472,9 +481,12 @@ def write_deck(
     prefectures: Iterable[int] | None = None,
     renderer: charts.Renderer | None = None,
     marking: str = "内部资料",
+    scope: Scope = EVERYTHING,
+    taken_by: str = "",
 ) -> int:
-    """Write the deck for ``on``; return its slide count."""
-    ctx = read_context(engine, on, prefectures, marking)
+    """Write the deck for ``on`` as ``scope`` sees it; return its slide count."""
+    ctx = read_context(engine, on, prefectures, marking, scope)
+    ctx.taken_by = taken_by
     with renderer or charts.Renderer() as r:
         prs = build(ctx, r)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -34,7 +34,7 @@ import sqlalchemy as sa
 from exitmap.policy import Policy, default_policy
 from exitmap.policy.mirror import check_policy_synced
 from exitmap.policy.texts import joined, say
-from exitmap.scope import EVERYTHING, Scope, scope_sql
+from exitmap.scope import EVERYTHING, PARAM, Scope, scope_sql
 from exitmap.vocabulary import PROVINCE_ADCODE, PROVINCE_NAME
 from layers.cache import VersionedCache
 from layers.freeze import active, decisions
@@ -125,6 +125,60 @@ SUMMARY_SCHEMA = {
     "status": pl.String,
     **{c: pl.Int64 if c.startswith("units") else pl.Float64 for c in _SUMMED},
 }
+
+# The published ranking (EXITMAP_PUBLISH_RANKING): SUMMARY_SQL over every prefecture, as a
+# function that runs with its owner's rights — the app's role, held to its own prefecture by
+# row-level security, gets the other prefectures' sums and never one of their units. Made from
+# SUMMARY_SQL itself (``published_function_sql``) by ``exitmap db migrate``, so the two agree.
+PUBLISHED_FUNCTION = "exitmap_published_summary"
+_PUBLISHED_PARAMS = (
+    ("on", "date"),
+    ("trigger_categories", "text[]"),
+    ("s_sub", "text[]"),
+    ("s_category", "text[]"),
+    ("s_rate", "float8[]"),
+    ("s_id", "text[]"),
+)
+_PUBLISHED_TYPES = {pl.Int64: "bigint", pl.Float64: "float8", pl.String: "text"}
+
+
+def published_function_sql(app_role: str) -> str:
+    """CREATE OR REPLACE the published-summary function, executable by ``app_role`` only."""
+    import re
+
+    body = SUMMARY_SQL.replace(f":{PARAM}", "NULL")
+    body = re.sub(r"(?<![:\w]):([a-z_]+)", r"p_\1", body)
+    params = ", ".join(f"p_{name} {kind}" for name, kind in _PUBLISHED_PARAMS)
+    columns = ", ".join(
+        f"o_{name} {'integer' if name == 'prefecture_adcode' else _PUBLISHED_TYPES[kind]}"
+        for name, kind in SUMMARY_SCHEMA.items()
+    )
+    signature = f"{PUBLISHED_FUNCTION}({', '.join(k for _, k in _PUBLISHED_PARAMS)})"
+    role = '"' + app_role.replace('"', '""') + '"'
+    return f"""
+CREATE OR REPLACE FUNCTION {PUBLISHED_FUNCTION}({params}) RETURNS TABLE ({columns})
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $published$
+{body}
+$published$;
+REVOKE ALL ON FUNCTION {signature} FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION {signature} TO {role};
+"""
+
+
+PUBLISHED_SQL = (
+    f"SELECT * FROM {PUBLISHED_FUNCTION}("
+    + ", ".join(f":{name}" for name, _ in _PUBLISHED_PARAMS)
+    + ")"
+)
+
+
+def read_published_summary(conn: sa.Connection, on: dt.date, policy: Policy) -> pl.DataFrame:
+    """SUMMARY_SQL's rows for every prefecture, whoever asks (the published ranking)."""
+    check_policy_synced(conn, policy)
+    params = {k: v for k, v in policy_params(policy, on).items()}
+    rows = conn.execute(sa.text(PUBLISHED_SQL), params).all()
+    return pl.DataFrame(rows, schema=SUMMARY_SCHEMA, orient="row")
+
 
 ALLOCATED_SQL = f"""
 SELECT prefecture_adcode, sum(amount_tce)::float8 FROM quota_entry
@@ -345,6 +399,28 @@ class StandingCache(VersionedCache):
             self._wide(on, scope, xianzhi_triggers, version),
             **filters,
         )
+
+    def published_table(
+        self, on: dt.date, own: Scope, xianzhi_triggers: bool = False, **filters
+    ) -> pl.DataFrame:
+        """The standing table of every prefecture as the province publishes it (its 通报
+        ranking), for a caller whose own scope is ``own``: the others' sums and rule verdicts;
+        quota and decisions only of its own prefectures (the rest are not published)."""
+        version = self.version()
+
+        def read() -> pl.DataFrame:
+            with self.engine.connect() as conn:
+                return read_published_summary(conn, on, self.policy)
+
+        summary = self.cached("summary", ("published", on, version), read)
+        mine = self._wide(on, own, xianzhi_triggers, version)
+        with self.engine.connect() as conn:
+            names = prefecture_names(conn)
+        wide = wide_rows(summary, names, {}, {}, self.policy, xianzhi_triggers)
+        for adcode, facts in mine.items():
+            if adcode != PROVINCE_ADCODE:
+                wide[adcode] = facts
+        return aggregate(summary, wide, **filters)
 
     def _summary(self, on: dt.date, scope: Scope, version: tuple) -> pl.DataFrame:
         def read() -> pl.DataFrame:

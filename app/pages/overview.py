@@ -47,6 +47,9 @@ def map_hideout(ctx: Context, table_: pl.DataFrame, state: ViewState) -> dict:
         ): f"{t('m.' + state.measure, state.lang)}：{fmt.measure_value(r[col], kind, state.lang)}"
         for r in table_.to_dicts()
     }
+    # Prefectures outside the caller's scope (and not published): grey, and said so.
+    for adcode in ctx.prefecture_bounds:
+        h["values"].setdefault(str(adcode), t("no_access", state.lang))
     names = mapview.label_names(state.lang)
     if names:
         h["names"] = names
@@ -67,7 +70,15 @@ def units_payload(ctx: Context, state: ViewState, on: dt.date) -> tuple[dict | N
     return mapview.shift_points(ctx, unit_points(frame)), None
 
 
-def ranking(table_: pl.DataFrame, state: ViewState) -> dict:
+def total_label(ctx: Context, table_: pl.DataFrame) -> str:
+    """The last row sums what the table holds: the province, or only the caller's own."""
+    whole = ctx.scope().all_prefectures or table_.height == len(ctx.prefecture_bounds) + 1
+    return "province" if whole else "scope_total"
+
+
+def ranking(
+    table_: pl.DataFrame, state: ViewState, sees=lambda adcode: True, total_key="province"
+) -> dict:
     """The ranking table as data, drawn in the browser (assets/ranking.js):
     17 rows of Dash components cost the renderer ~160 ms on every filter change, text nodes
     a few. Every value is a string and is set as text there, never as markup."""
@@ -117,12 +128,18 @@ def ranking(table_: pl.DataFrame, state: ViewState) -> dict:
         ],
         "num": [True, False, True, True, True, True, True, True, False],
         "rows": [
-            row(r, {"text": v(r["name"], lang), "href": f"/prefecture/{r['adcode']}{search}"})
+            row(
+                r,
+                {"text": v(r["name"], lang), "href": f"/prefecture/{r['adcode']}{search}"}
+                # A published row of another prefecture: its page is not the caller's.
+                if sees(r["adcode"])
+                else {"text": v(r["name"], lang)},
+            )
             for r in ranked
         ],
         # The province total last, without a link, and without a bar: on the prefectures'
         # scale it ran to 300 px, widened the column and squeezed the names onto three lines.
-        "total": row(total, {"text": t("province", lang)}, scaled=False),
+        "total": row(total, {"text": t(total_key, lang)}, scaled=False),
     }
 
 
@@ -227,7 +244,7 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
     today = ctx.today()
     on = state.date(today)
     lang = state.lang
-    table_ = ctx.data.table(on, ctx.scope(), **state.filters())
+    table_ = ctx.ranking_table(on, **state.filters())
     hideout = map_hideout(ctx, table_, state)
     # The side panels follow once the map is painted (map.js sets ov-ready): the map comes first.
     hideout["ready"] = "ov-ready"
@@ -355,7 +372,7 @@ def register(app, ctx: Context) -> None:
         if _initial_call():
             raise PreventUpdate
         state = state_from(search, measure, sector, sub, cat, status, on, units, ctx.today())
-        table_ = ctx.data.table(state.date(ctx.today()), ctx.scope(), **state.filters())
+        table_ = ctx.ranking_table(state.date(ctx.today()), **state.filters())
         return map_hideout(ctx, table_, state), {"search": to_search(state), "was": search}
 
     # Applied in the browser to the Leaflet layers already drawn (no geometry rebuilt); the
@@ -401,7 +418,7 @@ def register(app, ctx: Context) -> None:
             raise PreventUpdate
         state = state_from(search, measure, sector, sub, cat, status, on, units, ctx.today())
         on_ = state.date(ctx.today())
-        table_ = ctx.data.table(on_, ctx.scope(), **state.filters())
+        table_ = ctx.ranking_table(on_, **state.filters())
         total = table_.filter(pl.col("adcode") == PROVINCE_ADCODE).to_dicts()[0]
         frozen = int(
             table_.filter((pl.col("adcode") != PROVINCE_ADCODE) & pl.col("freeze_triggered")).height
@@ -409,7 +426,7 @@ def register(app, ctx: Context) -> None:
         legend_ = legend(choropleth(table_, state.measure), state.lang, state.units)
         side = (
             standing_cards(total, state.lang, frozen),
-            ranking(table_, state),
+            ranking(table_, state, ctx.scope().sees, total_label(ctx, table_)),
             legend_,
             sub_chart(ctx, state, on_),
             progress_chart(ctx, state, on_),

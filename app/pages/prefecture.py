@@ -58,7 +58,7 @@ def layout(ctx: Context, state: ViewState, raw: str) -> html.Div:
     on = state.date(ctx.today())
     search = to_search(state)
     scope = ctx.scope()
-    table_ = ctx.data.table(on, scope, **state.filters())
+    table_ = ctx.ranking_table(on, **state.filters())
     ranked = rank(table_, state.measure)
     row = ranked.filter(pl.col("adcode") == adcode).to_dicts()[0]
     name = v(row["name"], lang)
