@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import flask
 import flask_login
@@ -216,7 +216,7 @@ def install(server: flask.Flask, engine: sa.Engine, guard: Guard) -> None:
     def sign_in() -> flask.Response:
         target = flask.request.full_path if flask.request.query_string else flask.request.path
         lang = "&lang=en" if flask.request.args.get("lang") == "en" else ""
-        return flask.redirect(f"/login?next={flask.request.script_root}{target}{lang}")
+        return flask.redirect(f"/login?next={quote(target, safe='/')}{lang}")
 
     guard.sign_in = sign_in
 

@@ -113,6 +113,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "o.ranking": ("州（市）排名", "Prefecture ranking"),
     "o.by_sub": ("分细分行业：已完成与剩余", "By sub-industry: done vs remaining"),
     "o.progress": ("全省完成率变化", "Province completion over time"),
+    "o.progress_scope": ("完成率变化（本账户范围）", "Completion over time (your scope)"),
     "o.click_hint": ("点击地图上的州（市）查看详情", "Click a prefecture for its page"),
     "o.too_many_units": (
         "筛选后共 {n} 台（套），点位过多未显示，请缩小筛选范围。",

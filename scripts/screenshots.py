@@ -80,7 +80,7 @@ def main(argv=None) -> int:
             if args.only and args.only not in name:
                 continue
             page.goto(base + path)
-            page.wait_for_selector("#page > div", timeout=20_000)
+            page.wait_for_selector("#page > div, #forbidden-page", timeout=20_000)
             if has_map and page.locator("#forbidden-page").count() == 0:
                 wait_map(page)
                 page.wait_for_selector("#ranking", timeout=15_000)

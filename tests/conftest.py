@@ -20,7 +20,13 @@ import sqlalchemy as sa
 
 from exitmap.cluster import Cluster
 from tests.helpers.accounts import add_accounts
-from tests.helpers.demo import XSS_NAME, add_decisions, load_demo, rename_first_enterprise
+from tests.helpers.demo import (
+    DEMO_TODAY,
+    XSS_NAME,
+    add_decisions,
+    load_demo,
+    rename_first_enterprise,
+)
 
 TEMPLATE = "exitmap_template"
 _names = itertools.count()
@@ -111,3 +117,31 @@ def decided_demo_engine(pg_cluster, template_db) -> sa.Engine:
     yield eng
     eng.dispose()
     _drop_database(pg_cluster, name)
+
+
+@pytest.fixture(scope="module")
+def demo_env():
+    """The pages' settings for the demo: today is DEMO_TODAY, the marking 内部资料."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("EXITMAP_TODAY", DEMO_TODAY.isoformat())
+    mp.setenv("EXITMAP_MARKING", "内部资料")
+    yield mp
+    mp.undo()
+
+
+@pytest.fixture(scope="module")
+def demo_app(demo_engine, demo_env):
+    """The dashboard over the demo (it connects as the app role, as served)."""
+    from app.main import create_app
+
+    return create_app(engine=demo_engine)
+
+
+@pytest.fixture(scope="module")
+def demo_site(demo_app) -> str:
+    """demo_app served on a free local port: its base URL."""
+    from app.browser import serve
+
+    with serve(demo_app) as base:
+        yield base
+    demo_app.server.extensions["exitmap.png"].close()

@@ -173,3 +173,14 @@ def test_the_audit_log_only_grows(engine):
         with pytest.raises(sa.exc.ProgrammingError, match="append-only"), engine.begin() as conn:
             conn.execute(sa.text(sql))
     assert len(audit.entries(engine)) == 2
+
+
+def test_decisions_from_the_command_line_are_on_record(engine):
+    res = _cli(
+        engine,
+        ["freeze", "decide", "昆明", "--document", "测试〔2026〕1号", "--date", "2026-01-10"],
+    )
+    assert res.exit_code == 0, res.output
+    line = audit.entries(engine, actions=["decision"]).iloc[0]
+    assert line["username"].startswith("cli:") and line["role"] == "system"
+    assert "测试〔2026〕1号" in line["params"]

@@ -13,31 +13,7 @@ import sqlalchemy as sa
 
 from access import audit
 from access.guard import guard_of
-from app.browser import serve
 from tests.helpers.accounts import KUNMING, PASSWORD, QUJING, csrf_of, sign_in
-from tests.helpers.demo import DEMO_TODAY
-
-
-@pytest.fixture(scope="module")
-def env():
-    mp = pytest.MonkeyPatch()
-    mp.setenv("EXITMAP_TODAY", DEMO_TODAY.isoformat())
-    mp.setenv("EXITMAP_LOCKOUT_FAILURES", "3")
-    yield mp
-    mp.undo()
-
-
-@pytest.fixture(scope="module")
-def app(demo_engine, env):
-    from app.main import create_app
-
-    return create_app(engine=demo_engine)
-
-
-@pytest.fixture(scope="module")
-def site(app):
-    with serve(app) as base:
-        yield base
 
 
 def unit_of(engine, adcode: int) -> str:
@@ -60,18 +36,18 @@ def callback(session: requests.Session, base: str, output: str, inputs: list, st
     return session.post(base + "/_dash-update-component", json=body, headers=headers, timeout=60)
 
 
-def test_every_route_and_callback_declares_its_rule(app):
-    guard = guard_of(app)
-    assert guard.undeclared(app.callback_map) == []
-    assert len(guard.callbacks) == len(app.callback_map) >= 15
+def test_every_route_and_callback_declares_its_rule(demo_app):
+    guard = guard_of(demo_app)
+    assert guard.undeclared(demo_app.callback_map) == []
+    assert len(guard.callbacks) == len(demo_app.callback_map) >= 15
     # A callback registered behind the guard's back is refused, and the walk names it.
     from dash import Input, Output
 
-    app.callback(Output("sneaky", "children"), Input("url", "search"))(lambda s: s)
+    demo_app.callback(Output("sneaky", "children"), Input("url", "search"))(lambda s: s)
     try:
-        assert guard.undeclared(app.callback_map) == ["callback sneaky.children"]
+        assert guard.undeclared(demo_app.callback_map) == ["callback sneaky.children"]
     finally:
-        del app.callback_map["sneaky.children"]
+        del demo_app.callback_map["sneaky.children"]
 
 
 @pytest.mark.parametrize(
@@ -87,32 +63,34 @@ def test_every_route_and_callback_declares_its_rule(app):
         "/logout",
     ],
 )
-def test_nothing_opens_without_signing_in(site, path):
-    resp = requests.get(site + path, timeout=30, allow_redirects=False)
+def test_nothing_opens_without_signing_in(demo_site, path):
+    resp = requests.get(demo_site + path, timeout=30, allow_redirects=False)
     if path in ("/", "/prefecture/530100", "/data"):
         assert resp.status_code == 302 and "/login?next=" in resp.headers["Location"]
     else:
         assert resp.status_code == 401, (path, resp.status_code)
     body = {"output": "..header.children...page.children.."}  # the router's callback
-    post = requests.post(site + "/_dash-update-component", json=body, timeout=30)
+    post = requests.post(demo_site + "/_dash-update-component", json=body, timeout=30)
     assert post.status_code == 401
-    unknown = requests.post(site + "/_dash-update-component", json={"output": "x.y"}, timeout=30)
+    unknown = requests.post(
+        demo_site + "/_dash-update-component", json={"output": "x.y"}, timeout=30
+    )
     assert unknown.status_code == 403  # no declared rule: refused whoever asks
 
 
-def test_open_things_are_only_the_login_page_assets_and_health(site):
+def test_open_things_are_only_the_login_page_assets_and_health(demo_site):
     for path in ("/login", "/login?lang=en", "/healthz", "/assets/style.css", "/_favicon.ico"):
-        assert requests.get(site + path, timeout=30).status_code == 200, path
-    english = requests.get(site + "/login?lang=en", timeout=30).text
+        assert requests.get(demo_site + path, timeout=30).status_code == 200, path
+    english = requests.get(demo_site + "/login?lang=en", timeout=30).text
     assert "Sign in" in english and 'name="csrf_token"' in english
-    assert "登录" in requests.get(site + "/login", timeout=30).text
+    assert "登录" in requests.get(demo_site + "/login", timeout=30).text
 
 
-def test_sign_in_out_and_a_followed_next_stays_ours(site, demo_engine):
+def test_sign_in_out_and_a_followed_next_stays_ours(demo_site, demo_engine):
     s = requests.Session()
-    token = csrf_of(s.get(site + "/login").text)
+    token = csrf_of(s.get(demo_site + "/login").text)
     resp = s.post(
-        site + "/login",
+        demo_site + "/login",
         data={
             "username": "t_leader",
             "password": PASSWORD,
@@ -124,88 +102,91 @@ def test_sign_in_out_and_a_followed_next_stays_ours(site, demo_engine):
     assert resp.status_code == 302 and resp.headers["Location"] == "/"
     cookie = next(c for c in s.cookies if c.name == "exitmap_session")
     assert cookie.has_nonstandard_attr("HttpOnly")
-    assert s.get(site + "/_dash-layout", headers={"Referer": site + "/about"}).status_code == 200
-    s.get(site + "/logout")
-    assert s.get(site + "/_dash-layout").status_code == 401
+    assert (
+        s.get(demo_site + "/_dash-layout", headers={"Referer": demo_site + "/about"}).status_code
+        == 200
+    )
+    s.get(demo_site + "/logout")
+    assert s.get(demo_site + "/_dash-layout").status_code == 401
     log = audit.entries(demo_engine, user="t_leader", actions=["login", "logout"])
     assert {"login", "logout"} <= set(log["action"])
 
 
-def test_a_post_without_the_csrf_token_is_refused(site):
-    s = sign_in(site, "province")
+def test_a_post_without_the_csrf_token_is_refused(demo_site):
+    s = sign_in(demo_site, "province")
     body = {
         "output": "d-count.children",
         "outputs": {"id": "d-count", "property": "children"},
         "inputs": [{"id": "d-grid", "property": "virtualRowData", "value": []}],
         "state": [{"id": "url", "property": "search", "value": ""}],
     }
-    refused = s.post(site + "/_dash-update-component", json=body)
+    refused = s.post(demo_site + "/_dash-update-component", json=body)
     assert refused.status_code == 400 and "CSRF" in refused.text
     ok = s.post(
-        site + "/_dash-update-component",
+        demo_site + "/_dash-update-component",
         json=body,
         headers={"X-CSRFToken": s.cookies["_csrf_token"]},
     )
     assert ok.status_code == 200, ok.text
     # And the login form itself needs its token.
-    bare = requests.post(site + "/login", data={"username": "t_leader", "password": PASSWORD})
+    bare = requests.post(demo_site + "/login", data={"username": "t_leader", "password": PASSWORD})
     assert bare.status_code == 400
 
 
-def test_repeated_failures_lock_the_account_and_the_address(site, demo_engine):
+def test_repeated_failures_lock_the_account_and_the_address(demo_site, demo_engine):
     s = requests.Session()
 
     def attempt(name, password):
-        token = csrf_of(s.get(site + "/login").text)
+        token = csrf_of(s.get(demo_site + "/login").text)
         return s.post(
-            site + "/login",
+            demo_site + "/login",
             data={"username": name, "password": password, "csrf_token": token},
             allow_redirects=False,
         )
 
-    for _ in range(3):
+    for _ in range(5):  # EXITMAP_LOCKOUT_FAILURES
         assert attempt("t_env", "wrong password!").status_code == 401
     locked = attempt("t_env", PASSWORD)  # the right password, too late
     assert locked.status_code == 429 and "登录失败次数过多" in locked.text
     # The address is locked too (every failure above came from it), for every account.
     assert attempt("t_leader", PASSWORD).status_code == 429
     failed = audit.entries(demo_engine, user="t_env", actions=["failed_login"])
-    assert len(failed) == 4 and set(
+    assert len(failed) == 6 and set(
         failed["params"].map(json.loads).map(lambda p: p["reason"])
     ) == {"password", "locked"}
     with demo_engine.begin() as conn:  # let the other tests sign in from here again
         conn.execute(sa.text("DELETE FROM login_failure"))
 
 
-def test_a_prefecture_user_gets_403_for_another_prefecture(site, demo_engine):
-    s = sign_in(site, "prefecture")
-    assert s.get(site + f"/prefecture/{KUNMING}").status_code == 200
+def test_a_prefecture_user_gets_403_for_another_prefecture(demo_site, demo_engine):
+    s = sign_in(demo_site, "prefecture")
+    assert s.get(demo_site + f"/prefecture/{KUNMING}").status_code == 200
     for path in (
         f"/prefecture/{QUJING}",
         f"/unit/{unit_of(demo_engine, QUJING)}",
         f"/export/png?view=/prefecture/{QUJING}",
     ):
-        resp = s.get(site + path)
+        resp = s.get(demo_site + path)
         assert resp.status_code == 403, path
         assert resp.text.index("无权访问") < resp.text.index("Forbidden")  # Chinese first
         assert "曲靖市" in resp.text
-    english = s.get(site + f"/prefecture/{QUJING}?lang=en")
+    english = s.get(demo_site + f"/prefecture/{QUJING}?lang=en")
     assert english.status_code == 403 and "Qujing" in english.text
-    assert s.get(site + f"/unit/{unit_of(demo_engine, KUNMING)}").status_code == 200
+    assert s.get(demo_site + f"/unit/{unit_of(demo_engine, KUNMING)}").status_code == 200
     refused = audit.entries(demo_engine, user="t_kunming", actions=["forbidden"])
     assert f"/prefecture/{QUJING}" in set(refused["target"])
     assert any(t.startswith("/unit/") for t in refused["target"])
     # The province's own pages are not a prefecture's either.
-    assert s.get(site + "/admin/audit").status_code == 403
+    assert s.get(demo_site + "/admin/audit").status_code == 403
 
 
-def test_a_prefecture_user_reads_only_its_own_rows_through_callbacks(site, app):
-    s = sign_in(site, "prefecture")
-    s.get(site + "/data")
-    output = next(k for k in app.callback_map if "d-grid.rowData" in k)
+def test_a_prefecture_user_reads_only_its_own_rows_through_callbacks(demo_site, demo_app):
+    s = sign_in(demo_site, "prefecture")
+    s.get(demo_site + "/data")
+    output = next(k for k in demo_app.callback_map if "d-grid.rowData" in k)
     resp = callback(
         s,
-        site,
+        demo_site,
         output,
         [
             {"id": f"df-{n}", "property": p, "value": None}
@@ -222,3 +203,70 @@ def test_a_prefecture_user_reads_only_its_own_rows_through_callbacks(site, app):
     assert resp.status_code == 200, resp.text
     rows = resp.json()["response"]["d-grid"]["rowData"]
     assert rows and {r["prefecture"] for r in rows} == {"昆明市"}
+
+
+def test_an_idle_session_is_signed_out(demo_app):
+    client = demo_app.server.test_client()
+    token = csrf_of(client.get("/login").get_data(as_text=True))
+    done = client.post(
+        "/login", data={"username": "t_leader", "password": PASSWORD, "csrf_token": token}
+    )
+    assert done.status_code == 302
+    assert client.get("/_dash-dependencies").status_code == 200
+    with client.session_transaction() as session:
+        session["seen"] -= 31 * 60  # idle longer than EXITMAP_SESSION_IDLE_MINUTES (30)
+    assert client.get("/_dash-dependencies").status_code == 401
+
+
+def test_cookies_are_secure_under_https(demo_engine, monkeypatch):
+    import flask
+
+    from access import login
+    from access.guard import Guard
+
+    for https, secure in (("0", False), ("1", True)):
+        monkeypatch.setenv("EXITMAP_HTTPS", https)
+        server = flask.Flask("t")
+        login.install(server, demo_engine, Guard(server, demo_engine))
+        assert server.config["SESSION_COOKIE_SECURE"] is secure
+        assert server.config["SESSION_COOKIE_HTTPONLY"] is True
+        assert server.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_only_the_office_manages_users(demo_site, demo_engine):
+    from access import users
+
+    output = "..u-message.children...users-list.children.."
+    inputs = [
+        {"id": "u-add", "property": "n_clicks", "value": 1},
+        {"id": "u-toggle", "property": "n_clicks", "value": None},
+    ]
+    state = [
+        {"id": "u-name", "property": "value", "value": "new_qj"},
+        {"id": "u-role", "property": "value", "value": "prefecture"},
+        {"id": "u-prefecture", "property": "value", "value": QUJING},
+        {"id": "u-department", "property": "value", "value": None},
+        {"id": "u-password", "property": "value", "value": "a long enough password"},
+        {"id": "url", "property": "search", "value": ""},
+    ]
+    for role in ("prefecture", "leader", "department"):
+        s = sign_in(demo_site, role)
+        s.get(demo_site + "/about")
+        assert callback(s, demo_site, output, inputs, state).status_code == 403, role
+    assert users.get(demo_engine, "new_qj") is None
+    office = sign_in(demo_site, "province")
+    office.get(demo_site + "/admin/users")
+    done = callback(office, demo_site, output, inputs, state)
+    assert done.status_code == 200, done.text
+    assert users.get(demo_engine, "new_qj").scope().adcodes() == [QUJING]
+    change = audit.entries(demo_engine, user="t_province", actions=["user_change"]).iloc[0]
+    assert change["target"] == "new_qj"
+
+
+def test_the_login_page_brings_you_back_to_the_view(demo_site):
+    resp = requests.get(
+        demo_site + "/prefecture/530100?on=2025-12-31&lang=en", allow_redirects=False, timeout=30
+    )
+    assert resp.headers["Location"] == (
+        "/login?next=/prefecture/530100%3Fon%3D2025-12-31%26lang%3Den&lang=en"
+    )

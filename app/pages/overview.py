@@ -318,7 +318,11 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
                                     ),
                                     html.Div(
                                         [
-                                            html.H2(t("o.progress", lang)),
+                                            html.H2(
+                                                t("o.progress", lang)
+                                                if ctx.scope().all_prefectures
+                                                else t("o.progress_scope", lang)
+                                            ),
                                             html.Div(id="ov-progress"),
                                         ],
                                         className="card",

@@ -29,11 +29,19 @@ def _password() -> str:
     return password
 
 
-def _changed(username: str, what: str, **params) -> None:
+def record(action: str, target: str, params: dict, row_count: int | None = None) -> None:
+    """An audit row for what the command line did, as the system run by this login."""
+    import getpass
+
     from access import audit
     from exitmap.scope import Scope
 
-    audit.record(_engine(), Scope.everything(), "user_change", username, {"change": what, **params})
+    who = Scope.everything(f"cli:{getpass.getuser()}")
+    audit.record(_engine(), who, action, target, params, row_count=row_count)
+
+
+def _changed(username: str, what: str, **params) -> None:
+    record("user_change", username, {"change": what, **params})
 
 
 def _show(user) -> str:

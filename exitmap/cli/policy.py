@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from exitmap.cli.access import record
 from exitmap.cli.options import as_of_or_today, parse_date
 from exitmap.cli.output import FORMATS, emit
 from exitmap.errors import UserError
@@ -85,6 +86,7 @@ def quota_allocate(prefecture: str, tce: float, project: str, on, document) -> N
     with eng.connect() as conn:
         adcode, name = resolve_prefecture(conn, prefecture)
     left = balance(eng, adcode, on)
+    record("decision", name, {"kind": "allocate", "tce": tce, "project": project, "on": on})
     click.echo(f"已分配：{name} {tce:,.2f} 吨标准煤 → {project}（{on}）；当日余额 {left:,.2f}")
 
 
@@ -95,6 +97,7 @@ def quota_allocate_file(file: Path) -> None:
     from etl.decisions import allocate_file
 
     ids = allocate_file(_engine(), file)
+    record("decision", file.name, {"kind": "allocate-file"}, row_count=len(ids))
     click.echo(f"已写入 {len(ids)} 条分配记录。")
 
 
@@ -137,6 +140,7 @@ def freeze_decide(prefecture: str, document: str, on, reason) -> None:
     from etl.decisions import decide_freeze
 
     decide_freeze(_engine(), prefecture, document, on, reason)
+    record("decision", prefecture, {"kind": "freeze", "document": document, "on": on})
     click.echo(f"已记录限批决定 {document}（自 {on} 起）。")
 
 
@@ -149,6 +153,7 @@ def freeze_lift(prefecture: str, document: str, on) -> None:
     from etl.decisions import lift_freeze
 
     lift_freeze(_engine(), prefecture, document, on)
+    record("decision", prefecture, {"kind": "lift", "document": document, "on": on})
     click.echo(f"已解除限批（{document}，{on}）。")
 
 
