@@ -130,7 +130,7 @@ def login_page(message: str = "", status: int = 200, username: str = "") -> flas
 
 def install(server: flask.Flask, engine: sa.Engine, guard: Guard) -> None:
     https = settings.flag("https")
-    idle = dt.timedelta(minutes=settings.number("session_idle_minutes"))
+    idle = dt.timedelta(minutes=settings.get_int("session_idle_minutes"))
     server.config.update(
         SECRET_KEY=grants.secret_key(),
         SESSION_COOKIE_HTTPONLY=True,
@@ -230,8 +230,8 @@ def install(server: flask.Flask, engine: sa.Engine, guard: Guard) -> None:
         return resp
 
     def locked(username: str, address: str) -> bool:
-        limit = settings.number("lockout_failures")
-        since = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=settings.number("lockout_minutes"))
+        limit = settings.get_int("lockout_failures")
+        since = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=settings.get_int("lockout_minutes"))
         with engine.connect() as conn:
             by_user, by_address = conn.execute(
                 sa.text(FAILURES_SQL), {"u": username, "a": address, "since": since}

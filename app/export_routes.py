@@ -29,7 +29,7 @@ def register(app, ctx) -> None:
     """``/export/png?view=<path+query>[&size=1920x1080&scale=2]`` and ``/export/pdf?view=…``."""
     # Chromium starts with the first export, on the service's own thread, and stays.
     service = app.server.extensions["exitmap.png"] = RenderService(
-        queue=settings.number("render_queue"), per_minute=settings.number("render_per_minute")
+        queue=settings.get_int("render_queue"), per_minute=settings.get_int("render_per_minute")
     )
 
     @app.server.route("/export/<fmt_>")

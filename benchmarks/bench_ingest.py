@@ -11,12 +11,15 @@ project-local cluster) and times, in the same run:
   unit stopped (about a third of them changed): the history path, printed without a target;
 - the naive baseline on a sample: per row, one ORM insert of a Unit (with an enterprise lookup
   or insert) and one ``ST_Contains`` query, committed at the end, extrapolated per row;
-and prints the ratio pipeline / naive. Drops the database at the end.
+and prints the ratio pipeline / naive. Then the peak memory (RSS) of a whole load, each in a
+process of its own: the CSV and the xlsx above, and the largest CSV and xlsx the input limits
+admit (benchmarks/worst_inputs.py; loaded with --partial, as every row of them is rejected),
+against a ceiling of 2 GB. Drops the database at the end.
 
 One-time process costs (reading the boundary files, building the point-in-polygon grid,
 importing the address parser) are paid by a warm-up on a ten-row file and printed apart.
 
-    .venv/bin/python benchmarks/bench_ingest.py [--rows 100000] [--sample 500]
+    .venv/bin/python benchmarks/bench_ingest.py [--rows 100000] [--sample 500] [--no-worst]
 """
 
 from __future__ import annotations
@@ -24,6 +27,9 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import json
+import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -38,18 +44,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from throwaway import throwaway_database
+from worst_inputs import worst_csv, worst_xlsx
 
 from etl import load as load_module
 from etl import pipeline
+from etl.bounds import Limits
 from etl.load import load
-from etl.register import COLUMNS, SECTOR_OF, credit_check_char
+from etl.register import COLUMNS, credit_check_char
 from exitmap.boundaries import load_counties, load_prefectures
 from exitmap.crs import gcj02_to_wgs84, wgs84_to_gcj02
+from exitmap.vocabulary import SECTOR_OF
 
 AS_OF = dt.date(2025, 6, 30)
 HEADERS = [c.header for c in COLUMNS]
 TARGETS = {"CSV": 4.0, "xlsx": 6.0}
 TARGET_RATIO = 20.0
+MEMORY_CEILING_MB = 2048
 
 # ------------------------------------------------------------------------------ data
 
@@ -465,6 +475,65 @@ def run_naive(engine: sa.Engine, path: Path, sample: int) -> float:
     return per_row
 
 
+# ------------------------------------------------------------------------------ memory
+
+
+def measure(path: Path, url: str) -> None:
+    """In a process of its own: prepare and load one file, then print what it cost (JSON)."""
+    from exitmap.db import engine
+
+    t0 = time.perf_counter()
+    prepared = pipeline.prepare([path])
+    result = {"counts": prepared.counts(), "file_errors": prepared.file_errors}
+    if not prepared.file_errors:
+        summary = load(engine(url), prepared, AS_OF, partial=True)
+        result.update(inserted=summary.inserted, quarantined=summary.quarantined)
+    result["seconds"] = time.perf_counter() - t0
+    result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(result, ensure_ascii=False))
+
+
+def peak_of_load(engine: sa.Engine, label: str, path: Path) -> float:
+    reset(engine)
+    url = engine.url.render_as_string(hide_password=False)
+    run = subprocess.run(
+        [sys.executable, __file__, "--measure", str(path), "--database", url],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    result = json.loads(run.stdout.strip().splitlines()[-1])
+    if result["file_errors"]:
+        raise SystemExit(f"{label}: refused by the limits it was made to fit: {result}")
+    verdict = "达标" if result["peak_mb"] <= MEMORY_CEILING_MB else "未达标"
+    counts = result["counts"]
+    print(
+        f"  {label:<34} {path.stat().st_size / 1e6:7.1f} MB  峰值内存 {result['peak_mb']:7.0f} MB"
+        f"（上限 {MEMORY_CEILING_MB} MB，{verdict}），{result['seconds']:6.1f} s，"
+        f"写入 {result['inserted']:,} 台，隔离 {result['quarantined']:,} 行"
+        f"（拒绝 {counts['rejected']:,}）"
+    )
+    return result["peak_mb"]
+
+
+def run_memory(engine: sa.Engine, tmp: Path, csv_path: Path, xlsx_path: Path, worst: bool):
+    limits = Limits.from_settings()
+    print(
+        f"\n整次载入的峰值内存（各在独立进程中；限值：文件 {limits.file_bytes >> 20} MB，"
+        f"{limits.rows:,} 行 × {limits.columns} 列，解压 {limits.unpacked_bytes >> 20} MB）："
+    )
+    peak_of_load(engine, "CSV（上面的登记表）", csv_path)
+    peak_of_load(engine, "xlsx（上面的登记表）", xlsx_path)
+    if not worst:
+        return
+    t0 = time.perf_counter()
+    files = (
+        ("限值允许的最大 CSV", worst_csv(tmp / "worst.csv", limits)),
+        ("限值允许的最大 xlsx（共享文本）", worst_xlsx(tmp / "worst.xlsx", limits)),
+    )
+    print(f"  （生成最大文件用时 {time.perf_counter() - t0:.1f} s，不计时）")
+    for label, path in files:
+        peak_of_load(engine, label, path)
+
+
 # ------------------------------------------------------------------------------ main
 
 
@@ -473,7 +542,15 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--sample", type=int, default=500, help="rows for the naive baseline")
     parser.add_argument("--seed", type=int, default=20250630)
+    parser.add_argument(
+        "--no-worst", action="store_true", help="skip the largest files the limits admit"
+    )
+    parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--database", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.measure:
+        measure(args.measure, args.database)
+        return
 
     with (
         throwaway_database("bench_ingest") as engine,
@@ -520,6 +597,7 @@ def run_all(engine: sa.Engine, tmp: Path, args) -> None:
             f"  {label} 流水线 / 朴素基线 = {ratio:.1f} 倍"
             f"（目标 ≥ {TARGET_RATIO:.0f} 倍，{verdict}）"
         )
+    run_memory(engine, tmp, csv_path, xlsx_path, worst=not args.no_worst)
 
 
 if __name__ == "__main__":

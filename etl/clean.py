@@ -17,6 +17,8 @@ from etl.read import Sheet
 from etl.register import (
     BY_KEY,
     COLUMNS,
+    CONTROL_CHARS,
+    CONTROL_NAMES,
     CREDIT_CODE_CHARSET,
     CREDIT_CODE_LENGTH,
     CREDIT_CODE_WEIGHTS,
@@ -25,14 +27,17 @@ from etl.register import (
     EXCEL_EPOCH,
     EXCEL_SERIAL_MAX,
     EXCEL_SERIAL_MIN,
+    FORMULA_LEADS,
     NULL_TOKENS,
     NUMBER_MAX,
     NUMBER_UNITS,
     SPEC_UNITS,
+    TEXT_MAX_CHARS,
     Column,
     enum_lookup,
     value_key,
 )
+from exitmap import settings
 from exitmap.vocabulary import DEFAULT_CRS, SECTOR_OF
 
 ERROR = "error"
@@ -125,7 +130,119 @@ def clean(sheet: Sheet) -> Cleaned:
     _consistency(plan)
     for exprs in plan.rounds:
         work = work.with_columns(exprs)
-    return Cleaned(_output(work), _issues(work, plan.checks))
+    issues = pl.concat([_cell_issues(sheet), _issues(work, plan.checks)])
+    return Cleaned(_output(work), issues.sort("row", maintain_order=True))
+
+
+# ---------------------------------------------------------------- any cell's text
+
+QUOTE_CHARS = 50
+
+
+def shown(s: pl.Expr) -> pl.Expr:
+    """A cell's text as a message quotes it: controls made visible, long text cut short."""
+    s = s.str.replace_all(CONTROL_CHARS, "\ufffd")
+    return (
+        pl.when(s.str.len_chars() > QUOTE_CHARS)
+        .then(pl.concat_str(s.str.slice(0, QUOTE_CHARS), pl.lit("…")))
+        .otherwise(s)
+    )
+
+
+_FORMULA_LEAD = "^[" + "".join("\\" + c if c in "-" else c for c in FORMULA_LEADS) + "]"
+
+
+def _cell_issues(sheet: Sheet) -> pl.DataFrame:
+    """What is wrong with a cell's text whatever the column means, for every column read.
+
+    Control characters and over-long text reject the row (NUL would fail PostgreSQL's COPY);
+    text a spreadsheet may run as a formula is kept with a warning; a cell that holds a
+    formula is named, since the file gives us its saved result or nothing. One cheap pass
+    over every column finds the rows worth a closer look (almost never any); only those get
+    messages.
+    """
+    cap = settings.get_int("max_cell_chars")
+    # (name in `cells`, label in messages, longest allowed, checked for formula-like text)
+    columns = [
+        (k, BY_KEY[k].header, min(TEXT_MAX_CHARS.get(k, cap), cap), BY_KEY[k].kind in TEXTS)
+        for k in sheet.data.columns
+        if k != "row"
+    ]
+    cells = sheet.data
+    if sheet.extra is not None:
+        # Headers as written may be anything, "row" included: they travel under made-up names.
+        extra = sheet.extra.rename({c: f"_extra{i}" for i, c in enumerate(sheet.extra.columns)})
+        cells = pl.concat([cells, extra], how="horizontal")
+        columns += [(f"_extra{i}", c, cap, False) for i, c in enumerate(sheet.extra.columns)]
+    suspect = [
+        pl.col(name).str.contains(f"{CONTROL_CHARS}|{_FORMULA_LEAD}" if text else CONTROL_CHARS)
+        # Bytes bound characters from above and cost nothing to count.
+        | (pl.col(name).str.len_bytes() > limit)
+        for name, _, limit, text in columns
+    ]
+    cells = cells.filter(pl.any_horizontal(suspect)) if suspect else cells.clear()
+    parts = [_text_issues(cells, *column) for column in columns] if cells.height else []
+    formula_at = "「{}」列第{}行是公式"
+    formulas = sheet.formulas.lazy().select(
+        "row",
+        "column",
+        pl.when("cached").then(pl.lit(WARNING)).otherwise(pl.lit(ERROR)).alias("severity"),
+        pl.when("cached")
+        .then(pl.format(formula_at + "，已按文件保存的结果读取；请粘贴为数值", "column", "row"))
+        .otherwise(pl.format(formula_at + "（文件中没有计算结果），请粘贴为数值", "column", "row"))
+        .alias("message"),
+    )
+    found = pl.concat([*parts, formulas]).collect()
+    return found.sort("row", maintain_order=True).select(list(ISSUE_SCHEMA))
+
+
+TEXTS = ("text", "code")
+
+
+def _text_issues(cells: pl.DataFrame, name: str, label: str, limit: int, text: bool):
+    """The first problem of each cell of one column: control, length, formula-like."""
+    v = pl.col(name)
+    control = v.str.extract(f"({CONTROL_CHARS})", 1)
+    long = v.str.len_chars() > limit
+    formula_like = (
+        v.str.contains(_FORMULA_LEAD) & ~v.str.to_lowercase().is_in(NULL_TOKENS)
+        if text
+        else pl.lit(False)
+    )
+    return (
+        cells.lazy()
+        .filter(control.is_not_null() | long | formula_like)
+        .select(
+            "row",
+            pl.lit(label).alias("column"),
+            pl.when(control.is_not_null() | long)
+            .then(pl.lit(ERROR))
+            .otherwise(pl.lit(WARNING))
+            .alias("severity"),
+            pl.when(control.is_not_null())
+            .then(
+                pl.format(
+                    f"「{label}」列含有不可见的{{}}，请删除后重新填写",
+                    control.replace_strict(dict(CONTROL_NAMES), default="控制字符"),
+                )
+            )
+            .when(long)
+            .then(
+                pl.format(
+                    f"「{label}」列的内容有 {{}} 字，超过上限 {limit:,} 字，请精简",
+                    v.str.len_chars(),
+                )
+            )
+            .otherwise(
+                pl.format(
+                    f"「{label}」列的值「{{}}」以「{{}}」开头，可能被电子表格当作公式执行，请核实",
+                    shown(v),
+                    v.str.slice(0, 1),
+                )
+            )
+            .alias("message"),
+        )
+    )
 
 
 # ---------------------------------------------------------------- text
@@ -158,7 +275,7 @@ def _without_null_tokens(s: pl.Expr) -> pl.Expr:
 
 def _value_of(col: Column, what: str) -> pl.Expr:
     """A message about a cell, quoting what the official typed."""
-    return pl.format(f"「{col.header}」列的值「{{}}」{what}", pl.col(f"raw_{col.key}"))
+    return pl.format(f"「{col.header}」列的值「{{}}」{what}", shown(pl.col(f"raw_{col.key}")))
 
 
 # ---------------------------------------------------------------- numbers
@@ -303,7 +420,7 @@ def _sector(plan: _Plan) -> None:
     given, derived = pl.col("enum_sector"), pl.col("derived_sector")
     message = pl.format(
         "「行业」列的值「{}」与「细分行业」「{}」不符（应为「{}」）",
-        pl.col("raw_sector"),
+        shown(pl.col("raw_sector")),
         pl.col("enum_sub_industry"),
         derived,
     )
@@ -365,7 +482,7 @@ def _credit_code(plan: _Plan) -> None:
         ]
     )
     length, bad, check = pl.col("_code_length"), pl.col("_code_bad_char"), pl.col("_code_check")
-    raw = pl.col("raw_credit_code")
+    raw = shown(pl.col("raw_credit_code"))
     head = f"「{col.header}」列的值「{{}}」"
     digits_only = pl.when(code.str.contains(r"^\d+$")).then(
         pl.lit("，可能是 Excel 按数字保存丢失了末位，请将该列设为文本后重新填写")

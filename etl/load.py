@@ -411,31 +411,38 @@ def _record_events(conn: sa.Connection, as_of: dt.date, changed_units: int) -> i
     return created + recorded
 
 
+QUARANTINE_BATCH = 5_000
+
+
 def _quarantine(conn: sa.Connection, prepared: Prepared, load_ids: dict[str, int]) -> int:
     rejected = prepared.rejected
-    if rejected.is_empty():
-        return 0
-    records = [
-        {
-            "load_id": load_ids[r["file"]],
-            "file": r["file"],
-            "sheet": r["sheet"],
-            "row": r["row"],
-            "raw": r["raw_json"],
-            "reasons": "；".join(r["messages"]),
-        }
-        for r in rejected.select(
-            "file", "sheet", "row", "messages", pl.col("raw").struct.json_encode().alias("raw_json")
-        ).iter_rows(named=True)
-    ]
-    conn.execute(
-        sa.text(
-            "INSERT INTO quarantine_row (load_id, file_name, sheet, row_number, raw, reasons) "
-            "VALUES (:load_id, :file, :sheet, :row, CAST(:raw AS jsonb), :reasons)"
-        ),
-        records,
-    )
-    return len(records)
+    # In batches: a file of 100,000 rejected rows would otherwise be a gigabyte of dicts.
+    for batch in rejected.iter_slices(QUARANTINE_BATCH):
+        records = [
+            {
+                "load_id": load_ids[r["file"]],
+                "file": r["file"],
+                "sheet": r["sheet"],
+                "row": r["row"],
+                "raw": r["raw_json"],
+                "reasons": "；".join(r["messages"]),
+            }
+            for r in batch.select(
+                "file",
+                "sheet",
+                "row",
+                "messages",
+                pl.col("raw").struct.json_encode().alias("raw_json"),
+            ).iter_rows(named=True)
+        ]
+        conn.execute(
+            sa.text(
+                "INSERT INTO quarantine_row (load_id, file_name, sheet, row_number, raw, reasons) "
+                "VALUES (:load_id, :file, :sheet, :row, CAST(:raw AS jsonb), :reasons)"
+            ),
+            records,
+        )
+    return rejected.height
 
 
 def _finish_load_records(conn: sa.Connection, prepared: Prepared, load_ids: dict[str, int]):

@@ -7,6 +7,8 @@ touches the database.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,10 +17,11 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from etl.bounds import Limits, RegisterError, regular_file
 from etl.clean import ERROR, WARNING, clean
 from etl.locate import locate
-from etl.read import RegisterError, read_register
-from etl.register import BY_KEY
+from etl.read import read_register
+from etl.register import BY_KEY, CONTROL_CHARS
 
 OK, REJECTED = "ok", "rejected"
 
@@ -65,19 +68,36 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def release_freed_memory() -> None:
+    """Hand the memory calamine freed back to the system (glibc keeps it otherwise).
+
+    calamine allocates every cell's text apart; once the grid is read into polars, those
+    small blocks are free but stay in the process, up to a gigabyte for the largest file the
+    limits admit, under everything that follows. Elsewhere than glibc this does nothing.
+    """
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
 def prepare(paths: list[Path], on_step: Callable[[str], None] = lambda _: None) -> Prepared:
     frames: list[pl.DataFrame] = []
     files: list[FileInfo] = []
     file_errors: list[str] = []
+    limits = Limits.from_settings()
     for path in paths:
         on_step(f"读取 {path.name}")
-        info = FileInfo(path=path, name=path.name, sha256=file_sha256(path))
+        info = FileInfo(path=path, name=path.name, sha256="")
         files.append(info)
         try:
-            sheets = read_register(path)
+            # Hashing reads the file: a FIFO or a device must be refused before that.
+            regular_file(path, limits)
+            info.sha256 = file_sha256(path)
+            sheets = read_register(path, limits)
         except RegisterError as exc:
             file_errors.append(str(exc))
             continue
+        finally:
+            release_freed_memory()
         # Instructions sheets are expected; other skipped sheets may hold rows someone meant.
         info.notes += [
             f"未读取工作表「{s.sheet}」：{s.reason}"
@@ -126,13 +146,19 @@ def _prepare_sheet(sheet) -> pl.DataFrame:
         pl.col("lon_wgs84").fill_nan(None),
         pl.col("lat_wgs84").fill_nan(None),
     )
-    # The row as the user wrote it, kept whole for the quarantine of rejected rows.
+    # The row as the user wrote it, kept whole for the quarantine of rejected rows; only NUL,
+    # which no PostgreSQL text holds, is replaced (the row's messages name the cell).
     written = sheet.data.select(
         pl.col(k).alias(BY_KEY[k].header) for k in sheet.data.columns if k != "row"
     )
     if sheet.extra is not None:
         written = pl.concat([written, sheet.extra], how="horizontal")
-    raw = written.select(pl.struct(pl.all()).alias("raw"))
+    has_nul = written.select(pl.all().str.contains("\x00", literal=True).any()).row(0, named=True)
+    with_nul = [c for c, hit in has_nul.items() if hit]
+    # The struct shares the columns' memory; only a column holding NUL is copied.
+    raw = written.with_columns(
+        pl.col(with_nul).str.replace_all("\x00", "\ufffd", literal=True)
+    ).select(pl.struct(pl.all()).alias("raw"))
     frame = pl.concat([data, located, raw], how="horizontal").with_columns(
         pl.lit(sheet.file).alias("file"),
         pl.lit(sheet.sheet).alias("sheet"),
@@ -148,7 +174,8 @@ def _prepare_sheet(sheet) -> pl.DataFrame:
         for m in where.messages[i]
     ]
     schema = {"row": pl.Int64, "severity": pl.Utf8, "messages": pl.Utf8}
-    key_warn = frame.filter(pl.col("key_derived")).select(
+    # A row without a credit code has no key at all; its missing code is the message.
+    key_warn = frame.filter(pl.col("key_derived") & pl.col("unit_key").is_not_null()).select(
         "row",
         pl.lit(WARNING).alias("severity"),
         pl.format(
@@ -165,6 +192,8 @@ def _prepare_sheet(sheet) -> pl.DataFrame:
         ],
         how="vertical_relaxed",
     )
+    # Locating messages quote what was typed: controls are made visible here for all of them.
+    issues = issues.with_columns(pl.col("messages").str.replace_all(CONTROL_CHARS, "\ufffd"))
     per_row = issues.group_by("row", maintain_order=True).agg("severity", "messages")
     return frame.join(per_row, on="row", how="left", maintain_order="left").with_columns(
         pl.col("severity").fill_null([]),

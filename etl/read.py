@@ -14,11 +14,15 @@ from pathlib import Path
 import fastexcel
 import polars as pl
 
+from etl.apart import read_apart
+from etl.bounds import Formula, Limits, RegisterError, check_csv, check_workbook, regular_file
 from etl.register import BY_KEY, REQUIRED, header_key, match_header
 from etl.text import decode
-from exitmap.errors import UserError
 
-EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
+# Zipped workbooks are scanned before calamine reads them (etl/bounds.py); an .xls, which
+# cannot be scanned cheaply, is read in a child process whose memory is capped (etl/apart.py).
+ZIPPED_EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+EXCEL_SUFFIXES = (*ZIPPED_EXCEL_SUFFIXES, ".xls")
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 CSV_DELIMITERS = (",", "\t", ";", "|")
 HEADER_SCAN_ROWS = 20
@@ -27,10 +31,6 @@ MIN_HEADER_MATCHES = 3
 GUIDE_SHEET_WORDS = ("说明", "填表", "指引", "示例", "样例", "instruction", "readme", "字典")
 # Rows of sums at the bottom of a register are not equipment.
 TOTAL_MARKERS = ("合计", "总计", "小计", "total")
-
-
-class RegisterError(UserError):
-    """The file cannot be read as a register; the message is for the official, in Chinese."""
 
 
 # Unrecognised columns travel under these names until they get their headers back.
@@ -49,6 +49,9 @@ class Sheet:
     # The columns no canonical key matched, under their headers, row for row with `data`: not
     # read, but part of the row as the user wrote it (a rejected row is quarantined whole).
     extra: pl.DataFrame | None = None
+    # Cells of data rows that hold a formula: Excel row, the column's header as written, and
+    # whether the file saved the formula's result (calamine reads that, or nothing).
+    formulas: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=FORMULA_SCHEMA))
 
 
 @dataclass(frozen=True)
@@ -65,23 +68,37 @@ class SheetList(list[Sheet]):
         self.skipped = skipped
 
 
-def read_register(path: Path) -> SheetList:
+FORMULA_SCHEMA = {"row": pl.Int64, "column": pl.Utf8, "cached": pl.Boolean}
+
+
+@dataclass
+class _Grid:
+    name: str
+    cells: pl.DataFrame | None  # None: a hidden sheet
+    # Formulas by the grid's own column index (the grid starts at the first filled column).
+    formulas: list[Formula] = field(default_factory=list)
+
+
+def read_register(path: Path, limits: Limits | None = None) -> SheetList:
     path = Path(path)
-    if not path.is_file():
-        raise RegisterError(f"文件 {path.name}：文件不存在")
+    limits = limits or Limits.from_settings()
     suffix = path.suffix.lower()
-    if suffix in EXCEL_SUFFIXES:
-        grids = _excel_grids(path)
-    elif suffix in CSV_SUFFIXES:
-        grids = [(path.stem or "CSV", _csv_grid(path))]
-    else:
+    if suffix not in EXCEL_SUFFIXES + CSV_SUFFIXES:
         raise RegisterError(
             f"文件 {path.name}：不支持的文件类型「{path.suffix}」，请提交 xlsx、xls 或 csv 文件"
         )
+    regular_file(path, limits)
+    if suffix in EXCEL_SUFFIXES:
+        grids = _excel_grids(path, limits)
+    else:
+        grids = [_Grid(path.stem or "CSV", _csv_grid(path, limits))]
+    for grid in grids:
+        _check_extent(path.name, grid, limits)
 
     sheets: list[Sheet] = []
     skipped: list[SkippedSheet] = []
-    for name, grid in grids:
+    for g in grids:
+        name, grid = g.name, g.cells
         if grid is None:
             skipped.append(SkippedSheet(name, "隐藏工作表，已跳过"))
         elif any(word in header_key(name) for word in GUIDE_SHEET_WORDS):
@@ -89,7 +106,7 @@ def read_register(path: Path) -> SheetList:
         elif _is_empty(grid):
             skipped.append(SkippedSheet(name, "空表，已跳过"))
         else:
-            sheet = _to_sheet(path.name, name, grid)
+            sheet = _to_sheet(path.name, name, grid, g.formulas)
             if sheet is None:
                 skipped.append(SkippedSheet(name, "未找到表头行，已跳过"))
             else:
@@ -112,19 +129,46 @@ def _skipped_note(skipped: list[SkippedSheet]) -> str:
 # A grid is a DataFrame of Utf8 columns whose row i is row i + 1 of the file as Excel shows it.
 
 
-def _excel_grids(path: Path) -> list[tuple[str, pl.DataFrame | None]]:
+def _excel_grids(path: Path, limits: Limits) -> list[_Grid]:
+    if path.suffix.lower() not in ZIPPED_EXCEL_SUFFIXES:
+        return [
+            _Grid(name, _excel_cells(cells) if visible else None)
+            for name, visible, cells in read_apart(path)
+        ]
+    scans = check_workbook(path, path.name, limits)
     try:
         reader = fastexcel.read_excel(path)
-        grids: list[tuple[str, pl.DataFrame | None]] = []
+        grids: list[_Grid] = []
         for name in reader.sheet_names:
             # skip_rows=0 keeps leading blank rows, so row indices stay equal to Excel rows.
             sheet = reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string")
-            grids.append(
-                (name, _excel_cells(sheet.to_polars()) if sheet.visible == "visible" else None)
-            )
+            if sheet.visible != "visible":
+                grids.append(_Grid(name, None))
+                continue
+            columns = sheet.available_columns()
+            first = columns[0].absolute_index if columns else 0
+            scan = scans.get(name)
+            formulas = [
+                Formula(f.row, f.column - first, f.cached)
+                for f in (scan.formulas if scan else ())
+                if f.column >= first
+            ]
+            grids.append(_Grid(name, _excel_cells(sheet.to_polars()), formulas))
     except fastexcel.FastExcelError as exc:
         raise RegisterError(f"文件 {path.name}：无法读取，文件可能已损坏或不是 Excel 文件") from exc
     return grids
+
+
+def _check_extent(file: str, grid: _Grid, limits: Limits) -> None:
+    """What the pre-read checks could not bound (an .xls, a CSV's records) is checked here."""
+    if grid.cells is None:
+        return
+    height, width = grid.cells.shape
+    if height > limits.rows + HEADER_SCAN_ROWS or width > limits.columns:
+        raise RegisterError(
+            f"文件 {file} 工作表「{grid.name}」：共 {height:,} 行、{width:,} 列，"
+            f"超过上限 {limits.grid()}，请分成几个文件提交"
+        )
 
 
 def _excel_cells(grid: pl.DataFrame) -> pl.DataFrame:
@@ -140,9 +184,10 @@ def _excel_cells(grid: pl.DataFrame) -> pl.DataFrame:
     return grid.with_columns(pl.col(dated).str.replace(r"^(\d{4}-\d{2}-\d{2}) 00:00:00$", "$1"))
 
 
-def _csv_grid(path: Path) -> pl.DataFrame:
+def _csv_grid(path: Path, limits: Limits) -> pl.DataFrame:
     raw = path.read_bytes()
     text, utf8 = _decode(raw, path.name)
+    check_csv(utf8, path.name, limits)
     delimiter = _delimiter(text)
     sample = list(_first_records(text, delimiter, HEADER_SCAN_ROWS + 5))
     width = max((len(r) for r in sample), default=0)
@@ -205,7 +250,9 @@ def _find_header(grid: pl.DataFrame) -> int | None:
     return best_row
 
 
-def _to_sheet(file: str, name: str, grid: pl.DataFrame) -> Sheet | None:
+def _to_sheet(
+    file: str, name: str, grid: pl.DataFrame, formulas: list[Formula] = ()
+) -> Sheet | None:
     header_idx = _find_header(grid)
     if header_idx is None:
         return None
@@ -249,7 +296,19 @@ def _to_sheet(file: str, name: str, grid: pl.DataFrame) -> Sheet | None:
     extras = body.select(
         pl.col(e).alias(n) for e, n in zip(extra_cols, extra.values(), strict=True)
     )
-    return Sheet(file, name, header_idx + 1, data, unknown, missing, extras)
+    # A formula's column under the header as the sheet shows it, for rows that are data.
+    labels = {**{c: BY_KEY[k].header for c, k in keys.items()}, **extra}
+    found = pl.DataFrame(
+        [
+            (f.row, labels[grid.columns[f.column]], f.cached)
+            for f in formulas
+            if f.column < grid.width
+        ],
+        schema=FORMULA_SCHEMA,
+        orient="row",
+    )
+    found = found.join(data.select("row"), on="row", how="semi").sort("row")
+    return Sheet(file, name, header_idx + 1, data, unknown, missing, extras, found)
 
 
 def _drop_column_numbers(body: pl.DataFrame, keys: list[str]) -> pl.DataFrame:

@@ -509,3 +509,47 @@ def credit_check_char(first17: str) -> str:
         for ch, w in zip(first17, CREDIT_CODE_WEIGHTS, strict=True)
     )
     return CREDIT_CODE_CHARSET[(31 - total % 31) % 31]
+
+
+# ---------------------------------------------------------------- cell text
+
+# Longest text a cell may hold, in characters, per column; cells of other columns are bounded
+# by the EXITMAP_MAX_CELL_CHARS setting. Firm names in the national credit system rarely pass
+# 60 characters even with a branch (…分公司…车间); 200 leaves room without letting a pasted
+# paragraph through. An address of province, prefecture, county, town, road and park fits in
+# 100 with room to spare; 规格型号 may list several parameters; 备注 is about a page. Codes and
+# place names are short by nature; their own checks say more when they are wrong.
+TEXT_MAX_CHARS: Mapping[str, int] = MappingProxyType(
+    {
+        "seq": 20,
+        "prefecture": 50,
+        "county": 50,
+        "enterprise_name": 200,
+        "credit_code": 50,
+        "equipment_name": 100,
+        "equipment_no": 50,
+        "spec": 200,
+        "address": 300,
+        "remarks": 1000,
+    }
+)
+
+# Characters no register needs and that can hide or disguise text: C0 controls but tab and
+# line breaks (PostgreSQL refuses NUL outright), DEL, and the bidirectional embeddings,
+# overrides and isolates (U+202E can make "exe.txt" show as "txt.exe"). A regex class for
+# polars (Rust syntax), and what each is called in messages.
+CONTROL_CHARS = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F\x{202A}-\x{202E}\x{2066}-\x{2069}]"
+CONTROL_NAMES: Mapping[str, str] = MappingProxyType(
+    {
+        "\x00": "U+0000 空字符",
+        **{chr(c): f"U+{c:04X} 控制字符" for c in (*range(0x01, 0x09), 0x0B, 0x0C)},
+        **{chr(c): f"U+{c:04X} 控制字符" for c in range(0x0E, 0x20)},
+        "\x7f": "U+007F 删除符",
+        **{chr(c): f"U+{c:04X} 文字方向控制符" for c in range(0x202A, 0x202F)},
+        **{chr(c): f"U+{c:04X} 文字方向控制符" for c in range(0x2066, 0x206A)},
+    }
+)
+
+# A text cell starting with one of these may run as a formula when a spreadsheet opens a file
+# that carries it (CSV injection); the value is kept, with a warning naming the cell.
+FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")

@@ -7,3 +7,7 @@ Callers catch by class, never by knowing which module raised. The command group 
 
 class UserError(Exception):
     """Something the user asked for cannot be done as asked; the message says why."""
+
+
+class SettingsError(UserError):
+    """A setting (an environment variable) holds a value that cannot be used."""

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from exitmap import ROOT
+from exitmap.errors import SettingsError
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,26 @@ SETTINGS: tuple[Setting, ...] = (
         "6",
         "Renders one user may ask for per minute; then 429.",
     ),
+    # Register files are bounded before they are read (etl/bounds.py). A real register has
+    # under 20,000 rows; the defaults admit 110,000 and keep a load under 2 GB of memory
+    # (benchmarks/bench_ingest.py measures the largest file they admit).
+    Setting("max_file_mb", "EXITMAP_MAX_FILE_MB", "50", "Largest register file read, in MB."),
+    Setting("max_rows", "EXITMAP_MAX_ROWS", "110000", "Most rows of a register sheet or CSV."),
+    Setting("max_columns", "EXITMAP_MAX_COLUMNS", "40", "Most columns of a register sheet or CSV."),
+    Setting(
+        "max_unpacked_mb",
+        "EXITMAP_MAX_UNPACKED_MB",
+        "160",
+        "Largest part of an xlsx once unpacked (a sheet, the shared strings, or the shared text"
+        " a sheet's cells copy), in MB.",
+    ),
+    Setting(
+        "max_cell_chars",
+        "EXITMAP_MAX_CELL_CHARS",
+        "32767",
+        "Longest cell read, in characters (Excel's own limit); text columns have tighter rules.",
+    ),
+    Setting("max_line_kb", "EXITMAP_MAX_LINE_KB", "1024", "Longest line of a CSV register, in KB."),
 )
 
 
@@ -112,13 +133,22 @@ def get(name: str) -> str:
     raise KeyError(name)
 
 
+def get_int(name: str) -> int:
+    """A setting that must be a whole number above zero."""
+    text = get(name)
+    env = next(s.env for s in SETTINGS if s.name == name)
+    try:
+        value = int(text.replace("_", "").replace(",", ""))
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise SettingsError(f"设置 {env}={text!r} 无效：应为大于 0 的整数")
+    return value
+
+
 def pg_data() -> Path:
     return Path(get("pg_data"))
 
 
 def flag(name: str) -> bool:
     return get(name).strip().lower() in ("1", "true", "yes", "on")
-
-
-def number(name: str) -> int:
-    return int(get(name))

@@ -253,3 +253,26 @@ def test_cli_quota_freeze_and_standing(scenario_engine, tmp_path):
     assert rows[-1].startswith("530000,云南省,9,3,6,4,13500.0,3900.0,33.3,28.9,True,")
     res = runner.invoke(main, ["standing", "--as-of", "2022-13-01"], env=env)
     assert res.exit_code == 2 and "日期应为 YYYY-MM-DD" in res.output
+
+
+@pytest.mark.parametrize(
+    ("args", "head"),
+    [
+        (["standing"], "截至 2022-06-30 的退出进展"),
+        (["standing", "--as-of", "2022-03-31"], "截至 2022-03-31 的退出进展"),
+    ],
+)
+def test_policy_commands_answer_for_exitmap_today(scenario_engine, args, head):
+    """EXITMAP_TODAY is "today" for every command, the policy ones included."""
+    env = {"DATABASE_URL": _url(scenario_engine), "EXITMAP_TODAY": "2022-06-30"}
+    res = CliRunner().invoke(main, args, env=env)
+    assert res.exit_code == 0, res.output
+    assert res.output.splitlines()[0] == head
+    # The ledger reads the same day: H1's release (2021-12-20) is there on 2022-01-31 only.
+    for today, released in (("2022-01-31", True), ("2021-12-10", False)):
+        res = CliRunner().invoke(
+            main,
+            ["quota", "ledger", "红河", "--format", "csv"],
+            env=env | {"EXITMAP_TODAY": today},
+        )
+        assert res.exit_code == 0 and (",H1," in res.output) == released

@@ -36,21 +36,31 @@ depends_on = None
 
 ACCESS_TABLES = ("app_user", "api_token", "login_failure", "audit_log")
 
+
+def _sees(column: str) -> str:
+    """The policy's condition for a prefecture column. The functions are wrapped in scalar
+    subqueries so that PostgreSQL evaluates them once per statement (an InitPlan), not once per
+    row: over the unit history that is the difference between 150 and 600 ms."""
+    return f"((SELECT exitmap_sees_all()) OR {column} = ANY ((SELECT exitmap_scope_prefectures())::integer[]))"
+
+
 # table → the policy's condition (functions below).
 POLICIES = {
-    "unit": "exitmap_sees(prefecture_adcode)",
-    "unit_event": "exitmap_sees(u_prefecture_adcode)",
+    "unit": _sees("prefecture_adcode"),
+    "unit_event": _sees("u_prefecture_adcode"),
     "enterprise": (
-        "exitmap_sees(prefecture_adcode)"
-        " OR id IN (SELECT enterprise_id FROM unit WHERE exitmap_sees(prefecture_adcode))"
+        _sees("prefecture_adcode")
+        + " OR id IN (SELECT enterprise_id FROM unit WHERE "
+        + _sees("prefecture_adcode")
+        + ")"
     ),
-    "exit_task": "exitmap_sees(prefecture_adcode)",
-    "quota_entry": "exitmap_sees(prefecture_adcode)",
-    "freeze_decision": "exitmap_sees(prefecture_adcode)",
+    "exit_task": _sees("prefecture_adcode"),
+    "quota_entry": _sees("prefecture_adcode"),
+    "freeze_decision": _sees("prefecture_adcode"),
     # Rejected rows were never placed in a prefecture: the whole province's scope only.
-    "quarantine_row": "exitmap_sees_all()",
+    "quarantine_row": "(SELECT exitmap_sees_all())",
     # What was loaded when (the data date on every page): any caller with a scope.
-    "load_record": "exitmap_scope_set()",
+    "load_record": "(SELECT exitmap_scope_set())",
 }
 
 FUNCTIONS = """
@@ -63,12 +73,10 @@ $$;
 CREATE OR REPLACE FUNCTION exitmap_sees_all() RETURNS boolean LANGUAGE sql STABLE AS $$
     SELECT exitmap_scope() = '*'
 $$;
-CREATE OR REPLACE FUNCTION exitmap_sees(adcode integer) RETURNS boolean LANGUAGE sql STABLE AS $$
-    SELECT CASE exitmap_scope()
-             WHEN '*' THEN true
-             WHEN '' THEN false
-             ELSE adcode = ANY(string_to_array(exitmap_scope(), ',')::integer[])
-           END
+-- The prefectures of a limited scope; empty for '*' (see exitmap_sees_all) and for none.
+CREATE OR REPLACE FUNCTION exitmap_scope_prefectures() RETURNS integer[] LANGUAGE sql STABLE AS $$
+    SELECT CASE WHEN exitmap_scope() IN ('', '*') THEN '{}'::integer[]
+                ELSE string_to_array(exitmap_scope(), ',')::integer[] END
 $$;
 -- Which prefecture a unit key belongs to, whatever the caller's scope: lets a page say
 -- "not yours" (403) rather than "no such unit" without showing any of the unit.
@@ -227,7 +235,7 @@ def downgrade() -> None:
     for table in reversed(ACCESS_TABLES):
         op.drop_table(table)
     for fn in (
-        "exitmap_sees(integer)",
+        "exitmap_scope_prefectures()",
         "exitmap_sees_all()",
         "exitmap_scope_set()",
         "exitmap_scope()",
