@@ -159,12 +159,13 @@ def install(server: flask.Flask, engine: sa.Engine, guard: Guard) -> None:
         current = flask_login.current_user
         if not current.is_authenticated:
             return None
-        seen = flask.session.get("seen", 0)
-        if time.time() - seen > idle.total_seconds():
+        seen, now = flask.session.get("seen", 0), time.time()
+        if now - seen > idle.total_seconds():
             flask_login.logout_user()
             flask.session.clear()
             return None
-        flask.session["seen"] = time.time()
+        if now - seen > 30:  # a minute's precision is plenty; fewer cookies re-signed
+            flask.session["seen"] = now
         return Caller(current.user.scope(), current.user, "session")
 
     def from_token() -> Caller | None:
@@ -222,11 +223,18 @@ def install(server: flask.Flask, engine: sa.Engine, guard: Guard) -> None:
 
     @server.after_request
     def csrf_cookie(resp: flask.Response) -> flask.Response:
-        # Dash's renderer sends this cookie back as X-CSRFToken on every callback.
-        if flask_login.current_user and flask_login.current_user.is_authenticated:
-            resp.set_cookie(
-                CSRF_COOKIE, generate_csrf(), samesite="Lax", secure=https, httponly=False
-            )
+        # Dash's renderer sends this cookie back as X-CSRFToken on every callback. Its token
+        # holds for the session's raw token (no time limit): set when that changes (a new
+        # sign-in), not on every response.
+        current = flask_login.current_user
+        if not (current and current.is_authenticated):
+            return resp
+        raw = flask.session.get("csrf_token")
+        if raw and CSRF_COOKIE in flask.request.cookies and flask.session.get("csrf_for") == raw:
+            return resp
+        token = generate_csrf()
+        flask.session["csrf_for"] = flask.session.get("csrf_token")
+        resp.set_cookie(CSRF_COOKIE, token, samesite="Lax", secure=https, httponly=False)
         return resp
 
     def locked(username: str, address: str) -> bool:

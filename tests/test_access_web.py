@@ -31,7 +31,13 @@ def callback(session: requests.Session, base: str, output: str, inputs: list, st
         {"id": part.split(".")[0], "property": part.split(".")[1].split("@")[0]}
         for part in output.strip(".").split("...")
     ]
-    body = {"output": output, "outputs": outputs, "inputs": inputs, "state": list(state)}
+    body = {
+        "output": output,
+        "outputs": outputs,
+        "inputs": inputs,
+        "state": list(state),
+        "changedPropIds": [f"{inputs[0]['id']}.{inputs[0]['property']}"],  # the first input
+    }
     headers = {"X-CSRFToken": session.cookies.get("_csrf_token", "")}
     return session.post(base + "/_dash-update-component", json=body, headers=headers, timeout=60)
 
@@ -144,18 +150,19 @@ def test_repeated_failures_lock_the_account_and_the_address(demo_site, demo_engi
             allow_redirects=False,
         )
 
-    for _ in range(5):  # EXITMAP_LOCKOUT_FAILURES
-        assert attempt("t_env", "wrong password!").status_code == 401
-    locked = attempt("t_env", PASSWORD)  # the right password, too late
-    assert locked.status_code == 429 and "登录失败次数过多" in locked.text
-    # The address is locked too (every failure above came from it), for every account.
-    assert attempt("t_leader", PASSWORD).status_code == 429
-    failed = audit.entries(demo_engine, user="t_env", actions=["failed_login"])
-    assert len(failed) == 6 and set(
-        failed["params"].map(json.loads).map(lambda p: p["reason"])
-    ) == {"password", "locked"}
-    with demo_engine.begin() as conn:  # let the other tests sign in from here again
-        conn.execute(sa.text("DELETE FROM login_failure"))
+    try:
+        for _ in range(5):  # EXITMAP_LOCKOUT_FAILURES
+            assert attempt("t_env", "wrong password!").status_code == 401
+        locked = attempt("t_env", PASSWORD)  # the right password, too late
+        assert locked.status_code == 429 and "登录失败次数过多" in locked.text
+        # The address is locked too (every failure above came from it), for every account.
+        assert attempt("t_leader", PASSWORD).status_code == 429
+        failed = audit.entries(demo_engine, user="t_env", actions=["failed_login"])
+        reasons = set(failed["params"].map(json.loads).map(lambda p: p["reason"]))
+        assert len(failed) == 6 and reasons == {"password", "locked"}
+    finally:
+        with demo_engine.begin() as conn:  # let the other tests sign in from here again
+            conn.execute(sa.text("DELETE FROM login_failure"))
 
 
 def test_a_prefecture_user_gets_403_for_another_prefecture(demo_site, demo_engine):
@@ -205,17 +212,34 @@ def test_a_prefecture_user_reads_only_its_own_rows_through_callbacks(demo_site, 
     assert rows and {r["prefecture"] for r in rows} == {"昆明市"}
 
 
-def test_an_idle_session_is_signed_out(demo_app):
+def test_an_idle_session_is_signed_out_and_a_new_sign_in_works(demo_app):
     client = demo_app.server.test_client()
-    token = csrf_of(client.get("/login").get_data(as_text=True))
-    done = client.post(
-        "/login", data={"username": "t_leader", "password": PASSWORD, "csrf_token": token}
-    )
-    assert done.status_code == 302
+
+    def sign_in_here():
+        token = csrf_of(client.get("/login").get_data(as_text=True))
+        form = {"username": "t_leader", "password": PASSWORD, "csrf_token": token}
+        assert client.post("/login", data=form).status_code == 302
+
+    body = {
+        "output": "d-count.children",
+        "outputs": {"id": "d-count", "property": "children"},
+        "inputs": [{"id": "d-grid", "property": "virtualRowData", "value": []}],
+        "state": [{"id": "url", "property": "search", "value": ""}],
+    }
+
+    def a_callback():
+        header = {"X-CSRFToken": client.get_cookie("_csrf_token").value}
+        return client.post("/_dash-update-component", json=body, headers=header).status_code
+
+    sign_in_here()
     assert client.get("/_dash-dependencies").status_code == 200
+    assert a_callback() == 200
     with client.session_transaction() as session:
         session["seen"] -= 31 * 60  # idle longer than EXITMAP_SESSION_IDLE_MINUTES (30)
     assert client.get("/_dash-dependencies").status_code == 401
+    # Signing in again, the browser's CSRF cookie follows the new session.
+    sign_in_here()
+    assert a_callback() == 200
 
 
 def test_cookies_are_secure_under_https(demo_engine, monkeypatch):
