@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from app import format as fmt
-from app.browser import browser, new_page, serve, wait_idle, wait_map
+from app.browser import browser, new_page, wait_idle, wait_map
 from exitmap.db import scoped
 from exitmap.scope import EVERYTHING
 from layers.standing import standing
@@ -21,27 +21,14 @@ from tests.helpers.demo import DEMO_TODAY, XSS_NAME
 
 
 @pytest.fixture(scope="module")
-def site(demo_engine, monkeypatch_module):
-    from app.main import create_app
-
-    app = create_app(engine=demo_engine)
-    with serve(app) as base:
-        yield base, app
+def site(demo_site, demo_app):
+    return demo_site, demo_app
 
 
 def office(read):
     """A read of the app's own cache as the office (the app's role sees nothing unscoped)."""
     with scoped(EVERYTHING):
         return read(DEMO_TODAY, EVERYTHING)
-
-
-@pytest.fixture(scope="module")
-def monkeypatch_module():
-    mp = pytest.MonkeyPatch()
-    mp.setenv("EXITMAP_TODAY", DEMO_TODAY.isoformat())
-    mp.setenv("EXITMAP_MARKING", "内部资料")
-    yield mp
-    mp.undo()
 
 
 @pytest.fixture(scope="module")
