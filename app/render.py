@@ -399,9 +399,13 @@ class RenderService:
             raise RenderBusy("导出队列已满，请稍后再试。The render queue is full.")
         try:
             future = self._pool.submit(self._run, format, url, size, scale, headers)
-            return future.result(timeout=self._timeout)
-        finally:
+        except BaseException:
             self._slots.release()
+            raise
+        # The slot is given back when the render ends, not when this caller stops waiting:
+        # renders that outlive their callers' timeouts would otherwise pile up unbounded.
+        future.add_done_callback(lambda _f: self._slots.release())
+        return future.result(timeout=self._timeout)
 
     def close(self) -> None:
         def stop():
