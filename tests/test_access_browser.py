@@ -202,3 +202,27 @@ def test_a_prefecture_deck_holds_its_own_prefecture(demo_site):
     )
     assert "昆明市" in text and "曲靖市" not in text
     assert len(deck.slides) == 5  # title, map, ranking, one prefecture, freeze
+
+
+def test_the_office_adds_a_user_and_reads_the_audit_log_in_the_browser(
+    chromium, demo_site, demo_engine, tmp_path
+):
+    page = open_as(chromium, demo_site, "province", "/admin/users")
+    page.wait_for_selector("#users-table")
+    assert "t_kunming" in page.inner_text("#users-table")
+    assert page.locator("#nav a.active").count() == 0  # 用户管理 is no section of the map
+    page.fill("#u-name", "b_leader")
+    page.click("#u-role")
+    page.get_by_role("option", name="leader", exact=True).click()
+    page.fill("#u-password", "a long enough password")
+    page.click("#u-add")  # a callback POST from the real renderer: the CSRF header goes along
+    expect(page.locator("#u-message")).to_have_text("已新建用户 b_leader")
+    expect(page.locator("#users-table")).to_contain_text("b_leader")
+    page.screenshot(path=tmp_path / "admin-users.png")
+    assert users.verify(demo_engine, "b_leader", "a long enough password").role == "leader"
+    page.goto(demo_site + "/admin/audit")
+    page.wait_for_selector("#audit-table")
+    log = page.inner_text("#audit-table")
+    assert "user_change" in log and "b_leader" in log and "t_province" in log
+    page.screenshot(path=tmp_path / "admin-audit.png")
+    page.context.close()

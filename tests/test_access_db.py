@@ -79,6 +79,20 @@ def test_users_are_added_listed_changed_and_disabled_from_the_command_line(engin
     assert changes == ["km_gov", "km_gov", "km_gov", "env", "km_gov"]  # newest first
 
 
+def test_the_first_run_makes_one_account_per_role_and_says_the_passwords_once(engine):
+    first = _cli(engine, ["users", "demo"])
+    assert first.exit_code == 0, first.output
+    lines = [line.split() for line in first.output.splitlines()[1:]]
+    assert [role for role, _, _ in lines] == ["province", "department", "prefecture", "leader"]
+    for role, name, password in lines:
+        user = users.verify(engine, name, password)
+        assert user is not None and user.role == role
+    assert users.get(engine, "demo_kunming").scope().adcodes() == [KUNMING]
+    again = _cli(engine, ["users", "demo"])  # the next run: users exist, nothing printed
+    assert again.exit_code == 0 and again.output == ""
+    assert len(users.all_users(engine)) == 4
+
+
 def test_the_app_role_sees_only_its_scope_in_raw_sql(demo_engine):
     """The second wall: whatever SQL the app sends, its role gets only the scope's rows."""
     with demo_engine.connect() as conn:

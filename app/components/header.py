@@ -19,6 +19,9 @@ NAV = (
 
 
 def section_of(path: str) -> str:
+    """The navigation entry a page belongs to ('' for the office's own pages: none)."""
+    if path.startswith("/admin/"):
+        return ""
     for href, _ in NAV[1:]:
         if path.startswith(href):
             return href
