@@ -3,11 +3,13 @@ downloads, in the PNG and the PPTX it takes — and the render grant that carrie
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import requests
 from PIL import Image
@@ -16,10 +18,17 @@ from pptx import Presentation
 
 from access import audit, grants, users
 from app.browser import browser, new_page, wait_idle, wait_map
-from tests.helpers.accounts import KUNMING, QUJING, browser_state, sign_in
+from tests.helpers.accounts import ACCOUNTS, KUNMING, QUJING, browser_state, sign_in
 from tests.helpers.browser import CPU_SLOWDOWN, fills
 
 GREY = "#d9d9d9"  # layers.map.NO_DATA: a prefecture outside the scope
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    mp = pytest.MonkeyPatch()
+    yield mp
+    mp.undo()
 
 
 @pytest.fixture(scope="module")
@@ -226,3 +235,63 @@ def test_the_office_adds_a_user_and_reads_the_audit_log_in_the_browser(
     assert "user_change" in log and "b_leader" in log and "t_province" in log
     page.screenshot(path=tmp_path / "admin-audit.png")
     page.context.close()
+
+
+def grey_share(png: bytes) -> float:
+    """The share of the map's area painted 无权查看 grey (the map is the left part of the
+    overview's briefing image, below its title band)."""
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    w, h = image.size
+    pixels = np.asarray(image.crop((0, h // 8, w * 11 // 20, h * 24 // 25)), dtype=np.int16)
+    grey = np.array([int(GREY[i : i + 2], 16) for i in (1, 3, 5)], dtype=np.int16)
+    return float((np.abs(pixels.reshape(-1, 3) - grey).max(axis=1) <= 6).mean())
+
+
+@pytest.fixture(scope="module")
+def prefecture_png(demo_site, monkeypatch_module) -> bytes:
+    monkeypatch_module.setenv("EXITMAP_PUBLISH_RANKING", "0")
+    resp = sign_in(demo_site, "prefecture").get(
+        demo_site + "/export/png", params={"view": "/", "scale": "1"}, timeout=180
+    )
+    assert resp.status_code == 200, resp.text
+    return resp.content
+
+
+@pytest.mark.parametrize("role", ["province", "department", "leader"])
+def test_the_whole_province_roles_take_every_prefecture_away(
+    chromium, demo_site, demo_engine, prefecture_png, role
+):
+    name = ACCOUNTS[role][0]
+    page = open_as(chromium, demo_site, role, "/data")
+    page.wait_for_selector("#d-grid .ag-row", timeout=20_000)
+    wait_idle(page)
+    with page.expect_download() as info:
+        page.click("#d-csv")
+    download = info.value
+    assert download.suggested_filename.startswith(f"exitmap-units_{name}_")
+    rows = list(csv.DictReader(io.StringIO(Path(download.path()).read_text("utf-8-sig"))))
+    assert len({r["prefecture"] for r in rows}) == 16
+    page.context.close()
+    # Its overview image: every prefecture coloured, where the prefecture user's is grey.
+    s = sign_in(demo_site, role)
+    resp = s.get(demo_site + "/export/png", params={"view": "/", "scale": "1"}, timeout=180)
+    assert resp.status_code == 200, resp.text
+    assert grey_share(resp.content) < 0.01 < 0.1 < grey_share(prefecture_png)
+    line = audit.entries(demo_engine, user=name, actions=["export"]).iloc[0]
+    assert line["sha256"] == hashlib.sha256(resp.content).hexdigest()
+    assert line["role"] == role
+
+
+def test_the_leaders_deck_holds_every_prefecture(demo_site):
+    resp = sign_in(demo_site, "leader").get(demo_site + "/export/deck", timeout=600)
+    assert resp.status_code == 200, resp.text
+    deck = Presentation(io.BytesIO(resp.content))
+    assert deck.core_properties.author == "t_leader"
+    text = "\n".join(
+        shape.text_frame.text
+        for slide in deck.slides
+        for shape in slide.shapes
+        if shape.has_text_frame
+    )
+    assert "昆明市" in text and "曲靖市" in text and "迪庆藏族自治州" in text
+    assert len(deck.slides) == 4 + 16  # title, map, ranking, each prefecture, freeze
