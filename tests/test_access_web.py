@@ -4,8 +4,10 @@ for another prefecture gets a clear 403 and an audit line."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import pytest
 import requests
@@ -294,3 +296,54 @@ def test_the_login_page_brings_you_back_to_the_view(demo_site):
     assert resp.headers["Location"] == (
         "/login?next=/prefecture/530100%3Fon%3D2025-12-31%26lang%3Den&lang=en"
     )
+
+
+def test_a_download_holds_the_rows_we_read_not_what_the_browser_sends(demo_site, demo_engine):
+    s = sign_in(demo_site, "prefecture")
+    s.get(demo_site + "/data")
+    ours, theirs = unquote(unit_of(demo_engine, KUNMING)), unquote(unit_of(demo_engine, QUJING))
+    shown = [
+        {"unit_key": "made-up/1", "enterprise_name": "不存在的企业"},
+        {"unit_key": theirs, "prefecture": "曲靖市"},
+        {"unit_key": ours, "enterprise_name": '=HYPERLINK("http://evil.example")'},
+    ]
+    body = {
+        "output": "d-download.data",
+        "outputs": {"id": "d-download", "property": "data"},
+        "inputs": [
+            {"id": "d-csv", "property": "n_clicks", "value": 1},
+            {"id": "d-xlsx", "property": "n_clicks", "value": None},
+            {"id": "d-geojson", "property": "n_clicks", "value": None},
+        ],
+        "state": [
+            {"id": "d-grid", "property": "virtualRowData", "value": shown},
+            *(
+                {"id": f"df-{n}", "property": p, "value": None}
+                for n, p in (
+                    ("sector", "value"),
+                    ("sub", "value"),
+                    ("cat", "value"),
+                    ("status", "value"),
+                    ("on", "date"),
+                )
+            ),
+            {"id": "url", "property": "search", "value": ""},
+        ],
+        "changedPropIds": ["d-csv.n_clicks"],
+    }
+    headers = {"X-CSRFToken": s.cookies.get("_csrf_token", "")}
+    resp = s.post(demo_site + "/_dash-update-component", json=body, headers=headers, timeout=60)
+    assert resp.status_code == 200, resp.text
+    content = resp.json()["response"]["d-download"]["data"]["content"]
+    rows = list(csv.DictReader(io.StringIO(content.lstrip("\ufeff"))))
+    with demo_engine.connect() as conn:
+        name = conn.execute(
+            sa.text(
+                "SELECT e.name FROM unit u JOIN enterprise e ON e.id = u.enterprise_id"
+                " WHERE u.unit_key = :k"
+            ),
+            {"k": ours},
+        ).scalar_one()
+    assert [(r["unit_key"], r["enterprise_name"]) for r in rows] == [(ours, name)]
+    line = audit.entries(demo_engine, user="t_kunming", actions=["download"]).iloc[0]
+    assert line["row_count"] == 1

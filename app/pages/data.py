@@ -1,7 +1,8 @@
 """数据 /data: the units for the current filters in AG Grid; CSV, Excel, GeoJSON of what is shown.
 
 What is shown is the grid's own row set after its search box, column filters and sort
-(``virtualRowData``), so a download holds exactly the rows on screen, in that order.
+(``virtualRowData``), so a download holds exactly the rows on screen, in that order — each row
+as the server reads it again for the caller, never the values the browser sent back.
 """
 
 from __future__ import annotations
@@ -76,6 +77,25 @@ def rows_for(ctx: Context, state: ViewState) -> list[dict]:
             }
         )
     return out
+
+
+def bar_state(ctx: Context, *bar_and_search) -> ViewState:
+    """The view the filter bar shows: its values (BAR's order), then the URL's query string."""
+    *bar, url_search = bar_and_search
+    base = parse(url_search, ctx.today())
+    sector, sub, cat, status, on = bar
+    return state_from(
+        url_search, base.measure, sector, sub, cat, status, on, base.units, ctx.today()
+    )
+
+
+def held_rows(ours: list[dict], shown: list) -> list[dict]:
+    """The rows the grid shows (its search, column filters and order kept), each as we read it
+    for this caller: the browser names the rows, never their values, and a row we did not send
+    (another prefecture's, or made up) is not in the file."""
+    by_key = {r["unit_key"]: r for r in ours}
+    keys = (r.get("unit_key") for r in shown if isinstance(r, dict))
+    return [by_key[k] for k in keys if isinstance(k, str) and k in by_key]
 
 
 def column_defs(lang: str) -> list[dict]:
@@ -210,12 +230,9 @@ def register(app, ctx: Context) -> None:
         State("url", "search"),
         prevent_initial_call=True,
     )
-    def refilter(sector, sub, cat, status, on, url_search):
-        base = parse(url_search, ctx.today())
-        state = state_from(
-            url_search, base.measure, sector, sub, cat, status, on, base.units, ctx.today()
-        )
-        return {"search": to_search(state), "was": url_search}, rows_for(ctx, state)
+    def refilter(*bar_and_search):
+        state = bar_state(ctx, *bar_and_search)
+        return {"search": to_search(state), "was": bar_and_search[-1]}, rows_for(ctx, state)
 
     @guarded(
         app,
@@ -243,14 +260,17 @@ def register(app, ctx: Context) -> None:
         Input("d-xlsx", "n_clicks"),
         Input("d-geojson", "n_clicks"),
         State("d-grid", "virtualRowData"),
+        *(State(f"df-{name}", prop) for name, prop in BAR),
+        State("url", "search"),
         prevent_initial_call=True,
     )
-    def download(_c, _x, _g, rows):
+    def download(_c, _x, _g, shown, *bar_and_search):
         from dash import ctx as cb
 
         kind = {"d-csv": "csv", "d-xlsx": "xlsx", "d-geojson": "geojson"}.get(cb.triggered_id)
-        if kind is None or rows is None:
+        if kind is None or shown is None:
             raise PreventUpdate
+        rows = held_rows(rows_for(ctx, bar_state(ctx, *bar_and_search)), shown)
         taken = taken_by(current_caller().scope.user, ctx.now())
         file, data = export(rows, kind, ctx.marking, taken)
         record(
