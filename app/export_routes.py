@@ -96,6 +96,7 @@ def register_deck(app, ctx) -> None:
         from pathlib import Path
 
         from exports.deck import write_deck
+        from exports.office import mark_taken
 
         state = parse(flask.request.query_string.decode(), ctx.today())
         if state.errors:
@@ -109,6 +110,7 @@ def register_deck(app, ctx) -> None:
             slides = write_deck(
                 ctx.engine, on, path, marking=ctx.marking, scope=scope, taken_by=scope.user
             )
+            mark_taken(path, scope.user, ctx.now())
             data = path.read_bytes()
         name = f"产能退出简报_{on.isoformat()}.pptx"
         record(

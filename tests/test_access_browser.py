@@ -202,7 +202,8 @@ def test_a_prefecture_deck_holds_its_own_prefecture(demo_site):
     resp = s.get(demo_site + "/export/deck", timeout=300)
     assert resp.status_code == 200, resp.text
     deck = Presentation(io.BytesIO(resp.content))
-    assert deck.core_properties.author == "t_kunming"
+    assert deck.core_properties.author == deck.core_properties.last_modified_by == "t_kunming"
+    assert deck.core_properties.comments.startswith("取用：t_kunming 20")  # and when
     text = "\n".join(
         shape.text_frame.text
         for slide in deck.slides

@@ -3,6 +3,7 @@ opened and checked, the page's DOM checked before capture."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import subprocess
@@ -15,6 +16,7 @@ import pytest
 import requests
 from PIL import Image
 
+from access import audit
 from app.browser import new_page, wait_idle, wait_map
 from app.render import Renderer, RenderError
 from tests.helpers.accounts import browser_state, sign_in
@@ -162,15 +164,19 @@ def exitmap(*args: str, **env: str) -> subprocess.CompletedProcess:
 
 
 def test_cli_url_and_view_path(demo_site, demo_engine, tmp_path):
+    # The configured database is where the command records what it exported.
+    db = {"DATABASE_URL": demo_engine.url.render_as_string(hide_password=False)}
     out = tmp_path / "区域限批.png"
     done = exitmap(
-        "export", "png", demo_site + "/freeze?lang=en", "--out", str(out), "--scale", "1"
+        "export", "png", demo_site + "/freeze?lang=en", "--out", str(out), "--scale", "1", **db
     )
     assert done.returncode == 0, done.stderr
     assert Image.open(out).size == (1920, 1080)
     assert "Yunnan: regional approval freeze" in done.stdout
+    line = audit.entries(demo_engine, actions=["export"]).iloc[0]
+    assert line["target"] == str(out.resolve()) and line["username"].startswith("cli:")
+    assert line["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
     # A view path: the command serves the app itself, on the configured database.
-    db = {"DATABASE_URL": demo_engine.url.render_as_string(hide_password=False)}
     out = tmp_path / "昆明.pdf"
     done = exitmap("export", "png", "/prefecture/530100?on=2025-12-31", "--out", str(out), **db)
     assert done.returncode == 0, done.stderr

@@ -29,15 +29,26 @@ def _password() -> str:
     return password
 
 
-def record(action: str, target: str, params: dict, row_count: int | None = None) -> None:
-    """An audit row for what the command line did, as the system run by this login."""
+def cli_user() -> str:
+    """Who the command line runs as, in the audit log and in the files it writes."""
     import getpass
 
+    return f"cli:{getpass.getuser()}"
+
+
+def record(
+    action: str,
+    target: str,
+    params: dict,
+    row_count: int | None = None,
+    sha256: str | None = None,
+) -> None:
+    """An audit row for what the command line did, as the system run by this login."""
     from access import audit
     from exitmap.scope import Scope
 
-    who = Scope.everything(f"cli:{getpass.getuser()}")
-    audit.record(_engine(), who, action, target, params, row_count=row_count)
+    who = Scope.everything(cli_user())
+    audit.record(_engine(), who, action, target, params, row_count=row_count, sha256=sha256)
 
 
 def _changed(username: str, what: str, **params) -> None:

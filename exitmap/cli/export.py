@@ -18,6 +18,23 @@ def _prefectures(ctx, param, value: str) -> list[int] | None:
         raise click.BadParameter(f"应为 all 或以逗号分隔的州（市）代码，现为 {value!r}") from None
 
 
+def _taken(paths, params: dict) -> None:
+    """Each written file names who took it and when (Office files' properties) and is recorded
+    in the audit log with its SHA-256."""
+    import datetime as dt
+    import hashlib
+
+    from exitmap.cli.access import cli_user, record
+    from exports.office import mark_taken
+
+    who, at = cli_user(), dt.datetime.now().astimezone()
+    for path in paths:
+        if path.suffix.lower() in (".pptx", ".xlsx", ".docx"):
+            mark_taken(path, who, at)
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        record("export", str(path.resolve()), {**params, "file": path.name}, sha256=digest)
+
+
 @click.group("export")
 def export() -> None:
     """简报：会议幻灯片与简报图、信息公开名单、年度报告（征求意见稿 三(六)、三(八)、四(一)）。"""
@@ -44,6 +61,7 @@ def pptx_cmd(as_of, prefectures, marking, out: Path) -> None:
         n = write_deck(engine(), on, out, prefectures, marking=marking)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--prefectures") from None
+    _taken([out], {"format": "pptx", "on": on, "slides": n})
     click.echo(f"已生成 {out}（{n} 页，数据截至 {on}）")
 
 
@@ -56,7 +74,9 @@ def lists_cmd(as_of, out: Path) -> None:
     from exports.lists import write_lists
 
     on = as_of_or_today(as_of)
-    for path, rows in write_lists(engine(), on, out).items():
+    written = write_lists(engine(), on, out)
+    _taken(written, {"format": "lists", "on": on})
+    for path, rows in written.items():
         click.echo(f"{path}（{rows} 条）")
 
 
@@ -72,6 +92,7 @@ def annual_report_cmd(year: int, out: Path) -> None:
     if out.suffix.lower() not in (".docx", ".xlsx"):
         raise click.BadParameter("应以 .docx 或 .xlsx 结尾", param_hint="--out")
     report = write_report(engine(), year, out, on=today())
+    _taken([out], {"format": "annual-report", "year": year, "on": report.on})
     click.echo(f"已生成 {out}（{year}年度，数据截至 {report.on}）")
 
 
@@ -116,6 +137,7 @@ def png_cmd(view: str, out: Path, size, scale: float, fmt: str | None) -> None:
     # The command line renders as the system: a grant signed with the server's key.
     with Renderer(create_app() if local else None, grant_key=secret_key()) as r:
         shot = r.render(fmt, view, out, size, scale)
+    _taken([out], {"format": fmt, "view": view, "size": f"{size[0]}x{size[1]}", "scale": scale})
     what = f"{shot.width}×{shot.height}" + (" 像素" if fmt == "png" else " CSS 像素，1 页")
     click.echo(f"已生成 {out}（{what}，{shot.facts.get('title')}，用时 {shot.seconds:.1f} 秒）")
 
