@@ -49,6 +49,15 @@ def open_as(chromium, demo_site, role, path):
     return page
 
 
+def overview_as(chromium, demo_site, role):
+    """总览 signed in as ``role``, its map painted and its ranking filled."""
+    page = open_as(chromium, demo_site, role, "/")
+    wait_map(page)
+    page.wait_for_selector("#ranking tbody tr")
+    wait_idle(page)
+    return page
+
+
 def ranking_names(page) -> list[str]:
     """The prefectures ranked (the total row last is not one)."""
     rows = page.evaluate(
@@ -59,10 +68,7 @@ def ranking_names(page) -> list[str]:
 
 @pytest.mark.parametrize("role", ["province", "department", "leader"])
 def test_the_whole_province_roles_see_every_prefecture(chromium, demo_site, role):
-    page = open_as(chromium, demo_site, role, "/")
-    wait_map(page)
-    page.wait_for_selector("#ranking tbody tr")
-    wait_idle(page)
+    page = overview_as(chromium, demo_site, role)
     colours = fills(page)
     assert len(colours) == 16 and GREY not in colours.values()
     assert len(ranking_names(page)) == 16
@@ -72,10 +78,7 @@ def test_the_whole_province_roles_see_every_prefecture(chromium, demo_site, role
 
 def test_a_prefecture_sees_its_own_and_others_grey(chromium, demo_site, monkeypatch):
     monkeypatch.setenv("EXITMAP_PUBLISH_RANKING", "0")
-    page = open_as(chromium, demo_site, "prefecture", "/")
-    wait_map(page)
-    page.wait_for_selector("#ranking tbody tr")
-    wait_idle(page)
+    page = overview_as(chromium, demo_site, "prefecture")
     colours = fills(page)
     assert colours[str(KUNMING)] != GREY
     assert {a for a, c in colours.items() if c == GREY} == set(colours) - {str(KUNMING)}
@@ -92,10 +95,7 @@ def test_a_prefecture_sees_its_own_and_others_grey(chromium, demo_site, monkeypa
 
 def test_the_published_ranking_shows_the_others_sums_but_no_units(chromium, demo_site, monkeypatch):
     monkeypatch.setenv("EXITMAP_PUBLISH_RANKING", "1")
-    page = open_as(chromium, demo_site, "prefecture", "/")
-    wait_map(page)
-    page.wait_for_selector("#ranking tbody tr")
-    wait_idle(page)
+    page = overview_as(chromium, demo_site, "prefecture")
     assert GREY not in fills(page).values()
     assert len(ranking_names(page)) == 16
     links = page.evaluate(

@@ -17,6 +17,18 @@ from access import audit
 from access.guard import guard_of
 from tests.helpers.accounts import KUNMING, PASSWORD, QUJING, csrf_of, sign_in
 
+# The 数据 page's filter bar with nothing chosen, as a callback's inputs or state.
+FILTER_BAR_UNSET = [
+    {"id": f"df-{name}", "property": prop, "value": None}
+    for name, prop in (
+        ("sector", "value"),
+        ("sub", "value"),
+        ("cat", "value"),
+        ("status", "value"),
+        ("on", "date"),
+    )
+]
+
 
 def unit_of(engine, adcode: int) -> str:
     """A unit key of the prefecture, quoted for a path (keys hold / and #)."""
@@ -197,16 +209,7 @@ def test_a_prefecture_user_reads_only_its_own_rows_through_callbacks(demo_site, 
         s,
         demo_site,
         output,
-        [
-            {"id": f"df-{n}", "property": p, "value": None}
-            for n, p in (
-                ("sector", "value"),
-                ("sub", "value"),
-                ("cat", "value"),
-                ("status", "value"),
-                ("on", "date"),
-            )
-        ],
+        FILTER_BAR_UNSET,
         [{"id": "url", "property": "search", "value": ""}],
     )
     assert resp.status_code == 200, resp.text
@@ -317,16 +320,7 @@ def test_a_download_holds_the_rows_we_read_not_what_the_browser_sends(demo_site,
         ],
         "state": [
             {"id": "d-grid", "property": "virtualRowData", "value": shown},
-            *(
-                {"id": f"df-{n}", "property": p, "value": None}
-                for n, p in (
-                    ("sector", "value"),
-                    ("sub", "value"),
-                    ("cat", "value"),
-                    ("status", "value"),
-                    ("on", "date"),
-                )
-            ),
+            *FILTER_BAR_UNSET,
             {"id": "url", "property": "search", "value": ""},
         ],
         "changedPropIds": ["d-csv.n_clicks"],
