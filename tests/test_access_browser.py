@@ -226,14 +226,18 @@ def test_the_office_adds_a_user_and_reads_the_audit_log_in_the_browser(
     page.get_by_role("option", name="leader", exact=True).click()
     page.fill("#u-password", "a long enough password")
     page.click("#u-add")  # a callback POST from the real renderer: the CSRF header goes along
-    expect(page.locator("#u-message")).to_have_text("已新建用户 b_leader")
-    expect(page.locator("#users-table")).to_contain_text("b_leader")
+    expect(page.locator("#u-message")).to_have_text("已新建用户 b_leader", timeout=20_000)
+    expect(page.locator("#users-table")).to_contain_text("b_leader", timeout=20_000)
     page.screenshot(path=tmp_path / "admin-users.png")
     assert users.verify(demo_engine, "b_leader", "a long enough password").role == "leader"
+    # Lines with a row count and lines without (pandas reads the gaps as NaN).
+    km = users.get(demo_engine, "t_kunming").scope()
+    audit.record(demo_engine, km, "download", "/data", {"format": "csv"}, row_count=4321)
     page.goto(demo_site + "/admin/audit")
     page.wait_for_selector("#audit-table")
     log = page.inner_text("#audit-table")
     assert "user_change" in log and "b_leader" in log and "t_province" in log
+    assert "4321" in log and "t_kunming" in log
     page.screenshot(path=tmp_path / "admin-audit.png")
     page.context.close()
 

@@ -6,6 +6,7 @@ same rules (``admin_users``), so a request made without the page is refused too.
 
 from __future__ import annotations
 
+import pandas as pd
 from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
@@ -128,6 +129,11 @@ def users_layout(ctx: Context, state: ViewState) -> html.Div:
     )
 
 
+def _count(value) -> str:
+    # A column of counts with gaps comes back from pandas as floats with NaN.
+    return "" if value is None or pd.isna(value) else str(int(value))
+
+
 def audit_layout(ctx: Context, state: ViewState) -> html.Div:
     lab = LABELS[state.lang]
     rows = audit.entries(ctx.engine, limit=500).to_dict("records")
@@ -138,7 +144,7 @@ def audit_layout(ctx: Context, state: ViewState) -> html.Div:
         Col(lab["scope"], lambda r: r["scope"]),
         Col(lab["action"], lambda r: r["action"]),
         Col(lab["target"], lambda r: r["target"]),
-        Col(lab["rows"], lambda r: "" if r["row_count"] is None else str(int(r["row_count"]))),
+        Col(lab["rows"], lambda r: _count(r["row_count"])),
         Col(lab["address"], lambda r: r["address"] or ""),
     ]
     return html.Div(
