@@ -1,7 +1,7 @@
 """The audit log: who did what, when, from where — appended, never changed.
 
 Every sign-in (and failed one), page view, download, export, load, decision and user change
-leaves a row (migration 0004 ``audit_log``; the app's database role may only add to it).
+leaves a row (migration 0005 ``audit_log``; the app's database role may only add to it).
 """
 
 from __future__ import annotations

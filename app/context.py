@@ -66,6 +66,15 @@ class Context:
         )
 
     @property
+    def province_bounds(self) -> list[list[float]]:
+        """[[s, w], [n, e]] around all 16 prefectures."""
+        boxes = self.prefecture_bounds.values()
+        return [
+            [min(b[0][0] for b in boxes), min(b[0][1] for b in boxes)],
+            [max(b[1][0] for b in boxes), max(b[1][1] for b in boxes)],
+        ]
+
+    @property
     def gcj(self) -> bool:
         return self.geo.gcj
 
@@ -80,13 +89,17 @@ class Context:
             raise PermissionError("a request without a caller")
         return EVERYTHING
 
-    def ranking_table(self, on: dt.date, **filters) -> pl.DataFrame:
+    def ranking_table(
+        self, on: dt.date, known_on: dt.date | None = None, **filters
+    ) -> pl.DataFrame:
         """The standing table the ranking and the province map draw: the caller's own, or —
         for a caller limited to some prefectures, when the province publishes its ranking
-        (EXITMAP_PUBLISH_RANKING) — every prefecture's published sums."""
+        (EXITMAP_PUBLISH_RANKING) — every prefecture's published sums. What is published is
+        what is known now: a view as known then (``known_on``) shows the caller's own only."""
         scope = self.scope()
-        if scope.all_prefectures or not settings.flag("publish_ranking"):
-            return self.data.table(on, scope, **filters)
+        published = settings.flag("publish_ranking") and known_on is None
+        if scope.all_prefectures or not published:
+            return self.data.table(on, scope, known_on=known_on, **filters)
         return self.data.published_table(on, scope, **filters)
 
     def now(self) -> dt.datetime:

@@ -15,7 +15,7 @@ from flask_compress import Compress
 
 from access import login
 from access.guard import Guard, current_caller, guarded, guarded_clientside, record
-from app import api, briefing, export_routes, permissions
+from app import api, briefing, document, export_routes, permissions, presentation
 from app.components.header import (
     account,
     export_links,
@@ -60,6 +60,12 @@ def route(ctx: Context, pathname: str | None, search: str | None):
         return head, html.Div(permissions.forbidden_component(state, refusal), className="page")
     if caller:
         record("page_view", path, {"query": search or ""})
+    if presentation.wanted(search):
+        try:
+            return [], presentation.deck(ctx, state, search, status)
+        except Exception:  # a page must never show a traceback
+            log.exception("presentation of %s failed", search)
+            return head, errors.page(state, t("e.title", state.lang))
     try:
         if path in PAGES:
             page = PAGES[path](ctx, state)
@@ -113,6 +119,7 @@ def create_app(database_url: str | None = None, engine: sa.Engine | None = None)
         "text/csv",
     ]
     app.server.config["COMPRESS_MIN_SIZE"] = 500
+    document.install(app)
     Compress(app.server)
     # The guard first: every request after it is signed in and scoped, or refused.
     guard = Guard(app.server, eng)
@@ -142,7 +149,7 @@ def create_app(database_url: str | None = None, engine: sa.Engine | None = None)
                 dcc.Store(id="url-want"),  # a view's query string to write (assets/url.js)
                 dcc.Store(id="url-nav"),  # a query string reached by back/forward
                 html.Div(head, id="header"),
-                html.Main(page, id="page"),
+                html.Main(page, id="page", tabIndex="-1"),  # the skip link's target
             ]
         )
 

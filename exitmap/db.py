@@ -4,7 +4,7 @@ Two roles reach the database. The owner (the URL of ``database_url``: migrations
 line, the ETL) owns the tables and is not held by row-level security. The web app connects as
 the app role (``app_database_url``), which owns nothing: every transaction it begins puts the
 request's scope (``db_scope``) into ``exitmap.prefectures``, and the policies of migration
-0004 show it only those rows — none when no scope is set.
+0005 show it only those rows — none when no scope is set.
 """
 
 from __future__ import annotations

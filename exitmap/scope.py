@@ -8,7 +8,7 @@ cached answer crosses from one scope to another. The command line and the jobs r
 
 The same scope is the database's second wall: ``Scope.setting()`` is what the app's
 transactions put in ``exitmap.prefectures`` for the row-level-security policies (migration
-0004), ``'*'`` for every prefecture.
+0005), ``'*'`` for every prefecture.
 
 Not to be confused with a unit being *in scope* (having an exit category).
 """

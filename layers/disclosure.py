@@ -44,11 +44,13 @@ def units(
     on: dt.date,
     policy: Policy | None = None,
     scope: Scope = EVERYTHING,
+    known_on: dt.date | None = None,
     **filters,
 ) -> pd.DataFrame:
-    """``evaluate`` on ``on`` with capacity_wt, exit_method, workers, planned_exit_date and the
-    lead departments of each unit's category (the units ``scope`` sees)."""
-    frame = evaluate(engine, on, policy=policy, scope=scope, **filters)
+    """``evaluate`` on ``on`` (as known on ``known_on``, if given) with capacity_wt,
+    exit_method, workers, planned_exit_date and the lead departments of each unit's category
+    (the units ``scope`` sees)."""
+    frame = evaluate(engine, on, policy=policy, scope=scope, known_on=known_on, **filters)
     with engine.connect() as conn:
         extra = pd.read_sql(sa.text(REGISTER_SQL), conn, params=scope.params())
     frame = frame.merge(extra, on="unit_key", how="left", validate="one_to_one")

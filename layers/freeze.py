@@ -14,17 +14,23 @@ import datetime as dt
 import pandas as pd
 import sqlalchemy as sa
 
+from exitmap.clock import end_of
 from exitmap.policy import Policy, default_policy
 from exitmap.policy.texts import Translate, say
 from exitmap.scope import EVERYTHING, Scope, scope_sql
 from layers.meta import prefecture_names
 from layers.units import evaluate
 
+# As known on K (``:known``, the end of K; NULL: now), a lift recorded later is not yet made.
 DECISIONS_SQL = f"""
-SELECT d.id, d.prefecture_adcode AS adcode, p.name, d.document_no, d.start_date, d.lift_date,
-       d.lift_document_no, d.reason
-FROM freeze_decision d JOIN prefecture p ON p.adcode = d.prefecture_adcode
+SELECT d.id, d.prefecture_adcode AS adcode, p.name, d.document_no, d.start_date,
+       CASE WHEN lifted THEN d.lift_date END AS lift_date,
+       CASE WHEN lifted THEN d.lift_document_no END AS lift_document_no, d.reason
+FROM freeze_decision d JOIN prefecture p ON p.adcode = d.prefecture_adcode,
+     LATERAL (SELECT CAST(:known AS timestamptz) IS NULL
+                     OR d.lift_recorded_at < CAST(:known AS timestamptz) AS lifted) l
 WHERE {scope_sql("d.prefecture_adcode")}
+  AND (CAST(:known AS timestamptz) IS NULL OR d.recorded_at < CAST(:known AS timestamptz))
 ORDER BY d.prefecture_adcode, d.start_date, d.id
 """
 
@@ -43,10 +49,14 @@ COLUMNS = [
 ]
 
 
-def decisions(engine: sa.Engine, scope: Scope = EVERYTHING) -> pd.DataFrame:
-    """Every recorded decision (history) of the prefectures ``scope`` sees, by start date."""
+def decisions(
+    engine: sa.Engine, scope: Scope = EVERYTHING, known_on: dt.date | None = None
+) -> pd.DataFrame:
+    """Every recorded decision (history) of the prefectures ``scope`` sees, by start date; as
+    known on ``known_on``, if given (decisions and lifts recorded by then)."""
+    known = {"known": end_of(known_on) if known_on else None}
     with engine.connect() as conn:
-        return pd.read_sql(sa.text(DECISIONS_SQL), conn, params=scope.params())
+        return pd.read_sql(sa.text(DECISIONS_SQL), conn, params=scope.params() | known)
 
 
 def active(frame: pd.DataFrame, on: dt.date) -> pd.DataFrame:
@@ -67,17 +77,18 @@ def freeze_list(
     policy: Policy | None = None,
     lang: str = "zh",
     value: Translate | None = None,
+    known_on: dt.date | None = None,
 ) -> pd.DataFrame:
     """One row per prefecture (all 16, or those ``scope`` sees): trigger with its units and
-    reasons, decision, mismatch.
+    reasons, decision, mismatch; as known on ``known_on``, if given.
 
     The reasons and notes are in ``lang`` (exitmap/policy/texts.py), data values through ``value``.
     """
     policy = policy or default_policy()
-    overdue = evaluate(engine, on, overdue_only=True, scope=scope, policy=policy)
+    overdue = evaluate(engine, on, overdue_only=True, scope=scope, policy=policy, known_on=known_on)
     with engine.connect() as conn:
         names = prefecture_names(conn, scope)
-    in_force = active(decisions(engine, scope), on)
+    in_force = active(decisions(engine, scope, known_on), on)
     rows = []
     for adcode, name in names.items():
         late = overdue[overdue["prefecture_adcode"] == adcode]

@@ -52,7 +52,7 @@ def prefecture_names(conn: sa.Connection, scope: Scope = EVERYTHING) -> dict[int
 
 def unit_prefecture(engine: sa.Engine, unit_key: str) -> int | None:
     """The prefecture a unit key belongs to, whoever asks (None: no such unit) — only so that
-    a page can say the unit is not the caller's (migration 0004 ``exitmap_unit_prefecture``)."""
+    a page can say the unit is not the caller's (migration 0005 ``exitmap_unit_prefecture``)."""
     with engine.connect() as conn:
         sql = sa.text("SELECT exitmap_unit_prefecture(:k)")
         return conn.execute(sql, {"k": unit_key}).scalar_one()

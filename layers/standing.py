@@ -20,6 +20,9 @@ Filters (sector, sub-industry, category, status, prefecture) narrow the unit cou
 限制类 lateness and surcharge. The freeze trigger and the quota stay prefecture-wide: they are
 facts about the prefecture, not about the slice being looked at. ``scope`` is the caller's
 access scope (exitmap/scope.py): it restricts every read in SQL and is part of every cache key.
+
+Every read is "as of D with everything known now" unless ``known_on`` K is given: then it is
+what was known on K (history, allocations and decisions recorded by K's end), part of the keys.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ from exitmap.vocabulary import PROVINCE_ADCODE, PROVINCE_NAME
 from layers.cache import VersionedCache
 from layers.freeze import active, decisions
 from layers.meta import prefecture_names
-from layers.units import STATE_CTES, apply_filters, policy_params
+from layers.units import STATE_CTES, apply_filters, as_known, policy_params, recorded_by
 
 # What ``standing`` returns (the CLI's columns, in order).
 COLUMNS = [
@@ -182,7 +185,7 @@ def read_published_summary(conn: sa.Connection, on: dt.date, policy: Policy) -> 
 
 ALLOCATED_SQL = f"""
 SELECT prefecture_adcode, sum(amount_tce)::float8 FROM quota_entry
-WHERE kind = 'allocation' AND entry_date <= :on AND {scope_sql("prefecture_adcode")}
+WHERE kind = 'allocation' AND entry_date <= :on AND {scope_sql("prefecture_adcode")} {{known}}
 GROUP BY 1
 """
 
@@ -191,12 +194,17 @@ GROUP BY 1
 
 
 def read_summary(
-    conn: sa.Connection, on: dt.date, policy: Policy, scope: Scope = EVERYTHING
+    conn: sa.Connection,
+    on: dt.date,
+    policy: Policy,
+    scope: Scope = EVERYTHING,
+    known_on: dt.date | None = None,
 ) -> pl.DataFrame:
     """In-scope sums by prefecture × sector × sub-industry × category × status (SUMMARY_SCHEMA)."""
     check_policy_synced(conn, policy)  # the events' evaluation follows the policy
-    params = policy_params(policy, on) | scope.params()
-    rows = conn.execute(sa.text(SUMMARY_SQL), params).all()
+    sql, known = as_known(SUMMARY_SQL, known_on)
+    params = policy_params(policy, on) | scope.params() | known
+    rows = conn.execute(sa.text(sql), params).all()
     return pl.DataFrame(rows, schema=SUMMARY_SCHEMA, orient="row")
 
 
@@ -207,14 +215,16 @@ def prefecture_wide(
     policy: Policy,
     scope: Scope = EVERYTHING,
     xianzhi_triggers: bool = False,
+    known_on: dt.date | None = None,
 ) -> dict[int, dict]:
     """Per prefecture (in scope) and the province: the freeze rule's verdict, the decision in
     force, the quota — the same whatever the filters."""
+    entered, known = recorded_by("created_at", known_on)
     with engine.connect() as conn:
         names = prefecture_names(conn, scope)
-        params = {"on": on} | scope.params()
-        allocated = dict(conn.execute(sa.text(ALLOCATED_SQL), params).all())
-    in_force = active(decisions(engine, scope), on)
+        params = {"on": on} | scope.params() | known
+        allocated = dict(conn.execute(sa.text(ALLOCATED_SQL.format(known=entered)), params).all())
+    in_force = active(decisions(engine, scope, known_on), on)
     documents = dict(zip(in_force["adcode"], in_force["document_no"], strict=True))
     return wide_rows(summary, names, allocated, documents, policy, xianzhi_triggers)
 
@@ -343,18 +353,20 @@ def standing(
     scope: Scope = EVERYTHING,
     xianzhi_triggers: bool = False,
     policy: Policy | None = None,
+    known_on: dt.date | None = None,
 ) -> pd.DataFrame:
     """All 16 prefectures (or those ``scope`` sees) by adcode and the province total row
-    (adcode 530000), COLUMNS; ``attrs`` hold the date and the policy's file versions."""
+    (adcode 530000), COLUMNS; ``attrs`` hold the dates and the policy's file versions."""
     policy = policy or default_policy()
     with engine.connect() as conn:
-        summary = read_summary(conn, on, policy, scope)
-    wide = prefecture_wide(engine, on, summary, policy, scope, xianzhi_triggers)
+        summary = read_summary(conn, on, policy, scope, known_on)
+    wide = prefecture_wide(engine, on, summary, policy, scope, xianzhi_triggers, known_on)
     table = aggregate(
         summary, wide, sector=sector, sub_industry=sub_industry, category=category, status=status
     )
     frame = table.select(COLUMNS).to_pandas()
     frame.attrs["as_of"] = on
+    frame.attrs["known_on"] = known_on
     frame.attrs["policy_versions"] = dict(policy.versions)
     return frame
 
@@ -375,28 +387,34 @@ class StandingCache(VersionedCache):
         super().__init__(engine, {"summary": summaries, "wide": summaries, **stores})
         self.policy = policy or default_policy()
 
-    def summary(self, on: dt.date, scope: Scope) -> pl.DataFrame:
+    def summary(self, on: dt.date, scope: Scope, known_on: dt.date | None = None) -> pl.DataFrame:
         """SUMMARY_SQL's rows (see ``read_summary``), cached."""
-        return self._summary(on, scope, self.version())
+        return self._summary((on, known_on), scope, self.version())
 
     def prefecture_wide(
-        self, on: dt.date, scope: Scope, xianzhi_triggers: bool = False
+        self,
+        on: dt.date,
+        scope: Scope,
+        xianzhi_triggers: bool = False,
+        known_on: dt.date | None = None,
     ) -> dict[int, dict]:
         """``prefecture_wide``, cached."""
-        return self._wide(on, scope, xianzhi_triggers, self.version())
+        return self._wide((on, known_on), scope, xianzhi_triggers, self.version())
 
     def table(
         self,
         on: dt.date,
         scope: Scope,
         xianzhi_triggers: bool = False,
+        known_on: dt.date | None = None,
         **filters,
     ) -> pl.DataFrame:
         """The standing table (``aggregate``: TABLE_SCHEMA) for the filters, from the cache."""
         version = self.version()  # one version for both reads
+        when = (on, known_on)
         return aggregate(
-            self._summary(on, scope, version),
-            self._wide(on, scope, xianzhi_triggers, version),
+            self._summary(when, scope, version),
+            self._wide(when, scope, xianzhi_triggers, version),
             **filters,
         )
 
@@ -405,7 +423,8 @@ class StandingCache(VersionedCache):
     ) -> pl.DataFrame:
         """The standing table of every prefecture as the province publishes it (its 通报
         ranking), for a caller whose own scope is ``own``: the others' sums and rule verdicts;
-        quota and decisions only of its own prefectures (the rest are not published)."""
+        quota and decisions only of its own prefectures (the rest are not published). What is
+        published is what is known now: there is no known-then ranking of the others."""
         version = self.version()
 
         def read() -> pl.DataFrame:
@@ -413,7 +432,7 @@ class StandingCache(VersionedCache):
                 return read_published_summary(conn, on, self.policy)
 
         summary = self.cached("summary", ("published", on, version), read)
-        mine = self._wide(on, own, xianzhi_triggers, version)
+        mine = self._wide((on, None), own, xianzhi_triggers, version)
         with self.engine.connect() as conn:
             names = prefecture_names(conn)
         wide = wide_rows(summary, names, {}, {}, self.policy, xianzhi_triggers)
@@ -422,16 +441,18 @@ class StandingCache(VersionedCache):
                 wide[adcode] = facts
         return aggregate(summary, wide, **filters)
 
-    def _summary(self, on: dt.date, scope: Scope, version: tuple) -> pl.DataFrame:
+    # ``when``: (as-of date, known-on date or None), the dates of every key.
+    def _summary(self, when: tuple, scope: Scope, version: tuple) -> pl.DataFrame:
         def read() -> pl.DataFrame:
             with self.engine.connect() as conn:
-                return read_summary(conn, on, self.policy, scope)
+                return read_summary(conn, when[0], self.policy, scope, when[1])
 
-        return self.cached("summary", (on, scope.key(), version), read)
+        return self.cached("summary", (when, scope.key(), version), read)
 
-    def _wide(self, on: dt.date, scope: Scope, xianzhi: bool, version: tuple) -> dict:
+    def _wide(self, when: tuple, scope: Scope, xianzhi: bool, version: tuple) -> dict:
         def read() -> dict[int, dict]:
-            summary = self._summary(on, scope, version)
-            return prefecture_wide(self.engine, on, summary, self.policy, scope, xianzhi)
+            summary = self._summary(when, scope, version)
+            on, known_on = when
+            return prefecture_wide(self.engine, on, summary, self.policy, scope, xianzhi, known_on)
 
-        return self.cached("wide", (on, scope.key(), xianzhi, version), read)
+        return self.cached("wide", (when, scope.key(), xianzhi, version), read)

@@ -18,6 +18,7 @@ import psycopg
 import pytest
 import sqlalchemy as sa
 
+from app.browser import browser, serve
 from exitmap.cluster import Cluster
 from tests.helpers.accounts import add_accounts
 from tests.helpers.demo import (
@@ -140,8 +141,20 @@ def demo_app(demo_engine, demo_env):
 @pytest.fixture(scope="module")
 def demo_site(demo_app) -> str:
     """demo_app served on a free local port: its base URL."""
-    from app.browser import serve
-
     with serve(demo_app) as base:
         yield base
     demo_app.server.extensions["exitmap.png"].close()
+
+
+@pytest.fixture(scope="module")
+def dashboard(demo_site, demo_app):
+    """The dashboard on the pages' demo, today = DEMO_TODAY, marked 内部资料, served on a free
+    port for one test module: (base URL, app). Sign in to it with tests.helpers.accounts."""
+    return demo_site, demo_app
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Debian's headless Chromium for one test module."""
+    with browser() as b:
+        yield b

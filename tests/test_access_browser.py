@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 from pptx import Presentation
 
 from access import audit, grants, users
-from app.browser import browser, new_page, wait_idle, wait_map
+from app.browser import new_page, wait_idle, wait_map
 from tests.helpers.accounts import ACCOUNTS, KUNMING, QUJING, browser_state, sign_in
 from tests.helpers.browser import CPU_SLOWDOWN, fills
 
@@ -29,12 +29,6 @@ def monkeypatch_module():
     mp = pytest.MonkeyPatch()
     yield mp
     mp.undo()
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    with browser() as b:
-        yield b
 
 
 def open_as(chromium, demo_site, role, path):

@@ -26,6 +26,7 @@ FILTER_BAR_UNSET = [
         ("cat", "value"),
         ("status", "value"),
         ("on", "date"),
+        ("known", "value"),
     )
 ]
 

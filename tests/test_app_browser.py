@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from app import format as fmt
-from app.browser import browser, new_page, wait_idle, wait_map
+from app.browser import new_page, wait_idle, wait_map
 from exitmap.db import scoped
 from exitmap.scope import EVERYTHING
 from layers.standing import standing
@@ -29,12 +29,6 @@ def office(read):
     """A read of the app's own cache as the office (the app's role sees nothing unscoped)."""
     with scoped(EVERYTHING):
         return read(DEMO_TODAY, EVERYTHING)
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    with browser() as b:
-        yield b
 
 
 @pytest.fixture(scope="module")
@@ -184,6 +178,42 @@ def test_past_date_changes_numbers(site, page, demo_engine):
     assert_ranking_matches(page, demo_engine, past)
     assert ranking_rows(page) != today_rows
     assert page.input_value("#f-on") == past.isoformat()
+
+
+def test_known_then_switch_reads_what_was_recorded_by_the_date(site, page, demo_engine):
+    """Mid-2022: everything known now counts the exits of early 2022 by their own dates; as
+    known on that day only the 2021 register was in (the demo is recorded on its dates)."""
+    base, _ = site
+    on = dt.date(2022, 6, 30)
+    then = standing(demo_engine, on, known_on=on)
+    assert not then[["units_resolved", "units_overdue"]].equals(
+        standing(demo_engine, on)[["units_resolved", "units_overdue"]]
+    )
+    goto(page, base, f"/?on={on.isoformat()}", has_map=True)
+    assert_ranking_matches(page, demo_engine, on)
+    before = ranking_rows(page)
+    page.get_by_label("按当时掌握").check()
+    page.wait_for_function(f"() => location.search.includes('known={on.isoformat()}')")
+    page.wait_for_function(
+        """was => {
+            const tr = document.querySelector("#ranking tbody tr[data-row='530000']");
+            return tr && [...tr.children].map(td => td.innerText.trim()).join("|") !== was;
+        }""",
+        arg="|".join(before["530000"]),
+        timeout=15_000,
+    )
+    wait_idle(page)
+    rows = ranking_rows(page)
+    for r in then.to_dict("records"):
+        assert rows[str(r["adcode"])][3:7] == [
+            fmt.integer(r["units_in_scope"]),
+            fmt.integer(r["units_resolved"]),
+            fmt.integer(r["units_remaining"]),
+            fmt.integer(r["units_overdue"]),
+        ], r["name"]
+    # The URL alone reproduces it, and the prefecture page follows it.
+    goto(page, base, f"/prefecture/530100?on={on.isoformat()}&known={on.isoformat()}")
+    assert f"按 {fmt.date(on)} 当时掌握" in page.inner_text("#page")
 
 
 def test_prefecture_page(site, page, demo_engine):

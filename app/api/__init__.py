@@ -80,14 +80,8 @@ def register(server: flask.Flask, ctx) -> None:
     @rule("api")
     def standing_():
         on = _date("on", ctx, ctx.today())
-        if flask.request.args.get("known"):
-            _date("known", ctx)
-            raise ApiError(
-                501,
-                "known（按当时已知的数据）尚不支持：登记时间的历史尚未启用。"
-                " known= is not supported yet.",
-            )
-        frame = standing(ctx.engine, on, scope=ctx.scope())
+        known = _date("known", ctx)
+        frame = standing(ctx.engine, on, scope=ctx.scope(), known_on=known)
         return _answer(frame, "standing", on)
 
     @api.route("/units")

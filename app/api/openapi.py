@@ -70,7 +70,7 @@ SPEC: dict = {
         "/api/v1/standing": _op(
             "各州（市）退出进展与全省合计 / standing by prefecture",
             "standing",
-            [_ON, _param("known", "按该日已知的数据（尚不支持）/ as known on (not yet)", _DATE)],
+            [_ON, _param("known", "按该日掌握的情况 / as the product knew it on that day", _DATE)],
         ),
         "/api/v1/units": _op(
             "装备及其截至日期的状态 / units with their as-of state",

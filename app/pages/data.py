@@ -47,14 +47,22 @@ FIELDS = (
 
 
 # The filter bar's controls, in the order of filter_values (without measure and units).
-BAR = (("sector", "value"), ("sub", "value"), ("cat", "value"), ("status", "value"), ("on", "date"))
+BAR = (
+    ("sector", "value"),
+    ("sub", "value"),
+    ("cat", "value"),
+    ("status", "value"),
+    ("on", "date"),
+    ("known", "value"),
+)
 
 
 def rows_for(ctx: Context, state: ViewState) -> list[dict]:
     on = state.date(ctx.today())
     scope = ctx.scope()
-    frame = apply_filters(ctx.data.units(on, scope), **state.filters())
-    names = {a: r["name"] for a, r in ctx.data.prefecture_wide(on, scope).items()}
+    frame = apply_filters(ctx.data.units(on, scope, known_on=state.known), **state.filters())
+    wide = ctx.data.prefecture_wide(on, scope, known_on=state.known)
+    names = {a: r["name"] for a, r in wide.items()}
     out = []
     for r in frame.to_dicts():
         out.append(
@@ -68,7 +76,7 @@ def rows_for(ctx: Context, state: ViewState) -> list[dict]:
                 "equipment_name": r["equipment_name"],
                 "spec": r["spec"],
                 "category": v(r["category"], state.lang),
-                "status": v(r["status"], state.lang),
+                "status": v(r["status"], state.lang) or t("x.unstated", state.lang),
                 "deadline": r["deadline"].isoformat() if r["deadline"] else None,
                 "days_late": r["days_late"],
                 "energy_tce": r["energy_tce"],
@@ -83,9 +91,9 @@ def bar_state(ctx: Context, *bar_and_search) -> ViewState:
     """The view the filter bar shows: its values (BAR's order), then the URL's query string."""
     *bar, url_search = bar_and_search
     base = parse(url_search, ctx.today())
-    sector, sub, cat, status, on = bar
+    sector, sub, cat, status, on, known = bar
     return state_from(
-        url_search, base.measure, sector, sub, cat, status, on, base.units, ctx.today()
+        url_search, base.measure, sector, sub, cat, status, on, base.units, ctx.today(), known
     )
 
 
@@ -121,15 +129,17 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
                 [
                     html.H1(t("d.title", lang)),
                     html.Span(
-                        t("view_as_of", lang, date=fmt.date(state.date(ctx.today()), lang)),
+                        fmt.as_of(state, state.date(ctx.today())),
                         className="muted",
                     ),
                 ],
                 className="page-title",
             ),
             filter_bar(state, ctx.today(), measure=False, units=False, prefix="df"),
+            html.P(t("d.print_note", lang), className="print-only muted"),
             html.Div(
                 [
+                    html.Label(t("d.search", lang), htmlFor="d-search", className="sr-only"),
                     dcc.Input(
                         id="d-search",
                         type="search",
@@ -244,13 +254,14 @@ def register(app, ctx: Context) -> None:
         State("url", "pathname"),
         prevent_initial_call=True,
     )
-    def from_url(_nav, sector, sub, cat, status, on, search, pathname):
+    def from_url(_nav, sector, sub, cat, status, on, known, search, pathname):
         """Back/forward on 数据 sets its filter bar from the URL (the grid follows)."""
         if (pathname or "").rstrip("/") != "/data":
             raise PreventUpdate
         today = ctx.today()
-        wanted = filter_values(parse(search, today), today)[1:6]
-        return bar_update(wanted, (sector, sub, cat, status, (on or "")[:10]))
+        values = filter_values(parse(search, today), today)
+        wanted = (*values[1:6], values[7])  # without the measure and the unit layer
+        return bar_update(wanted, (sector, sub, cat, status, (on or "")[:10], known))
 
     @guarded(
         app,

@@ -11,7 +11,7 @@ from app import format as fmt
 from app.components import mapview
 from app.components.grid import grid
 from app.components.kpi import card, standing_cards
-from app.components.tables import Col, facts, table
+from app.components.tables import Col, facts, frame, table
 from app.context import Context
 from app.i18n import layer_words, t, v
 from app.pages import errors
@@ -36,7 +36,7 @@ def unit_columns(lang: str, search: str, extra: list[Col] = ()) -> list[Col]:
         Col(t("c.equipment", lang), lambda r: unit_link(r, search)),
         Col(t("c.sub_industry", lang), lambda r: v(r["sub_industry"], lang)),
         Col(t("c.category", lang), lambda r: v(r["category"], lang)),
-        Col(t("c.status", lang), lambda r: v(r["status"], lang)),
+        Col(t("c.status", lang), lambda r: v(r["status"], lang) or t("x.unstated", lang)),
         Col(
             t("c.deadline", lang),
             lambda r: fmt.date(r["deadline"], lang) if r["deadline"] else "—",
@@ -58,11 +58,13 @@ def layout(ctx: Context, state: ViewState, raw: str) -> html.Div:
     on = state.date(ctx.today())
     search = to_search(state)
     scope = ctx.scope()
-    table_ = ctx.ranking_table(on, **state.filters())
+    table_ = ctx.ranking_table(on, known_on=state.known, **state.filters())
     ranked = rank(table_, state.measure)
     row = ranked.filter(pl.col("adcode") == adcode).to_dicts()[0]
     name = v(row["name"], lang)
-    units = apply_filters(ctx.data.units(on, scope), prefecture=adcode, **state.filters())
+    units = apply_filters(
+        ctx.data.units(on, scope, known_on=state.known), prefecture=adcode, **state.filters()
+    )
     in_scope = units.filter(pl.col("in_scope"))
     overdue = in_scope.filter(pl.col("overdue")).sort("days_late", descending=True).to_dicts()
     soon = (
@@ -112,7 +114,7 @@ def layout(ctx: Context, state: ViewState, raw: str) -> html.Div:
             html.Div(
                 [
                     html.H1(name, id="prefecture-name"),
-                    html.Span(t("view_as_of", lang, date=fmt.date(on, lang)), className="muted"),
+                    html.Span(fmt.as_of(state, on), className="muted"),
                     dcc.Link(t("p.back", lang), href="/" + search),
                 ],
                 className="page-title",
@@ -132,28 +134,30 @@ def layout(ctx: Context, state: ViewState, raw: str) -> html.Div:
                             html.Div(
                                 [
                                     html.H2(f"{t('p.overdue', lang)}（{len(overdue)}）"),
-                                    html.Div(
+                                    frame(
                                         table(
                                             unit_columns(lang, search, [late_col]),
                                             overdue,
                                             id="pf-overdue",
-                                        )
-                                        if overdue
-                                        else t("p.none", lang),
-                                        className="scroll short",
-                                    ),
+                                        ),
+                                        t("p.overdue", lang),
+                                        "scroll short",
+                                    )
+                                    if overdue
+                                    else html.P(t("p.none", lang)),
                                 ],
                                 className="card",
                             ),
                             html.Div(
                                 [
                                     html.H2(f"{t('p.due_soon', lang)}（{len(soon)}）"),
-                                    html.Div(
-                                        table(unit_columns(lang, search), soon, id="pf-soon")
-                                        if soon
-                                        else t("p.none", lang),
-                                        className="scroll short",
-                                    ),
+                                    frame(
+                                        table(unit_columns(lang, search), soon, id="pf-soon"),
+                                        t("p.due_soon", lang),
+                                        "scroll short",
+                                    )
+                                    if soon
+                                    else html.P(t("p.none", lang)),
                                 ],
                                 className="card",
                             ),
@@ -186,7 +190,7 @@ def units_grid(ctx: Context, units: list[dict], lang: str, search: str):
             "href": f"/unit/{quote(r['unit_key'], safe='')}{search}",
             "sub_industry": v(r["sub_industry"], lang),
             "category": v(r["category"], lang),
-            "status": v(r["status"], lang),
+            "status": v(r["status"], lang) or t("x.unstated", lang),
             "deadline": r["deadline"].isoformat() if r["deadline"] else "",
             "days_late": r["days_late"],
             "energy": r["energy_tce"],
@@ -213,6 +217,7 @@ def dl_counties(ctx: Context, hideout: dict):
     return dl.GeoJSON(
         url=ctx.geo.url("counties"),
         style=mapview.fn("countyStyle"),
+        onEachFeature=mapview.fn("countyEach"),
         hideout=hideout,
         interactive=False,
         id="pf-counties",
@@ -223,7 +228,9 @@ def _freeze_box(ctx: Context, state: ViewState, adcode: int, on: dt.date) -> lis
     lang = state.lang
     policy = default_policy()
     mine = ctx.scope().narrow(adcode)
-    frame = freeze_list(ctx.engine, on, scope=mine, policy=policy, **layer_words(lang))
+    frame = freeze_list(
+        ctx.engine, on, scope=mine, policy=policy, known_on=state.known, **layer_words(lang)
+    )
     r = frame[frame["adcode"] == adcode].iloc[0]
     kids = []
     if r["triggered"]:
@@ -261,7 +268,7 @@ def _freeze_box(ctx: Context, state: ViewState, adcode: int, on: dt.date) -> lis
         kids.append(html.P(t("p.freeze_no_decision", lang), className="muted small"))
     if r["disagreement"]:
         kids.append(html.P(r["disagreement"], className="warning"))
-    hist = decisions(ctx.engine, mine)
+    hist = decisions(ctx.engine, mine, state.known)
     if len(hist):
         kids.append(html.P(f"{t('z.history', lang)}：{len(hist)}", className="small muted"))
     return kids

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from exitmap.cli.options import as_of_or_today, parse_date
+from exitmap.cli.options import as_of_or_today, known_on_option, parse_date
 
 
 def _prefectures(ctx, param, value: str) -> list[int] | None:
@@ -51,14 +51,16 @@ def export() -> None:
 )
 @click.option("--marking", default="内部资料", show_default=True, help="密级标注。")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
-def pptx_cmd(as_of, prefectures, marking, out: Path) -> None:
+@known_on_option
+def pptx_cmd(as_of, prefectures, marking, out: Path, known_on) -> None:
     """The meeting deck: province, ranking, one slide per prefecture, 区域限批 (16:9)."""
-    from exitmap.db import engine
+    from exitmap.db import database_url, engine
     from exports.deck import write_deck
 
     on = as_of_or_today(as_of)
     try:
-        n = write_deck(engine(), on, out, prefectures, marking=marking)
+        eng = engine(database_url())  # cached by URL: a changed DATABASE_URL is honoured
+        n = write_deck(eng, on, out, prefectures, marking=marking, known_on=known_on)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--prefectures") from None
     _taken([out], {"format": "pptx", "on": on, "slides": n})
@@ -68,14 +70,15 @@ def pptx_cmd(as_of, prefectures, marking, out: Path) -> None:
 @export.command("lists")
 @click.option("--as-of", callback=parse_date, help="数据日期（默认今天）。")
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path))
-def lists_cmd(as_of, out: Path) -> None:
+@known_on_option
+def lists_cmd(as_of, out: Path, known_on) -> None:
     """The public lists (xlsx): 限期整改 per department, 提请关闭, 已关闭, annual exits, credit."""
-    from exitmap.db import engine
+    from exitmap.db import database_url, engine
     from exports.lists import write_lists
 
     on = as_of_or_today(as_of)
-    written = write_lists(engine(), on, out)
-    _taken(written, {"format": "lists", "on": on})
+    written = write_lists(engine(database_url()), on, out, known_on)
+    _taken(written, {"format": "lists", "on": on, "known_on": known_on})
     for path, rows in written.items():
         click.echo(f"{path}（{rows} 条）")
 
@@ -86,12 +89,12 @@ def lists_cmd(as_of, out: Path) -> None:
 def annual_report_cmd(year: int, out: Path) -> None:
     """The year's report to the provincial government (.docx or .xlsx, by --out's suffix)."""
     from exitmap.clock import today
-    from exitmap.db import engine
+    from exitmap.db import database_url, engine
     from exports.report import write_report
 
     if out.suffix.lower() not in (".docx", ".xlsx"):
         raise click.BadParameter("应以 .docx 或 .xlsx 结尾", param_hint="--out")
-    report = write_report(engine(), year, out, on=today())
+    report = write_report(engine(database_url()), year, out, on=today())
     _taken([out], {"format": "annual-report", "year": year, "on": report.on})
     click.echo(f"已生成 {out}（{year}年度，数据截至 {report.on}）")
 

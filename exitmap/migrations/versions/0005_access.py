@@ -11,8 +11,8 @@ prefecture; ``'530100,530300'``; unset or empty: nothing — the policies deny b
   ``login_failure``: for the lockout; ``audit_log``: append only — the app role may add and
   read rows, never change or remove them, and a trigger refuses UPDATE, DELETE and TRUNCATE
   for everyone unless a migration sets ``exitmap.migrating``.
-- Row-level security on the register (unit, unit_event, enterprise, exit_task,
-  quarantine_row), the quota and the freeze decisions, and the load records.
+- Row-level security on the register (unit, unit_event, unit_observation, enterprise,
+  exit_task, quarantine_row), the quota and the freeze decisions, and the load records.
 
 The role is created here when missing, with LOGIN and no password: the local cluster trusts its
 socket. A real server creates it beforehand (``CREATE ROLE exitmap_app LOGIN PASSWORD …``) and
@@ -20,8 +20,8 @@ gives the app ``APP_DATABASE_URL``; this migration then only grants.
 
 Written to be renumbered at merge time: it reads nothing of the revisions around it.
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 """
 
 import sqlalchemy as sa
@@ -29,8 +29,8 @@ from alembic import op
 
 from exitmap import settings
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
@@ -53,6 +53,10 @@ POLICIES = {
         + " OR id IN (SELECT enterprise_id FROM unit WHERE "
         + _sees("prefecture_adcode")
         + ")"
+    ),
+    # What each load said of a unit (0004): seen with its unit.
+    "unit_observation": (
+        "unit_id IN (SELECT id FROM unit WHERE " + _sees("prefecture_adcode") + ")"
     ),
     "exit_task": _sees("prefecture_adcode"),
     "quota_entry": _sees("prefecture_adcode"),
