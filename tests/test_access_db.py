@@ -107,8 +107,17 @@ def test_the_app_role_sees_only_its_scope_in_raw_sql(demo_engine):
             ),
             {"a": KUNMING},
         ).scalar_one()
-    assert 0 < kunming < everyone
-    with psycopg.connect(_app_conninfo(demo_engine)) as conn:
+        observations_km = conn.execute(
+            sa.text(
+                "SELECT count(*) FROM unit_observation o JOIN unit u ON u.id = o.unit_id"
+                " WHERE u.prefecture_adcode = :a"
+            ),
+            {"a": KUNMING},
+        ).scalar_one()
+    assert 0 < kunming < everyone and observations_km > 0
+    # Autocommit: each transaction() below is a transaction of its own (not a savepoint of one
+    # outer transaction, which would carry a scope set in one check over to the next).
+    with psycopg.connect(_app_conninfo(demo_engine), autocommit=True) as conn:
         role = conn.execute(
             "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user"
         ).fetchone()
@@ -125,6 +134,9 @@ def test_the_app_role_sees_only_its_scope_in_raw_sql(demo_engine):
         assert count("SELECT count(*) FROM unit", str(KUNMING)) == kunming
         assert count("SELECT count(DISTINCT prefecture_adcode) FROM unit", str(KUNMING)) == 1
         assert count("SELECT count(*) FROM unit_event", str(KUNMING)) == events_km
+        # What each load said of a unit (record time): with its unit only.
+        assert count("SELECT count(*) FROM unit_observation", None) == 0
+        assert count("SELECT count(*) FROM unit_observation", str(KUNMING)) == observations_km
         assert count("SELECT count(*) FROM unit", "*") == everyone
         two = count("SELECT count(DISTINCT prefecture_adcode) FROM unit", f"{KUNMING},{QUJING}")
         assert two == 2

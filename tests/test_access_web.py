@@ -15,20 +15,11 @@ import sqlalchemy as sa
 
 from access import audit
 from access.guard import guard_of
+from app.pages.data import BAR
 from tests.helpers.accounts import KUNMING, PASSWORD, QUJING, csrf_of, sign_in
 
 # The 数据 page's filter bar with nothing chosen, as a callback's inputs or state.
-FILTER_BAR_UNSET = [
-    {"id": f"df-{name}", "property": prop, "value": None}
-    for name, prop in (
-        ("sector", "value"),
-        ("sub", "value"),
-        ("cat", "value"),
-        ("status", "value"),
-        ("on", "date"),
-        ("known", "value"),
-    )
-]
+FILTER_BAR_UNSET = [{"id": f"df-{name}", "property": prop, "value": None} for name, prop in BAR]
 
 
 def unit_of(engine, adcode: int) -> str:
