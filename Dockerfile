@@ -13,6 +13,7 @@ COPY etl ./etl
 COPY layers ./layers
 COPY app ./app
 COPY exports ./exports
+COPY access ./access
 COPY data ./data
 RUN pip install --no-cache-dir -e .
 

@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 from dash import html
 
+from access.guard import current_caller
 from app import format as fmt
 from app.components.mapview import fit
 from app.i18n import PREFECTURE_EN, t, v
@@ -80,7 +81,17 @@ TEXT: dict[str, tuple[str, str]] = {
         "Units: ●exited/rectified ●remaining ●overdue; circled numbers count units",
     ),
     "brand": ("产能退出一张图", "Capacity Exit Map"),
+    "taken": ("{user} 取用于 {at}", "Taken by {user} at {at}"),
 }
+
+
+def taken_line(ctx, lang: str) -> str | None:
+    """Who takes this view and when (the renderer renders as its requester)."""
+    caller = current_caller()
+    if caller is None:
+        return None
+    at = ctx.now().strftime("%Y-%m-%d %H:%M")
+    return tx("taken", lang, user=caller.scope.user, at=at)
 
 
 def tx(key: str, lang: str, **kwargs) -> str:
@@ -135,7 +146,7 @@ def title(ctx, path: str, state: ViewState) -> str:
 
 
 def _zh_name(ctx, state: ViewState, adcode: int) -> str | None:
-    table_ = ctx.data.table(state.date(ctx.today()), known_on=state.known)
+    table_ = ctx.data.table(state.date(ctx.today()), ctx.scope(), known_on=state.known)
     names = dict(zip(table_["adcode"].to_list(), table_["name"].to_list(), strict=True))
     return names.get(adcode)
 
@@ -245,6 +256,9 @@ def frame(ctx, path: str, state: ViewState, status: dict, page, warning=None) ->
         _refit(page, "pf-map", ctx.prefecture_bounds.get(adcode), PREFECTURE_MAP_PX)
         footer.insert(0, units_key(lang))
     right = [html.Span(tx("brand", lang), className="briefing-brand")]
+    taken = taken_line(ctx, lang)
+    if taken:
+        right.insert(0, html.Span(taken, id="briefing-taken"))
     if status.get("synthetic"):
         right.insert(0, html.Span(tx("note.synthetic", lang), id="briefing-note"))
     return html.Div(

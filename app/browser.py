@@ -133,6 +133,17 @@ def new_page(
     return page
 
 
+def sign_in(page, base: str, username: str, password: str) -> None:
+    """Sign ``page``'s browser context in through the login form (its cookies stay)."""
+    page.goto(base + "/login?next=/healthz")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    with page.expect_navigation():
+        page.click("#login-submit")
+    if not page.url.endswith("/healthz"):
+        raise RuntimeError(f"signing in as {username} failed: {page.url}")
+
+
 # Waits ------------------------------------------------------------------------------------------
 
 MAP_PAINTED = """() => {

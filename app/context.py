@@ -6,10 +6,14 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 
+import flask
+import polars as pl
 import sqlalchemy as sa
 
+from access.guard import current_scope
 from app.geo import BoundaryFiles, is_gcj
 from exitmap import clock, settings
+from exitmap.scope import EVERYTHING, Scope
 from layers.map import MapData
 from layers.meta import data_status
 
@@ -73,6 +77,34 @@ class Context:
     @property
     def gcj(self) -> bool:
         return self.geo.gcj
+
+    def scope(self) -> Scope:
+        """The scope of the request being served (the guard's); outside a request (scripts
+        that build pages directly) the whole province."""
+        scope = current_scope()
+        if scope is not None:
+            return scope
+        if flask.has_request_context():
+            # The guard lets no request through without a caller: never fall back to all.
+            raise PermissionError("a request without a caller")
+        return EVERYTHING
+
+    def ranking_table(
+        self, on: dt.date, known_on: dt.date | None = None, **filters
+    ) -> pl.DataFrame:
+        """The standing table the ranking and the province map draw: the caller's own, or —
+        for a caller limited to some prefectures, when the province publishes its ranking
+        (EXITMAP_PUBLISH_RANKING) — every prefecture's published sums. What is published is
+        what is known now: a view as known then (``known_on``) shows the caller's own only."""
+        scope = self.scope()
+        published = settings.flag("publish_ranking") and known_on is None
+        if scope.all_prefectures or not published:
+            return self.data.table(on, scope, known_on=known_on, **filters)
+        return self.data.published_table(on, scope, **filters)
+
+    def now(self) -> dt.datetime:
+        """The wall clock (for who-took-what stamps: never the pretend date)."""
+        return dt.datetime.now().astimezone()
 
     def today(self) -> dt.date:
         return clock.today()

@@ -14,6 +14,7 @@ import json
 import numpy as np
 from flask import Flask, Response, abort, request
 
+from access.guard import rule
 from exitmap.boundaries import BOUNDARIES_DIR
 from exitmap.crs import wgs84_to_gcj02
 
@@ -72,6 +73,7 @@ class BoundaryFiles:
 
     def register(self, server: Flask) -> None:
         @server.route("/geo/<name>.geojson")
+        @rule("view")
         def geo(name: str):
             if name not in self.raw:
                 abort(404)
@@ -85,5 +87,5 @@ class BoundaryFiles:
                 resp.headers["Content-Encoding"] = "gzip"
             resp.headers["Vary"] = "Accept-Encoding"
             resp.set_etag(tag)
-            resp.headers["Cache-Control"] = "public, max-age=86400"
+            resp.headers["Cache-Control"] = "private, max-age=86400"  # for signed-in users only
             return resp

@@ -130,6 +130,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "o.ranking": ("州（市）排名", "Prefecture ranking"),
     "o.by_sub": ("分细分行业：已完成与剩余", "By sub-industry: done vs remaining"),
     "o.progress": ("全省完成率变化", "Province completion over time"),
+    "o.progress_scope": ("完成率变化（本账户范围）", "Completion over time (your scope)"),
     "o.click_hint": ("点击地图上的州（市）查看详情", "Click a prefecture for its page"),
     "o.too_many_units": (
         "筛选后共 {n} 台（套），点位过多未显示，请缩小筛选范围。",
@@ -243,6 +244,24 @@ STRINGS: dict[str, tuple[str, str]] = {
         "URL parameter {name}=“{value}” is invalid and was ignored.",
     ),
     "e.home": ("返回总览", "Back to the overview"),
+    "e.forbidden": ("无权访问（403）", "Forbidden (403)"),
+    "e.forbidden_prefecture": (
+        "您的账户（{who}）只能查看本州（市）的数据，无权查看{name}的页面、装备、下载或图片。",
+        "Your account ({who}) sees its own prefecture only: {name} is outside it.",
+    ),
+    "e.forbidden_unit": (
+        "装备“{unit}”属于{name}，不在您的账户（{who}）的范围内。",
+        "Unit “{unit}” belongs to {name}, outside your account ({who}).",
+    ),
+    "e.forbidden_role": (
+        "您的角色（{who}）无权打开此页面。",
+        "Your role ({who}) may not open this page.",
+    ),
+    "nav.users": ("用户管理", "Users"),
+    "nav.audit": ("审计", "Audit"),
+    "nav.logout": ("退出登录", "Sign out"),
+    "no_access": ("无权查看", "Not yours to see"),
+    "scope_total": ("合计（本账户范围）", "Total (your scope)"),
 }
 
 # Words the app shows as data values beyond the vocabulary (exitmap.vocabulary.ENGLISH).

@@ -13,13 +13,24 @@ import sqlalchemy as sa
 from dash import Input, Output, State, dcc, html
 from flask_compress import Compress
 
-from app import briefing, document, export_routes, presentation
-from app.components.header import export_links, header, lang_switch_href, nav_links, warnings
+from access import login
+from access.guard import Guard, current_caller, guarded, guarded_clientside, record
+from app import api, briefing, document, export_routes, permissions, presentation
+from app.components.header import (
+    account,
+    export_links,
+    header,
+    lang_switch_href,
+    nav_links,
+    warnings,
+)
 from app.context import Context
 from app.i18n import t
-from app.pages import about, data, errors, freeze, overview, prefecture, quota, unit
+from app.pages import about, admin, data, errors, freeze, overview, prefecture, quota, unit
 from app.state import parse, to_search
+from exitmap.db import app_database_url, scoped, scoped_engine
 from exitmap.db import engine as make_engine
+from exitmap.scope import EVERYTHING
 from layers.map import progress_dates
 
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -31,6 +42,8 @@ PAGES = {
     "/freeze": freeze.layout,
     "/data": data.layout,
     "/about": about.layout,
+    "/admin/users": admin.users_layout,
+    "/admin/audit": admin.audit_layout,
 }
 
 
@@ -39,15 +52,20 @@ def route(ctx: Context, pathname: str | None, search: str | None):
     path = (pathname or "/").rstrip("/") or "/"
     state = parse(search, ctx.today())
     status = ctx.status()
+    caller = current_caller()
+    head = header(path, state, status, ctx.marking, account(caller, state.lang))
+    refusal = permissions.refusal(ctx.engine, caller, path, state.lang) if caller else None
+    if refusal:
+        permissions.refused(path, refusal)
+        return head, html.Div(permissions.forbidden_component(state, refusal), className="page")
+    if caller:
+        record("page_view", path, {"query": search or ""})
     if presentation.wanted(search):
         try:
             return [], presentation.deck(ctx, state, search, status)
         except Exception:  # a page must never show a traceback
             log.exception("presentation of %s failed", search)
-            return header(path, state, status, ctx.marking), errors.page(
-                state, t("e.title", state.lang)
-            )
-    head = header(path, state, status, ctx.marking)
+            return head, errors.page(state, t("e.title", state.lang))
     try:
         if path in PAGES:
             page = PAGES[path](ctx, state)
@@ -69,14 +87,18 @@ def route(ctx: Context, pathname: str | None, search: str | None):
 def warm(ctx: Context) -> None:
     """Read today's state (and the year ends the progress chart needs) before the first visitor."""
     try:
-        for day in progress_dates(ctx.today()):
-            ctx.data.table(day)
+        with scoped(EVERYTHING):  # the whole province, as the office and leaders see it
+            for day in progress_dates(ctx.today()):
+                ctx.data.table(day, EVERYTHING)
     except Exception:  # an empty or unmigrated database must not stop the app
         log.exception("warming the cache failed")
 
 
 def create_app(database_url: str | None = None, engine: sa.Engine | None = None) -> dash.Dash:
-    eng = engine if engine is not None else make_engine(database_url)
+    """The app over the database of ``database_url`` or ``engine`` (the owner's): it connects
+    as the app role (exitmap.db.app_database_url), held by row-level security."""
+    owner = engine if engine is not None else make_engine(database_url)
+    eng = scoped_engine(app_database_url(owner.url.render_as_string(hide_password=False)))
     ctx = Context.create(eng)
     app = dash.Dash(
         __name__,
@@ -99,6 +121,10 @@ def create_app(database_url: str | None = None, engine: sa.Engine | None = None)
     app.server.config["COMPRESS_MIN_SIZE"] = 500
     document.install(app)
     Compress(app.server)
+    # The guard first: every request after it is signed in and scoped, or refused.
+    guard = Guard(app.server, eng)
+    login.install(app.server, eng, guard)
+    app.server.before_request(lambda: page_refusal(ctx))
     ctx.geo.register(app.server)
     app.ctx = ctx
     threading.Thread(target=warm, args=(ctx,), daemon=True, name="exitmap-warm").start()
@@ -129,7 +155,9 @@ def create_app(database_url: str | None = None, engine: sa.Engine | None = None)
 
     app.layout = layout
 
-    @app.callback(
+    @guarded(
+        app,
+        "view",
         Output("header", "children"),
         Output("page", "children"),
         Input("url", "pathname"),
@@ -141,19 +169,23 @@ def create_app(database_url: str | None = None, engine: sa.Engine | None = None)
 
     # Pages hand their query string to url.js, which writes it outside the callback graph
     # (see there why), and hear of back/forward through url-nav rather than url.search.
-    app.clientside_callback(
+    guarded_clientside(
+        app,
         "function (w) { window.exitmapUrl.write(w); }",
         Input("url-want", "data"),
         prevent_initial_call=True,
     )
-    app.clientside_callback(
+    guarded_clientside(
+        app,
         "function (s) { return window.exitmapUrl.navigated(s); }",
         Output("url-nav", "data"),
         Input("url", "search"),
         prevent_initial_call=True,
     )
 
-    @app.callback(
+    @guarded(
+        app,
+        "view",
         Output("nav", "children"),
         Output("export-links", "children"),
         Output("lang-switch", "href"),
@@ -172,7 +204,28 @@ def create_app(database_url: str | None = None, engine: sa.Engine | None = None)
         )
 
     export_routes.register(app, ctx)
-    for page in (overview, prefecture, unit, quota, freeze, data, about):
+    export_routes.register_deck(app, ctx)
+    api.register(app.server, ctx)
+    for page in (overview, prefecture, unit, quota, freeze, data, about, admin):
         if hasattr(page, "register"):
             page.register(app, ctx)
     return app
+
+
+def page_refusal(ctx: Context):
+    """A page opened by its address that is not the caller's: 403 before the app loads."""
+    request = flask.request
+    if request.method != "GET" or request.url_rule is None:
+        return None
+    if request.url_rule.endpoint not in ("/", "/<path:path>"):
+        return None
+    caller = current_caller()
+    if caller is None:
+        return None
+    lang = "en" if request.args.get("lang") == "en" else "zh"
+    path = request.path.rstrip("/") or "/"
+    refusal = permissions.refusal(ctx.engine, caller, path, lang)
+    if refusal is None:
+        return None
+    permissions.refused(path, refusal)
+    return permissions.forbidden_response(refusal, lang)

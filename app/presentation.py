@@ -252,14 +252,15 @@ def behind(ranked: pl.DataFrame) -> list[dict]:
 def deck(ctx, state: ViewState, search: str | None, status: dict) -> html.Div:
     lang = state.lang
     on = state.date(ctx.today())
-    table_ = ctx.data.table(on, **state.filters())
+    scope = ctx.scope()
+    table_ = ctx.data.table(on, scope, known_on=state.known, **state.filters())
     ranked = rank(table_, state.measure)
-    units = apply_filters(ctx.data.units(on), **state.filters())
+    units = apply_filters(ctx.data.units(on, scope, known_on=state.known), **state.filters())
     slides = [
         (tx("province", lang), "province", _province(ctx, state, table_)),
         (tx("ranking", lang), "ranking", _ranking(state, table_)),
     ]
-    frozen = freeze_list(ctx.engine, on, **layer_words(lang))
+    frozen = freeze_list(ctx.engine, on, scope=scope, known_on=state.known, **layer_words(lang))
     freezes = {int(r["adcode"]): r for r in frozen.to_dict("records")}
     for row in behind(ranked):
         mine = units.filter(pl.col("prefecture_adcode") == row["adcode"])

@@ -5,24 +5,34 @@
         r.pdf("http://host:8050/?measure=energy_remaining", "总览.pdf")
 
 A view is a full URL of a running server, or a path+query rendered by the given app, served
-by this process (werkzeug in a thread). The view
+by this process (werkzeug in a thread: the command line only). Every view is opened with a render
+grant (access/grants.py) in ``X-Exitmap-Grant``: the requester's for the web app's exports, the
+system's for the command line — never anyone's cookies. The view
 is opened with ``briefing=1`` (app/briefing.py), waited for until its maps are painted and no
 callback is in flight, checked (the briefing title is there, the furniture hidden) and captured.
 
 ``RenderService`` runs one Renderer on one thread, for the web app's /export endpoints
-(Playwright's sync API must stay on the thread that started it).
+(Playwright's sync API must stay on the thread that started it). It is bounded: preset sizes
+and scales only, at most two pages kept open, a queue of ``EXITMAP_RENDER_QUEUE`` answering
+"busy" beyond it, and ``EXITMAP_RENDER_PER_MINUTE`` renders per user. It renders through the
+real server (``EXITMAP_RENDER_BASE_URL``, or the address the request came to), never a second
+server inside a web worker.
 """
 
 from __future__ import annotations
 
 import base64
+import collections
 import concurrent.futures
 import contextlib
 import logging
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
+from access import grants
 from app.briefing import with_flag
 from app.browser import InProcessServer, launch
 from exitmap.errors import UserError
@@ -31,12 +41,34 @@ DEFAULT_SIZE = (1920, 1080)
 MAX_SIDE = 4096  # CSS pixels
 MAX_SCALE = 4.0
 TIMEOUT_MS = 30_000
+# What the web app renders: these sizes (CSS pixels) at these scales, nothing else.
+PRESET_SIZES = ((1920, 1080), (1280, 720), (1600, 1200), (1080, 1350))
+PRESET_SCALES = (1.0, 2.0)
+PAGES_KEPT = 2
 
 log = logging.getLogger(__name__)
 
 
 class RenderError(UserError):
     """The view cannot be exported (bad URL, no such page, invalid parameters, not ready)."""
+
+
+class RenderBusy(RenderError):
+    """Too many renders are waiting: try again shortly (HTTP 503)."""
+
+
+class RenderRateLimited(RenderError):
+    """This user asked for too many renders in the last minute (HTTP 429)."""
+
+
+def preset(size: tuple[int, int], scale: float) -> tuple[tuple[int, int], float]:
+    """``size`` and ``scale`` if they are among the web app's presets, else RenderError."""
+    sizes = "、".join(f"{w}x{h}" for w, h in PRESET_SIZES)
+    if tuple(size) not in PRESET_SIZES:
+        raise RenderError(f"尺寸只能是 {sizes} 之一，现为 {size[0]}x{size[1]}")
+    if float(scale) not in PRESET_SCALES:
+        raise RenderError(f"倍数只能是 1 或 2，现为 {scale:g}")
+    return tuple(size), float(scale)
 
 
 @dataclass
@@ -176,9 +208,13 @@ class Renderer:
     ``app``: the Dash app to serve for view paths (None: only full URLs can be rendered).
     """
 
-    def __init__(self, app=None, *, timeout_ms=TIMEOUT_MS):
+    def __init__(self, app=None, *, timeout_ms=TIMEOUT_MS, grant_key: str | None = None):
         self._app = app
         self._timeout = timeout_ms
+        # Views of our own app opened without a grant get the system's (the command line).
+        if grant_key is None and app is not None:
+            grant_key = app.server.config.get("SECRET_KEY")
+        self._grant_key = grant_key
         self._pw = None
         self._browser = None
         self._server: InProcessServer | None = None
@@ -251,18 +287,25 @@ class Renderer:
 
     def _page(self, size: tuple[int, int], scale: float):
         key = (size, scale)
-        page = self._pages.get(key)
-        if page is None or page.is_closed():
-            self.start()
-            context = self._browser.new_context(
-                viewport={"width": size[0], "height": size[1]},
-                device_scale_factor=scale,
-                locale="zh-CN",
-            )
-            page = context.new_page()
-            page.set_default_timeout(self._timeout)
-            page.emulate_media(media="screen")
-            self._pages[key] = page
+        page = self._pages.pop(key, None)
+        if page is not None and not page.is_closed():
+            self._pages[key] = page  # most recently used last
+            return page
+        while len(self._pages) >= PAGES_KEPT:  # a bounded set of pages, the oldest closed
+            old = self._pages.pop(next(iter(self._pages)))
+            self._cdp.pop(id(old), None)
+            with contextlib.suppress(Exception):
+                old.context.close()
+        self.start()
+        context = self._browser.new_context(
+            viewport={"width": size[0], "height": size[1]},
+            device_scale_factor=scale,
+            locale="zh-CN",
+        )
+        page = context.new_page()
+        page.set_default_timeout(self._timeout)
+        page.emulate_media(media="screen")
+        self._pages[key] = page
         return page
 
     def _capture(self, page, size, scale: float) -> bytes:
@@ -280,7 +323,10 @@ class Renderer:
     def _open(self, view: str, size, scale: float, headers: dict | None):
         url = self.url(view)
         page = self._page(size, scale)
-        page.set_extra_http_headers(headers or {})
+        headers = dict(headers or {})
+        if grants.HEADER not in headers and self._grant_key:
+            headers[grants.HEADER] = grants.system_grant(self._grant_key, urlsplit(url).path)
+        page.set_extra_http_headers(headers)
         response = page.goto(url, wait_until="domcontentloaded")
         if response is not None and response.status >= 400:
             raise RenderError(f"{url} 返回 HTTP {response.status}")
@@ -345,32 +391,65 @@ def _finish(shot: Shot, out) -> Shot:
 
 
 class RenderService:
-    """A Renderer on its own thread, started on first use; render() may be called from any
-    thread (requests are served one at a time)."""
+    """A Renderer on its own thread, started on first use, for the web app's exports.
 
-    def __init__(self, app, timeout_s: float = 60):
-        self._app = app
+    ``render`` may be called from any thread; renders run one at a time. At most ``queue``
+    wait (then RenderBusy), one user may ask ``per_minute`` times a minute (then
+    RenderRateLimited). Views are full URLs of the real server, opened with a grant.
+    """
+
+    def __init__(self, timeout_s: float = 60, queue: int = 4, per_minute: int = 6):
         self._timeout = timeout_s
         self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="exitmap-png")
         self._renderer: Renderer | None = None
+        self._slots = threading.BoundedSemaphore(queue + 1)  # the one rendering, and the queue
+        self._per_minute = per_minute
+        self._recent: dict[str, collections.deque] = {}
+        self._lock = threading.Lock()
 
-    def _run(self, format, view, size, scale, headers) -> Shot:
+    def _run(self, format, url, size, scale, headers) -> Shot:
         if self._renderer is None:
-            self._renderer = Renderer(self._app)
+            self._renderer = Renderer()
             self._renderer.start()
         try:
-            return self._renderer.render(format, view, None, size, scale, headers)
+            return self._renderer.render(format, url, None, size, scale, headers)
         except RenderError:
             raise
         except Exception:
             # A crashed browser or page: start afresh on the next request.
-            log.exception("rendering %s failed", view)
+            log.exception("rendering %s failed", url)
             self._renderer.close()
             self._renderer = None
             raise
 
-    def render(self, format: str, view: str, size=DEFAULT_SIZE, scale=2, headers=None) -> Shot:
-        future = self._pool.submit(self._run, format, view, size, scale, headers)
+    def _admit(self, user: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            times = self._recent.setdefault(user, collections.deque())
+            while times and now - times[0] > 60:
+                times.popleft()
+            if len(times) >= self._per_minute:
+                raise RenderRateLimited(
+                    f"每分钟最多导出 {self._per_minute} 张简报图，请稍后再试。"
+                    f" At most {self._per_minute} renders a minute."
+                )
+            times.append(now)
+
+    def render(
+        self, format: str, url: str, size=DEFAULT_SIZE, scale=2, headers=None, user: str = ""
+    ) -> Shot:
+        size, scale = preset(size, scale)
+        self._admit(user)
+        if not self._slots.acquire(blocking=False):
+            raise RenderBusy("导出队列已满，请稍后再试。The render queue is full.")
+        try:
+            future = self._pool.submit(self._run, format, url, size, scale, headers)
+        except BaseException:
+            self._slots.release()
+            raise
+        # The slot is given back when the render ends, not when this caller stops waiting:
+        # renders that outlive their callers' timeouts would otherwise pile up unbounded.
+        future.add_done_callback(lambda _f: self._slots.release())
         return future.result(timeout=self._timeout)
 
     def close(self) -> None:

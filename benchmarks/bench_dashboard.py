@@ -7,7 +7,13 @@ events cloned with them) and measures again. Headless Debian Chromium at each --
 browser context (empty cache) for every first load. Prints median / p95 / max of both figures
 and the payload sizes (bytes on the wire, compressed) of a first load and of a filter change,
 and the load average (the figures are the machine's, shared or not).
-Targets (from the issue): first load ≤ 1500 ms, filter change p95 ≤ 150 ms.
+Targets (from the issue): first load ≤ 1500 ms, filter change p95 ≤ 150 ms — with login on.
+
+Baselines measured in the same run, alternating with the measured runs so that both share the
+machine's load: the cold reads through the owner's connection (no row-level security) beside
+the app role's (security on, whole province); first loads and filter changes on a second app
+whose guard takes every request as the office without a session (no sign-in, no user look-up)
+beside a signed-in user of the real app. Ratios are printed.
 
     .venv/bin/python benchmarks/bench_dashboard.py [--units 100000] [--loads 5] [--changes 20]
         [--viewport 1920x1080,390x844,1366x768]
@@ -31,7 +37,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 TODAY = dt.date(2026, 6, 30)
 os.environ["EXITMAP_TODAY"] = TODAY.isoformat()
 
-from app.browser import MAP_PAINTED, browser, new_page, serve  # noqa: E402
+from app.browser import MAP_PAINTED, browser, new_page, serve, sign_in  # noqa: E402
+from exitmap.db import scoped  # noqa: E402
+from exitmap.scope import EVERYTHING  # noqa: E402
+
+BENCH_USER, BENCH_PASSWORD = "bench_province", "benchmark password"
 
 CLONE_UNITS = """
 INSERT INTO unit (unit_key, key_derived, enterprise_id, sector, sub_industry, equipment_name,
@@ -93,10 +103,28 @@ def describe(label: str, ms: list[float], target: float, q: float) -> str:
     )
 
 
-def first_loads(b, base: str, n: int, viewport: dict) -> tuple[list[float], dict[str, int]]:
+def fresh_page(b, base: str, signed: bool, viewport: dict):
+    """A fresh page; signed in as the benchmark's province user for the real app."""
+    page = new_page(b, viewport=viewport)
+    if signed:
+        sign_in(page, base, BENCH_USER, BENCH_PASSWORD)
+    return page
+
+
+def without_sign_in(app):
+    """The baseline: ``app``'s guard takes every request as the office, with no session."""
+    from access.guard import Caller, guard_of
+
+    guard_of(app).identifiers.insert(0, lambda: Caller(EVERYTHING, None, "bench"))
+    return app
+
+
+def first_loads(
+    b, base: str, n: int, viewport: dict, signed: bool = True
+) -> tuple[list[float], dict[str, int]]:
     times, sizes = [], {}
     for i in range(n):
-        page = new_page(b, viewport=viewport)
+        page = fresh_page(b, base, signed, viewport)
         record = {}
 
         def on_finished(req, record=record):
@@ -129,8 +157,10 @@ def first_loads(b, base: str, n: int, viewport: dict) -> tuple[list[float], dict
     return times, sizes
 
 
-def filter_changes(b, base: str, n: int, viewport: dict) -> tuple[list[float], dict[str, int]]:
-    page = new_page(b, viewport=viewport)
+def filter_changes(
+    b, base: str, n: int, viewport: dict, signed: bool = True
+) -> tuple[list[float], dict[str, int]]:
+    page = fresh_page(b, base, signed, viewport)
     page.goto(base + "/")
     page.wait_for_function(MAP_PAINTED, timeout=30_000)
     page.wait_for_timeout(1500)
@@ -175,6 +205,11 @@ def filter_changes(b, base: str, n: int, viewport: dict) -> tuple[list[float], d
     return times, sizes
 
 
+def ratio(measured: list[float], baseline: list[float]) -> str:
+    m, b = statistics.median(measured), statistics.median(baseline)
+    return f"中位数 {m:.0f} ms ÷ 基线 {b:.0f} ms = {m / b:.2f}"
+
+
 def viewports(text: str) -> list[dict]:
     out = []
     for size in text.split(","):
@@ -190,32 +225,60 @@ def load_average() -> str:
 
 def measure(label: str, engine: sa.Engine, loads: int, changes: int, sizes: list[dict]) -> dict:
     """Print the figures at each viewport; return {viewport: (slowest first load, change p95)}."""
+    from access import users
     from app.main import create_app
+    from layers.map import MapData
 
+    if users.get(engine, BENCH_USER) is None:
+        users.add(engine, BENCH_USER, "province", password=BENCH_PASSWORD)
     app = create_app(engine=engine)
-    t0 = time.perf_counter()
-    app.ctx.data.table(TODAY)  # what the map needs; start-up warming reads it too (one read)
-    t1 = time.perf_counter()
-    app.ctx.data.units(TODAY)  # every unit's row: unit points and lists, not the map
-    t2 = time.perf_counter()
+    open_app = without_sign_in(create_app(engine=engine))
+    owner = MapData(engine)  # the baseline: the owner's connection, no row-level security
+    cold, base_cold = [], []
+    for data, out in ((owner, base_cold), (app.ctx.data, cold)):
+        with scoped(EVERYTHING):  # as the office sees it (the app's role sees nothing unscoped)
+            t0 = time.perf_counter()
+            # What the map needs; start-up warming reads it too (one read).
+            data.table(TODAY, EVERYTHING)
+            t1 = time.perf_counter()
+            # Every unit's row: unit points and lists, not the map.
+            data.units(TODAY, EVERYTHING)
+            out += [(t1 - t0) * 1000, (time.perf_counter() - t1) * 1000]
     print(
-        f"[{label}] 服务器冷读取：汇总（地图、排名所需）{(t1 - t0) * 1000:.0f} ms，"
-        f"全部装备逐台状态 {(t2 - t1) * 1000:.0f} ms"
+        f"[{label}] 服务器冷读取（应用角色，行级安全）：汇总（地图、排名所需）{cold[0]:.0f} ms，"
+        f"全部装备逐台状态 {cold[1]:.0f} ms；基线（表所有者）{base_cold[0]:.0f} ms、"
+        f"{base_cold[1]:.0f} ms（比值 {cold[0] / base_cold[0]:.2f}、{cold[1] / base_cold[1]:.2f}）"
     )
     found = {}
-    with serve(app) as base, browser() as b:
+    with serve(app) as base, serve(open_app) as open_base, browser() as b:
         for viewport in sizes:
             at = f"{label} · {viewport['width']}×{viewport['height']}"
             print(f"[{at}] {load_average()}")
-            times, sizes_ = first_loads(b, base, loads, viewport)
-            print(describe(f"[{at}] 首次加载至地图绘出", times, 1500, 1.0))
+            times, base_times, sizes_ = [], [], {}
+            for _ in range(loads):  # alternating: both see the same load on the machine
+                base_times += first_loads(b, open_base, 1, viewport, signed=False)[0]
+                t, s = first_loads(b, base, 1, viewport)
+                times += t
+                sizes_ = sizes_ or s
+            print(describe(f"[{at}] 首次加载至地图绘出（已登录）", times, 1500, 1.0))
+            print(f"[{at}] 首次加载：{ratio(times, base_times)}（基线：不登录）")
             print(
                 f"[{at}] 首次加载传输量（压缩后）："
                 + "，".join(f"{k} {v / 1024:.0f} KB" for k, v in sorted(sizes_.items()))
                 + f"，合计 {sum(sizes_.values()) / 1024:.0f} KB"
             )
-            ch, ch_sizes = filter_changes(b, base, changes, viewport)
-            print(describe(f"[{at}] 筛选变化至地图重新着色", ch, 150, 0.95))
+            half = max(1, changes // 2)
+            ch, base_ch, ch_sizes = [], [], {"callbacks": 0}
+            for _ in range(2):  # two blocks of each, alternating
+                base_ch += filter_changes(b, open_base, half, viewport, signed=False)[0]
+                t, s = filter_changes(b, base, half, viewport)
+                ch += t
+                ch_sizes = s if not ch_sizes["callbacks"] else ch_sizes
+            print(describe(f"[{at}] 筛选变化至地图重新着色（已登录）", ch, 150, 0.95))
+            print(
+                f"[{at}] 筛选变化：{ratio(ch, base_ch)}；p95 {pct(ch, 0.95):.0f} ms ÷ 基线 "
+                f"{pct(base_ch, 0.95):.0f} ms（基线：不登录）"
+            )
             print(
                 f"[{at}] 一次筛选变化的回调传输量（全部回调，压缩后）："
                 f"{ch_sizes['callbacks'] / 1024:.1f} KB"

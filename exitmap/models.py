@@ -307,3 +307,92 @@ class QuarantineRow(Base):
     row_number: Mapped[int] = mapped_column(sa.Integer)
     raw = mapped_column(JSONB, nullable=False)
     reasons: Mapped[str] = mapped_column(sa.Text)
+
+
+# Who may do what (migration 0005; written and read by access/). -----------------------------
+
+
+class AppUser(Base):
+    """A user: the role and scope of every caller come from here, never from a provider."""
+
+    __tablename__ = "app_user"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.Text, unique=True)
+    display_name: Mapped[str] = mapped_column(sa.Text, server_default="")
+    role: Mapped[str] = mapped_column(sa.Text)
+    prefecture_adcode: Mapped[int | None] = mapped_column(sa.ForeignKey("prefecture.adcode"))
+    department: Mapped[str | None] = mapped_column(sa.Text)
+    # None: signs in only through the identity provider (OpenID Connect).
+    password_hash: Mapped[str | None] = mapped_column(sa.Text)
+    disabled: Mapped[bool] = mapped_column(sa.Boolean, server_default=sa.false())
+    created_at: Mapped[dt.datetime | None] = mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now()
+    )
+    updated_at: Mapped[dt.datetime | None] = mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now()
+    )
+    __table_args__ = (
+        sa.CheckConstraint(
+            "role IN ('province', 'department', 'prefecture', 'leader')", name="app_user_role"
+        ),
+        sa.CheckConstraint(
+            "(role = 'prefecture') = (prefecture_adcode IS NOT NULL)", name="app_user_prefecture"
+        ),
+        sa.CheckConstraint(
+            "(role = 'department') = (department IS NOT NULL)", name="app_user_department"
+        ),
+    )
+
+
+class ApiToken(Base):
+    """A bearer token of the read API: only its SHA-256 is kept."""
+
+    __tablename__ = "api_token"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("app_user.id", ondelete="CASCADE"))
+    token_sha256: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[dt.datetime | None] = mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now()
+    )
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+
+class LoginFailure(Base):
+    """A failed sign-in, for the lockout per account and per address."""
+
+    __tablename__ = "login_failure"
+    id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True)
+    username: Mapped[str] = mapped_column(sa.Text)
+    address: Mapped[str] = mapped_column(sa.Text)
+    at: Mapped[dt.datetime] = mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now()
+    )
+    __table_args__ = (
+        sa.Index("ix_login_failure_username_at", "username", "at"),
+        sa.Index("ix_login_failure_address_at", "address", "at"),
+    )
+
+
+class AuditLog(Base):
+    """Who did what, when, in which scope, from where: appended, never changed."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now()
+    )
+    username: Mapped[str] = mapped_column(sa.Text)
+    role: Mapped[str] = mapped_column(sa.Text)
+    scope: Mapped[str] = mapped_column(sa.Text)
+    action: Mapped[str] = mapped_column(sa.Text)
+    target: Mapped[str] = mapped_column(sa.Text, server_default="")
+    params = mapped_column(JSONB, nullable=False, server_default="{}")
+    row_count: Mapped[int | None] = mapped_column(sa.Integer)
+    sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    address: Mapped[str | None] = mapped_column(sa.Text)
+    user_agent: Mapped[str | None] = mapped_column(sa.Text)
+    __table_args__ = (
+        sa.Index("ix_audit_log_at", "at"),
+        sa.Index("ix_audit_log_username_at", "username", "at"),
+    )

@@ -47,6 +47,62 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("today", "EXITMAP_TODAY", "", "Pretend today is this date (YYYY-MM-DD)."),
     Setting("marking", "EXITMAP_MARKING", "内部资料", "Marking printed on maps and exports."),
+    # Who may do what (access/): the app's database role, sessions, lockout, sign-in.
+    Setting(
+        "app_database_url",
+        "APP_DATABASE_URL",
+        "",
+        "URL the web app connects with (the app role). Empty: DATABASE_URL's with the app role.",
+    ),
+    Setting(
+        "app_db_role",
+        "EXITMAP_APP_DB_ROLE",
+        "exitmap_app",
+        "Database role of the web app: owns nothing, held by row-level security.",
+    ),
+    Setting(
+        "secret_key",
+        "EXITMAP_SECRET_KEY",
+        "",
+        "Key signing sessions and render grants. Empty: one made once under pg_data.",
+    ),
+    Setting("https", "EXITMAP_HTTPS", "0", "1: served over https (session cookie Secure)."),
+    Setting("session_idle_minutes", "EXITMAP_SESSION_IDLE_MINUTES", "30", "Idle sign-out."),
+    Setting(
+        "lockout_failures",
+        "EXITMAP_LOCKOUT_FAILURES",
+        "5",
+        "Failed sign-ins (per account, and per address) that lock it for the window.",
+    ),
+    Setting("lockout_minutes", "EXITMAP_LOCKOUT_MINUTES", "15", "The lockout window."),
+    Setting(
+        "publish_ranking",
+        "EXITMAP_PUBLISH_RANKING",
+        "0",
+        "1: prefecture users see other prefectures' aggregate standing (the 通报 ranking).",
+    ),
+    Setting("oidc_issuer", "EXITMAP_OIDC_ISSUER", "", "OpenID Connect issuer; empty: off."),
+    Setting("oidc_client_id", "EXITMAP_OIDC_CLIENT_ID", "", "OpenID Connect client id."),
+    Setting("oidc_client_secret", "EXITMAP_OIDC_CLIENT_SECRET", "", "Its client secret."),
+    Setting(
+        "oidc_username_claim",
+        "EXITMAP_OIDC_USERNAME_CLAIM",
+        "preferred_username",
+        "The claim matched against our user table (role and scope never come from claims).",
+    ),
+    Setting(
+        "render_base_url",
+        "EXITMAP_RENDER_BASE_URL",
+        "",
+        "Where the briefing renderer reaches the app (the real server); empty: request's host.",
+    ),
+    Setting("render_queue", "EXITMAP_RENDER_QUEUE", "4", "Renders waiting at most; then 503."),
+    Setting(
+        "render_per_minute",
+        "EXITMAP_RENDER_PER_MINUTE",
+        "6",
+        "Renders one user may ask for per minute; then 429.",
+    ),
     # Register files are bounded before they are read (etl/bounds.py). A real register has
     # under 20,000 rows; the defaults admit 110,000 and keep a load under 2 GB of memory
     # (benchmarks/bench_ingest.py measures the largest file they admit).
@@ -92,3 +148,7 @@ def get_int(name: str) -> int:
 
 def pg_data() -> Path:
     return Path(get("pg_data"))
+
+
+def flag(name: str) -> bool:
+    return get(name).strip().lower() in ("1", "true", "yes", "on")

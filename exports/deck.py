@@ -32,6 +32,7 @@ from pptx import Presentation
 from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
+from exitmap.scope import EVERYTHING, Scope
 from exitmap.vocabulary import PROVINCE_ADCODE
 from exports import charts, maps, slides
 from exports.office import (
@@ -113,6 +114,7 @@ class Context:
     marking: str = "内部资料"
     frozen: set[int] = field(default_factory=set)
     known_on: dt.date | None = None  # as known on that day; None: everything known now
+    taken_by: str = ""  # who took this deck (the web app's requester), in its properties
 
     def row(self, adcode: int) -> pd.Series:
         return self.standing.set_index("adcode").loc[adcode]
@@ -123,20 +125,23 @@ def read_context(
     on: dt.date,
     prefectures: Iterable[int] | None = None,
     marking="内部资料",
+    scope: Scope = EVERYTHING,
     known_on: dt.date | None = None,
 ) -> Context:
-    table = standing(engine, on, known_on=known_on)
+    """What the slides draw, as ``scope`` sees it (a prefecture's deck holds its own), as
+    known on ``known_on`` if given."""
+    table = standing(engine, on, scope=scope, known_on=known_on)
     known = [int(a) for a in table["adcode"] if a != PROVINCE_ADCODE]
     chosen = known if prefectures is None else [int(a) for a in prefectures]
     unknown = sorted(set(chosen) - set(known))
     if unknown:
         raise ValueError(f"未知的州（市）代码：{'、'.join(map(str, unknown))}")
-    freeze = freeze_list(engine, on, known_on=known_on)
+    freeze = freeze_list(engine, on, scope=scope, known_on=known_on)
     frozen = set(freeze.loc[freeze["triggered"] | freeze["decided"], "adcode"].astype(int))
     return Context(
         on=on,
         standing=table,
-        units=disclosure.units(engine, on, known_on=known_on),
+        units=disclosure.units(engine, on, scope=scope, known_on=known_on),
         freeze=freeze,
         prefectures=[a for a in known if a in set(chosen)],
         synthetic=bool(data_status(engine).get("synthetic")),
@@ -465,7 +470,9 @@ def build(ctx: Context, renderer: charts.Renderer) -> Presentation:
             _footer(slide, ctx, n, total)
     props = prs.core_properties
     props.title = f"{DECK_TITLE}（{as_of_zh(ctx.on, ctx.known_on, sep='')}）"
-    props.author = props.last_modified_by = "产能退出一张图"
+    props.author = props.last_modified_by = ctx.taken_by or "产能退出一张图"
+    if ctx.taken_by:
+        props.comments = f"取用：{ctx.taken_by}"
     props.created = props.modified = fixed_time(ctx.on)
     props.revision = 1
     return prs
@@ -478,10 +485,14 @@ def write_deck(
     prefectures: Iterable[int] | None = None,
     renderer: charts.Renderer | None = None,
     marking: str = "内部资料",
+    scope: Scope = EVERYTHING,
+    taken_by: str = "",
     known_on: dt.date | None = None,
 ) -> int:
-    """Write the deck for ``on`` (as known on ``known_on``, if given); return its slide count."""
-    ctx = read_context(engine, on, prefectures, marking, known_on)
+    """Write the deck for ``on`` as ``scope`` sees it (as known on ``known_on``, if given);
+    return its slide count."""
+    ctx = read_context(engine, on, prefectures, marking, scope=scope, known_on=known_on)
+    ctx.taken_by = taken_by
     with renderer or charts.Renderer() as r:
         prs = build(ctx, r)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -52,6 +52,40 @@ def stabilize(path: Path, as_of: dt.date) -> None:
             dst.writestr(fixed, data)
 
 
+_CORE_NS = {
+    "cp": "http://schemas.openxmlformats.org/package/2006/metadata/core-properties",
+    "dc": "http://purl.org/dc/elements/1.1/",
+}
+
+
+def _set_core(xml: bytes, values: dict[str, str]) -> bytes:
+    """docProps/core.xml with each ``prefix:name`` of ``values`` set (added when missing)."""
+    from lxml import etree
+
+    root = etree.fromstring(xml)
+    for qualified, value in values.items():
+        prefix, name = qualified.split(":")
+        tag = f"{{{_CORE_NS[prefix]}}}{name}"
+        element = root.find(tag)
+        if element is None:
+            element = etree.SubElement(root, tag)
+        element.text = value
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def mark_taken(path: Path, who: str, at: dt.datetime) -> None:
+    """Write who took the Office file at ``path`` and when into its core properties (last
+    modified by, and the description 取用：who time), keeping the zip's entry times."""
+    stamp = f"取用：{who} {at.isoformat(timespec='seconds')}"
+    with zipfile.ZipFile(path) as src:
+        entries = [(info, src.read(info.filename)) for info in src.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info, data in entries:
+            if info.filename == "docProps/core.xml":
+                data = _set_core(data, {"cp:lastModifiedBy": who, "dc:description": stamp})
+            dst.writestr(info, data)
+
+
 def synthetic(status: dict) -> bool:
     """Whether the loaded data holds demo units (then every output says so)."""
     return bool(status.get("synthetic"))

@@ -3,7 +3,9 @@
 The dashboard reads the same few things for every callback (the standing summary of a date,
 every unit's state); ``VersionedCache`` keeps them, each store a small LRU, and reads again
 when the data changes. Keys are built by the callers: the date, the access scope
-(``layers.scope.scope_key``) and ``version()``, so two scopes never share an entry.
+(``exitmap.scope.Scope.key``) and ``version()``, so two scopes never share an entry; ``cached``
+adds the scope the database applies (``exitmap.db.db_scope``, row-level security), so a read
+made under one request's wall is never served under another's.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from collections.abc import Callable
 from typing import TypeVar
 
 import sqlalchemy as sa
+
+from exitmap.db import scope_setting
 
 T = TypeVar("T")
 
@@ -46,6 +50,7 @@ class VersionedCache:
     def cached(self, store: str, key: tuple, make: Callable[[], T]) -> T:
         """The value of ``key`` in ``store``, made (once) if absent; the oldest entries go."""
         entries = self._stores[store]
+        key = (*key, scope_setting())
         with self._lock:
             if key in entries:
                 entries.move_to_end(key)

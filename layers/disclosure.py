@@ -13,6 +13,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from exitmap.policy import Policy, default_policy
+from exitmap.scope import EVERYTHING, Scope, scope_sql
 from exitmap.vocabulary import PROVINCE_ADCODE
 from layers.freeze import active, decisions, freeze_list
 from layers.quota import ledger
@@ -28,9 +29,9 @@ SUBSTANDARD = ("能耗不达标", "环保不达标", "质量不达标", "安全�
 # Statuses of a unit given time to rectify (the 限期整改 lists of seed 三(八)).
 RECTIFYING = ("整改中", "延期整改", "停产")
 
-REGISTER_SQL = """
+REGISTER_SQL = f"""
 SELECT u.unit_key, u.capacity_wt, u.exit_method, u.workers, u.planned_exit_date
-FROM unit u
+FROM unit u WHERE {scope_sql("u.prefecture_adcode")}
 """
 
 
@@ -42,14 +43,16 @@ def units(
     engine: sa.Engine,
     on: dt.date,
     policy: Policy | None = None,
+    scope: Scope = EVERYTHING,
     known_on: dt.date | None = None,
     **filters,
 ) -> pd.DataFrame:
     """``evaluate`` on ``on`` (as known on ``known_on``, if given) with capacity_wt,
-    exit_method, workers, planned_exit_date and the lead departments of each unit's category."""
-    frame = evaluate(engine, on, policy=policy, known_on=known_on, **filters)
+    exit_method, workers, planned_exit_date and the lead departments of each unit's category
+    (the units ``scope`` sees)."""
+    frame = evaluate(engine, on, policy=policy, scope=scope, known_on=known_on, **filters)
     with engine.connect() as conn:
-        extra = pd.read_sql(sa.text(REGISTER_SQL), conn)
+        extra = pd.read_sql(sa.text(REGISTER_SQL), conn, params=scope.params())
     frame = frame.merge(extra, on="unit_key", how="left", validate="one_to_one")
     frame["departments"] = frame["category"].map(departments)
     frame.attrs["as_of"] = on
@@ -69,26 +72,31 @@ def exited_in_year(frame: pd.DataFrame, year: int) -> pd.DataFrame:
     return frame[mask].sort_values(["prefecture_adcode", "exit_date", "unit_key"], kind="stable")
 
 
-def quota_in_year(engine: sa.Engine, year: int, on: dt.date | None = None) -> pd.DataFrame:
-    """Per prefecture (all 16): quota released and allocated within ``year`` (tce)."""
+def quota_in_year(
+    engine: sa.Engine, year: int, on: dt.date | None = None, scope: Scope = EVERYTHING
+) -> pd.DataFrame:
+    """Per prefecture (all 16, or those ``scope`` sees): quota released and allocated within
+    ``year`` (tce)."""
     end = year_end(year, on)
-    entries = ledger(engine, end)
+    entries = ledger(engine, end, scope)
     entries = entries[entries["entry_date"].map(lambda d: d.year == year)]
     released = entries[entries["kind"] == "release"].groupby("adcode")["amount_tce"].sum()
     allocated = -entries[entries["kind"] == "allocation"].groupby("adcode")["amount_tce"].sum()
-    table = standing(engine, end)[["adcode", "name", "quota_balance_tce"]]
+    table = standing(engine, end, scope=scope)[["adcode", "name", "quota_balance_tce"]]
     table = table[table["adcode"] != PROVINCE_ADCODE].copy()
     table["released_tce"] = table["adcode"].map(released).fillna(0.0).round(2)
     table["allocated_tce"] = table["adcode"].map(allocated).fillna(0.0).round(2)
     return table[["adcode", "name", "released_tce", "allocated_tce", "quota_balance_tce"]]
 
 
-def freezes_in_year(engine: sa.Engine, year: int, on: dt.date | None = None) -> pd.DataFrame:
-    """Per prefecture on the year's last day: rule trigger, decision in force, and decisions
-    started or lifted during the year."""
+def freezes_in_year(
+    engine: sa.Engine, year: int, on: dt.date | None = None, scope: Scope = EVERYTHING
+) -> pd.DataFrame:
+    """Per prefecture (that ``scope`` sees) on the year's last day: rule trigger, decision in
+    force, and decisions started or lifted during the year."""
     end = year_end(year, on)
-    table = freeze_list(engine, end)
-    hist = decisions(engine)
+    table = freeze_list(engine, end, scope=scope)
+    hist = decisions(engine, scope)
 
     def during(d) -> bool:
         return d is not None and not pd.isna(d) and d.year == year

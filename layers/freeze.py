@@ -17,7 +17,8 @@ import sqlalchemy as sa
 from exitmap.clock import end_of
 from exitmap.policy import Policy, default_policy
 from exitmap.policy.texts import Translate, say
-from layers.scope import Prefectures, prefecture_names, scope_params, scope_sql
+from exitmap.scope import EVERYTHING, Scope, scope_sql
+from layers.meta import prefecture_names
 from layers.units import evaluate
 
 # As known on K (``:known``, the end of K; NULL: now), a lift recorded later is not yet made.
@@ -49,13 +50,13 @@ COLUMNS = [
 
 
 def decisions(
-    engine: sa.Engine, prefectures: Prefectures = None, known_on: dt.date | None = None
+    engine: sa.Engine, scope: Scope = EVERYTHING, known_on: dt.date | None = None
 ) -> pd.DataFrame:
-    """Every recorded decision (history) of one or more prefectures (None: all), by start date;
-    as known on ``known_on``, if given (decisions and lifts recorded by then)."""
+    """Every recorded decision (history) of the prefectures ``scope`` sees, by start date; as
+    known on ``known_on``, if given (decisions and lifts recorded by then)."""
     known = {"known": end_of(known_on) if known_on else None}
     with engine.connect() as conn:
-        return pd.read_sql(sa.text(DECISIONS_SQL), conn, params=scope_params(prefectures) | known)
+        return pd.read_sql(sa.text(DECISIONS_SQL), conn, params=scope.params() | known)
 
 
 def active(frame: pd.DataFrame, on: dt.date) -> pd.DataFrame:
@@ -71,25 +72,23 @@ def freeze_list(
     engine: sa.Engine,
     on: dt.date,
     *,
-    prefectures: Prefectures = None,
+    scope: Scope = EVERYTHING,
     xianzhi_triggers: bool = False,
     policy: Policy | None = None,
     lang: str = "zh",
     value: Translate | None = None,
     known_on: dt.date | None = None,
 ) -> pd.DataFrame:
-    """One row per prefecture (all 16, or those of ``prefectures``): trigger with its units and
+    """One row per prefecture (all 16, or those ``scope`` sees): trigger with its units and
     reasons, decision, mismatch; as known on ``known_on``, if given.
 
     The reasons and notes are in ``lang`` (exitmap/policy/texts.py), data values through ``value``.
     """
     policy = policy or default_policy()
-    overdue = evaluate(
-        engine, on, overdue_only=True, prefecture=prefectures, policy=policy, known_on=known_on
-    )
+    overdue = evaluate(engine, on, overdue_only=True, scope=scope, policy=policy, known_on=known_on)
     with engine.connect() as conn:
-        names = prefecture_names(conn, prefectures)
-    in_force = active(decisions(engine, prefectures, known_on), on)
+        names = prefecture_names(conn, scope)
+    in_force = active(decisions(engine, scope, known_on), on)
     rows = []
     for adcode, name in names.items():
         late = overdue[overdue["prefecture_adcode"] == adcode]

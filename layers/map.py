@@ -23,10 +23,11 @@ from dataclasses import dataclass
 import polars as pl
 import sqlalchemy as sa
 
+from exitmap.db import SET_SCOPE_SQL, scope_setting
 from exitmap.policy import Policy
 from exitmap.policy.mirror import check_policy_synced
+from exitmap.scope import Scope, scope_sql
 from exitmap.vocabulary import PROVINCE_ADCODE
-from layers.scope import Prefectures, scope_key, scope_params, scope_sql
 from layers.standing import StandingCache
 from layers.units import STATE_CTES, apply_filters, as_known, policy_params
 
@@ -97,28 +98,26 @@ class MapData(StandingCache):
         # Unit frames are large (100k units ≈ 25 MB); summaries are tiny.
         super().__init__(engine, policy, summaries, units=size)
 
-    def units(
-        self, on: dt.date, prefectures: Prefectures = None, known_on: dt.date | None = None
-    ) -> pl.DataFrame:
+    def units(self, on: dt.date, scope: Scope, known_on: dt.date | None = None) -> pl.DataFrame:
         """Every unit (of the scope) existing on ``on`` with its as-of state (unfiltered), as
         known on ``known_on`` if given."""
-        scope = scope_key(prefectures)
-        key = ((on, known_on), scope, self.version())
+        key = ((on, known_on), scope.key(), self.version())
         return self.cached("units", key, lambda: self._read_units(on, scope, known_on))
 
-    def _read_units(
-        self, on: dt.date, scope: tuple | None, known_on: dt.date | None
-    ) -> pl.DataFrame:
+    def _read_units(self, on: dt.date, scope: Scope, known_on: dt.date | None) -> pl.DataFrame:
         copy_sql, known = _units_copy(known_on)
-        params = policy_params(self.policy, on) | scope_params(scope) | known
+        params = policy_params(self.policy, on) | scope.params() | known
         buf = io.BytesIO()
         with self.engine.connect() as conn:
             check_policy_synced(conn, self.policy)  # the events' evaluation follows the policy
         raw = self.engine.raw_connection()
         try:
-            with raw.driver_connection.cursor() as cur, cur.copy(copy_sql, params) as copy:
-                for chunk in copy:
-                    buf.write(chunk)
+            with raw.driver_connection.cursor() as cur:
+                # COPY goes round SQLAlchemy's begin event: set the database's scope here.
+                cur.execute(SET_SCOPE_SQL, {"scope": scope_setting()})
+                with cur.copy(copy_sql, params) as copy:
+                    for chunk in copy:
+                        buf.write(chunk)
             raw.driver_connection.rollback()  # the pool expects no open transaction
         finally:
             raw.close()
@@ -315,12 +314,13 @@ def progress_dates(on: dt.date, first_year: int = 2020) -> list[dt.date]:
 
 
 def progress(
-    data: StandingCache, on: dt.date, known_on: dt.date | None = None, **filters
+    data: StandingCache, on: dt.date, scope: Scope, known_on: dt.date | None = None, **filters
 ) -> pl.DataFrame:
-    """Province completion at each year end up to ``on`` (as known on ``known_on``, if given)."""
+    """Completion of what ``scope`` sees (the province row) at each year end up to ``on`` (as
+    known on ``known_on``, if given)."""
     rows = []
     for d in progress_dates(on):
-        table = data.table(d, known_on=known_on, **filters)
+        table = data.table(d, scope, known_on=known_on, **filters)
         t = table.filter(pl.col("adcode") == PROVINCE_ADCODE).to_dicts()[0]
         rows.append(
             {

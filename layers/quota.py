@@ -21,6 +21,7 @@ import sqlalchemy as sa
 
 from exitmap.policy import Policy, default_policy
 from exitmap.policy.mirror import check_policy_synced
+from exitmap.scope import EVERYTHING, Scope, scope_sql
 from layers.units import STATE_CTES, as_known, policy_params, recorded_by
 
 LEDGER_SQL = f"""
@@ -28,11 +29,13 @@ WITH {STATE_CTES}
 SELECT ev.prefecture_adcode AS adcode, ev.exit_date AS entry_date, 'release' AS kind,
        ev.energy_tce AS amount_tce, u.unit_key AS item, NULL AS document
 FROM ev JOIN unit u ON u.id = ev.unit_id
-WHERE ev.in_scope AND ev.exited AND COALESCE(ev.energy_tce, 0) > 0 {{where_units}}
+WHERE ev.in_scope AND ev.exited AND COALESCE(ev.energy_tce, 0) > 0
+      AND {scope_sql("ev.prefecture_adcode")}
 UNION ALL
 SELECT q.prefecture_adcode, q.entry_date, 'allocation', -q.amount_tce, q.project, q.document
 FROM quota_entry q
-WHERE q.kind = 'allocation' AND q.entry_date <= :on {{where_alloc}}
+WHERE q.kind = 'allocation' AND q.entry_date <= :on AND {scope_sql("q.prefecture_adcode")}
+      {{known}}
 """
 
 
@@ -55,26 +58,20 @@ KIND_LABEL = {"release": "产能退出释放", "allocation": "分配项目"}
 def ledger(
     engine: sa.Engine,
     on: dt.date,
-    prefecture: int | None = None,
+    scope: Scope = EVERYTHING,
     policy: Policy | None = None,
     known_on: dt.date | None = None,
 ) -> pd.DataFrame:
-    """Entries up to ``on``, oldest first, with a running balance per prefecture (as known on
-    ``known_on``, if given).
+    """Entries up to ``on`` of the prefectures ``scope`` sees, oldest first, with a running
+    balance per prefecture (as known on ``known_on``, if given).
 
     Columns: adcode, name, entry_date, kind, kind_label, amount_tce (credit +, debit −),
     item (unit key or project), document, balance_tce.
     """
     policy = policy or default_policy()
-    params = policy_params(policy, on)
-    where_units = where_alloc = ""
-    if prefecture is not None:
-        where_units = " AND ev.prefecture_adcode = :adcode"
-        where_alloc = " AND q.prefecture_adcode = :adcode"
-        params["adcode"] = prefecture
+    params = policy_params(policy, on) | scope.params()
     entered, known = recorded_by("q.created_at", known_on)
-    sql = LEDGER_SQL.format(where_units=where_units, where_alloc=where_alloc + entered)
-    sql, known = as_known(sql, known_on)
+    sql, known = as_known(LEDGER_SQL.format(known=entered), known_on)
     with engine.connect() as conn:
         check_policy_synced(conn, policy)
         rows = conn.execute(sa.text(sql), params | known).mappings().all()

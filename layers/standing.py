@@ -18,8 +18,8 @@ and aggregates on every filter change without waiting for the database.
 
 Filters (sector, sub-industry, category, status, prefecture) narrow the unit counts, energy,
 限制类 lateness and surcharge. The freeze trigger and the quota stay prefecture-wide: they are
-facts about the prefecture, not about the slice being looked at. ``prefectures`` is an access
-scope (layers/scope.py): it restricts every read in SQL and is part of every cache key.
+facts about the prefecture, not about the slice being looked at. ``scope`` is the caller's
+access scope (exitmap/scope.py): it restricts every read in SQL and is part of every cache key.
 
 Every read is "as of D with everything known now" unless ``known_on`` K is given: then it is
 what was known on K (history, allocations and decisions recorded by K's end), part of the keys.
@@ -37,10 +37,11 @@ import sqlalchemy as sa
 from exitmap.policy import Policy, default_policy
 from exitmap.policy.mirror import check_policy_synced
 from exitmap.policy.texts import joined, say
+from exitmap.scope import EVERYTHING, PARAM, Scope, scope_sql
 from exitmap.vocabulary import PROVINCE_ADCODE, PROVINCE_NAME
 from layers.cache import VersionedCache
 from layers.freeze import active, decisions
-from layers.scope import Prefectures, prefecture_names, scope_key, scope_params, scope_sql
+from layers.meta import prefecture_names
 from layers.units import STATE_CTES, apply_filters, as_known, policy_params, recorded_by
 
 # What ``standing`` returns (the CLI's columns, in order).
@@ -128,6 +129,60 @@ SUMMARY_SCHEMA = {
     **{c: pl.Int64 if c.startswith("units") else pl.Float64 for c in _SUMMED},
 }
 
+# The published ranking (EXITMAP_PUBLISH_RANKING): SUMMARY_SQL over every prefecture, as a
+# function that runs with its owner's rights — the app's role, held to its own prefecture by
+# row-level security, gets the other prefectures' sums and never one of their units. Made from
+# SUMMARY_SQL itself (``published_function_sql``) by ``exitmap db migrate``, so the two agree.
+PUBLISHED_FUNCTION = "exitmap_published_summary"
+_PUBLISHED_PARAMS = (
+    ("on", "date"),
+    ("trigger_categories", "text[]"),
+    ("s_sub", "text[]"),
+    ("s_category", "text[]"),
+    ("s_rate", "float8[]"),
+    ("s_id", "text[]"),
+)
+_PUBLISHED_TYPES = {pl.Int64: "bigint", pl.Float64: "float8", pl.String: "text"}
+
+
+def published_function_sql(app_role: str) -> str:
+    """CREATE OR REPLACE the published-summary function, executable by ``app_role`` only."""
+    import re
+
+    body = SUMMARY_SQL.replace(f":{PARAM}", "NULL")
+    body = re.sub(r"(?<![:\w]):([a-z_]+)", r"p_\1", body)
+    params = ", ".join(f"p_{name} {kind}" for name, kind in _PUBLISHED_PARAMS)
+    columns = ", ".join(
+        f"o_{name} {'integer' if name == 'prefecture_adcode' else _PUBLISHED_TYPES[kind]}"
+        for name, kind in SUMMARY_SCHEMA.items()
+    )
+    signature = f"{PUBLISHED_FUNCTION}({', '.join(k for _, k in _PUBLISHED_PARAMS)})"
+    role = '"' + app_role.replace('"', '""') + '"'
+    return f"""
+CREATE OR REPLACE FUNCTION {PUBLISHED_FUNCTION}({params}) RETURNS TABLE ({columns})
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $published$
+{body}
+$published$;
+REVOKE ALL ON FUNCTION {signature} FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION {signature} TO {role};
+"""
+
+
+PUBLISHED_SQL = (
+    f"SELECT * FROM {PUBLISHED_FUNCTION}("
+    + ", ".join(f":{name}" for name, _ in _PUBLISHED_PARAMS)
+    + ")"
+)
+
+
+def read_published_summary(conn: sa.Connection, on: dt.date, policy: Policy) -> pl.DataFrame:
+    """SUMMARY_SQL's rows for every prefecture, whoever asks (the published ranking)."""
+    check_policy_synced(conn, policy)
+    params = {k: v for k, v in policy_params(policy, on).items()}
+    rows = conn.execute(sa.text(PUBLISHED_SQL), params).all()
+    return pl.DataFrame(rows, schema=SUMMARY_SCHEMA, orient="row")
+
+
 ALLOCATED_SQL = f"""
 SELECT prefecture_adcode, sum(amount_tce)::float8 FROM quota_entry
 WHERE kind = 'allocation' AND entry_date <= :on AND {scope_sql("prefecture_adcode")} {{known}}
@@ -142,13 +197,13 @@ def read_summary(
     conn: sa.Connection,
     on: dt.date,
     policy: Policy,
-    prefectures: Prefectures = None,
+    scope: Scope = EVERYTHING,
     known_on: dt.date | None = None,
 ) -> pl.DataFrame:
     """In-scope sums by prefecture × sector × sub-industry × category × status (SUMMARY_SCHEMA)."""
     check_policy_synced(conn, policy)  # the events' evaluation follows the policy
     sql, known = as_known(SUMMARY_SQL, known_on)
-    params = policy_params(policy, on) | scope_params(prefectures) | known
+    params = policy_params(policy, on) | scope.params() | known
     rows = conn.execute(sa.text(sql), params).all()
     return pl.DataFrame(rows, schema=SUMMARY_SCHEMA, orient="row")
 
@@ -158,7 +213,7 @@ def prefecture_wide(
     on: dt.date,
     summary: pl.DataFrame,
     policy: Policy,
-    prefectures: Prefectures = None,
+    scope: Scope = EVERYTHING,
     xianzhi_triggers: bool = False,
     known_on: dt.date | None = None,
 ) -> dict[int, dict]:
@@ -166,10 +221,10 @@ def prefecture_wide(
     force, the quota — the same whatever the filters."""
     entered, known = recorded_by("created_at", known_on)
     with engine.connect() as conn:
-        names = prefecture_names(conn, prefectures)
-        params = {"on": on} | scope_params(prefectures) | known
+        names = prefecture_names(conn, scope)
+        params = {"on": on} | scope.params() | known
         allocated = dict(conn.execute(sa.text(ALLOCATED_SQL.format(known=entered)), params).all())
-    in_force = active(decisions(engine, prefectures, known_on), on)
+    in_force = active(decisions(engine, scope, known_on), on)
     documents = dict(zip(in_force["adcode"], in_force["document_no"], strict=True))
     return wide_rows(summary, names, allocated, documents, policy, xianzhi_triggers)
 
@@ -295,17 +350,17 @@ def standing(
     sub_industry: str | Iterable[str] | None = None,
     category: str | Iterable[str] | None = None,
     status: str | Iterable[str] | None = None,
-    prefectures: Prefectures = None,
+    scope: Scope = EVERYTHING,
     xianzhi_triggers: bool = False,
     policy: Policy | None = None,
     known_on: dt.date | None = None,
 ) -> pd.DataFrame:
-    """All 16 prefectures (or those of ``prefectures``) by adcode and the province total row
+    """All 16 prefectures (or those ``scope`` sees) by adcode and the province total row
     (adcode 530000), COLUMNS; ``attrs`` hold the dates and the policy's file versions."""
     policy = policy or default_policy()
     with engine.connect() as conn:
-        summary = read_summary(conn, on, policy, prefectures, known_on)
-    wide = prefecture_wide(engine, on, summary, policy, prefectures, xianzhi_triggers, known_on)
+        summary = read_summary(conn, on, policy, scope, known_on)
+    wide = prefecture_wide(engine, on, summary, policy, scope, xianzhi_triggers, known_on)
     table = aggregate(
         summary, wide, sector=sector, sub_industry=sub_industry, category=category, status=status
     )
@@ -332,33 +387,30 @@ class StandingCache(VersionedCache):
         super().__init__(engine, {"summary": summaries, "wide": summaries, **stores})
         self.policy = policy or default_policy()
 
-    def summary(
-        self, on: dt.date, prefectures: Prefectures = None, known_on: dt.date | None = None
-    ) -> pl.DataFrame:
+    def summary(self, on: dt.date, scope: Scope, known_on: dt.date | None = None) -> pl.DataFrame:
         """SUMMARY_SQL's rows (see ``read_summary``), cached."""
-        return self._summary((on, known_on), scope_key(prefectures), self.version())
+        return self._summary((on, known_on), scope, self.version())
 
     def prefecture_wide(
         self,
         on: dt.date,
-        prefectures: Prefectures = None,
+        scope: Scope,
         xianzhi_triggers: bool = False,
         known_on: dt.date | None = None,
     ) -> dict[int, dict]:
         """``prefecture_wide``, cached."""
-        when = (on, known_on)
-        return self._wide(when, scope_key(prefectures), xianzhi_triggers, self.version())
+        return self._wide((on, known_on), scope, xianzhi_triggers, self.version())
 
     def table(
         self,
         on: dt.date,
-        prefectures: Prefectures = None,
+        scope: Scope,
         xianzhi_triggers: bool = False,
         known_on: dt.date | None = None,
         **filters,
     ) -> pl.DataFrame:
         """The standing table (``aggregate``: TABLE_SCHEMA) for the filters, from the cache."""
-        scope, version = scope_key(prefectures), self.version()  # one version for both reads
+        version = self.version()  # one version for both reads
         when = (on, known_on)
         return aggregate(
             self._summary(when, scope, version),
@@ -366,18 +418,41 @@ class StandingCache(VersionedCache):
             **filters,
         )
 
+    def published_table(
+        self, on: dt.date, own: Scope, xianzhi_triggers: bool = False, **filters
+    ) -> pl.DataFrame:
+        """The standing table of every prefecture as the province publishes it (its 通报
+        ranking), for a caller whose own scope is ``own``: the others' sums and rule verdicts;
+        quota and decisions only of its own prefectures (the rest are not published). What is
+        published is what is known now: there is no known-then ranking of the others."""
+        version = self.version()
+
+        def read() -> pl.DataFrame:
+            with self.engine.connect() as conn:
+                return read_published_summary(conn, on, self.policy)
+
+        summary = self.cached("summary", ("published", on, version), read)
+        mine = self._wide((on, None), own, xianzhi_triggers, version)
+        with self.engine.connect() as conn:
+            names = prefecture_names(conn)
+        wide = wide_rows(summary, names, {}, {}, self.policy, xianzhi_triggers)
+        for adcode, facts in mine.items():
+            if adcode != PROVINCE_ADCODE:
+                wide[adcode] = facts
+        return aggregate(summary, wide, **filters)
+
     # ``when``: (as-of date, known-on date or None), the dates of every key.
-    def _summary(self, when: tuple, scope: tuple | None, version: tuple) -> pl.DataFrame:
+    def _summary(self, when: tuple, scope: Scope, version: tuple) -> pl.DataFrame:
         def read() -> pl.DataFrame:
             with self.engine.connect() as conn:
                 return read_summary(conn, when[0], self.policy, scope, when[1])
 
-        return self.cached("summary", (when, scope, version), read)
+        return self.cached("summary", (when, scope.key(), version), read)
 
-    def _wide(self, when: tuple, scope: tuple | None, xianzhi: bool, version: tuple) -> dict:
+    def _wide(self, when: tuple, scope: Scope, xianzhi: bool, version: tuple) -> dict:
         def read() -> dict[int, dict]:
             summary = self._summary(when, scope, version)
             on, known_on = when
             return prefecture_wide(self.engine, on, summary, self.policy, scope, xianzhi, known_on)
 
-        return self.cached("wide", (when, scope, xianzhi, version), read)
+        return self.cached("wide", (when, scope.key(), xianzhi, version), read)

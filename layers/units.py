@@ -34,6 +34,7 @@ from exitmap.clock import ZONE, end_of
 from exitmap.policy import Policy, default_policy, disagrees, suggest
 from exitmap.policy.mirror import check_policy_synced
 from exitmap.policy.texts import Translate, joined, say
+from exitmap.scope import EVERYTHING, Scope, scope_sql
 
 # The as-of state of every unit, ending in the CTE ``ev`` (one row per unit existing on :on).
 STATE_CTES = """
@@ -185,7 +186,7 @@ JOIN unit u ON u.id = ev.unit_id
 JOIN enterprise en ON en.id = u.enterprise_id
 JOIN prefecture p ON p.adcode = ev.prefecture_adcode
 LEFT JOIN county c ON c.adcode = u.county_adcode
-WHERE true {{filters}}
+WHERE {scope_sql("ev.prefecture_adcode")} {{filters}}
 ORDER BY ev.prefecture_adcode, u.unit_key
 """
 
@@ -250,14 +251,15 @@ def evaluate(
     prefecture: int | Iterable[int] | None = None,
     overdue_only: bool = False,
     unit_key: str | None = None,
+    scope: Scope = EVERYTHING,
     xianzhi_triggers: bool = False,
     policy: Policy | None = None,
     lang: str = "zh",
     value: Translate | None = None,
     known_on: dt.date | None = None,
 ) -> pd.DataFrame:
-    """Every unit existing on ``on`` (after filters), with its deadline and reasons (COLUMNS);
-    as known on ``known_on`` if given (else with everything known now).
+    """Every unit existing on ``on`` that ``scope`` sees (after filters), with its deadline and
+    reasons (COLUMNS); as known on ``known_on`` if given (else with everything known now).
 
     The reasons are words in ``lang`` (layers/texts.py), data values through ``value``.
     """
@@ -274,7 +276,7 @@ def evaluate(
     if unit_key is not None:
         where += " AND u.unit_key = :unit_key"
         params["unit_key"] = unit_key
-    params |= policy_params(policy, on, xianzhi_triggers)
+    params |= policy_params(policy, on, xianzhi_triggers) | scope.params()
     sql, known = as_known(UNIT_SQL.format(filters=where), known_on)
     with engine.connect() as conn:
         check_policy_synced(conn, policy)
@@ -387,45 +389,51 @@ def deadline_basis(
     return base
 
 
-HISTORY_SQL = """
+HISTORY_SQL = f"""
 SELECT e.event_date, e.valid_to, e.status, e.previous_status, e.category, e.rectify_deadline,
        e.actual_exit_date, e.derived, e.load_id, l.file_name
 FROM unit_event e JOIN unit u ON u.id = e.unit_id
 LEFT JOIN load_record l ON l.id = e.load_id
-WHERE u.unit_key = :unit_key AND e.superseded_at IS NULL
+WHERE u.unit_key = :unit_key AND e.superseded_at IS NULL AND {scope_sql("u.prefecture_adcode")}
 ORDER BY e.event_date, e.id
 """
 
 # What each load said, in the order it was recorded, and whether it moved an earlier history.
-RECORDED_SQL = """
+RECORDED_SQL = f"""
 SELECT l.recorded_at, l.file_name, o.observed_on, o.valid_from, o.status, o.category,
        o.rectify_deadline, o.actual_exit_date,
        o.valid_from < max(o.observed_on) OVER (
            ORDER BY o.id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS corrects
 FROM unit_observation o JOIN unit u ON u.id = o.unit_id
 JOIN load_record l ON l.id = o.load_id
-WHERE u.unit_key = :unit_key
+WHERE u.unit_key = :unit_key AND {scope_sql("u.prefecture_adcode")}
 ORDER BY o.id
 """
 
+EXISTS_SQL = f"SELECT 1 FROM unit u WHERE u.unit_key = :k AND {scope_sql('u.prefecture_adcode')}"
 
-def history(engine: sa.Engine, unit_key: str) -> pd.DataFrame:
+
+def history(engine: sa.Engine, unit_key: str, scope: Scope = EVERYTHING) -> pd.DataFrame:
     """A unit's timeline as believed now (valid time), oldest first; ``derived`` rows are the
-    state before its first register date that the policy implies."""
+    state before its first register date that the policy implies. Empty when ``scope`` does
+    not see the unit."""
+    params = {"unit_key": unit_key} | scope.params()
     with engine.connect() as conn:
-        return pd.read_sql(sa.text(HISTORY_SQL), conn, params={"unit_key": unit_key})
+        return pd.read_sql(sa.text(HISTORY_SQL), conn, params=params)
 
 
-def recorded(engine: sa.Engine, unit_key: str) -> pd.DataFrame:
+def recorded(engine: sa.Engine, unit_key: str, scope: Scope = EVERYTHING) -> pd.DataFrame:
     """What the registers said of a unit, in the order they were recorded (record time)."""
+    params = {"unit_key": unit_key} | scope.params()
     with engine.connect() as conn:
-        return pd.read_sql(sa.text(RECORDED_SQL), conn, params={"unit_key": unit_key})
+        return pd.read_sql(sa.text(RECORDED_SQL), conn, params=params)
 
 
-def exists(engine: sa.Engine, unit_key: str) -> bool:
+def exists(engine: sa.Engine, unit_key: str, scope: Scope = EVERYTHING) -> bool:
     with engine.connect() as conn:
-        sql = sa.text("SELECT 1 FROM unit WHERE unit_key = :k")
-        return conn.execute(sql, {"k": unit_key}).first() is not None
+        return (
+            conn.execute(sa.text(EXISTS_SQL), {"k": unit_key} | scope.params()).first() is not None
+        )
 
 
 def _stated(status, category, rectify_deadline, actual_exit_date) -> str:
@@ -447,16 +455,17 @@ def explain(
     unit_key: str,
     on: dt.date,
     policy: Policy | None = None,
+    scope: Scope = EVERYTHING,
     known_on: dt.date | None = None,
 ) -> str | None:
     """Why the unit stands where it does on ``on`` (as known on ``known_on``, if given), in
     Chinese, with both lines of its history: what is believed now, what was recorded when.
-    None if the key is unknown."""
+    None if the key is unknown (or outside ``scope``)."""
     policy = policy or default_policy()
-    if not exists(engine, unit_key):
+    if not exists(engine, unit_key, scope):
         return None
-    hist = history(engine, unit_key)
-    rows = evaluate(engine, on, unit_key=unit_key, policy=policy, known_on=known_on)
+    hist = history(engine, unit_key, scope)
+    rows = evaluate(engine, on, unit_key=unit_key, policy=policy, scope=scope, known_on=known_on)
     known = f"，按 {known_on} 当时掌握的情况" if known_on else ""
     lines = [f"装备 {unit_key}（截至 {on}{known}）"]
     if rows.empty:
@@ -471,7 +480,7 @@ def explain(
         mark = "  " if h.event_date <= on else "  （晚于查询日期）"
         lines.append(f"{mark}{h.event_date} {stated}")
     lines.append("登记记录（按记录时间）：")
-    for o in recorded(engine, unit_key).itertuples():
+    for o in recorded(engine, unit_key, scope).itertuples():
         stated = _stated(o.status, o.category, o.rectify_deadline, o.actual_exit_date)
         moved = "，更正此前历史" if o.corrects else ""
         lines.append(

@@ -22,6 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.main import create_app
 from app.render import Renderer
+from exitmap.db import scoped
+from exitmap.scope import EVERYTHING
 from exitmap.vocabulary import PROVINCE_ADCODE
 
 
@@ -29,7 +31,8 @@ def views(app, on: dt.date | None) -> list[tuple[str, str]]:
     """(file stem, view) of the sample set; the prefecture is one frozen on the day."""
     ctx = app.ctx
     day = on or ctx.today()
-    table = ctx.data.table(day)
+    with scoped(EVERYTHING):  # the app's role sees nothing unscoped
+        table = ctx.data.table(day, EVERYTHING)
     frozen = [
         r["adcode"]
         for r in table.to_dicts()

@@ -1,35 +1,43 @@
 """Screenshot every page in headless Chromium, at the screen sizes and in the languages asked.
 
-    .venv/bin/python scripts/screenshots.py --out DIR [--database-url URL]
+    .venv/bin/python scripts/screenshots.py --out DIR [--database-url URL] [--role prefecture]
         [--sizes 390x844,768x1024,1024x768,1366x768,1920x1080,3840x2160] [--langs zh,en]
         [--zoom 2] [--full-page] [--present] [--only NAME]
 
 One PNG per page, size and language: DIR/<size>-<lang>-<page>.png (--zoom 2 shows the browser
 at 200 %: the size's CSS pixels halved, the image the same size). --present adds the
 presentation's slides. Uses the configured database (DATABASE_URL or the project-local
-cluster); run `exitmap demo` first for the demo data.
+cluster); run `exitmap demo` first for the demo data. Signs in through the login page as
+``screenshot_<role>`` (made, or given a fresh random password, for the run; a prefecture account
+is 昆明市's), so the pages are what that role sees; the office's also include 用户管理 and 审计.
 """
 
 from __future__ import annotations
 
 import argparse
+import secrets
 import sys
 from pathlib import Path
 from urllib.parse import quote
 
-from app.browser import browser, new_page, serve, wait_idle, wait_map
+from access import users
+from app.browser import browser, new_page, serve, sign_in, wait_idle, wait_map
 from app.main import create_app
+from exitmap.db import database_url, engine, scoped
+from exitmap.scope import EVERYTHING, ROLES
 from exitmap.vocabulary import PROVINCE_ADCODE
 from layers.map import MapData
 
 SIZES = "390x844,768x1024,1024x768,1366x768,1920x1080,3840x2160"
 
 
-def pages(app) -> list[tuple[str, str, str]]:
-    """(file name, path, what to wait for) for each page; picks a real prefecture and unit."""
+def pages(app, role: str = "province") -> list[tuple[str, str, str]]:
+    """(file name, path, what to wait for) for each page ``role`` has; picks a real prefecture
+    and unit."""
     ctx = app.ctx
-    units = ctx.data.units(ctx.today())
-    table = ctx.data.table(ctx.today())
+    with scoped(EVERYTHING):
+        units = ctx.data.units(ctx.today(), EVERYTHING)
+        table = ctx.data.table(ctx.today(), EVERYTHING)
     frozen = [
         r["adcode"]
         for r in table.to_dicts()
@@ -50,6 +58,11 @@ def pages(app) -> list[tuple[str, str, str]]:
         ("08-data", "/data", ""),
         ("09-about", "/about", ""),
         ("11-bad-adcode", "/prefecture/999999", ""),
+        *(
+            [("13-admin-users", "/admin/users", ""), ("14-admin-audit", "/admin/audit", "")]
+            if role == "province"
+            else []
+        ),
     ]
 
 
@@ -65,7 +78,9 @@ def size_of(text: str) -> tuple[int, int]:
 def open_view(page, base: str, path: str, wait: str) -> None:
     """Go to ``path``; wait for the province map ("map"), and its ranking ("ranking") too."""
     page.goto(base + path)
-    page.wait_for_selector("#page > div", timeout=30_000)
+    page.wait_for_selector("#page > div, #forbidden-page", timeout=30_000)
+    if page.locator("#forbidden-page").count():
+        wait = ""  # another prefecture's page: the 403 is the picture
     if wait:
         wait_map(page, timeout=30_000)
     if wait == "ranking":
@@ -89,18 +104,29 @@ def main(argv=None) -> int:
     parser.add_argument("--full-page", action="store_true", help="the whole page, not the screen")
     parser.add_argument("--present", action="store_true", help="also every presentation slide")
     parser.add_argument("--only", help="only pages whose file name contains this")
+    parser.add_argument("--role", default="province", choices=ROLES)
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    app = create_app(args.database_url)
+    owner = engine(args.database_url or database_url())
+    username, password = f"screenshot_{args.role}", secrets.token_urlsafe(16)
+    if users.get(owner, username) is None:
+        extra = {"prefecture": 530100} if args.role == "prefecture" else {}
+        if args.role == "department":
+            extra = {"department": "省生态环境厅"}
+        users.add(owner, username, args.role, password=password, **extra)
+    else:
+        users.set_password(owner, username, password)
+    app = create_app(engine=owner)
     assert isinstance(app.ctx.data, MapData)
     with serve(app) as base, browser() as b:
         for size in args.sizes.split(","):
             width, height = size_of(size)
             viewport = {"width": round(width / args.zoom), "height": round(height / args.zoom)}
             page = new_page(b, viewport=viewport, device_scale_factor=args.zoom)
+            sign_in(page, base, username, password)
             tag = f"{width}x{height}" + (f"@{args.zoom:g}x" if args.zoom != 1 else "")
             for lang in args.langs.split(","):
-                for name, path, wait in pages(app):
+                for name, path, wait in pages(app, args.role):
                     if args.only and args.only not in name:
                         continue
                     open_view(page, base, in_lang(path, lang), wait)

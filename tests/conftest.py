@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from app.browser import browser, serve
 from exitmap.cluster import Cluster
+from tests.helpers.accounts import add_accounts
 from tests.helpers.demo import (
     DEMO_TODAY,
     XSS_NAME,
@@ -93,11 +94,13 @@ def empty_engine(pg_cluster) -> sa.Engine:
 @pytest.fixture(scope="session")
 def demo_engine(pg_cluster, template_db) -> sa.Engine:
     """The demo register as the pages show it (on tests.helpers.demo.DEMO_TODAY), one enterprise
-    named XSS_NAME; one database for the whole session."""
+    named XSS_NAME, the test accounts (tests.helpers.accounts); one database for the whole
+    session."""
     name = _fresh_database(pg_cluster, template_db)
     eng = sa.create_engine(pg_cluster.url(name))
     load_demo(eng)
     rename_first_enterprise(eng, XSS_NAME)
+    add_accounts(eng)
     yield eng
     eng.dispose()
     _drop_database(pg_cluster, name)
@@ -111,24 +114,43 @@ def decided_demo_engine(pg_cluster, template_db) -> sa.Engine:
     eng = sa.create_engine(pg_cluster.url(name))
     load_demo(eng)
     add_decisions(eng)
+    add_accounts(eng)
     yield eng
     eng.dispose()
     _drop_database(pg_cluster, name)
 
 
 @pytest.fixture(scope="module")
-def dashboard(demo_engine):
-    """The dashboard on the pages' demo, today = DEMO_TODAY, marked 内部资料, served on a free
-    port for one test module: (base URL, app)."""
+def demo_env():
+    """The pages' settings for the demo: today is DEMO_TODAY, the marking 内部资料."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("EXITMAP_TODAY", DEMO_TODAY.isoformat())
+    mp.setenv("EXITMAP_MARKING", "内部资料")
+    yield mp
+    mp.undo()
+
+
+@pytest.fixture(scope="module")
+def demo_app(demo_engine, demo_env):
+    """The dashboard over the demo (it connects as the app role, as served)."""
     from app.main import create_app
 
-    env = pytest.MonkeyPatch()
-    env.setenv("EXITMAP_TODAY", DEMO_TODAY.isoformat())
-    env.setenv("EXITMAP_MARKING", "内部资料")
-    app = create_app(engine=demo_engine)
-    with serve(app) as base:
-        yield base, app
-    env.undo()
+    return create_app(engine=demo_engine)
+
+
+@pytest.fixture(scope="module")
+def demo_site(demo_app) -> str:
+    """demo_app served on a free local port: its base URL."""
+    with serve(demo_app) as base:
+        yield base
+    demo_app.server.extensions["exitmap.png"].close()
+
+
+@pytest.fixture(scope="module")
+def dashboard(demo_site, demo_app):
+    """The dashboard on the pages' demo, today = DEMO_TODAY, marked 内部资料, served on a free
+    port for one test module: (base URL, app). Sign in to it with tests.helpers.accounts."""
+    return demo_site, demo_app
 
 
 @pytest.fixture(scope="module")

@@ -7,16 +7,23 @@ from __future__ import annotations
 import re
 
 import pytest
+import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from app.browser import new_page, wait_idle, wait_map
+from exitmap.db import scoped
+from exitmap.scope import EVERYTHING
 from tests.helpers.a11y import assert_accessible, axe_version
+from tests.helpers.accounts import browser_state
 from tests.helpers.browser import CPU_SLOWDOWN
 from tests.helpers.screens import cut_labels, sideways
 from tests.helpers.views import PREFECTURE, open_view, pages, with_lang
 
 
-def open_page(chromium, width=1920, height=1080, scale=1, **options):
+def open_page(chromium, base, width=1920, height=1080, scale=1, role="province", **options):
+    """A page signed in as ``role`` (None: not signed in)."""
+    if role is not None:
+        options["storage_state"] = browser_state(base, role)
     page = new_page(
         chromium,
         cpu_slowdown=CPU_SLOWDOWN,
@@ -33,7 +40,7 @@ def open_page(chromium, width=1920, height=1080, scale=1, **options):
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_no_axe_violations_on_any_page(dashboard, chromium, size, lang):
     base, app = dashboard
-    page, errors = open_page(chromium, *size)
+    page, errors = open_page(chromium, base, *size)
     for kind, path in pages(app).items():
         open_view(page, base, kind, with_lang(path, lang))
         assert_accessible(page, where=f"{kind} {lang} {size}")
@@ -47,10 +54,40 @@ def test_no_axe_violations_on_any_page(dashboard, chromium, size, lang):
     assert not errors, errors
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_login_page_and_the_offices_pages_are_accessible(
+    dashboard, chromium, demo_engine, lang
+):
+    base, _ = dashboard
+    page, errors = open_page(chromium, base, role=None)
+    page.goto(base + with_lang("/login", lang))
+    page.wait_for_selector("#login-submit")
+    assert_accessible(page, where=f"login {lang}")
+    page.fill("#username", "t_leader")
+    page.fill("#password", "wrong")
+    try:
+        with page.expect_navigation():
+            page.click("#login-submit")  # a refused sign-in: the page says why
+        page.wait_for_selector("#login-submit")
+        assert_accessible(page, where=f"login refused {lang}")
+    finally:  # every test signs in from this one address: leave it unlocked
+        with demo_engine.begin() as conn:
+            conn.execute(sa.text("DELETE FROM login_failure"))
+    page.context.close()
+    page, more = open_page(chromium, base)
+    for path in ("/admin/users", "/admin/audit"):
+        page.goto(base + with_lang(path, lang))
+        page.wait_for_selector("#users-table, #audit-table")
+        wait_idle(page)
+        assert_accessible(page, where=f"{path} {lang}")
+    page.context.close()
+    assert not errors + more, errors + more
+
+
 def test_axe_is_the_shipped_one(dashboard, chromium):
     """The rules come from the wheel's axe-core (no download), a 4.x that knows WCAG 2.1."""
     base, _ = dashboard
-    page, _ = open_page(chromium)
+    page, _ = open_page(chromium, base)
     page.goto(base + "/about")
     assert re.fullmatch(r"4\.\d+\.\d+", axe_version(page))
     page.context.close()
@@ -62,7 +99,7 @@ def test_axe_is_the_shipped_one(dashboard, chromium):
 )
 def test_document_language_follows_the_view(dashboard, chromium, lang, html_lang, title):
     base, _ = dashboard
-    page, _ = open_page(chromium)
+    page, _ = open_page(chromium, base)
     page.goto(base + with_lang("/freeze", lang))
     page.wait_for_selector("#freeze-table")
     assert page.evaluate("document.documentElement.lang") == html_lang
@@ -90,7 +127,7 @@ def test_keyboard_only_walk(dashboard, chromium, tmp_path):
     overdue units → back to the overview → 数据 → download the table, with keys alone, the
     focus visible at every stop."""
     base, _ = dashboard
-    page, errors = open_page(chromium, accept_downloads=True)
+    page, errors = open_page(chromium, base, accept_downloads=True)
     open_view(page, base, "overview", "/")
     # The map's skip link leads past the map's own tab stops to its text version.
     tab_to(page, ".map-card .skip-link")
@@ -134,7 +171,7 @@ def test_keyboard_reaches_the_filters_and_the_menu(dashboard, chromium):
     """The map measure is a radio group moved by the arrow keys; on a phone the menu opens
     with Enter and closes with Escape, the focus back on its button."""
     base, _ = dashboard
-    page, errors = open_page(chromium)
+    page, errors = open_page(chromium, base)
     open_view(page, base, "overview", "/")
     tab_to(page, '#f-measure input[value="completion_units"]')
     assert page.evaluate(
@@ -143,7 +180,7 @@ def test_keyboard_reaches_the_filters_and_the_menu(dashboard, chromium):
     page.keyboard.press("ArrowRight")
     page.wait_for_function("() => location.search.includes('measure=completion_energy')")
     page.context.close()
-    page, _ = open_page(chromium, 390, 844)
+    page, _ = open_page(chromium, base, 390, 844)
     open_view(page, base, "freeze", "/freeze")
     tab_to(page, "#menu-toggle")
     page.keyboard.press("Enter")
@@ -162,13 +199,14 @@ def test_the_ranking_is_the_maps_text_version(dashboard, chromium):
     """Announced as such; colour is never alone: each frozen prefecture says so in words in the
     ranking and on its label, and a prefecture's tooltip gives its value."""
     base, app = dashboard
-    page, _ = open_page(chromium)
+    page, _ = open_page(chromium, base)
     open_view(page, base, "overview", "/")
     region = page.get_by_role("region", name="云南省各州（市）地图")
     expect(region).to_have_attribute("aria-describedby", "ov-map-alt")
     assert "排名" in page.inner_text("#ov-map-alt")
     expect(page.get_by_role("table", name=re.compile("地图的文字版本"))).to_have_count(1)
-    table = app.ctx.data.table(app.ctx.today())
+    with scoped(EVERYTHING):  # the app's own database role sees nothing unscoped
+        table = app.ctx.data.table(app.ctx.today(), EVERYTHING)
     frozen = [
         r["adcode"] for r in table.to_dicts() if r["freeze_triggered"] and r["adcode"] != 530000
     ]
@@ -189,7 +227,7 @@ def test_zoomed_to_200_percent(dashboard, chromium):
     """A 1920×1080 screen at 200 % is a 960×540 viewport at twice the pixels: every page still
     fits its width, nothing is cut, and every page stays one link away."""
     base, app = dashboard
-    page, errors = open_page(chromium, 960, 540, scale=2)
+    page, errors = open_page(chromium, base, 960, 540, scale=2)
     for kind, path in pages(app).items():
         open_view(page, base, kind, path)
         assert sideways(page) <= 0, kind

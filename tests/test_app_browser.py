@@ -11,39 +11,37 @@ import pytest
 from playwright.sync_api import expect
 
 from app import format as fmt
-from app.browser import browser, new_page, serve, wait_idle, wait_map
+from app.browser import new_page, wait_idle, wait_map
+from exitmap.db import scoped
+from exitmap.scope import EVERYTHING
 from layers.standing import standing
+from tests.helpers.accounts import browser_state, sign_in
 from tests.helpers.browser import CPU_SLOWDOWN, fills, labels_overlap
 from tests.helpers.demo import DEMO_TODAY, XSS_NAME
 
 
 @pytest.fixture(scope="module")
-def site(demo_engine, monkeypatch_module):
-    from app.main import create_app
-
-    app = create_app(engine=demo_engine)
-    with serve(app) as base:
-        yield base, app
+def site(demo_site, demo_app):
+    return demo_site, demo_app
 
 
-@pytest.fixture(scope="module")
-def monkeypatch_module():
-    mp = pytest.MonkeyPatch()
-    mp.setenv("EXITMAP_TODAY", DEMO_TODAY.isoformat())
-    mp.setenv("EXITMAP_MARKING", "内部资料")
-    yield mp
-    mp.undo()
+def office(read):
+    """A read of the app's own cache as the office (the app's role sees nothing unscoped)."""
+    with scoped(EVERYTHING):
+        return read(DEMO_TODAY, EVERYTHING)
 
 
 @pytest.fixture(scope="module")
-def chromium():
-    with browser() as b:
-        yield b
+def signed_in(site):
+    """The office's session (it sees the whole province), for every page of this module."""
+    return browser_state(site[0], "province")
 
 
 @pytest.fixture
-def page(chromium):
-    p = new_page(chromium, cpu_slowdown=CPU_SLOWDOWN, accept_downloads=True)
+def page(chromium, signed_in):
+    p = new_page(
+        chromium, cpu_slowdown=CPU_SLOWDOWN, accept_downloads=True, storage_state=signed_in
+    )
     errors = []
     p.on("pageerror", lambda e: errors.append(str(e)))
     yield p
@@ -235,7 +233,7 @@ def test_prefecture_page(site, page, demo_engine):
 
 def test_unit_page(site, page, demo_engine):
     base, app = site
-    units = app.ctx.data.units(DEMO_TODAY)
+    units = office(app.ctx.data.units)
     key = units.filter(units["overdue"])["unit_key"][0]
     goto(page, base, f"/unit/{quote(key, safe='')}")
     page.wait_for_selector("#deadline-basis")
@@ -321,7 +319,7 @@ def test_english_switch(site, page):
 def test_the_layers_words_follow_the_english_switch(site, page):
     """Deadline bases and freeze reasons come from the layers: English too, not just labels."""
     base, app = site
-    units = app.ctx.data.units(DEMO_TODAY)
+    units = office(app.ctx.data.units)
     late = units.filter(units["overdue"] & (units["category"] == "淘汰类")).to_dicts()[0]
     goto(page, base, f"/unit/{quote(late['unit_key'], safe='')}?lang=en")
     basis = page.inner_text("#deadline-basis")
@@ -329,7 +327,7 @@ def test_the_layers_words_follow_the_english_switch(site, page):
     goto(page, base, "/freeze?lang=en")
     frozen = next(
         r
-        for r in app.ctx.data.table(DEMO_TODAY).to_dicts()
+        for r in office(app.ctx.data.table).to_dicts()
         if r["freeze_triggered"] and r["adcode"] != 530000
     )
     row = page.inner_text(f'#freeze-table [data-row="{frozen["adcode"]}"]')
@@ -355,7 +353,7 @@ def test_bad_urls_give_clear_pages(site, page):
 
 def test_hostile_names_render_as_text(site, page):
     base, app = site
-    units = app.ctx.data.units(DEMO_TODAY)
+    units = office(app.ctx.data.units)
     row = units.filter(units["enterprise_name"] == XSS_NAME).to_dicts()[0]
     goto(page, base, f"/unit/{quote(row['unit_key'], safe='')}")
     assert XSS_NAME in page.inner_text("#unit-title")
@@ -386,16 +384,14 @@ def test_hostile_names_render_as_text(site, page):
 
 
 def test_boundaries_sent_once_compressed_and_cached(site):
-    import urllib.request
-
     base, app = site
-    req = urllib.request.Request(
-        base + app.ctx.geo.url("prefectures"), headers={"Accept-Encoding": "gzip"}
+    session = sign_in(base, "leader")  # boundaries are served to signed-in users only
+    resp = session.get(
+        base + app.ctx.geo.url("prefectures"), headers={"Accept-Encoding": "gzip"}, stream=True
     )
-    with urllib.request.urlopen(req) as resp:
-        assert resp.headers["Content-Encoding"] == "gzip"
-        assert "max-age" in resp.headers["Cache-Control"]
-        assert len(resp.read()) < 120_000
+    assert resp.headers["Content-Encoding"] == "gzip"
+    assert "max-age" in resp.headers["Cache-Control"]
+    assert len(resp.raw.read()) < 120_000
 
 
 def test_decided_freeze_marked_on_map(site, page, demo_engine):
@@ -433,7 +429,7 @@ def test_decided_freeze_marked_on_map(site, page, demo_engine):
 
 def test_unit_page_map_shows_the_unit(site, page):
     base, app = site
-    units = app.ctx.data.units(DEMO_TODAY)
+    units = office(app.ctx.data.units)
     key = units.filter(units["overdue"])["unit_key"][0]
     goto(page, base, f"/unit/{quote(key, safe='')}")
     page.wait_for_selector("#un-map .unit-marker-overdue")

@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 
+from exitmap.scope import EVERYTHING
 from layers.map import (
     MEASURES,
     MapData,
@@ -31,7 +32,7 @@ def test_progress_and_sub_industries_on_the_scenario(scenario_engine):
     """Worked out by hand from tests/helpers/policy_scenarios.py (see tests/test_standing.py)."""
     data = MapData(scenario_engine)
     on = D(2022, 6, 30)
-    rows = progress(data, on).to_dicts()
+    rows = progress(data, on, EVERYTHING).to_dicts()
     assert [(r["date"], r["units_in_scope"], r["units_resolved"]) for r in rows] == [
         (D(2020, 12, 31), 5, 0),  # K1–K3, H1, Y1
         (D(2021, 12, 31), 8, 3),  # + Q1, Q2, H2; K1, H1 and Y1 (exit month 2021-12) exited
@@ -40,7 +41,7 @@ def test_progress_and_sub_industries_on_the_scenario(scenario_engine):
     assert [r["completion_units_pct"] for r in rows] == [0.0, 37.5, 33.3]
     assert rows[-1]["completion_energy_pct"] == 28.9
 
-    subs = by_sub_industry(data.summary(on))
+    subs = by_sub_industry(data.summary(on, EVERYTHING))
     assert [(r["sector"], r["sub_industry"]) for r in subs.to_dicts()] == sorted(
         (r["sector"], r["sub_industry"]) for r in subs.to_dicts()
     )
@@ -61,33 +62,35 @@ def test_progress_and_sub_industries_on_the_scenario(scenario_engine):
         "铁合金": (0, 1, 0, 4000),  # H1 reopened
         "锌冶炼": (0, 1, 0, 800),  # H2
     }
-    steel = by_sub_industry(data.summary(on), sector="钢铁", prefecture=HONGHE).to_dicts()
+    steel = by_sub_industry(
+        data.summary(on, EVERYTHING), sector="钢铁", prefecture=HONGHE
+    ).to_dicts()
     assert [(r["sub_industry"], r["units_remaining"]) for r in steel] == [("铁合金", 1)]
 
 
 def test_unit_frames_by_scope(scenario_engine):
     data = MapData(scenario_engine)
     on = D(2022, 6, 30)
-    everyone = data.units(on)
+    everyone = data.units(on, EVERYTHING)
     assert set(everyone["prefecture_adcode"]) == {KUNMING, QUJING, HONGHE, YUXI}
-    mine = data.units(on, prefectures=[QUJING])
-    assert mine is not everyone and data.units(on, prefectures=QUJING) is mine
+    mine = data.units(on, EVERYTHING.narrow([QUJING]))
+    assert mine is not everyone and data.units(on, EVERYTHING.narrow(QUJING)) is mine
     assert sorted(mine["unit_key"]) == ["Q1", "Q2", "Q3"]
     # The standing of the same scope: its own rows, its own total.
-    table = data.table(on, prefectures=[QUJING]).to_dicts()
+    table = data.table(on, EVERYTHING.narrow([QUJING])).to_dicts()
     assert [(r["adcode"], r["units_overdue"]) for r in table] == [(QUJING, 2), (530000, 2)]
-    assert YUXI not in data.prefecture_wide(on, prefectures=[QUJING])
+    assert YUXI not in data.prefecture_wide(on, EVERYTHING.narrow([QUJING]))
 
 
 def test_cache_follows_data_version(demo_engine):
     data = MapData(demo_engine)
-    a = data.units(DEMO_TODAY)
-    assert data.units(DEMO_TODAY) is a  # cached
+    a = data.units(DEMO_TODAY, EVERYTHING)
+    assert data.units(DEMO_TODAY, EVERYTHING) is a  # cached
 
 
 def test_choropleth_and_rank(demo_engine):
     data = MapData(demo_engine)
-    table = data.table(DEMO_TODAY)
+    table = data.table(DEMO_TODAY, EVERYTHING)
     for m in MEASURES:
         h = choropleth(table, m)
         assert len(h["fill"]) == 16
@@ -106,7 +109,7 @@ def test_classify():
 
 
 def test_unit_points_compact(demo_engine):
-    units = MapData(demo_engine).units(DEMO_TODAY)
+    units = MapData(demo_engine).units(DEMO_TODAY, EVERYTHING)
     doc = unit_points(units)
     assert len(doc["features"]) == units.height
     assert set(doc["features"][0]["properties"]) == {"k", "n", "e", "c", "s", "d", "t", "x"}
@@ -117,14 +120,18 @@ def test_decided_freeze_in_table_and_hideout(engine):
     from etl.decisions import decide_freeze, lift_freeze
 
     data = MapData(engine)
-    before = data.table(DEMO_TODAY)
+    before = data.table(DEMO_TODAY, EVERYTHING)
     assert not any(before["freeze_decided"])
     decide_freeze(engine, 530100, "测试〔2026〕1号", dt.date(2026, 1, 10))
-    table = data.table(DEMO_TODAY)  # the data version changed: read again
+    table = data.table(DEMO_TODAY, EVERYTHING)  # the data version changed: read again
     row = table.filter(table["adcode"] == 530100).to_dicts()[0]
     assert row["freeze_decided"] and not row["freeze_triggered"]
     h = choropleth(table, "completion_units")
     assert h["decided"] == ["530100"] and "530100" not in h["frozen"]
-    assert data.table(dt.date(2025, 12, 31))["freeze_decided"].sum() == 0  # not yet in force
+    assert (
+        data.table(dt.date(2025, 12, 31), EVERYTHING)["freeze_decided"].sum() == 0
+    )  # not yet in force
     lift_freeze(engine, 530100, "测试〔2026〕2号", dt.date(2026, 3, 1))
-    assert data.table(DEMO_TODAY)["freeze_decided"].sum() == 0  # lifting changes the version
+    assert (
+        data.table(DEMO_TODAY, EVERYTHING)["freeze_decided"].sum() == 0
+    )  # lifting changes the version

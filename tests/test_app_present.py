@@ -12,13 +12,15 @@ from playwright.sync_api import expect
 from app.browser import new_page, wait_idle, wait_map
 from layers.standing import standing
 from tests.helpers.a11y import assert_accessible
+from tests.helpers.accounts import browser_state
 from tests.helpers.browser import CPU_SLOWDOWN
 from tests.helpers.demo import DEMO_TODAY
 
 
 def open_deck(chromium, base, path="/?present=1", width=1920, height=1080):
     size = {"width": width, "height": height}
-    page = new_page(chromium, cpu_slowdown=CPU_SLOWDOWN, viewport=size)
+    state = browser_state(base, "province")
+    page = new_page(chromium, cpu_slowdown=CPU_SLOWDOWN, viewport=size, storage_state=state)
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(base + path)

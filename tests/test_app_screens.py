@@ -11,6 +11,7 @@ import pytest
 
 from app.browser import new_page
 from layers.standing import standing
+from tests.helpers.accounts import browser_state
 from tests.helpers.browser import CPU_SLOWDOWN
 from tests.helpers.demo import DEMO_TODAY
 from tests.helpers.screens import (
@@ -29,9 +30,14 @@ def viewport(size: tuple[int, int]) -> dict:
 
 
 @pytest.fixture
-def screen(chromium, request):
+def screen(chromium, dashboard, request):
     size = request.param
-    page = new_page(chromium, cpu_slowdown=CPU_SLOWDOWN, viewport=viewport(size))
+    page = new_page(
+        chromium,
+        cpu_slowdown=CPU_SLOWDOWN,
+        viewport=viewport(size),
+        storage_state=browser_state(dashboard[0], "province"),
+    )
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     yield size, page

@@ -3,6 +3,7 @@ opened and checked, the page's DOM checked before capture."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import subprocess
@@ -15,41 +16,19 @@ import pytest
 import requests
 from PIL import Image
 
-from app.browser import new_page, serve, wait_idle, wait_map
+from access import audit
+from app.browser import new_page, wait_idle, wait_map
 from app.render import Renderer, RenderError
+from tests.helpers.accounts import browser_state, sign_in
 from tests.helpers.browser import CPU_SLOWDOWN, fills
-from tests.helpers.demo import DEMO_TODAY
 
 ACCENT = (31, 78, 121)  # the briefing band (--accent)
 
 
 @pytest.fixture(scope="module")
-def env():
-    mp = pytest.MonkeyPatch()
-    mp.setenv("EXITMAP_TODAY", DEMO_TODAY.isoformat())
-    mp.setenv("EXITMAP_MARKING", "内部资料")
-    yield mp
-    mp.undo()
-
-
-@pytest.fixture(scope="module")
-def app(demo_engine, env):
-    from app.main import create_app
-
-    return create_app(engine=demo_engine)
-
-
-@pytest.fixture(scope="module")
-def renderer(app):
-    with Renderer(app) as r:
+def renderer(demo_app):
+    with Renderer(demo_app) as r:
         yield r
-
-
-@pytest.fixture(scope="module")
-def site(app):
-    with serve(app) as base:
-        yield base
-    app.server.extensions["exitmap.png"].close()
 
 
 def open_png(shot) -> Image.Image:
@@ -131,7 +110,7 @@ def test_every_map_of_a_briefing_is_painted(renderer, tmp_path, view, scale):
             assert near >= 20 * scale * scale, f"{colour} missing from the map of {view}"
 
 
-def test_filtered_view_is_the_same_view(app, renderer, tmp_path):
+def test_filtered_view_is_the_same_view(demo_app, renderer, tmp_path):
     """Same filters, date and colours as the interactive page of the same URL."""
     view = "/?measure=energy_remaining&sector=钢铁&on=2025-12-31"
     shot = renderer.png(view, tmp_path / "钢铁.png", scale=1)
@@ -139,8 +118,9 @@ def test_filtered_view_is_the_same_view(app, renderer, tmp_path):
     assert f["subtitle"] == "地图指标：剩余能耗；行业：钢铁"
     assert f["as_of"].startswith("数据截至 2025年12月31日")
     assert open_png(shot).size == (1920, 1080)
-    # One Playwright per thread: the renderer's Chromium.
-    page = new_page(renderer.browser, cpu_slowdown=CPU_SLOWDOWN)
+    # One Playwright per thread: the renderer's Chromium; signed in as the office.
+    state = browser_state(renderer.base_url(), "province")
+    page = new_page(renderer.browser, cpu_slowdown=CPU_SLOWDOWN, storage_state=state)
     page.goto(renderer.base_url() + view)
     wait_map(page)
     wait_idle(page)
@@ -215,14 +195,20 @@ def exitmap(*args: str, **env: str) -> subprocess.CompletedProcess:
     return subprocess.run(command, capture_output=True, text=True, env=environ, timeout=180)
 
 
-def test_cli_url_and_view_path(site, demo_engine, tmp_path):
+def test_cli_url_and_view_path(demo_site, demo_engine, tmp_path):
+    # The configured database is where the command records what it exported.
+    db = {"DATABASE_URL": demo_engine.url.render_as_string(hide_password=False)}
     out = tmp_path / "区域限批.png"
-    done = exitmap("export", "png", site + "/freeze?lang=en", "--out", str(out), "--scale", "1")
+    done = exitmap(
+        "export", "png", demo_site + "/freeze?lang=en", "--out", str(out), "--scale", "1", **db
+    )
     assert done.returncode == 0, done.stderr
     assert Image.open(out).size == (1920, 1080)
     assert "Yunnan: regional approval freeze" in done.stdout
+    line = audit.entries(demo_engine, actions=["export"]).iloc[0]
+    assert line["target"] == str(out.resolve()) and line["username"].startswith("cli:")
+    assert line["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
     # A view path: the command serves the app itself, on the configured database.
-    db = {"DATABASE_URL": demo_engine.url.render_as_string(hide_password=False)}
     out = tmp_path / "昆明.pdf"
     done = exitmap("export", "png", "/prefecture/530100?on=2025-12-31", "--out", str(out), **db)
     assert done.returncode == 0, done.stderr
@@ -232,21 +218,35 @@ def test_cli_url_and_view_path(site, demo_engine, tmp_path):
     assert done.returncode != 0 and "没有简报版式" in done.stderr
 
 
-def test_export_endpoint(site):
-    resp = requests.get(site + "/export/png", params={"view": "/quota?lang=en"}, timeout=90)
+def test_export_endpoint(demo_site):
+    assert requests.get(demo_site + "/export/png", params={"view": "/quota"}).status_code == 401
+    session = sign_in(demo_site, "leader")
+    resp = session.get(demo_site + "/export/png", params={"view": "/quota?lang=en"}, timeout=90)
     assert resp.status_code == 200, resp.text
     assert resp.headers["Content-Type"] == "image/png"
     assert "attachment" in resp.headers["Content-Disposition"]
     assert Image.open(io.BytesIO(resp.content)).size == (3840, 2160)
     for bad in ("http://example.org/", "/data", "//example.org/", "/prefecture/999999"):
-        resp = requests.get(site + "/export/png", params={"view": bad}, timeout=90)
+        resp = session.get(demo_site + "/export/png", params={"view": bad}, timeout=90)
         assert resp.status_code == 400, bad
         assert "不能导出" in resp.text
+    # Preset sizes and scales only.
+    for size, scale in (("1920x1081", "2"), ("1920x1080", "3"), ("4000x4000", "1")):
+        resp = session.get(
+            demo_site + "/export/png",
+            params={"view": "/quota", "size": size, "scale": scale},
+            timeout=90,
+        )
+        assert resp.status_code == 400 and ("尺寸只能是" in resp.text or "倍数只能是" in resp.text)
 
 
-def test_header_button_follows_the_view(site, renderer):
-    page = new_page(renderer.browser, cpu_slowdown=CPU_SLOWDOWN)
-    page.goto(site + "/?measure=units_overdue")
+def test_header_button_follows_the_view(demo_site, renderer):
+    page = new_page(
+        renderer.browser,
+        cpu_slowdown=CPU_SLOWDOWN,
+        storage_state=browser_state(demo_site, "leader"),
+    )
+    page.goto(demo_site + "/?measure=units_overdue")
     wait_map(page)
     wait_idle(page)
     link = page.locator("#briefing-link")
@@ -272,7 +272,7 @@ def test_header_button_follows_the_view(site, renderer):
     assert briefing.inner_text("#briefing-title") == "云南省淘汰落后产能退出进展"
     assert "剩余台套" in briefing.inner_text("#briefing-subtitle")
     assert not briefing.is_visible("#nav") and not briefing.is_visible("#filters")
-    page.goto(site + "/data")
+    page.goto(demo_site + "/data")
     page.wait_for_selector("#nav")
     assert page.locator("#briefing-link").count() == 0
     page.context.close()

@@ -85,3 +85,38 @@ def test_lists_are_byte_identical_when_rebuilt(decided_demo_engine, tmp_path):
     second = write_lists(decided_demo_engine, DEMO_TODAY, tmp_path / "b")
     for a, b in zip(first, second, strict=True):
         assert a.read_bytes() == b.read_bytes(), a.name
+
+
+def test_the_command_line_marks_who_took_each_file_and_records_its_hash(
+    decided_demo_engine, tmp_path
+):
+    import getpass
+    import hashlib
+
+    from click.testing import CliRunner
+
+    from access import audit
+    from exitmap.cli import main
+
+    env = {"DATABASE_URL": decided_demo_engine.url.render_as_string(hide_password=False)}
+    runner = CliRunner()
+    lists = runner.invoke(
+        main, ["export", "lists", "--as-of", "2025-12-31", "--out", str(tmp_path)], env=env
+    )
+    assert lists.exit_code == 0, lists.output
+    report = tmp_path / "报告.docx"
+    done = runner.invoke(main, ["export", "annual-report", "2025", "--out", str(report)], env=env)
+    assert done.exit_code == 0, done.output
+    who = f"cli:{getpass.getuser()}"
+    files = sorted(tmp_path.glob("*.xlsx"))
+    assert len(files) == 8
+    for path in files:
+        props = openpyxl.load_workbook(path).properties
+        assert props.lastModifiedBy == who and props.description.startswith(f"取用：{who} 20")
+    import docx
+
+    assert docx.Document(report).core_properties.last_modified_by == who
+    log = audit.entries(decided_demo_engine, user=who, actions=["export"])
+    recorded = dict(zip(log["target"], log["sha256"], strict=True))
+    for path in [*files, report]:
+        assert recorded[str(path.resolve())] == hashlib.sha256(path.read_bytes()).hexdigest()

@@ -15,6 +15,7 @@ from etl.load import LoadError, load
 from etl.pipeline import prepare
 from exitmap.cli import main
 from exitmap.clock import start_of
+from exitmap.scope import EVERYTHING
 from layers.freeze import freeze_list
 from layers.map import MapData, progress
 from layers.quota import balance, ledger
@@ -79,7 +80,7 @@ def test_a_first_register_of_2026_knows_the_years_before(engine, tmp_path):
     assert "当日余额 20,000.00" in res.output
 
     # 全省完成率变化: half done from the first year end on, not flat at zero until 2026.
-    chart = progress(MapData(engine), D(2026, 3, 31))
+    chart = progress(MapData(engine), D(2026, 3, 31), EVERYTHING)
     assert chart["date"].to_list()[:2] == [D(2020, 12, 31), D(2021, 12, 31)]
     assert chart["units_in_scope"].to_list() == [2] * 7
     assert chart["units_resolved"].to_list() == [1] * 7
@@ -167,14 +168,14 @@ def test_standings_before_between_and_after_loads_in_both_views(engine, tmp_path
     late = freeze_list(engine, D(2022, 1, 1), known_on=D(2025, 6, 30)).set_index("adcode")
     assert late.loc[KUNMING, "trigger_units"] == 2
     assert freeze_list(engine, D(2022, 1, 1)).set_index("adcode").loc[KUNMING, "trigger_units"] == 1
-    released = ledger(engine, D(2025, 12, 31), KUNMING)
+    released = ledger(engine, D(2025, 12, 31), EVERYTHING.narrow(KUNMING))
     assert list(zip(released["entry_date"], released["amount_tce"], strict=True)) == [
         (D(2021, 10, 31), 50000.0),
         (D(2025, 5, 31), 20000.0),
     ]
-    then = ledger(engine, D(2025, 12, 31), KUNMING, known_on=D(2025, 6, 30))
+    then = ledger(engine, D(2025, 12, 31), EVERYTHING.narrow(KUNMING), known_on=D(2025, 6, 30))
     assert list(then["entry_date"]) == [D(2023, 6, 30)]
-    units = MapData(engine).units(D(2022, 1, 1), known_on=D(2025, 6, 30))
+    units = MapData(engine).units(D(2022, 1, 1), EVERYTHING, known_on=D(2025, 6, 30))
     assert sorted(units.filter(units["overdue"])["unit_key"].to_list()) == [
         f"{credit_code(1)}/1#",
         f"{credit_code(2)}/1#",
@@ -287,8 +288,10 @@ def test_a_correction_that_overdraws_an_allocation_is_reported(engine, tmp_path)
     from app.main import create_app
     from app.pages import quota
     from app.state import ViewState
+    from exitmap.db import scoped
 
-    page = str(quota.layout(create_app(engine=engine).ctx, ViewState()))
+    with scoped(EVERYTHING):  # as the office sees it: the app's role sees nothing unscoped
+        page = str(quota.layout(create_app(engine=engine).ctx, ViewState()))
     assert "注意：昆明市在 2024年1月1日 的能耗指标余额为 -4万吨标准煤" in page
 
 
@@ -307,7 +310,8 @@ def test_decisions_and_allocations_recorded_after_k_are_unknown_on_k(engine, tmp
     now = standing(engine, D(2024, 6, 30)).set_index("adcode").loc[KUNMING]
     then = standing(engine, D(2024, 6, 30), known_on=yesterday).set_index("adcode").loc[KUNMING]
     assert (now["quota_allocated_tce"], then["quota_allocated_tce"]) == (1000.0, 0.0)
-    assert list(ledger(engine, D(2024, 6, 30), KUNMING, known_on=yesterday)["kind"]) == ["release"]
+    mine = EVERYTHING.narrow(KUNMING)
+    assert list(ledger(engine, D(2024, 6, 30), mine, known_on=yesterday)["kind"]) == ["release"]
     decided = freeze_list(engine, D(2024, 6, 30)).set_index("adcode").loc[KUNMING, "decided"]
     before = freeze_list(engine, D(2024, 6, 30), known_on=yesterday).set_index("adcode")
     assert (decided, before.loc[KUNMING, "decided"]) == (True, False)

@@ -16,6 +16,7 @@ from exitmap.cli import main
 from exitmap.policy import load_policy
 from exitmap.policy.rules import POLICY_DIR
 from exitmap.policy.texts import say
+from exitmap.scope import EVERYTHING
 from layers.freeze import decisions, freeze_list
 from layers.quota import balance, ledger
 from layers.standing import standing
@@ -48,7 +49,7 @@ def test_allocations_never_overdraw(scenario_engine):
     with pytest.raises(DecisionError, match=r"余额为 0.00"):
         allocate(eng, KUNMING, 1, "再多一点", D(2022, 4, 30))
 
-    frame = ledger(eng, D(2022, 4, 30), KUNMING)
+    frame = ledger(eng, D(2022, 4, 30), EVERYTHING.narrow(KUNMING))
     assert frame[["entry_date", "kind", "amount_tce", "item", "balance_tce"]].values.tolist() == [
         [D(2021, 11, 15), "release", 1000.0, "K1", 1000.0],
         [D(2022, 1, 15), "allocation", -800.0, "新材料项目", 200.0],
@@ -68,7 +69,7 @@ def test_reversal_withdraws_released_quota(scenario_engine):
     # H1 closed 2021-12-20 and reopened 2022-04-01: released 4000, then nothing.
     assert balance(scenario_engine, HONGHE, D(2022, 3, 31)) == 4000
     assert balance(scenario_engine, HONGHE, D(2022, 4, 1)) == 0
-    assert ledger(scenario_engine, D(2022, 6, 30), HONGHE).empty
+    assert ledger(scenario_engine, D(2022, 6, 30), EVERYTHING.narrow(HONGHE)).empty
 
 
 def test_bad_input_refused(scenario_engine):
@@ -196,10 +197,11 @@ def test_freeze_list_switch_threshold_and_scope(scenario_engine, tmp_path):
     standing_row = standing(eng, D(2022, 5, 15), policy=policy).set_index("adcode").loc[QUJING]
     assert standing_row[["freeze_triggered", "freeze_reasons"]].tolist() == [False, ""]
 
-    scoped = freeze_list(eng, D(2022, 5, 15), prefectures=[QUJING, HONGHE])
+    scoped = freeze_list(eng, D(2022, 5, 15), scope=EVERYTHING.narrow([QUJING, HONGHE]))
     assert scoped["adcode"].tolist() == [QUJING, HONGHE]
     assert scoped["decided"].tolist() == [True, False]
-    assert decisions(eng, [HONGHE]).empty and len(decisions(eng, QUJING)) == 1
+    assert decisions(eng, EVERYTHING.narrow([HONGHE])).empty
+    assert len(decisions(eng, EVERYTHING.narrow(QUJING))) == 1
 
 
 def test_cli_quota_freeze_and_standing(scenario_engine, tmp_path):

@@ -13,6 +13,7 @@ from pathlib import Path
 import requests
 
 from app.browser import free_port
+from tests.helpers.accounts import sign_in
 
 EXITMAP = Path(sys.executable).parent / "exitmap"
 
@@ -31,16 +32,20 @@ def test_serve_prod_runs_under_gunicorn_and_compresses(demo_engine):
             assert proc.poll() is None, proc.stdout.read().decode(errors="replace")
             try:
                 # The socket opens before the worker has built the app: a first answer can be slow.
-                page = requests.get(base + "/", timeout=60)
+                page = requests.get(base + "/healthz", timeout=60)
                 break
             except requests.ConnectionError:
                 assert time.monotonic() < deadline, "gunicorn did not start"
                 time.sleep(0.3)
         assert page.status_code == 200
         assert page.headers["Server"].startswith("gunicorn")
-        assert "产能退出一张图" in page.text
+        # Nothing but the login page without signing in; then the app, as the office.
+        assert requests.get(base + "/", timeout=30, allow_redirects=False).status_code == 302
+        session = sign_in(base, "province")
+        page = session.get(base + "/", timeout=30)
+        assert page.status_code == 200 and "产能退出一张图" in page.text
         # The page's own layout, rendered for the URL the browser shows (its Referer).
-        layout = requests.get(
+        layout = session.get(
             base + "/_dash-layout",
             headers={"Referer": base + "/prefecture/530100", "Accept-Encoding": "gzip"},
             timeout=30,
@@ -50,7 +55,7 @@ def test_serve_prod_runs_under_gunicorn_and_compresses(demo_engine):
         text = json.dumps(layout.json(), ensure_ascii=False)
         assert "昆明市" in text and "prefecture-name" in text
         # The boundaries: compressed and cacheable.
-        geo = requests.get(
+        geo = session.get(
             base + "/geo/prefectures.geojson", headers={"Accept-Encoding": "gzip"}, timeout=30
         )
         assert geo.status_code == 200 and geo.headers["Content-Encoding"] == "gzip"

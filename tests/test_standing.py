@@ -13,6 +13,7 @@ import pytest
 
 from exitmap.policy import load_policy
 from exitmap.policy.rules import POLICY_DIR
+from exitmap.scope import EVERYTHING
 from layers.standing import COLUMNS, StandingCache, standing
 from tests.helpers.policy_scenarios import (
     HONGHE,
@@ -269,7 +270,7 @@ def test_min_overdue_units_from_the_rule_data(scenario_engine, tmp_path):
 
 def test_scope_restricts_rows_and_totals(scenario_engine):
     on = D(2022, 6, 30)
-    frame = standing(scenario_engine, on, prefectures=[HONGHE, KUNMING])
+    frame = standing(scenario_engine, on, scope=EVERYTHING.narrow([HONGHE, KUNMING]))
     assert frame["adcode"].tolist() == [KUNMING, HONGHE, 530000]
     rows = frame.set_index("adcode")
     assert tuple(rows.loc[KUNMING, FIELDS].tolist()) == EXPECTED[on][KUNMING]
@@ -278,7 +279,7 @@ def test_scope_restricts_rows_and_totals(scenario_engine):
     assert total[FIELDS[:8]].tolist() == [5, 2, 3, 2, 10800, 3000, 40.0, 27.8]
     assert total["freeze_reasons"] == "1个州（市）触发：红河哈尼族彝族自治州"
     assert total[["quota_released_tce", "surcharge_estimate_yuan"]].tolist() == [3000, 3_500_000]
-    single = standing(scenario_engine, on, prefectures=QUJING)
+    single = standing(scenario_engine, on, scope=EVERYTHING.narrow(QUJING))
     assert single["adcode"].tolist() == [QUJING, 530000]
     assert single.iloc[1]["freeze_reasons"] == "1个州（市）触发：曲靖市"
 
@@ -286,22 +287,22 @@ def test_scope_restricts_rows_and_totals(scenario_engine):
 def test_dashboard_cache_by_date_scope_and_version(scenario_engine):
     cache = StandingCache(scenario_engine)
     on = D(2022, 6, 30)
-    summary = cache.summary(on)
-    assert cache.summary(on) is summary  # cached
-    scoped = cache.summary(on, prefectures=[YUXI, QUJING])
+    summary = cache.summary(on, EVERYTHING)
+    assert cache.summary(on, EVERYTHING) is summary  # cached
+    scoped = cache.summary(on, EVERYTHING.narrow([YUXI, QUJING]))
     assert scoped is not summary  # a scope is its own entry …
-    assert cache.summary(on, prefectures=[QUJING, YUXI]) is scoped  # … whatever the order
+    assert cache.summary(on, EVERYTHING.narrow([QUJING, YUXI])) is scoped  # … whatever the order
     assert set(scoped["prefecture_adcode"]) == {QUJING, YUXI}  # restricted in the query
     assert set(summary["prefecture_adcode"]) == {KUNMING, QUJING, HONGHE, YUXI}
 
-    table = cache.table(on, prefectures=[QUJING, YUXI], category="能耗不达标").to_dicts()
+    table = cache.table(on, EVERYTHING.narrow([QUJING, YUXI]), category="能耗不达标").to_dicts()
     assert [r["adcode"] for r in table] == [QUJING, YUXI, 530000]
     assert [r["units_in_scope"] for r in table] == [2, 0, 2]
     assert [r["freeze_triggered"] for r in table] == [True, False, True]
     # The switch is part of the key: both answers are kept, neither overwrites the other.
     day = D(2026, 1, 15)
-    plain = cache.table(day).to_pandas().set_index("adcode")
-    both = cache.table(day, xianzhi_triggers=True).to_pandas().set_index("adcode")
+    plain = cache.table(day, EVERYTHING).to_pandas().set_index("adcode")
+    both = cache.table(day, EVERYTHING, xianzhi_triggers=True).to_pandas().set_index("adcode")
     assert plain.loc[KUNMING, "freeze_reasons"] == "淘汰类逾期1个"
     assert both.loc[KUNMING, "freeze_reasons"] == "淘汰类逾期1个、限制类逾期1个"
     # The dashboard's two extra columns.
@@ -312,7 +313,7 @@ def test_dashboard_cache_by_date_scope_and_version(scenario_engine):
     Scenario(scenario_engine).add(
         UnitSpec("Y2", YUXI, "淘汰类", [ev(D(2020, 1, 1), "在产")], energy_tce=100)
     )
-    assert cache.summary(on) is not summary
-    after = cache.table(on).to_pandas().set_index("adcode")
+    assert cache.summary(on, EVERYTHING) is not summary
+    after = cache.table(on, EVERYTHING).to_pandas().set_index("adcode")
     assert after.loc[YUXI, FIELDS[:4]].tolist() == [2, 1, 1, 1]
     assert after.loc[YUXI, "freeze_reasons"] == "淘汰类逾期1个"

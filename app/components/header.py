@@ -19,6 +19,9 @@ NAV = (
 
 
 def section_of(path: str) -> str:
+    """The navigation entry a page belongs to ('' for the office's own pages: none)."""
+    if path.startswith("/admin/"):
+        return ""
     for href, _ in NAV[1:]:
         if path.startswith(href):
             return href
@@ -81,9 +84,28 @@ def lang_switch_href(path: str, state: ViewState) -> str:
     return path + to_search(state.with_(lang="en" if state.lang == "zh" else "zh"))
 
 
-def header(path: str, state: ViewState, status: dict, marking: str) -> list:
-    """Brand, navigation and the view's facts. Below 900 px the navigation and the facts fold
-    into a menu (#menu-panel, opened by #menu-toggle: assets/layout.js); the marking stays."""
+def account(caller, lang: str) -> list:
+    """Who is signed in, the province's own pages, and signing out."""
+    if caller is None or caller.user is None:
+        return []
+    kids = [html.Span(caller.user.label() if lang == "zh" else caller.user.username, id="whoami")]
+    search = "?lang=en" if lang == "en" else ""
+    if caller.scope.role == "province":
+        spa = {"data-spa": ""}  # moves within the app (assets/url.js)
+        kids += [
+            html.A(t("nav.users", lang), href="/admin/users" + search, id="nav-users", **spa),
+            html.A(t("nav.audit", lang), href="/admin/audit" + search, id="nav-audit", **spa),
+        ]
+    kids.append(html.A(t("nav.logout", lang), href="/logout", id="logout"))
+    return kids
+
+
+def header(
+    path: str, state: ViewState, status: dict, marking: str, who: list | None = None
+) -> list:
+    """Brand, navigation, the view's facts and who is signed in (``who``: ``account``). Below
+    900 px the navigation and the facts fold into a menu (#menu-panel, opened by #menu-toggle:
+    assets/layout.js); the marking stays."""
     lang = state.lang
     search = to_search(state)
     as_of = status.get("as_of")
@@ -132,6 +154,7 @@ def header(path: str, state: ViewState, status: dict, marking: str) -> list:
                             ],
                             className="meta",
                         ),
+                        html.Span(who or [], id="account", className="account"),
                     ],
                     id="menu-panel",
                     className="menu-panel",

@@ -1,26 +1,30 @@
 """数据 /data: the units for the current filters in AG Grid; CSV, Excel, GeoJSON of what is shown.
 
 What is shown is the grid's own row set after its search box, column filters and sort
-(``virtualRowData``), so a download holds exactly the rows on screen, in that order.
+(``virtualRowData``), so a download holds exactly the rows on screen, in that order — each row
+as the server reads it again for the caller, never the values the browser sent back.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import io
 import json
 
 import dash_ag_grid as dag
 import pandas as pd
-import polars as pl
 from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
+from access.guard import current_caller, guarded, record
 from app import format as fmt
 from app.components.filters import bar_update, filter_bar, filter_values, state_from
 from app.components.grid import NUMBER, column_defaults, grid_options
 from app.context import Context
 from app.i18n import t, v
 from app.state import ViewState, parse, to_search
+from exitmap.cells import neutralise_frame
 from layers.units import apply_filters
 
 FIELDS = (
@@ -55,8 +59,10 @@ BAR = (
 
 def rows_for(ctx: Context, state: ViewState) -> list[dict]:
     on = state.date(ctx.today())
-    frame = apply_filters(ctx.data.units(on, known_on=state.known), **state.filters())
-    names = {a: r["name"] for a, r in ctx.data.prefecture_wide(on, known_on=state.known).items()}
+    scope = ctx.scope()
+    frame = apply_filters(ctx.data.units(on, scope, known_on=state.known), **state.filters())
+    wide = ctx.data.prefecture_wide(on, scope, known_on=state.known)
+    names = {a: r["name"] for a, r in wide.items()}
     out = []
     for r in frame.to_dicts():
         out.append(
@@ -79,6 +85,25 @@ def rows_for(ctx: Context, state: ViewState) -> list[dict]:
             }
         )
     return out
+
+
+def bar_state(ctx: Context, *bar_and_search) -> ViewState:
+    """The view the filter bar shows: its values (BAR's order), then the URL's query string."""
+    *bar, url_search = bar_and_search
+    base = parse(url_search, ctx.today())
+    sector, sub, cat, status, on, known = bar
+    return state_from(
+        url_search, base.measure, sector, sub, cat, status, on, base.units, ctx.today(), known
+    )
+
+
+def held_rows(ours: list[dict], shown: list) -> list[dict]:
+    """The rows the grid shows (its search, column filters and order kept), each as we read it
+    for this caller: the browser names the rows, never their values, and a row we did not send
+    (another prefecture's, or made up) is not in the file."""
+    by_key = {r["unit_key"]: r for r in ours}
+    keys = (r.get("unit_key") for r in shown if isinstance(r, dict))
+    return [by_key[k] for k in keys if isinstance(k, str) and k in by_key]
 
 
 def column_defs(lang: str) -> list[dict]:
@@ -143,18 +168,32 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
     )
 
 
-def export(rows: list[dict], kind: str, marking: str) -> dict:
-    frame = pd.DataFrame(rows, columns=[f for f, _ in FIELDS])
-    stem = "exitmap-units"
+def taken_by(user: str, at: dt.datetime) -> dict:
+    """Who took a file and when: written into it, and into its name."""
+    return {"user": user, "at": at.isoformat(timespec="seconds")}
+
+
+def export(rows: list[dict], kind: str, marking: str, taken: dict) -> tuple[dict, bytes]:
+    """The dcc.Download payload and the file's bytes (for its hash in the audit log)."""
+    frame = neutralise_frame(pd.DataFrame(rows, columns=[f for f, _ in FIELDS]))
+    stamp = taken["at"].replace(":", "").replace("-", "")[:15]
+    stem = f"exitmap-units_{taken['user']}_{stamp}"
     if kind == "csv":
-        return {"content": "\ufeff" + frame.to_csv(index=False), "filename": f"{stem}.csv"}
+        text = "\ufeff" + frame.to_csv(index=False)
+        return {"content": text, "filename": f"{stem}.csv"}, text.encode()
     if kind == "xlsx":
         buf = io.BytesIO()
         with pd.ExcelWriter(buf, engine="openpyxl") as xl:
             frame.to_excel(xl, index=False, sheet_name="units")
-            if marking:
-                pd.DataFrame({"note": [marking]}).to_excel(xl, index=False, sheet_name="marking")
-        return dcc.send_bytes(buf.getvalue(), f"{stem}.xlsx")
+            note = [marking, f"导出：{taken['user']} {taken['at']}"]
+            pd.DataFrame({"note": [n for n in note if n]}).to_excel(
+                xl, index=False, sheet_name="marking"
+            )
+            xl.book.properties.creator = taken["user"]
+            xl.book.properties.lastModifiedBy = taken["user"]
+            xl.book.properties.description = f"导出：{taken['user']} {taken['at']}"
+        data = buf.getvalue()
+        return dcc.send_bytes(data, f"{stem}.xlsx"), data
     feats = [
         {
             "type": "Feature",
@@ -163,14 +202,17 @@ def export(rows: list[dict], kind: str, marking: str) -> dict:
         }
         for r in rows
     ]
-    doc = {"type": "FeatureCollection", "features": feats}
+    doc = {"type": "FeatureCollection", "features": feats, "exported_by": taken}
     if marking:
         doc["marking"] = marking
-    return {"content": json.dumps(doc, ensure_ascii=False), "filename": f"{stem}.geojson"}
+    text = json.dumps(doc, ensure_ascii=False)
+    return {"content": text, "filename": f"{stem}.geojson"}, text.encode()
 
 
 def register(app, ctx: Context) -> None:
-    @app.callback(
+    @guarded(
+        app,
+        "view",
         Output("d-grid", "dashGridOptions"),
         Input("d-search", "value"),
         State("d-grid", "dashGridOptions"),
@@ -179,7 +221,9 @@ def register(app, ctx: Context) -> None:
     def search(text, options):
         return {**(options or {}), "quickFilterText": text or ""}
 
-    @app.callback(
+    @guarded(
+        app,
+        "view",
         Output("d-count", "children"),
         Input("d-grid", "virtualRowData"),
         State("url", "search"),
@@ -187,21 +231,22 @@ def register(app, ctx: Context) -> None:
     def count(rows, url_search):
         return t("d.rows", parse(url_search).lang, n=len(rows or []))
 
-    @app.callback(
+    @guarded(
+        app,
+        "view",
         Output("url-want", "data", allow_duplicate=True),
         Output("d-grid", "rowData"),
         *(Input(f"df-{name}", prop) for name, prop in BAR),
         State("url", "search"),
         prevent_initial_call=True,
     )
-    def refilter(sector, sub, cat, status, on, known, url_search):
-        base = parse(url_search, ctx.today())
-        state = state_from(
-            url_search, base.measure, sector, sub, cat, status, on, base.units, ctx.today(), known
-        )
-        return {"search": to_search(state), "was": url_search}, rows_for(ctx, state)
+    def refilter(*bar_and_search):
+        state = bar_state(ctx, *bar_and_search)
+        return {"search": to_search(state), "was": bar_and_search[-1]}, rows_for(ctx, state)
 
-    @app.callback(
+    @guarded(
+        app,
+        "view",
         *(Output(f"df-{name}", prop) for name, prop in BAR),
         Input("url-nav", "data"),
         *(State(f"df-{name}", prop) for name, prop in BAR),
@@ -218,21 +263,32 @@ def register(app, ctx: Context) -> None:
         wanted = (*values[1:6], values[7])  # without the measure and the unit layer
         return bar_update(wanted, (sector, sub, cat, status, (on or "")[:10], known))
 
-    @app.callback(
+    @guarded(
+        app,
+        "download",
         Output("d-download", "data"),
         Input("d-csv", "n_clicks"),
         Input("d-xlsx", "n_clicks"),
         Input("d-geojson", "n_clicks"),
         State("d-grid", "virtualRowData"),
+        *(State(f"df-{name}", prop) for name, prop in BAR),
+        State("url", "search"),
         prevent_initial_call=True,
     )
-    def download(_c, _x, _g, rows):
+    def download(_c, _x, _g, shown, *bar_and_search):
         from dash import ctx as cb
 
         kind = {"d-csv": "csv", "d-xlsx": "xlsx", "d-geojson": "geojson"}.get(cb.triggered_id)
-        if kind is None or rows is None:
+        if kind is None or shown is None:
             raise PreventUpdate
-        return export(rows, kind, ctx.marking)
-
-
-__all__ = ["layout", "pl", "register"]
+        rows = held_rows(rows_for(ctx, bar_state(ctx, *bar_and_search)), shown)
+        taken = taken_by(current_caller().scope.user, ctx.now())
+        file, data = export(rows, kind, ctx.marking, taken)
+        record(
+            "download",
+            "/data",
+            {"format": kind, "file": file["filename"]},
+            row_count=len(rows),
+            sha256=hashlib.sha256(data).hexdigest(),
+        )
+        return file

@@ -18,7 +18,7 @@ from layers.freeze import decisions, freeze_list
 
 def _since(ctx: Context, state: ViewState, on: dt.date, adcode: int, need: int) -> dt.date | None:
     """Since when the rule has been triggered: the day the need-th still-overdue unit fell due."""
-    units = ctx.data.units(on, known_on=state.known)
+    units = ctx.data.units(on, ctx.scope(), known_on=state.known)
     deadlines = sorted(
         d
         for d, p, f in zip(
@@ -34,8 +34,9 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
     on = state.date(ctx.today())
     search = to_search(state)
     policy = default_policy()
+    scope = ctx.scope()
     frame = freeze_list(
-        ctx.engine, on, policy=policy, known_on=state.known, **layer_words(lang)
+        ctx.engine, on, scope=scope, policy=policy, known_on=state.known, **layer_words(lang)
     ).to_dict("records")
     for r in frame:
         r["since"] = (
@@ -83,7 +84,7 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
         ),
         Col(t("c.note", lang), lambda r: r["disagreement"]),
     ]
-    hist = decisions(ctx.engine, known_on=state.known).to_dict("records")
+    hist = decisions(ctx.engine, scope, known_on=state.known).to_dict("records")
     hist_cols = [
         Col(t("c.prefecture", lang), lambda r: v(r["name"], lang)),
         Col(t("c.document", lang), lambda r: r["document_no"]),

@@ -9,6 +9,7 @@ import polars as pl
 from dash import Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
+from access.guard import guarded, guarded_clientside
 from app import format as fmt
 from app.components import mapview
 from app.components.filters import (
@@ -47,6 +48,9 @@ def map_hideout(ctx: Context, table_: pl.DataFrame, state: ViewState) -> dict:
         ): f"{t('m.' + state.measure, state.lang)}：{fmt.measure_value(r[col], kind, state.lang)}"
         for r in table_.to_dicts()
     }
+    # Prefectures outside the caller's scope (and not published): grey, and said so.
+    for adcode in ctx.prefecture_bounds:
+        h["values"].setdefault(str(adcode), t("no_access", state.lang))
     names = mapview.label_names(state.lang)
     if names:
         h["names"] = names
@@ -58,7 +62,7 @@ def map_hideout(ctx: Context, table_: pl.DataFrame, state: ViewState) -> dict:
 def units_payload(ctx: Context, state: ViewState, on: dt.date) -> tuple[dict | None, str | None]:
     if not state.units:
         return None, None
-    frame = ctx.data.units(on, known_on=state.known)
+    frame = ctx.data.units(on, ctx.scope(), known_on=state.known)
     from layers.units import apply_filters
 
     frame = apply_filters(frame, **state.filters())
@@ -67,7 +71,15 @@ def units_payload(ctx: Context, state: ViewState, on: dt.date) -> tuple[dict | N
     return mapview.shift_points(ctx, unit_points(frame)), None
 
 
-def ranking(table_: pl.DataFrame, state: ViewState) -> dict:
+def total_label(ctx: Context, table_: pl.DataFrame) -> str:
+    """The last row sums what the table holds: the province, or only the caller's own."""
+    whole = ctx.scope().all_prefectures or table_.height == len(ctx.prefecture_bounds) + 1
+    return "province" if whole else "scope_total"
+
+
+def ranking(
+    table_: pl.DataFrame, state: ViewState, sees=lambda adcode: True, total_key="province"
+) -> dict:
     """The ranking table as data, drawn in the browser (assets/ranking.js):
     17 rows of Dash components cost the renderer ~160 ms on every filter change, text nodes
     a few. Every value is a string and is set as text there, never as markup."""
@@ -118,12 +130,18 @@ def ranking(table_: pl.DataFrame, state: ViewState) -> dict:
         ],
         "num": [True, False, True, True, True, True, True, True, False],
         "rows": [
-            row(r, {"text": v(r["name"], lang), "href": f"/prefecture/{r['adcode']}{search}"})
+            row(
+                r,
+                {"text": v(r["name"], lang), "href": f"/prefecture/{r['adcode']}{search}"}
+                # A published row of another prefecture: its page is not the caller's.
+                if sees(r["adcode"])
+                else {"text": v(r["name"], lang)},
+            )
             for r in ranked
         ],
         # The province total last, without a link, and without a bar: on the prefectures'
         # scale it ran to 300 px, widened the column and squeezed the names onto three lines.
-        "total": row(total, {"text": t("province", lang)}, scaled=False),
+        "total": row(total, {"text": t(total_key, lang)}, scaled=False),
     }
 
 
@@ -131,8 +149,9 @@ def sub_chart(ctx: Context, state: ViewState, on: dt.date) -> html.Div:
     """Done vs remaining per sub-industry as stacked bars (plain HTML: light, prints well)."""
     lang = state.lang
     energy = MEASURES[state.measure].column.startswith(("energy", "completion_energy"))
-    rows = by_sub_industry(ctx.data.summary(on, known_on=state.known), **state.filters())
-    rows = rows.to_dicts()
+    rows = by_sub_industry(
+        ctx.data.summary(on, ctx.scope(), known_on=state.known), **state.filters()
+    ).to_dicts()
     key_done, key_left = (
         ("energy_resolved_tce", "energy_remaining_tce")
         if energy
@@ -195,7 +214,7 @@ def sub_chart(ctx: Context, state: ViewState, on: dt.date) -> html.Div:
 def progress_chart(ctx: Context, state: ViewState, on: dt.date) -> html.Div:
     """Province completion at each year end: columns (plain HTML)."""
     lang = state.lang
-    rows = progress(ctx.data, on, state.known, **state.filters()).to_dicts()
+    rows = progress(ctx.data, on, ctx.scope(), state.known, **state.filters()).to_dicts()
     cols = []
     for r in rows:
         pct_u = r["completion_units_pct"]
@@ -229,7 +248,7 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
     today = ctx.today()
     on = state.date(today)
     lang = state.lang
-    table_ = ctx.data.table(on, known_on=state.known, **state.filters())
+    table_ = ctx.ranking_table(on, known_on=state.known, **state.filters())
     hideout = map_hideout(ctx, table_, state)
     # The side panels follow once the map is painted (map.js sets ov-ready): the map comes first.
     hideout["ready"] = "ov-ready"
@@ -315,7 +334,11 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
                                     ),
                                     html.Div(
                                         [
-                                            html.H2(t("o.progress", lang)),
+                                            html.H2(
+                                                t("o.progress", lang)
+                                                if ctx.scope().all_prefectures
+                                                else t("o.progress_scope", lang)
+                                            ),
                                             html.Div(id="ov-progress"),
                                         ],
                                         className="card",
@@ -356,7 +379,9 @@ def _initial_call() -> bool:
 
 
 def register(app, ctx: Context) -> None:
-    @app.callback(
+    @guarded(
+        app,
+        "view",
         Output("ov-style", "data"),
         Output("url-want", "data", allow_duplicate=True),
         *FILTER_INPUTS,
@@ -368,19 +393,21 @@ def register(app, ctx: Context) -> None:
         if _initial_call():
             raise PreventUpdate
         state = state_from(search, measure, sector, sub, cat, status, on, units, ctx.today(), known)
-        table_ = ctx.data.table(state.date(ctx.today()), known_on=state.known, **state.filters())
+        table_ = ctx.ranking_table(state.date(ctx.today()), known_on=state.known, **state.filters())
         return map_hideout(ctx, table_, state), {"search": to_search(state), "was": search}
 
     # Applied in the browser to the Leaflet layers already drawn (no geometry rebuilt); the
     # side panels follow once the map's new colours are painted (map.js sets ov-style-applied).
-    app.clientside_callback(
+    guarded_clientside(
+        app,
         "function (h) { return window.exitmap.applyStyleThen(h, 'ov-style-applied'); }",
         Output("ov-style-applied", "data"),
         Input("ov-style", "data"),
         prevent_initial_call=True,
     )
 
-    app.clientside_callback(
+    guarded_clientside(
+        app,
         "function (d) { window.exitmapRanking.draw('ov-ranking', d); }",
         Input("ov-ranking-data", "data"),
         prevent_initial_call=True,
@@ -391,7 +418,9 @@ def register(app, ctx: Context) -> None:
 
     # One callback for everything beside the map: each response that brings new components
     # makes the Dash renderer walk the whole layout again (about 0.1 s here), so one, not three.
-    @app.callback(
+    @guarded(
+        app,
+        "view",
         Output("ov-kpis", "children"),
         Output("ov-ranking-data", "data"),
         Output("ov-legend", "children"),
@@ -410,7 +439,7 @@ def register(app, ctx: Context) -> None:
             raise PreventUpdate
         state = state_from(search, measure, sector, sub, cat, status, on, units, ctx.today(), known)
         on_ = state.date(ctx.today())
-        table_ = ctx.data.table(on_, known_on=state.known, **state.filters())
+        table_ = ctx.ranking_table(on_, known_on=state.known, **state.filters())
         total = table_.filter(pl.col("adcode") == PROVINCE_ADCODE).to_dicts()[0]
         frozen = int(
             table_.filter((pl.col("adcode") != PROVINCE_ADCODE) & pl.col("freeze_triggered")).height
@@ -418,7 +447,7 @@ def register(app, ctx: Context) -> None:
         legend_ = legend(choropleth(table_, state.measure), state.lang, state.units)
         side = (
             standing_cards(total, state.lang, frozen),
-            ranking(table_, state),
+            ranking(table_, state, ctx.scope().sees, total_label(ctx, table_)),
             legend_,
             sub_chart(ctx, state, on_),
             progress_chart(ctx, state, on_),
@@ -433,7 +462,9 @@ def register(app, ctx: Context) -> None:
             note or t("o.click_hint", state.lang),
         )
 
-    @app.callback(
+    @guarded(
+        app,
+        "view",
         *(Output(i.component_id, i.component_property) for i in FILTER_INPUTS),
         Output("ov-from-url", "data"),
         Input("url-nav", "data"),
@@ -453,7 +484,9 @@ def register(app, ctx: Context) -> None:
 
     for prefix in ("f", "df"):
 
-        @app.callback(
+        @guarded(
+            app,
+            "view",
             Output(f"{prefix}-sub", "options"),
             Output(f"{prefix}-sub", "value"),
             Input(f"{prefix}-sector", "value"),
@@ -467,7 +500,9 @@ def register(app, ctx: Context) -> None:
             kept = [s for s in (sub or []) if s in allowed]
             return sub_options(sector, lang), kept if kept != (sub or []) else no_update
 
-    @app.callback(
+    @guarded(
+        app,
+        "view",
         Output("url", "pathname"),
         Input("ov-pref", "clickData"),
         prevent_initial_call=True,

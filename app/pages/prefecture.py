@@ -57,12 +57,13 @@ def layout(ctx: Context, state: ViewState, raw: str) -> html.Div:
         return errors.page(state, t("e.bad_adcode", lang, value=raw))
     on = state.date(ctx.today())
     search = to_search(state)
-    table_ = ctx.data.table(on, known_on=state.known, **state.filters())
+    scope = ctx.scope()
+    table_ = ctx.ranking_table(on, known_on=state.known, **state.filters())
     ranked = rank(table_, state.measure)
     row = ranked.filter(pl.col("adcode") == adcode).to_dicts()[0]
     name = v(row["name"], lang)
     units = apply_filters(
-        ctx.data.units(on, known_on=state.known), prefecture=adcode, **state.filters()
+        ctx.data.units(on, scope, known_on=state.known), prefecture=adcode, **state.filters()
     )
     in_scope = units.filter(pl.col("in_scope"))
     overdue = in_scope.filter(pl.col("overdue")).sort("days_late", descending=True).to_dicts()
@@ -226,7 +227,10 @@ def dl_counties(ctx: Context, hideout: dict):
 def _freeze_box(ctx: Context, state: ViewState, adcode: int, on: dt.date) -> list:
     lang = state.lang
     policy = default_policy()
-    frame = freeze_list(ctx.engine, on, policy=policy, known_on=state.known, **layer_words(lang))
+    mine = ctx.scope().narrow(adcode)
+    frame = freeze_list(
+        ctx.engine, on, scope=mine, policy=policy, known_on=state.known, **layer_words(lang)
+    )
     r = frame[frame["adcode"] == adcode].iloc[0]
     kids = []
     if r["triggered"]:
@@ -264,7 +268,7 @@ def _freeze_box(ctx: Context, state: ViewState, adcode: int, on: dt.date) -> lis
         kids.append(html.P(t("p.freeze_no_decision", lang), className="muted small"))
     if r["disagreement"]:
         kids.append(html.P(r["disagreement"], className="warning"))
-    hist = decisions(ctx.engine, adcode, state.known)
+    hist = decisions(ctx.engine, mine, state.known)
     if len(hist):
         kids.append(html.P(f"{t('z.history', lang)}：{len(hist)}", className="small muted"))
     return kids

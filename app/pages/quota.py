@@ -50,7 +50,7 @@ def _shortfall_notes(ctx: Context, lang: str) -> list:
     """Allocations a changed history left short (balance below zero on a date), said plainly:
     a correction is never silently accepted."""
     with ctx.engine.connect() as conn:
-        short = shortfalls(conn, default_policy())
+        short = shortfalls(conn, default_policy(), ctx.scope().adcodes())
     return [
         html.P(
             t(
@@ -71,7 +71,8 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
     on = state.date(ctx.today())
     search = to_search(state)
     qstate = state.with_(measure="quota_balance", units=False)
-    table_ = ctx.data.table(on, known_on=state.known)
+    scope = ctx.scope()
+    table_ = ctx.data.table(on, scope, known_on=state.known)
     hideout = map_hideout(ctx, table_, qstate)
     rows = (
         table_.filter(pl.col("adcode") != PROVINCE_ADCODE)
@@ -93,7 +94,7 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
         Col(t("c.allocated", lang), lambda r: fmt.tce(r["quota_allocated_tce"], lang), True),
         Col(t("c.balance", lang), lambda r: fmt.tce(r["quota_balance_tce"], lang), True),
     ]
-    entries = ledger(ctx.engine, on, known_on=state.known)
+    entries = ledger(ctx.engine, on, scope, known_on=state.known)
     entries = entries.sort_values(["entry_date", "adcode"], ascending=[False, True]).head(
         MAX_ENTRIES
     )

@@ -28,13 +28,16 @@ STATUS_COLOURS = {
 
 def layout(ctx: Context, state: ViewState, key: str) -> html.Div:
     lang = state.lang
-    rec = unit_record(ctx.engine, key)
+    scope = ctx.scope()
+    rec = unit_record(ctx.engine, key, scope)
     if rec is None:
         return errors.page(state, t("e.bad_unit", lang, value=key))
     on = state.date(ctx.today())
     search = to_search(state)
-    ev = evaluate(ctx.engine, on, unit_key=key, known_on=state.known, **layer_words(lang))
-    hist = history(ctx.engine, key).to_dict("records")
+    ev = evaluate(
+        ctx.engine, on, unit_key=key, scope=scope, known_on=state.known, **layer_words(lang)
+    )
+    hist = history(ctx.engine, key, scope).to_dict("records")
     lon, lat = rec["lon"], rec["lat"]
     if ctx.gcj:
         lon, lat = shift_point(lon, lat)

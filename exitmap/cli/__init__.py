@@ -1,7 +1,8 @@
 """The ``exitmap`` command: one group, one module per kind of work.
 
 ``admin`` (database, boundaries, serving, settings), ``etl`` (bringing data in), ``policy``
-(standing, explain, quota, freeze) and ``export`` (deck, lists, report, images). A user error
+(standing, explain, quota, freeze), ``export`` (deck, lists, report, images) and ``access``
+(users, the audit log). A user error
 from anywhere below (exitmap.errors.UserError) becomes one Chinese line and exit code 1 here.
 """
 
@@ -11,7 +12,7 @@ import sys
 
 import click
 
-from exitmap.cli import admin, etl, export, policy
+from exitmap.cli import access, admin, etl, export, policy
 from exitmap.errors import UserError
 
 
@@ -31,6 +32,6 @@ def main() -> None:
     """产能退出一张图 — 云南省淘汰落后和低端低效产能退出。"""
 
 
-for module in (admin, etl, policy, export):
+for module in (admin, etl, policy, export, access):
     for command in module.COMMANDS:
         main.add_command(command)

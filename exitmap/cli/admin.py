@@ -98,6 +98,9 @@ def serve(host: str, port: int, prod: bool) -> None:
                 "--no-control-socket",
                 "-w",
                 "2",
+                # Threads: a briefing render comes back to this server for its page.
+                "--threads",
+                "4",
                 "-b",
                 f"{host}:{port}",
                 "app.wsgi:server",

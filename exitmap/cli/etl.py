@@ -96,6 +96,20 @@ def run_load(
     if summary.already_loaded:
         click.echo(f"这些文件已按数据日期 {as_of} 载入过，内容相同，未做任何更改。")
         return 0
+    from exitmap.cli.access import record
+
+    record(
+        "load",
+        "、".join(p.name for p in files),
+        {
+            "as_of": as_of,
+            "source": source,
+            "inserted": summary.inserted,
+            "updated": summary.updated,
+            "quarantined": summary.quarantined,
+        },
+        row_count=summary.inserted + summary.updated + summary.unchanged,
+    )
     click.echo(
         f"已载入（数据日期 {as_of}）：新增 {summary.inserted} 台（套），更新 {summary.updated}，"
         f"未变 {summary.unchanged}，状态变化记录 {summary.events} 条"

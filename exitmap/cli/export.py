@@ -18,6 +18,23 @@ def _prefectures(ctx, param, value: str) -> list[int] | None:
         raise click.BadParameter(f"应为 all 或以逗号分隔的州（市）代码，现为 {value!r}") from None
 
 
+def _taken(paths, params: dict) -> None:
+    """Each written file names who took it and when (Office files' properties) and is recorded
+    in the audit log with its SHA-256."""
+    import datetime as dt
+    import hashlib
+
+    from exitmap.cli.access import cli_user, record
+    from exports.office import mark_taken
+
+    who, at = cli_user(), dt.datetime.now().astimezone()
+    for path in paths:
+        if path.suffix.lower() in (".pptx", ".xlsx", ".docx"):
+            mark_taken(path, who, at)
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        record("export", str(path.resolve()), {**params, "file": path.name}, sha256=digest)
+
+
 @click.group("export")
 def export() -> None:
     """简报：会议幻灯片与简报图、信息公开名单、年度报告（征求意见稿 三(六)、三(八)、四(一)）。"""
@@ -37,14 +54,16 @@ def export() -> None:
 @known_on_option
 def pptx_cmd(as_of, prefectures, marking, out: Path, known_on) -> None:
     """The meeting deck: province, ranking, one slide per prefecture, 区域限批 (16:9)."""
-    from exitmap.db import engine
+    from exitmap.db import database_url, engine
     from exports.deck import write_deck
 
     on = as_of_or_today(as_of)
     try:
-        n = write_deck(engine(), on, out, prefectures, marking=marking, known_on=known_on)
+        eng = engine(database_url())  # cached by URL: a changed DATABASE_URL is honoured
+        n = write_deck(eng, on, out, prefectures, marking=marking, known_on=known_on)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--prefectures") from None
+    _taken([out], {"format": "pptx", "on": on, "slides": n})
     click.echo(f"已生成 {out}（{n} 页，数据截至 {on}）")
 
 
@@ -54,11 +73,13 @@ def pptx_cmd(as_of, prefectures, marking, out: Path, known_on) -> None:
 @known_on_option
 def lists_cmd(as_of, out: Path, known_on) -> None:
     """The public lists (xlsx): 限期整改 per department, 提请关闭, 已关闭, annual exits, credit."""
-    from exitmap.db import engine
+    from exitmap.db import database_url, engine
     from exports.lists import write_lists
 
     on = as_of_or_today(as_of)
-    for path, rows in write_lists(engine(), on, out, known_on).items():
+    written = write_lists(engine(database_url()), on, out, known_on)
+    _taken(written, {"format": "lists", "on": on, "known_on": known_on})
+    for path, rows in written.items():
         click.echo(f"{path}（{rows} 条）")
 
 
@@ -68,12 +89,13 @@ def lists_cmd(as_of, out: Path, known_on) -> None:
 def annual_report_cmd(year: int, out: Path) -> None:
     """The year's report to the provincial government (.docx or .xlsx, by --out's suffix)."""
     from exitmap.clock import today
-    from exitmap.db import engine
+    from exitmap.db import database_url, engine
     from exports.report import write_report
 
     if out.suffix.lower() not in (".docx", ".xlsx"):
         raise click.BadParameter("应以 .docx 或 .xlsx 结尾", param_hint="--out")
-    report = write_report(engine(), year, out, on=today())
+    report = write_report(engine(database_url()), year, out, on=today())
+    _taken([out], {"format": "annual-report", "year": year, "on": report.on})
     click.echo(f"已生成 {out}（{year}年度，数据截至 {report.on}）")
 
 
@@ -109,13 +131,16 @@ def png_cmd(view: str, out: Path, size, scale: float, fmt: str | None) -> None:
     such as "/prefecture/530100?on=2025-12-31", rendered by this process against the
     configured database. Pages: / , /prefecture/<代码>, /quota, /freeze.
     """
+    from access.grants import secret_key
     from app.main import create_app
     from app.render import Renderer
 
     fmt = fmt or ("pdf" if out.suffix.lower() == ".pdf" else "png")
     local = not view.startswith(("http://", "https://"))
-    with Renderer(create_app() if local else None) as r:
+    # The command line renders as the system: a grant signed with the server's key.
+    with Renderer(create_app() if local else None, grant_key=secret_key()) as r:
         shot = r.render(fmt, view, out, size, scale)
+    _taken([out], {"format": fmt, "view": view, "size": f"{size[0]}x{size[1]}", "scale": scale})
     what = f"{shot.width}×{shot.height}" + (" 像素" if fmt == "png" else " CSS 像素，1 页")
     click.echo(f"已生成 {out}（{what}，{shot.facts.get('title')}，用时 {shot.seconds:.1f} 秒）")
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from exitmap.cli.access import record
 from exitmap.cli.options import as_of_or_today, known_on_option, parse_date
 from exitmap.cli.output import FORMATS, emit
 from exitmap.errors import UserError
@@ -91,6 +92,7 @@ def quota_allocate(prefecture: str, tce: float, project: str, on, document) -> N
     with eng.connect() as conn:
         adcode, name = resolve_prefecture(conn, prefecture)
     left = balance(eng, adcode, on)
+    record("decision", name, {"kind": "allocate", "tce": tce, "project": project, "on": on})
     click.echo(f"已分配：{name} {tce:,.2f} 吨标准煤 → {project}（{on}）；当日余额 {left:,.2f}")
 
 
@@ -101,6 +103,7 @@ def quota_allocate_file(file: Path) -> None:
     from etl.decisions import allocate_file
 
     ids = allocate_file(_engine(), file)
+    record("decision", file.name, {"kind": "allocate-file"}, row_count=len(ids))
     click.echo(f"已写入 {len(ids)} 条分配记录。")
 
 
@@ -113,14 +116,16 @@ def quota_ledger(prefecture, as_of, fmt, known_on) -> None:
     """能耗指标台账：按日期列出释放与分配及滚动余额；列出余额低于零的日期。"""
     from etl.decisions import resolve_prefecture
     from exitmap.policy import default_policy
+    from exitmap.scope import EVERYTHING
     from layers.quota import ledger, shortfalls
 
     eng = _engine()
-    adcode = None
+    scope, adcode = EVERYTHING, None
     if prefecture:
         with eng.connect() as conn:
             adcode, _ = resolve_prefecture(conn, prefecture)
-    frame = ledger(eng, as_of_or_today(as_of), adcode, known_on=known_on)
+        scope = EVERYTHING.narrow(adcode)
+    frame = ledger(eng, as_of_or_today(as_of), scope, known_on=known_on)
     cols = ["adcode", "name", "entry_date", "kind_label", "amount_tce", "item", "document"]
     emit(frame[[*cols, "balance_tce"]], fmt)
     with eng.connect() as conn:
@@ -147,6 +152,7 @@ def freeze_decide(prefecture: str, document: str, on, reason) -> None:
     from etl.decisions import decide_freeze
 
     decide_freeze(_engine(), prefecture, document, on, reason)
+    record("decision", prefecture, {"kind": "freeze", "document": document, "on": on})
     click.echo(f"已记录限批决定 {document}（自 {on} 起）。")
 
 
@@ -159,6 +165,7 @@ def freeze_lift(prefecture: str, document: str, on) -> None:
     from etl.decisions import lift_freeze
 
     lift_freeze(_engine(), prefecture, document, on)
+    record("decision", prefecture, {"kind": "lift", "document": document, "on": on})
     click.echo(f"已解除限批（{document}，{on}）。")
 
 

@@ -1,0 +1,50 @@
+"""The access rules, as data: each action and the roles that may take it.
+
+Every route and callback declares one of these actions (access/guard.py); the scope of the
+caller (exitmap/scope.py) then limits which rows the action reaches.
+"""
+
+from __future__ import annotations
+
+from exitmap.scope import ROLES, SYSTEM
+
+EVERYONE = frozenset(ROLES) | {SYSTEM}
+
+RULES: dict[str, frozenset[str]] = {
+    # No sign-in needed: the login page, static assets, the health check.
+    "public": frozenset(),
+    # A signed-in caller whatever the role, e.g. signing out.
+    "signed_in": EVERYONE,
+    # Pages, maps, charts and tables — of what the scope sees.
+    "view": EVERYONE,
+    # Unit lists and a unit's page and history.
+    "view_units": EVERYONE,
+    # A table, list or file taken away (CSV, XLSX).
+    "download": EVERYONE,
+    # A briefing image, PDF or deck.
+    "export": EVERYONE,
+    # The read API (/api/v1), with a bearer token.
+    "api": EVERYONE,
+    # Recording a decision (区域限批, quota allocation); a department only for its categories.
+    "decide": frozenset({"province", "department", SYSTEM}),
+    # Approving what a prefecture submits.
+    "approve": frozenset({"province", SYSTEM}),
+    # 用户管理.
+    "admin_users": frozenset({"province", SYSTEM}),
+    # 审计.
+    "view_audit": frozenset({"province", SYSTEM}),
+    # A callback that runs in the browser only (clientside): no request reaches us.
+    "client": frozenset(),
+}
+
+# Actions that need no signed-in caller.
+ANONYMOUS = frozenset({"public", "client"})
+
+
+def allowed(role: str | None, action: str) -> bool:
+    """May a caller of ``role`` (None: not signed in) take ``action``?"""
+    if action not in RULES:
+        raise KeyError(f"no such access rule: {action!r}")
+    if action in ANONYMOUS:
+        return True
+    return role is not None and role in RULES[action]
