@@ -67,6 +67,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Longest cell read, in characters (Excel's own limit); text columns have tighter rules.",
     ),
     Setting("max_line_kb", "EXITMAP_MAX_LINE_KB", "1024", "Longest line of a CSV register, in KB."),
+    Setting(
+        "max_download_rows",
+        "EXITMAP_MAX_DOWNLOAD_ROWS",
+        "50000",
+        "Most rows of one download from the 数据 page (more: narrow the filters first).",
+    ),
 )
 
 

@@ -10,8 +10,10 @@ hostile names are there (made inert), not dropped.
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
+import json
 import os
 import subprocess
 import sys
@@ -20,10 +22,11 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from exitmap import cells
+from tests.helpers.dash_http import call, download_body
 from tests.helpers.hostile import AS_OF, FILE_NAME, FORMULAS, SHEET_NAME, live
 
 EXITMAP = str(Path(sys.executable).with_name("exitmap"))
@@ -105,7 +108,9 @@ def test_neutralise_prefixes_live_text_only(value, written):
     assert type(cells.neutralise(value)) is type(written)
 
 
-@given(st.lists(st.text(alphabet=st.sampled_from("=+-@\t\r 0123.5e云A("), max_size=8)))
+# The machine is shared: generating the texts may be slow, which says nothing about the rule.
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.text(alphabet=st.sampled_from("=+-@\t\r 0123.5e云A("), max_size=6), max_size=5))
 def test_the_polars_pass_agrees_with_the_cell_rule(texts):
     frame = pl.DataFrame({"t": texts}, schema={"t": pl.String})
     assert cells.neutralise_polars(frame)["t"].to_list() == [cells.neutralise(t) for t in texts]
@@ -148,6 +153,36 @@ def test_the_annual_report_workbook_holds_no_formula(hostile_engine, tmp_path):
     # The overdue firm carried into next year, and the decision's document number.
     assert "'=1+1有限公司" in texts
     assert any("'=HYPERLINK(1)〔2025〕2号" in t for t in texts)
+
+
+@pytest.fixture(scope="module")
+def client(hostile_engine):
+    mp = pytest.MonkeyPatch()
+    mp.setenv("EXITMAP_TODAY", AS_OF.isoformat())
+    from app.main import create_app
+
+    yield create_app(engine=hostile_engine).server.test_client()
+    mp.undo()
+
+
+def downloaded(client, kind: str) -> bytes:
+    answer = call(client, download_body(kind))
+    assert answer.status_code == 200, answer.get_data(as_text=True)[:500]
+    data = answer.get_json()["response"]["d-download"]["data"]
+    return base64.b64decode(data["content"]) if data.get("base64") else data["content"].encode()
+
+
+def test_the_data_page_downloads_hold_no_formula(client, tmp_path):
+    text = downloaded(client, "csv").decode("utf-8")
+    cells_ = csv_texts(text, "数据.csv")
+    assert inert_names_in(cells_) == INERT
+    (tmp_path / "u.xlsx").write_bytes(downloaded(client, "xlsx"))
+    assert inert_names_in(xlsx_texts(tmp_path / "u.xlsx")) == INERT
+    doc = json.loads(downloaded(client, "geojson"))
+    values = [v for f in doc["features"] for v in f["properties"].values() if isinstance(v, str)]
+    assert not [v for v in values if live(v)]
+    assert inert_names_in(values) == INERT
+    assert len(doc["features"]) == 7
 
 
 def test_the_load_report_names_file_and_sheet_inert(hostile_engine, tmp_path):

@@ -1,27 +1,29 @@
-"""数据 /data: the units for the current filters in AG Grid; CSV, Excel, GeoJSON of what is shown.
+"""数据 /data: the units for the current filters in AG Grid, paged on the server; CSV, Excel,
+GeoJSON of what the grid shows.
 
-What is shown is the grid's own row set after its search box, column filters and sort
-(``virtualRowData``), so a download holds exactly the rows on screen, in that order.
+The page holds no rows: the grid asks for one block at a time (layers.unit_table: searched,
+filtered and sorted in SQL, within the caller's access scope), however many units there are.
+A download is built on the server from the same question — the view in the URL, the search
+words, the grid's own filter and sort models — never from rows the browser posts, and holds at
+most EXITMAP_MAX_DOWNLOAD_ROWS rows (more: the page asks for narrower filters, no file is cut).
 """
 
 from __future__ import annotations
 
-import io
-import json
-
-import dash_ag_grid as dag
-import pandas as pd
-import polars as pl
-from dash import Input, Output, State, dcc, html
+from dash import Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from app import format as fmt
 from app.components.filters import bar_update, filter_bar, filter_values, state_from
-from app.components.grid import NUMBER, column_defaults, grid_options
+from app.components.grid import NUMBER, grid_question, infinite_grid
 from app.context import Context
 from app.i18n import t, v
 from app.state import ViewState, parse, to_search
-from layers.units import apply_filters
+from exitmap import settings
+from exitmap.scope import Scope
+from exitmap.vocabulary import PREFECTURES
+from exports.table import STEM, table_csv, table_geojson, table_xlsx
+from layers.unit_table import QueryError, UnitQuery, search_words, unit_count, unit_rows
 
 FIELDS = (
     ("unit_key", "c.unit_key"),
@@ -40,38 +42,42 @@ FIELDS = (
     ("lon", None),
     ("lat", None),
 )
+FIELD_NAMES = {f for f, _ in FIELDS}
 
 
 # The filter bar's controls, in the order of filter_values (without measure and units).
 BAR = (("sector", "value"), ("sub", "value"), ("cat", "value"), ("status", "value"), ("on", "date"))
 
 
-def rows_for(ctx: Context, state: ViewState) -> list[dict]:
-    on = state.date(ctx.today())
-    frame = apply_filters(ctx.data.units(on), **state.filters())
-    names = {a: r["name"] for a, r in ctx.data.prefecture_wide(on).items()}
-    out = []
-    for r in frame.to_dicts():
-        out.append(
-            {
-                "unit_key": r["unit_key"],
-                "prefecture": v(names.get(r["prefecture_adcode"], ""), state.lang),
-                "county": ctx.county_names.get(r["county_adcode"], ""),
-                "enterprise_name": r["enterprise_name"],
-                "sector": v(r["sector"], state.lang),
-                "sub_industry": v(r["sub_industry"], state.lang),
-                "equipment_name": r["equipment_name"],
-                "spec": r["spec"],
-                "category": v(r["category"], state.lang),
-                "status": v(r["status"], state.lang),
-                "deadline": r["deadline"].isoformat() if r["deadline"] else None,
-                "days_late": r["days_late"],
-                "energy_tce": r["energy_tce"],
-                "lon": round(r["lon"], 6),
-                "lat": round(r["lat"], 6),
-            }
-        )
-    return out
+def question(ctx: Context, view: str | None, text: str | None, request: dict | None):
+    """The view's filters, the search box and the grid's request as one UnitQuery
+    (and the block it asks for); the view comes from the page's own query string."""
+    state = parse(view, ctx.today())
+    start, end, where, order = grid_question(request, FIELD_NAMES)
+    filters = state.filters()
+    query = UnitQuery(state.date(ctx.today()), filters, " ".join(search_words(text)), where, order)
+    return state, query, start, end
+
+
+def display(r: dict, lang: str) -> dict:
+    """One unit's row as the grid and the downloads show it, in the page's language."""
+    return {
+        "unit_key": r["unit_key"],
+        "prefecture": v(PREFECTURES.get(r["prefecture"], ""), lang),
+        "county": r["county"] or "",
+        "enterprise_name": r["enterprise_name"],
+        "sector": v(r["sector"], lang),
+        "sub_industry": v(r["sub_industry"], lang),
+        "equipment_name": r["equipment_name"],
+        "spec": r["spec"],
+        "category": v(r["category"], lang),
+        "status": v(r["status"], lang),
+        "deadline": r["deadline"].isoformat() if r["deadline"] else None,
+        "days_late": r["days_late"],
+        "energy_tce": r["energy_tce"],
+        "lon": round(r["lon"], 6),
+        "lat": round(r["lat"], 6),
+    }
 
 
 def column_defs(lang: str) -> list[dict]:
@@ -90,7 +96,6 @@ def column_defs(lang: str) -> list[dict]:
 
 def layout(ctx: Context, state: ViewState) -> html.Div:
     lang = state.lang
-    rows = rows_for(ctx, state)
     return html.Div(
         [
             html.Div(
@@ -104,6 +109,8 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
                 className="page-title",
             ),
             filter_bar(state, ctx.today(), measure=False, units=False, prefix="df"),
+            # The view the grid's rows answer (its query string); the filter bar moves it.
+            dcc.Store(id="d-view", data=to_search(state)),
             html.Div(
                 [
                     dcc.Input(
@@ -111,76 +118,87 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
                         type="search",
                         placeholder=t("d.search", lang),
                         className="search",
-                        debounce=False,
+                        debounce=0.3,
+                        maxLength=100,
                     ),
                     html.Button(t("d.csv", lang), id="d-csv", className="btn"),
                     html.Button(t("d.xlsx", lang), id="d-xlsx", className="btn"),
                     html.Button(t("d.geojson", lang), id="d-geojson", className="btn"),
-                    html.Span(t("d.rows", lang, n=len(rows)), id="d-count", className="muted"),
+                    html.Span(id="d-count", className="muted"),
+                    html.Span(id="d-note", className="download-note", role="status"),
                     dcc.Download(id="d-download"),
                 ],
                 className="downloads",
             ),
-            dag.AgGrid(
-                id="d-grid",
-                rowData=rows,
-                columnDefs=column_defs(lang),
-                defaultColDef=column_defaults(100),
-                dashGridOptions=grid_options(lang, pagination=True, paginationPageSize=100),
+            infinite_grid(
+                "d-grid",
+                column_defs(lang),
+                lang,
+                min_width=100,
                 style={"height": "calc(100vh - 300px)", "minHeight": "500px"},
-                className="ag-theme-quartz",
+                pagination=True,
+                paginationPageSize=100,
+                paginationPageSizeSelector=[20, 50, 100],
             ),
         ]
     )
 
 
-def export(rows: list[dict], kind: str, marking: str) -> dict:
-    frame = pd.DataFrame(rows, columns=[f for f, _ in FIELDS])
-    stem = "exitmap-units"
+def download_file(ctx: Context, scope: Scope, state: ViewState, query: UnitQuery, kind: str):
+    """The file of every row the question finds (dcc.Download's data), or a refusal to show."""
+    label = lambda x: v(x, state.lang)  # noqa: E731
+    most = settings.get_int("max_download_rows")
+    n = unit_count(ctx.engine, query, scope=scope, label=label)
+    if n > most:
+        return no_update, t("d.too_many", state.lang, n=f"{n:,}", most=f"{most:,}")
+    found = unit_rows(ctx.engine, query, 0, n, scope=scope, label=label, limit=most)
+    rows = [display(r, state.lang) for r in found.rows]
+    fields = [f for f, _ in FIELDS]
     if kind == "csv":
-        return {"content": "\ufeff" + frame.to_csv(index=False), "filename": f"{stem}.csv"}
+        return {"content": table_csv(fields, rows), "filename": f"{STEM}.csv"}, ""
     if kind == "xlsx":
-        buf = io.BytesIO()
-        with pd.ExcelWriter(buf, engine="openpyxl") as xl:
-            frame.to_excel(xl, index=False, sheet_name="units")
-            if marking:
-                pd.DataFrame({"note": [marking]}).to_excel(xl, index=False, sheet_name="marking")
-        return dcc.send_bytes(buf.getvalue(), f"{stem}.xlsx")
-    feats = [
-        {
-            "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]},
-            "properties": {k: r.get(k) for k, _ in FIELDS if k not in ("lon", "lat")},
-        }
-        for r in rows
-    ]
-    doc = {"type": "FeatureCollection", "features": feats}
-    if marking:
-        doc["marking"] = marking
-    return {"content": json.dumps(doc, ensure_ascii=False), "filename": f"{stem}.geojson"}
+        return dcc.send_bytes(table_xlsx(fields, rows, ctx.marking), f"{STEM}.xlsx"), ""
+    content = table_geojson(fields, rows, ctx.marking)
+    return {"content": content, "filename": f"{STEM}.geojson"}, ""
 
 
 def register(app, ctx: Context) -> None:
-    @app.callback(
-        Output("d-grid", "dashGridOptions"),
-        Input("d-search", "value"),
-        State("d-grid", "dashGridOptions"),
-        prevent_initial_call=True,
-    )
-    def search(text, options):
-        return {**(options or {}), "quickFilterText": text or ""}
+    # The caller's scope: the whole province until the identity work computes it per request.
+    def scope() -> Scope:
+        return Scope.everything()
 
     @app.callback(
+        Output("d-grid", "getRowsResponse"),
         Output("d-count", "children"),
-        Input("d-grid", "virtualRowData"),
-        State("url", "search"),
+        Input("d-grid", "getRowsRequest"),
+        State("d-view", "data"),
+        State("d-search", "value"),
     )
-    def count(rows, url_search):
-        return t("d.rows", parse(url_search).lang, n=len(rows or []))
+    def rows(request, view, text):
+        """One block of rows for the grid, and how many rows the question has."""
+        if not request:
+            raise PreventUpdate
+        try:
+            state, query, start, end = question(ctx, view, text, request)
+        except QueryError:
+            raise PreventUpdate from None
+        label = lambda x: v(x, state.lang)  # noqa: E731
+        found = unit_rows(ctx.engine, query, start, end, scope=scope(), label=label)
+        block = [display(r, state.lang) for r in found.rows]
+        count = t("d.rows", state.lang, n=found.total)
+        return {"rowData": block, "rowCount": found.total}, count
+
+    # A new view or search empties the grid's blocks: it asks for its rows again.
+    app.clientside_callback(
+        "function (view, text) { window.exitmapGrid.refresh('d-grid'); }",
+        Input("d-view", "data"),
+        Input("d-search", "value"),
+        prevent_initial_call=True,
+    )
 
     @app.callback(
         Output("url-want", "data", allow_duplicate=True),
-        Output("d-grid", "rowData"),
+        Output("d-view", "data"),
         *(Input(f"df-{name}", prop) for name, prop in BAR),
         State("url", "search"),
         prevent_initial_call=True,
@@ -190,7 +208,7 @@ def register(app, ctx: Context) -> None:
         state = state_from(
             url_search, base.measure, sector, sub, cat, status, on, base.units, ctx.today()
         )
-        return {"search": to_search(state), "was": url_search}, rows_for(ctx, state)
+        return {"search": to_search(state), "was": url_search}, to_search(state)
 
     @app.callback(
         *(Output(f"df-{name}", prop) for name, prop in BAR),
@@ -210,19 +228,28 @@ def register(app, ctx: Context) -> None:
 
     @app.callback(
         Output("d-download", "data"),
+        Output("d-note", "children"),
         Input("d-csv", "n_clicks"),
         Input("d-xlsx", "n_clicks"),
         Input("d-geojson", "n_clicks"),
-        State("d-grid", "virtualRowData"),
+        State("d-view", "data"),
+        State("d-search", "value"),
+        State("d-grid", "getRowsRequest"),
         prevent_initial_call=True,
     )
-    def download(_c, _x, _g, rows):
+    def download(_c, _x, _g, view, text, request):
+        """The file of the grid's question, read again on the server (its filter and sort
+        models from the grid's last request; its rows are never taken from the browser)."""
         from dash import ctx as cb
 
         kind = {"d-csv": "csv", "d-xlsx": "xlsx", "d-geojson": "geojson"}.get(cb.triggered_id)
-        if kind is None or rows is None:
+        if kind is None:
             raise PreventUpdate
-        return export(rows, kind, ctx.marking)
+        try:
+            state, query, _, _ = question(ctx, view, text, request)
+        except QueryError:
+            raise PreventUpdate from None
+        return download_file(ctx, scope(), state, query, kind)
 
 
-__all__ = ["layout", "pl", "register"]
+__all__ = ["layout", "register"]
