@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from dash import Input, Output, State, dcc, html
 from flask_compress import Compress
 
-from app import briefing, export_routes
+from app import briefing, export_routes, http
 from app.components.header import export_links, header, lang_switch_href, nav_links, warnings
 from app.context import Context
 from app.i18n import t
@@ -79,6 +79,8 @@ def create_app(database_url: str | None = None, engine: sa.Engine | None = None)
         update_title=None,
         compress=False,
     )
+    # Bounds and headers first: every response, the error pages of the later hooks included.
+    http.install(app, ctx.tile_url)
     app.server.config["COMPRESS_MIMETYPES"] = [
         "text/html",
         "text/css",

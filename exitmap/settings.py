@@ -67,6 +67,14 @@ SETTINGS: tuple[Setting, ...] = (
         "Longest cell read, in characters (Excel's own limit); text columns have tighter rules.",
     ),
     Setting("max_line_kb", "EXITMAP_MAX_LINE_KB", "1024", "Longest line of a CSV register, in KB."),
+    # The web server's own bounds (app/http.py, deploy/nginx/exitmap.conf). A callback's body is
+    # its inputs and states, a few KB; nothing the dashboard posts comes near the limit.
+    Setting(
+        "max_request_kb",
+        "EXITMAP_MAX_REQUEST_KB",
+        "256",
+        "Largest request body the web app reads, in KB (larger: 413, before it is read).",
+    ),
     Setting(
         "max_download_rows",
         "EXITMAP_MAX_DOWNLOAD_ROWS",

@@ -700,3 +700,29 @@ def test_grid_numbers_read_with_separators_and_keep_their_values(site, page):
     assert value > 1000
     assert re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d{1,2})?", shown), shown
     assert float(shown.replace(",", "")) == pytest.approx(value, abs=0.01)
+
+
+WATCH_CSP = """window.__csp = [];
+document.addEventListener('securitypolicyviolation', e => window.__csp.push(
+  e.violatedDirective + ' ' + (e.blockedURI || '') + ' ' + (e.sample || '')));"""
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/?units=1", "/prefecture/530100", "/quota", "/freeze", "/data", "/about",
+     "/prefecture/530300?briefing=1"],
+)  # fmt: skip
+def test_pages_run_under_the_content_security_policy(site, page, path):
+    """Every page works with no inline script allowed but Dash's own (by hash): nothing it
+    does is refused, and a script injected into it does not run."""
+    base, _ = site
+    page.context.add_init_script(WATCH_CSP)
+    goto(page, base, path, has_map=path.startswith("/?"))
+    page.wait_for_selector(".leaflet-container, .ag-root, #page h1", state="attached")
+    wait_idle(page)
+    assert page.evaluate("window.__csp") == []
+    page.evaluate("""() => { const s = document.createElement('script');
+      s.textContent = 'window.__injected = 1'; document.body.appendChild(s); }""")
+    page.wait_for_function("() => window.__csp.length > 0")
+    assert page.evaluate("window.__injected") is None
+    assert page.evaluate("window.__csp")[0].startswith("script-src")
