@@ -75,6 +75,10 @@ SETTINGS: tuple[Setting, ...] = (
         "256",
         "Largest request body the web app reads, in KB (larger: 413, before it is read).",
     ),
+    # `exitmap serve --prod` (gunicorn): worker processes (one per core) and the threads of
+    # each (a slow client or a long export holds one thread, not a whole worker).
+    Setting("web_workers", "EXITMAP_WEB_WORKERS", "2", "Web server worker processes."),
+    Setting("web_threads", "EXITMAP_WEB_THREADS", "8", "Threads of each web server worker."),
     Setting(
         "max_download_rows",
         "EXITMAP_MAX_DOWNLOAD_ROWS",
