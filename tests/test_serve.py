@@ -203,6 +203,16 @@ def test_nginx_passes_the_apps_headers_and_sets_its_own_answers(front, prod):
     geo = requests.get(front.https + "/geo/prefectures.geojson", verify=False, timeout=30)
     assert "max-age" in geo.headers["Cache-Control"]
     nginx_secure(geo, "boundaries")
+    # nginx keeps the boundaries (public, max-age), never the page or its layout (no-store).
+    layout = requests.get(front.https + "/_dash-layout", verify=False, timeout=30,
+                          headers={"Referer": front.https + "/prefecture/530100"})  # fmt: skip
+    assert layout.status_code == 200 and "昆明市" in json.dumps(layout.json(), ensure_ascii=False)
+    keys = [
+        line.split(b"KEY: ", 1)[1].strip().decode()
+        for path in (front.prefix / "cache").rglob("*") if path.is_file()
+        for line in path.read_bytes()[:4096].split(b"\n") if line.startswith(b"KEY: ")
+    ]  # fmt: skip
+    assert keys and all("/geo/prefectures.geojson" in key for key in keys), keys
     # Plain http only redirects.
     plain = requests.get(front.http + "/data", allow_redirects=False, timeout=10)
     assert plain.status_code == 301 and plain.headers["Location"].startswith("https://")

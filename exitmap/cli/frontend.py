@@ -34,6 +34,7 @@ HTTP_LISTEN = ("listen 80;", "listen [::]:80;")
 HTTPS_LISTEN = ("listen 443 ssl http2;", "listen [::]:443 ssl http2;")
 TLS_DIR = "/etc/exitmap/tls/"
 BODY = ("client_max_body_size 256k;", "client_body_buffer_size 256k;")
+CACHE_DIR = "/var/cache/nginx/exitmap"
 
 
 def _swap(text: str, old: str, new: str) -> str:
@@ -48,9 +49,10 @@ def render(
     https: str = "443",
     tls_dir: str = TLS_DIR,
     ipv6: bool = True,
+    cache_dir: str = CACHE_DIR,
 ) -> str:
-    """The configuration with these addresses (``http``/``https``: a port or address:port) and
-    the body limit of EXITMAP_MAX_REQUEST_KB."""
+    """The configuration with these addresses (``http``/``https``: a port or address:port),
+    folders and the body limit of EXITMAP_MAX_REQUEST_KB."""
     text = CONF.read_text(encoding="utf-8")
     text = _swap(text, UPSTREAM, f"server {upstream};")
     text = _swap(text, HTTP_LISTEN[0], f"listen {http};")
@@ -59,6 +61,7 @@ def render(
         text = _swap(text, line, line if ipv6 else f"# {line}")
     text = _swap(text, f"{TLS_DIR}fullchain.pem", f"{tls_dir.rstrip('/')}/fullchain.pem")
     text = _swap(text, f"{TLS_DIR}privkey.pem", f"{tls_dir.rstrip('/')}/privkey.pem")
+    text = _swap(text, f"proxy_cache_path {CACHE_DIR} ", f"proxy_cache_path {cache_dir} ")
     kb = settings.get_int("max_request_kb")
     text = _swap(text, BODY[0], f"client_max_body_size {kb}k;")
     return _swap(text, BODY[1], f"client_body_buffer_size {kb}k;")
@@ -122,7 +125,7 @@ def loopback(app_port: int, worker_processes: int = 1) -> Iterator[Front]:
     _certificate(tls)
     (prefix / "exitmap.conf").write_text(
         render(f"127.0.0.1:{app_port}", f"127.0.0.1:{http_port}", f"127.0.0.1:{https_port}",
-               str(tls), ipv6=False),
+               str(tls), ipv6=False, cache_dir=str(prefix / "cache")),
         encoding="utf-8",
     )  # fmt: skip
     temp = "\n".join(
