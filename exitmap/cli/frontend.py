@@ -24,6 +24,7 @@ from pathlib import Path
 
 import click
 
+from app.browser import free_port
 from exitmap import ROOT, settings
 
 CONF = ROOT / "deploy" / "nginx" / "exitmap.conf"
@@ -87,12 +88,6 @@ class Front:
     prefix: Path
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _wait_port(port: int, proc: subprocess.Popen, log: Path, seconds: float = 20) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -119,7 +114,7 @@ def loopback(app_port: int, worker_processes: int = 1) -> Iterator[Front]:
     """The shipped configuration run by Debian's nginx in front of the app on ``app_port``:
     free loopback ports, a temporary prefix, as an unprivileged user when started as root."""
     prefix = Path(tempfile.mkdtemp(prefix="exitmap-nginx-"))
-    http_port, https_port = _free_port(), _free_port()
+    http_port, https_port = free_port(), free_port()
     tls = prefix / "tls"
     tls.mkdir()
     _certificate(tls)
