@@ -262,3 +262,22 @@ def test_nginx_conf_prints_the_shipped_file_for_this_host():
     assert "ssl_certificate     /t/fullchain.pem;" in out and "/etc/exitmap" not in out
     assert "client_max_body_size 64k;" in out and "client_body_buffer_size 64k;" in out
     assert out.count("\n") == shipped.count("\n")  # nothing else moved
+
+
+def test_nginx_lets_few_exports_through_from_one_address(front):
+    """100 concurrent exports made every page wait 48 s: each starts a headless browser. nginx
+    lets an address start a burst of 4, then 6 a minute; the rest get 429 without reaching
+    the app. (A view no export serves is refused at once by the app: no browser starts here.)"""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def export(_):
+        return requests.get(front.https + "/export/png?view=/about", verify=False, timeout=30)
+
+    with ThreadPoolExecutor(10) as pool:
+        answers = list(pool.map(export, range(12)))
+    codes = sorted(a.status_code for a in answers)
+    assert codes.count(400) <= 4 and codes.count(429) >= 8, codes  # the app's refusal, or nginx's
+    assert set(codes) <= {400, 429}, codes
+    nginx_secure(next(a for a in answers if a.status_code == 429), "export 429")
+    # Pages are not limited by it.
+    assert requests.get(front.https + "/about", verify=False, timeout=30).status_code == 200
