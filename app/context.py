@@ -62,6 +62,15 @@ class Context:
         )
 
     @property
+    def province_bounds(self) -> list[list[float]]:
+        """[[s, w], [n, e]] around all 16 prefectures."""
+        boxes = self.prefecture_bounds.values()
+        return [
+            [min(b[0][0] for b in boxes), min(b[0][1] for b in boxes)],
+            [max(b[1][0] for b in boxes), max(b[1][1] for b in boxes)],
+        ]
+
+    @property
     def gcj(self) -> bool:
         return self.geo.gcj
 

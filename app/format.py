@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 
+from app.i18n import t
+
 _UNITS = {
     "tce": ("吨标准煤", "tce"),
     "yuan": ("元", "yuan"),
@@ -88,3 +90,11 @@ def measure_value(x, kind: str, lang: str = "zh") -> str:
     if kind == "units":
         return units(x, lang)
     return tce(x, lang)
+
+
+def as_of(state, on: dt.date) -> str:
+    """「统计日期 D」, and 「（按 K 当时掌握）」 when the view reads what was known on K."""
+    text = t("view_as_of", state.lang, date=date(on, state.lang))
+    if state.known:
+        text += t("known_on", state.lang, date=date(state.known, state.lang))
+    return text

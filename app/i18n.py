@@ -24,12 +24,21 @@ STRINGS: dict[str, tuple[str, str]] = {
     "lang.switch": ("English", "中文"),
     "data_as_of": ("数据截至 {date}", "Data as of {date}"),
     "view_as_of": ("统计日期 {date}", "Figures as of {date}"),
+    "known_on": ("（按 {date} 当时掌握）", " (as known on {date})"),
     "no_data": ("尚未载入数据", "No data loaded"),
     "synthetic_banner": (
         "演示数据：当前库中含 {n} 台（套）合成装备，企业与数字均为虚构，不得用于工作决策。",
         "Demo data: {n} synthetic units are loaded; firms and figures are invented.",
     ),
     "print": ("打印", "Print"),
+    "menu": ("菜单", "Menu"),
+    "nav.label": ("页面导航", "Pages"),
+    "skip": ("跳到主要内容", "Skip to main content"),
+    "present": ("演示", "Present"),
+    "present.hint": (
+        "会议演示：全屏大字，方向键或自动翻页",
+        "Meeting presentation: full screen, large type, arrow keys or automatic",
+    ),
     # filters
     "f.measure": ("地图指标", "Map measure"),
     "f.sector": ("行业", "Sector"),
@@ -38,8 +47,16 @@ STRINGS: dict[str, tuple[str, str]] = {
     "f.status": ("当前状态", "Status"),
     "f.on": ("统计日期", "As of"),
     "f.units": ("显示装备点位", "Show units"),
+    "f.known": ("按当时掌握", "As known then"),
+    "x.unstated": ("未载明（推定在范围内）", "not stated (in scope by policy)"),
+    "f.known_hint": (
+        "只用统计日期当天已记录的数据，重现当时系统所示；不勾选则用现在掌握的全部数据",
+        "Only what had been recorded by the as-of date, as the system showed it then; "
+        "unticked: everything known now",
+    ),
     "f.all": ("全部", "All"),
     "f.reset": ("清除筛选", "Clear filters"),
+    "f.toggle": ("筛选条件与地图指标", "Filters and map measure"),
     # measures
     "m.completion_units": ("完成率（按台套）", "Completion (units)"),
     "m.completion_energy": ("完成率（按能耗）", "Completion (energy)"),
@@ -119,6 +136,19 @@ STRINGS: dict[str, tuple[str, str]] = {
         "{n} units match: too many to draw; narrow the filters.",
     ),
     "o.loading": ("正在加载……", "Loading…"),
+    "o.map_label": ("云南省各州（市）地图", "Map of Yunnan's prefectures"),
+    "o.map_alt": (
+        "地图的文字版本是下方的“州（市）排名”表：每个州（市）的数值、完成情况和区域限批均在表中，"
+        "表中的名称可打开该州（市）页面。",
+        "The text version of this map is the prefecture ranking table: every prefecture's value, "
+        "progress and approval freeze, with a link to its page.",
+    ),
+    "o.skip_to_ranking": ("跳到排名表（地图的文字版本）", "Skip to the ranking (the map as text)"),
+    "o.ranking_caption": (
+        "地图的文字版本：各州（市）按“{measure}”排序，含区域限批状态",
+        "The map as text: prefectures by {measure}, with their approval freeze",
+    ),
+    "scroll.table": ("表格（可滚动）：{name}", "Table (scrolls): {name}"),
     "yes": ("是", "yes"),
     "no": ("否", "no"),
     # prefecture page
@@ -173,6 +203,12 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Energy quota released by exits stays with the prefecture (draft opinions 三(四)).",
     ),
     "q.entries": ("明细（{name}）", "Entries ({name})"),
+    "q.short": (
+        "注意：{name}在 {date} 的能耗指标余额为 {balance}，已分配的多于截至该日释放的"
+        "（退出日期更正或复产后），请核实并调整分配。",
+        "Note: {name}'s quota balance on {date} is {balance}: more was allocated than had been "
+        "released by then (after a corrected exit date or a return to production).",
+    ),
     "q.all_entries": ("明细", "Entries"),
     # freeze page
     "z.title": ("区域限批", "Regional approval freeze"),
@@ -195,6 +231,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "d.too_many": (
         "当前筛选共 {n} 行，超过单次下载上限 {most} 行：请先按行业、类别、州（市）等缩小范围。",
         "These filters give {n} rows, more than one download may hold ({most}): narrow them first.",
+    ),
+    "d.print_note": (
+        "打印件只含表格当前显示的部分；完整数据请用“下载 Excel”或“下载 CSV”。",
+        "The printout holds the part of the table on screen; download Excel or CSV for all rows.",
     ),
     # about
     "a.title": ("说明", "About"),

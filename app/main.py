@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from dash import Input, Output, State, dcc, html
 from flask_compress import Compress
 
-from app import briefing, export_routes, http
+from app import briefing, document, export_routes, http, presentation
 from app.components.header import export_links, header, lang_switch_href, nav_links, warnings
 from app.context import Context
 from app.i18n import t
@@ -39,6 +39,14 @@ def route(ctx: Context, pathname: str | None, search: str | None):
     path = (pathname or "/").rstrip("/") or "/"
     state = parse(search, ctx.today())
     status = ctx.status()
+    if presentation.wanted(search):
+        try:
+            return [], presentation.deck(ctx, state, search, status)
+        except Exception:  # a page must never show a traceback
+            log.exception("presentation of %s failed", search)
+            return header(path, state, status, ctx.marking), errors.page(
+                state, t("e.title", state.lang)
+            )
     head = header(path, state, status, ctx.marking)
     try:
         if path in PAGES:
@@ -91,6 +99,7 @@ def create_app(database_url: str | None = None, engine: sa.Engine | None = None)
         "text/csv",
     ]
     app.server.config["COMPRESS_MIN_SIZE"] = 500
+    document.install(app)
     Compress(app.server)
     ctx.geo.register(app.server)
     app.ctx = ctx
@@ -116,7 +125,7 @@ def create_app(database_url: str | None = None, engine: sa.Engine | None = None)
                 dcc.Store(id="url-want"),  # a view's query string to write (assets/url.js)
                 dcc.Store(id="url-nav"),  # a query string reached by back/forward
                 html.Div(head, id="header"),
-                html.Main(page, id="page"),
+                html.Main(page, id="page", tabIndex="-1"),  # the skip link's target
             ]
         )
 

@@ -70,7 +70,23 @@ def _check_scale(scale: float) -> float:
 
 # The page-side checks ---------------------------------------------------------------------------
 
-READY_JS = """() => {
+# Filled paths of a map that show inside its box (a statement both checks below begin with).
+PAINTED = """
+  const painted = map => {
+    const box = map.getBoundingClientRect();
+    return [...map.querySelectorAll('.leaflet-pane path')].filter(p => {
+      const fill = p.getAttribute('fill');
+      if (!fill || fill === 'none') return false;
+      const r = p.getBoundingClientRect();
+      return r.width > 0 && r.height > 0 && r.right > box.left && r.left < box.right
+        && r.bottom > box.top && r.top < box.bottom;
+    });
+  };"""
+
+READY_JS = (
+    "() => {"
+    + PAINTED
+    + """
   const frame = document.querySelector('#briefing');
   if (!frame) return document.querySelector('#page > div') ? 'no-frame' : false;
   if (frame.dataset.failed === '1') return 'failed';
@@ -79,7 +95,17 @@ READY_JS = """() => {
     if (!document.querySelector(sel)) return false;
   }
   for (const map of document.querySelectorAll('.leaflet-container')) {
-    if (map.querySelectorAll('.leaflet-overlay-pane path').length < 2) return false;
+    // Painted: drawn into the map's laid-out box, not into a size Leaflet measured before
+    // the layout settled (a 0 px high SVG gave the prefecture page's map as blank grey).
+    const box = map.getBoundingClientRect();
+    const svg = map.querySelector('.leaflet-overlay-pane svg');
+    if (!svg || box.width < 2 || box.height < 2) return false;
+    const drawn = svg.getBoundingClientRect();
+    if (drawn.width < box.width / 2 || drawn.height < box.height / 2) return false;
+    if (painted(map).length < 2) return false;
+    // Fitted (assets/map.js) for the size it has now, not for one it had on the way.
+    const fitted = map.dataset.fittedFor;
+    if (fitted && fitted !== map.clientWidth + 'x' + map.clientHeight) return false;
     const prefs = map.querySelectorAll('path[data-adcode]');
     if (prefs.length) {
       if (prefs.length < 16) return false;
@@ -91,11 +117,15 @@ READY_JS = """() => {
   }
   return document.fonts.status === 'loaded' ? 'ready' : false;
 }"""
+)
 
 SETTLE_JS = """() => new Promise(done =>
   requestAnimationFrame(() => requestAnimationFrame(done)))"""
 
-FACTS_JS = """() => {
+FACTS_JS = (
+    "() => {"
+    + PAINTED
+    + """
   const text = sel => {
     const e = document.querySelector(sel);
     return e ? e.innerText.trim() : null;
@@ -112,6 +142,12 @@ FACTS_JS = """() => {
     error: text('#briefing #error-message'),
     warning: text('#briefing #param-warning'),
     maps: maps.length,
+    // Where each map is (CSS px) and the colours its painted paths are filled with, each
+    // with its fill opacity ("#2c7fb8 0.85").
+    map_boxes: maps.map(m => { const r = m.getBoundingClientRect();
+                               return [r.left, r.top, r.width, r.height]; }),
+    map_colours: maps.map(m => [...new Set(painted(m).map(p =>
+      p.getAttribute('fill') + ' ' + getComputedStyle(p).fillOpacity))].sort()),
     fills: Object.fromEntries([...document.querySelectorAll('path[data-adcode]')]
       .map(p => [p.getAttribute('data-adcode'), p.getAttribute('fill')])),
     north_arrows: maps.filter(m => getComputedStyle(m, '::after').backgroundImage.includes('svg')
@@ -128,6 +164,7 @@ FACTS_JS = """() => {
     overflow: document.documentElement.scrollHeight > window.innerHeight + 1,
   };
 }"""
+)
 
 
 # The renderer -----------------------------------------------------------------------------------
@@ -247,7 +284,15 @@ class Renderer:
         response = page.goto(url, wait_until="domcontentloaded")
         if response is not None and response.status >= 400:
             raise RenderError(f"{url} 返回 HTTP {response.status}")
-        state = page.wait_for_function(READY_JS, timeout=self._timeout).json_value()
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+        try:
+            state = page.wait_for_function(READY_JS, timeout=self._timeout).json_value()
+        except PlaywrightTimeout:
+            raise RenderError(
+                f"{view} 未能在 {self._timeout / 1000:g} 秒内显示完整（地图未绘制完成或仍在加载），"
+                "未导出"
+            ) from None
         if state == "no-frame":
             raise RenderError(f"{view} 没有简报版式（仅总览、州市、能耗指标、区域限批页面可导出）")
         facts = page.evaluate(FACTS_JS)

@@ -1,6 +1,7 @@
 """The view's state lives in the URL: parse it strictly, write it back canonically.
 
-``?measure=…&sector=钢铁,建材&sub=…&cat=…&status=…&on=2025-12-31&units=1&lang=en``.
+``?measure=…&sector=钢铁,建材&sub=…&cat=…&status=…&on=2025-12-31&known=2025-12-31&units=1&lang=en``.
+``known``: as the product knew it on that day (record time) — without it, everything known now.
 Unknown values are dropped (and reported on the page), never passed on to a query.
 """
 
@@ -27,6 +28,7 @@ class ViewState:
     cat: tuple[str, ...] = ()
     status: tuple[str, ...] = ()
     on: dt.date | None = None  # None: today
+    known: dt.date | None = None  # None: with everything known now
     units: bool = False
     lang: str = "zh"
     errors: tuple[tuple[str, str], ...] = field(default=(), compare=False)
@@ -76,15 +78,17 @@ def parse(search: str | None, today: dt.date | None = None) -> ViewState:
             else:
                 errors.append((name, item))
         values[name] = tuple(dict.fromkeys(good))
-    on = one("on")
-    if on is not None:
+    for name in ("on", "known"):
+        raw = one(name)
+        if raw is None:
+            continue
         try:
-            day = dt.date.fromisoformat(on)
+            day = dt.date.fromisoformat(raw)
             if day < EARLIEST or (today and day > today):
-                raise ValueError(on)
-            values["on"] = day
+                raise ValueError(raw)
+            values[name] = day
         except ValueError:
-            errors.append(("on", on))
+            errors.append((name, raw))
     units = one("units")
     if units is not None:
         if units in ("0", "1"):
@@ -111,6 +115,8 @@ def to_search(state: ViewState) -> str:
             pairs.append((name, ",".join(vals)))
     if state.on:
         pairs.append(("on", state.on.isoformat()))
+    if state.known:
+        pairs.append(("known", state.known.isoformat()))
     if state.units:
         pairs.append(("units", "1"))
     if state.lang != "zh":

@@ -2,12 +2,15 @@
 
 Creates a throwaway database in the cluster of DATABASE_URL (or the project-local cluster),
 loads the demo register, measures; then clones the demo units up to --units (default 100,000;
-events cloned with them) and measures again. Headless Debian Chromium, 1920×1080, a fresh
+events cloned with them) and measures again. Headless Debian Chromium at each --viewport
+(default 1920×1080; a phone's 390×844 opens the filter bar before changing filters), a fresh
 browser context (empty cache) for every first load. Prints median / p95 / max of both figures
-and the payload sizes (bytes on the wire, compressed) of a first load and of a filter change.
+and the payload sizes (bytes on the wire, compressed) of a first load and of a filter change,
+and the load average (the figures are the machine's, shared or not).
 Targets (from the issue): first load ≤ 1500 ms, filter change p95 ≤ 150 ms.
 
     .venv/bin/python benchmarks/bench_dashboard.py [--units 100000] [--loads 5] [--changes 20]
+        [--viewport 1920x1080,390x844,1366x768]
 """
 
 from __future__ import annotations
@@ -53,14 +56,15 @@ FROM unit u CROSS JOIN generate_series(1, :k) g
 WHERE u.unit_key NOT LIKE '%~%'
 """
 
+# The current version of each timeline (migration 0004), derived states included.
 CLONE_EVENTS = """
 INSERT INTO unit_event (unit_id, event_date, status, previous_status, category,
-    rectify_deadline, actual_exit_date, load_id)
+    rectify_deadline, actual_exit_date, load_id, derived)
 SELECT c.id, e.event_date, e.status, e.previous_status, e.category, e.rectify_deadline,
-    e.actual_exit_date, e.load_id
+    e.actual_exit_date, e.load_id, e.derived
 FROM unit c
 JOIN unit o ON o.unit_key = split_part(c.unit_key, '~', 1)
-JOIN unit_event e ON e.unit_id = o.id
+JOIN unit_event e ON e.unit_id = o.id AND e.superseded_at IS NULL
 WHERE c.unit_key LIKE '%~%'
 """
 
@@ -89,10 +93,10 @@ def describe(label: str, ms: list[float], target: float, q: float) -> str:
     )
 
 
-def first_loads(b, base: str, n: int) -> tuple[list[float], dict[str, int]]:
+def first_loads(b, base: str, n: int, viewport: dict) -> tuple[list[float], dict[str, int]]:
     times, sizes = [], {}
     for i in range(n):
-        page = new_page(b)
+        page = new_page(b, viewport=viewport)
         record = {}
 
         def on_finished(req, record=record):
@@ -125,11 +129,13 @@ def first_loads(b, base: str, n: int) -> tuple[list[float], dict[str, int]]:
     return times, sizes
 
 
-def filter_changes(b, base: str, n: int) -> tuple[list[float], dict[str, int]]:
-    page = new_page(b)
+def filter_changes(b, base: str, n: int, viewport: dict) -> tuple[list[float], dict[str, int]]:
+    page = new_page(b, viewport=viewport)
     page.goto(base + "/")
     page.wait_for_function(MAP_PAINTED, timeout=30_000)
     page.wait_for_timeout(1500)
+    if page.is_visible("#f-filters-toggle"):  # a phone: the filter bar is folded away
+        page.click("#f-filters-toggle")
     sizes: dict[str, int] = {"callbacks": 0}
     counting = {"on": False}
 
@@ -169,7 +175,21 @@ def filter_changes(b, base: str, n: int) -> tuple[list[float], dict[str, int]]:
     return times, sizes
 
 
-def measure(label: str, engine: sa.Engine, loads: int, changes: int) -> None:
+def viewports(text: str) -> list[dict]:
+    out = []
+    for size in text.split(","):
+        width, height = size.lower().split("x")
+        out.append({"width": int(width), "height": int(height)})
+    return out
+
+
+def load_average() -> str:
+    one, five, _ = os.getloadavg()
+    return f"负载均值 {one:.1f} / {five:.1f}（1 / 5 分钟，{os.cpu_count()} 核）"
+
+
+def measure(label: str, engine: sa.Engine, loads: int, changes: int, sizes: list[dict]) -> dict:
+    """Print the figures at each viewport; return {viewport: (slowest first load, change p95)}."""
     from app.main import create_app
 
     app = create_app(engine=engine)
@@ -182,20 +202,26 @@ def measure(label: str, engine: sa.Engine, loads: int, changes: int) -> None:
         f"[{label}] 服务器冷读取：汇总（地图、排名所需）{(t1 - t0) * 1000:.0f} ms，"
         f"全部装备逐台状态 {(t2 - t1) * 1000:.0f} ms"
     )
+    found = {}
     with serve(app) as base, browser() as b:
-        times, sizes = first_loads(b, base, loads)
-        print(describe(f"[{label}] 首次加载至地图绘出", times, 1500, 1.0))
-        print(
-            f"[{label}] 首次加载传输量（压缩后）："
-            + "，".join(f"{k} {v / 1024:.0f} KB" for k, v in sorted(sizes.items()))
-            + f"，合计 {sum(sizes.values()) / 1024:.0f} KB"
-        )
-        ch, ch_sizes = filter_changes(b, base, changes)
-        print(describe(f"[{label}] 筛选变化至地图重新着色", ch, 150, 0.95))
-        print(
-            f"[{label}] 一次筛选变化的回调传输量（全部回调，压缩后）："
-            f"{ch_sizes['callbacks'] / 1024:.1f} KB"
-        )
+        for viewport in sizes:
+            at = f"{label} · {viewport['width']}×{viewport['height']}"
+            print(f"[{at}] {load_average()}")
+            times, sizes_ = first_loads(b, base, loads, viewport)
+            print(describe(f"[{at}] 首次加载至地图绘出", times, 1500, 1.0))
+            print(
+                f"[{at}] 首次加载传输量（压缩后）："
+                + "，".join(f"{k} {v / 1024:.0f} KB" for k, v in sorted(sizes_.items()))
+                + f"，合计 {sum(sizes_.values()) / 1024:.0f} KB"
+            )
+            ch, ch_sizes = filter_changes(b, base, changes, viewport)
+            print(describe(f"[{at}] 筛选变化至地图重新着色", ch, 150, 0.95))
+            print(
+                f"[{at}] 一次筛选变化的回调传输量（全部回调，压缩后）："
+                f"{ch_sizes['callbacks'] / 1024:.1f} KB"
+            )
+            found[f"{viewport['width']}×{viewport['height']}"] = (max(times), pct(ch, 0.95))
+    return found
 
 
 def main() -> None:
@@ -203,7 +229,11 @@ def main() -> None:
     parser.add_argument("--units", type=int, default=100_000)
     parser.add_argument("--loads", type=int, default=5)
     parser.add_argument("--changes", type=int, default=20)
+    parser.add_argument(
+        "--viewport", default="1920x1080", help="screen sizes, e.g. 1920x1080,390x844,1366x768"
+    )
     args = parser.parse_args()
+    sizes = viewports(args.viewport)
 
     from throwaway import throwaway_database
 
@@ -217,7 +247,7 @@ def main() -> None:
                 load(eng, prepare([path]), as_of, source="demo", synthetic=True)
         with eng.connect() as conn:
             n_demo = conn.execute(sa.text("SELECT count(*) FROM unit")).scalar_one()
-        measure(f"演示数据 {n_demo} 台", eng, args.loads, args.changes)
+        base = measure(f"演示数据 {n_demo} 台", eng, args.loads, args.changes, sizes)
 
         k = max(0, round(args.units / n_demo) - 1)
         t0 = time.perf_counter()
@@ -229,7 +259,13 @@ def main() -> None:
             n = conn.execute(sa.text("SELECT count(*) FROM unit")).scalar_one()
             n_ev = conn.execute(sa.text("SELECT count(*) FROM unit_event")).scalar_one()
         print(f"复制至 {n} 台装备、{n_ev} 条状态记录，用时 {time.perf_counter() - t0:.1f} s")
-        measure(f"{n} 台", eng, args.loads, args.changes)
+        big = measure(f"{n} 台", eng, args.loads, args.changes, sizes)
+        for size, (load, change) in big.items():
+            load0, change0 = base[size]
+            print(
+                f"[{size}] {n} 台 / 演示数据：首次加载（最慢）{load / load0:.2f} 倍，"
+                f"筛选变化 p95 {change / change0:.2f} 倍"
+            )
 
 
 if __name__ == "__main__":

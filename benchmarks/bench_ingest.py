@@ -313,7 +313,8 @@ LOAD_STAGES = (
     ("_stage", "COPY 入暂存表"),
     ("_upsert_enterprises", "企业 upsert"),
     ("_merge_units", "装备 upsert"),
-    ("_record_events", "状态记录"),
+    ("_observe_changes", "变化记录"),
+    ("write_timelines", "时间线写入"),
     ("_finish_load_records", "载入记录"),
     ("_missing_units", "缺失装备比对"),
 )
@@ -323,12 +324,15 @@ def reset(engine: sa.Engine) -> None:
     with engine.begin() as conn:
         conn.execute(
             sa.text(
-                "TRUNCATE unit_event, quarantine_row, unit, enterprise, load_record "
+                "TRUNCATE unit_event, unit_observation, quarantine_row, unit, enterprise, "
+                "load_record "
                 "RESTART IDENTITY CASCADE"
             )
         )
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(sa.text("VACUUM ANALYZE unit, enterprise, unit_event, load_record"))
+        conn.execute(
+            sa.text("VACUUM ANALYZE unit, enterprise, unit_event, unit_observation, load_record")
+        )
 
 
 def run_pipeline(engine: sa.Engine, label: str, path: Path, n: int) -> float:

@@ -16,9 +16,7 @@ import sqlalchemy as sa
 from etl.text import decode
 from exitmap.errors import UserError
 from exitmap.policy import Policy, default_policy
-from layers.quota import available
-
-EPSILON = 1e-6  # tce; floating sums of exits must not refuse an exact-balance allocation
+from layers.quota import EPSILON_TCE, available
 
 
 class DecisionError(UserError, ValueError):
@@ -57,7 +55,7 @@ def _allocate(
         raise DecisionError("请注明项目名称（--project）")
     _lock(conn, adcode)
     free = available(conn, adcode, on, policy)
-    if tce > free + EPSILON:
+    if tce > free + EPSILON_TCE:
         raise DecisionError(
             f"{name}在 {on} 可分配的能耗指标余额为 {max(free, 0):.2f} 吨标准煤，"
             f"不足以分配 {tce:.2f} 吨标准煤给「{project}」；余额不能低于零"
@@ -197,7 +195,8 @@ def lift_freeze(engine: sa.Engine, prefecture: str | int, document: str, on: dt.
             raise DecisionError(f"解除日期 {on} 应晚于限批开始日期 {row.start_date}")
         conn.execute(
             sa.text(
-                "UPDATE freeze_decision SET lift_date = :d, lift_document_no = :doc WHERE id = :i"
+                "UPDATE freeze_decision SET lift_date = :d, lift_document_no = :doc,"
+                " lift_recorded_at = now() WHERE id = :i"
             ),
             {"d": on, "doc": document, "i": row.id},
         )

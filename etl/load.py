@@ -16,14 +16,19 @@ import polars as pl
 import sqlalchemy as sa
 
 from etl.history import (
-    EVENT_INPUT_COLUMNS,
-    insert_evaluated,
+    OBSERVATION_COLUMNS,
+    first_timeline_sql,
     open_event_input,
-    refresh_history,
+    same_exit_sql,
+    valid_from_sql,
+    write_timelines,
     writing_history,
 )
 from etl.pipeline import REJECTED, Prepared
+from exitmap.clock import ZONE
 from exitmap.errors import UserError
+from exitmap.policy import Policy, default_policy
+from layers.quota import Shortfall, shortfalls
 
 # Columns of a unit that come from the register, in the order the staging table holds them.
 UNIT_FIELDS: tuple[tuple[str, str], ...] = (
@@ -94,12 +99,17 @@ class LoadSummary:
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
-    events: int = 0
+    events: int = 0  # observations recorded: new units, and changes of status, category, dates
     quarantined: int = 0
     firms_inserted: int = 0
     firms_updated: int = 0  # name or location changed (their units are not "updated" for it)
     already_loaded: bool = False
     missing: list[MissingUnit] = field(default_factory=list)
+    # Units whose history before their previous register's date this load changed.
+    corrected: int = 0
+    recorded_at: dt.datetime | None = None
+    # Allocations the corrected history leaves short (balance below zero on a date).
+    quota_shortfalls: list[Shortfall] = field(default_factory=list)
 
 
 def load(
@@ -110,9 +120,16 @@ def load(
     partial: bool = False,
     source: str = "register",
     synthetic: bool = False,
+    recorded_at: dt.datetime | None = None,
+    policy: Policy | None = None,
     on_step: Callable[[str], None] = lambda _: None,
 ) -> LoadSummary:
-    """Write the accepted rows (all rows must be accepted unless ``partial``)."""
+    """Write the accepted rows (all rows must be accepted unless ``partial``).
+
+    ``recorded_at``: when the system learned the register (default: now); a backfill of old
+    registers gives their dates, no earlier than any load already recorded.
+    """
+    policy = policy or default_policy()
     counts = prepared.counts()
     if prepared.file_errors:
         raise LoadError("；".join(prepared.file_errors) + "。未写入任何数据。")
@@ -128,21 +145,31 @@ def load(
         if _already_loaded(conn, prepared, as_of):
             summary.already_loaded = True
             return summary
-        load_ids = _insert_load_records(conn, prepared, as_of, partial, source)
+        load_ids = _insert_load_records(conn, prepared, as_of, partial, source, recorded_at)
         summary.load_ids = list(load_ids.values())
+        summary.recorded_at = _check_recorded_at(conn, summary.load_ids)
         accepted = prepared.accepted
         on_step(f"写入数据库（{accepted.height} 行）")
         _stage(conn, _stage_frame(accepted, load_ids))
         _check_as_of(conn, as_of)
         _check_references(conn, accepted)
         summary.firms_inserted, summary.firms_updated = _upsert_enterprises(conn)
-        # The history triggers stand aside: this load writes its units' events evaluated,
-        # or refreshes them once, at the end (_record_events).
+        # The history triggers stand aside: this load writes the timelines of the units it
+        # creates or changes, evaluated, as versions recorded at its record time.
+        scope_start = policy.scope_start.effective_from
         with writing_history(conn):
             open_event_input(conn)
-            merged = _merge_units(conn, accepted.height, as_of, source, synthetic)
+            merged = _merge_units(
+                conn, accepted.height, as_of, source, synthetic, summary.recorded_at, scope_start
+            )
             summary.inserted, summary.updated, summary.unchanged = merged
-            summary.events = _record_events(conn, as_of, summary.updated)
+            observed, summary.corrected = _observe_changes(conn, as_of)
+            summary.events = summary.inserted + observed
+            write_timelines(
+                conn, "SELECT unit_id FROM known WHERE changed", summary.recorded_at, scope_start
+            )
+        if summary.updated:  # only a changed unit can take released quota back
+            summary.quota_shortfalls = shortfalls(conn, policy, _prefectures_of(accepted))
         if partial:
             summary.quarantined = _quarantine(conn, prepared, load_ids)
         _finish_load_records(conn, prepared, load_ids)
@@ -150,17 +177,24 @@ def load(
     return summary
 
 
+def latest_record_time(engine: sa.Engine) -> dt.datetime | None:
+    """When the latest load was recorded (None: nothing loaded yet)."""
+    with engine.connect() as conn:
+        return conn.execute(sa.text("SELECT max(recorded_at) FROM load_record")).scalar()
+
+
 def remove_source(engine: sa.Engine, source: str) -> int:
     """Delete every unit a source brought (with history, firms left without units, loads)."""
     with engine.begin() as conn:
         conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('exitmap.load'))"))
-        conn.execute(
-            sa.text(
-                "DELETE FROM unit_event WHERE unit_id IN "
-                "(SELECT id FROM unit WHERE source = :source)"
-            ),
-            {"source": source},
-        )
+        for table in ("unit_event", "unit_observation"):
+            conn.execute(
+                sa.text(
+                    f"DELETE FROM {table} WHERE unit_id IN "
+                    "(SELECT id FROM unit WHERE source = :source)"
+                ),
+                {"source": source},
+            )
         removed = conn.execute(
             sa.text("DELETE FROM unit WHERE source = :source"), {"source": source}
         ).rowcount
@@ -196,14 +230,17 @@ def _already_loaded(conn: sa.Connection, prepared: Prepared, as_of: dt.date) -> 
     return seen == len(set(hashes))
 
 
-def _insert_load_records(conn, prepared: Prepared, as_of, partial: bool, source: str):
+def _insert_load_records(
+    conn, prepared: Prepared, as_of, partial: bool, source: str, recorded_at
+) -> dict[str, int]:
     ids: dict[str, int] = {}
     for info in prepared.files:
         ids[info.name] = conn.execute(
             sa.text(
-                "INSERT INTO load_record (file_name, sha256, source, as_of, mode, rows_total, "
-                "rows_ok, rows_warning, rows_rejected, units_inserted, units_updated, "
-                "units_unchanged) VALUES (:name, :sha, :source, :as_of, :mode, :rows, "
+                "INSERT INTO load_record (file_name, sha256, source, as_of, recorded_at, mode, "
+                "rows_total, rows_ok, rows_warning, rows_rejected, units_inserted, "
+                "units_updated, units_unchanged) VALUES (:name, :sha, :source, :as_of, "
+                "COALESCE(CAST(:recorded_at AS timestamptz), now()), :mode, :rows, "
                 "0, 0, 0, 0, 0, 0) RETURNING id"
             ),
             {
@@ -211,11 +248,31 @@ def _insert_load_records(conn, prepared: Prepared, as_of, partial: bool, source:
                 "sha": info.sha256,
                 "source": source,
                 "as_of": as_of,
+                "recorded_at": recorded_at,
                 "mode": "partial" if partial else "strict",
                 "rows": info.rows,
             },
         ).scalar_one()
     return ids
+
+
+def _check_recorded_at(conn: sa.Connection, load_ids: list[int]) -> dt.datetime:
+    """This load's record time, refused if an earlier load was recorded later: record time
+    only grows, so what was known on a day stays what it was."""
+    recorded, latest = conn.execute(
+        sa.text(
+            "SELECT (SELECT min(recorded_at) FROM load_record WHERE id = ANY(:ids)), "
+            "(SELECT max(recorded_at) FROM load_record WHERE id <> ALL(:ids))"
+        ),
+        {"ids": load_ids},
+    ).one()
+    if latest is not None and recorded < latest:
+        recorded_, latest_ = recorded.astimezone(ZONE), latest.astimezone(ZONE)
+        raise LoadError(
+            f"记录时间 {recorded_:%Y-%m-%d %H:%M} 早于已有载入的记录时间 {latest_:%Y-%m-%d %H:%M}："
+            "补录历史登记表时，记录时间只能向后。"
+        )
+    return recorded
 
 
 def _stage_frame(accepted: pl.DataFrame, load_ids: dict[str, int]) -> pl.DataFrame:
@@ -247,10 +304,11 @@ def _stage(conn: sa.Connection, frame: pl.DataFrame) -> None:
 
 
 def _check_as_of(conn: sa.Connection, as_of: dt.date) -> None:
+    # A register older than one already recorded would override newer news from its date on.
     latest = conn.execute(
         sa.text(
-            "SELECT max(ev.event_date) FROM unit_event ev "
-            "JOIN unit u ON u.id = ev.unit_id JOIN stage s ON s.unit_key = u.unit_key"
+            "SELECT max(o.observed_on) FROM unit_observation o "
+            "JOIN unit u ON u.id = o.unit_id JOIN stage s ON s.unit_key = u.unit_key"
         )
     ).scalar()
     if latest and latest > as_of:
@@ -313,9 +371,16 @@ def _upsert_enterprises(conn: sa.Connection) -> tuple[int, int]:
 
 
 def _merge_units(
-    conn: sa.Connection, total: int, as_of: dt.date, source: str, synthetic: bool
+    conn: sa.Connection,
+    total: int,
+    as_of: dt.date,
+    source: str,
+    synthetic: bool,
+    recorded_at: dt.datetime,
+    scope_start: dt.date,
 ) -> tuple[int, int, int]:
-    """Insert new units, update changed ones; note each new unit's first event (event_input).
+    """Insert new units, update changed ones; record each new unit's first observation and
+    put its timeline into event_input.
 
     ``known`` holds, for the staged rows whose unit exists, its id, its fields before this
     load and whether the register changes them; a first load leaves it empty.
@@ -349,16 +414,21 @@ def _merge_units(
                        :synthetic, s.load_id, s.load_id
                 FROM stage s JOIN enterprise e ON e.key = s.enterprise_key
                 WHERE NOT EXISTS (SELECT 1 FROM known k WHERE k.row_no = s.row_no)
-                RETURNING id, status, category, rectify_deadline, actual_exit_date, first_load_id
-            )
-            INSERT INTO event_input ({EVENT_INPUT_COLUMNS})
-            SELECT nextval('unit_event_id_seq'), id, :as_of, status, NULL, category,
-                   rectify_deadline, actual_exit_date, first_load_id
-            FROM created
+                RETURNING id, status, category, rectify_deadline, actual_exit_date,
+                          actual_exit_date_precision, identified_date, first_load_id
+            ),
+            {first_timeline_sql("created", ":as_of")}
+            SELECT count(*) FROM observed
             """
         ),
-        {"source": source, "synthetic": synthetic, "as_of": as_of},
-    ).rowcount
+        {
+            "source": source,
+            "synthetic": synthetic,
+            "as_of": as_of,
+            "recorded_at": recorded_at,
+            "scope_start": scope_start,
+        },
+    ).scalar_one()
     if known + inserted != total:  # every staged row must have found its enterprise
         raise LoadError(f"内部错误：{total - known - inserted} 行未找到企业记录，未写入任何数据。")
     assignments = ", ".join(f"{f} = s.{f}" for f in fields if f != "unit_key")
@@ -379,36 +449,42 @@ def _merge_units(
     return inserted, updated, known - updated
 
 
-def _record_events(conn: sa.Connection, as_of: dt.date, changed_units: int) -> int:
-    """A new unit, or a change of status/category/deadline/exit date, is an event on as_of.
+def _observe_changes(conn: sa.Connection, as_of: dt.date) -> tuple[int, int]:
+    """Record what the register says of changed units. Returns the observations recorded and
+    how many of them correct a unit's history: they hold from before the unit's previous
+    register date.
 
-    New units' events (noted by _merge_units) are inserted already evaluated. Changed units
-    get a bare event, then all their events are refreshed in one pass (migrations 0002, 0003):
-    an event's history facts depend on the others, and its unit copies on the unit's fields.
+    A change of status, category, 整改期限 or 实际退出日期 is an observation; a change of other
+    fields (energy, place…) is not, but its unit's timeline is rewritten all the same, since
+    every event carries a copy of them.
     """
-    created = insert_evaluated(conn)
-    if not changed_units:
-        return created
     differs = " OR ".join(f"s.{f} IS DISTINCT FROM k.old_{f}" for f in HISTORY_FIELDS)
-    recorded = conn.execute(
+    observed, corrected = conn.execute(
         sa.text(
             f"""
-            INSERT INTO unit_event (unit_id, event_date, status, previous_status, category,
-                                    rectify_deadline, actual_exit_date, load_id)
-            SELECT k.unit_id, :as_of, s.status, k.old_status, s.category, s.rectify_deadline,
-                   s.actual_exit_date, s.load_id
-            FROM known k JOIN stage s ON s.row_no = k.row_no
-            WHERE k.changed AND ({differs})
-            ON CONFLICT (unit_id, event_date) DO UPDATE
-            SET status = EXCLUDED.status, category = EXCLUDED.category,
-                rectify_deadline = EXCLUDED.rectify_deadline,
-                actual_exit_date = EXCLUDED.actual_exit_date, load_id = EXCLUDED.load_id
+            WITH observed AS (
+                INSERT INTO unit_observation ({OBSERVATION_COLUMNS})
+                SELECT k.unit_id, s.load_id, :as_of,
+                       {valid_from_sql("s", ":as_of", same_exit_sql("s", "k"))},
+                       s.status, s.category, s.rectify_deadline, s.actual_exit_date
+                FROM known k JOIN stage s ON s.row_no = k.row_no
+                WHERE k.changed AND ({differs})
+                RETURNING unit_id, valid_from
+            )
+            SELECT count(*),
+                   count(*) FILTER (WHERE o.valid_from < (
+                       SELECT max(p.observed_on) FROM unit_observation p
+                       WHERE p.unit_id = o.unit_id))
+            FROM observed o
             """
         ),
         {"as_of": as_of},
-    ).rowcount
-    refresh_history(conn, "SELECT unit_id FROM known WHERE changed")
-    return created + recorded
+    ).one()
+    return observed, corrected
+
+
+def _prefectures_of(accepted: pl.DataFrame) -> list[int]:
+    return sorted(accepted["prefecture_adcode"].drop_nulls().unique().to_list())
 
 
 QUARANTINE_BATCH = 5_000

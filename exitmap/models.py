@@ -51,6 +51,10 @@ class LoadRecord(Base):
         sa.DateTime(timezone=True), server_default=sa.func.now()
     )
     as_of: Mapped[dt.date] = mapped_column(sa.Date)
+    # When the system learned what the file says: the load's time, or a backfilled date.
+    recorded_at: Mapped[dt.datetime] = mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now()
+    )
     mode: Mapped[str] = mapped_column(sa.Text)  # strict | partial
     rows_total: Mapped[int] = mapped_column(default=0)
     rows_ok: Mapped[int] = mapped_column(default=0)
@@ -121,16 +125,45 @@ class Unit(Base):
     last_load_id: Mapped[int] = mapped_column(sa.Integer)
 
 
+class UnitObservation(Base):
+    """What one load said of a unit, and from which date it holds (migration 0004)."""
+
+    __tablename__ = "unit_observation"
+    __table_args__ = (sa.Index("ix_unit_observation_unit", "unit_id", "id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)  # the order in which they were recorded
+    unit_id: Mapped[int] = mapped_column(sa.Integer)
+    load_id: Mapped[int] = mapped_column(sa.Integer)
+    observed_on: Mapped[dt.date] = mapped_column(sa.Date)  # the register's --as-of
+    valid_from: Mapped[dt.date] = mapped_column(sa.Date)  # its 实际退出日期 for an exit
+    status: Mapped[str] = mapped_column(sa.Text)
+    category: Mapped[str | None] = mapped_column(sa.Text)
+    rectify_deadline: Mapped[dt.date | None] = mapped_column(sa.Date)
+    actual_exit_date: Mapped[dt.date | None] = mapped_column(sa.Date)
+
+
 class UnitEvent(Base):
-    """What a register said about a unit from a date on: its status history, replayable."""
+    """A unit's state from a date on (valid time), as recorded by one load (record time).
+
+    The rows of one unit with the same ``recorded_at`` are one version of its timeline, derived
+    from its observations (etl/history.py); a later version closes them (``superseded_at``).
+    """
 
     __tablename__ = "unit_event"
-    # One state per unit per day; the (unit, date) index also serves the as-of lookups.
-    __table_args__ = (sa.Index("ix_unit_event_unit_date", "unit_id", "event_date", unique=True),)
+    # One state per unit per day among the current rows; the index also serves as-of lookups.
+    __table_args__ = (
+        sa.Index(
+            "ix_unit_event_current",
+            "unit_id",
+            "event_date",
+            unique=True,
+            postgresql_where=sa.text("superseded_at IS NULL"),
+        ),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(sa.Integer)  # unit.id, checked by the loader
     event_date: Mapped[dt.date] = mapped_column(sa.Date)
-    status: Mapped[str] = mapped_column(sa.Text)
+    # None: a derived state the register did not state (before its first date).
+    status: Mapped[str | None] = mapped_column(sa.Text)
     previous_status: Mapped[str | None] = mapped_column(sa.Text)
     category: Mapped[str | None] = mapped_column(sa.Text)
     rectify_deadline: Mapped[dt.date | None] = mapped_column(sa.Date)
@@ -167,6 +200,12 @@ class UnitEvent(Base):
     e_is_exit: Mapped[bool | None] = mapped_column(sa.Boolean)
     e_is_rectified: Mapped[bool | None] = mapped_column(sa.Boolean)
     e_is_operating: Mapped[bool | None] = mapped_column(sa.Boolean)
+    # Record time (migration 0004).
+    recorded_at: Mapped[dt.datetime] = mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now()
+    )
+    superseded_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    derived: Mapped[bool] = mapped_column(server_default=sa.false())
 
 
 class PolicyCategory(Base):
@@ -231,6 +270,10 @@ class FreezeDecision(Base):
     lift_date: Mapped[dt.date | None] = mapped_column(sa.Date)
     lift_document_no: Mapped[str | None] = mapped_column(sa.Text)
     reason: Mapped[str | None] = mapped_column(sa.Text)
+    recorded_at: Mapped[dt.datetime] = mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now()
+    )
+    lift_recorded_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
 
 class QuarantineRow(Base):

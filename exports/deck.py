@@ -37,7 +37,7 @@ from exports import charts, maps, slides
 from exports.office import (
     ISSUER,
     SYNTHETIC_NOTE,
-    date_zh,
+    as_of_zh,
     fixed_time,
     pct,
     stabilize,
@@ -80,7 +80,7 @@ def _title(slide, text: str) -> None:
 
 
 def _footer(slide, ctx: Context, n: int, total: int) -> None:
-    left = f"数据截至 {date_zh(ctx.on)}　｜　{ctx.marking}" + (
+    left = f"{as_of_zh(ctx.on, ctx.known_on)}　｜　{ctx.marking}" + (
         "　｜　含演示数据" if ctx.synthetic else ""
     )
     slides.textbox(slide, MARGIN, Inches(7.02), Inches(9), Inches(0.35), [left], 11, colour=MUTED)
@@ -112,31 +112,37 @@ class Context:
     synthetic: bool
     marking: str = "内部资料"
     frozen: set[int] = field(default_factory=set)
+    known_on: dt.date | None = None  # as known on that day; None: everything known now
 
     def row(self, adcode: int) -> pd.Series:
         return self.standing.set_index("adcode").loc[adcode]
 
 
 def read_context(
-    engine: sa.Engine, on: dt.date, prefectures: Iterable[int] | None = None, marking="内部资料"
+    engine: sa.Engine,
+    on: dt.date,
+    prefectures: Iterable[int] | None = None,
+    marking="内部资料",
+    known_on: dt.date | None = None,
 ) -> Context:
-    table = standing(engine, on)
+    table = standing(engine, on, known_on=known_on)
     known = [int(a) for a in table["adcode"] if a != PROVINCE_ADCODE]
     chosen = known if prefectures is None else [int(a) for a in prefectures]
     unknown = sorted(set(chosen) - set(known))
     if unknown:
         raise ValueError(f"未知的州（市）代码：{'、'.join(map(str, unknown))}")
-    freeze = freeze_list(engine, on)
+    freeze = freeze_list(engine, on, known_on=known_on)
     frozen = set(freeze.loc[freeze["triggered"] | freeze["decided"], "adcode"].astype(int))
     return Context(
         on=on,
         standing=table,
-        units=disclosure.units(engine, on),
+        units=disclosure.units(engine, on, known_on=known_on),
         freeze=freeze,
         prefectures=[a for a in known if a in set(chosen)],
         synthetic=bool(data_status(engine).get("synthetic")),
         marking=marking,
         frozen=frozen,
+        known_on=known_on,
     )
 
 
@@ -156,7 +162,7 @@ def _title_slide(prs, ctx: Context) -> None:
         Inches(11.7),
         Inches(1.4),
     )
-    lines = [(f"数据截至 {date_zh(ctx.on)}", 20, False, INK), (ISSUER, 18, False, MUTED)]
+    lines = [(as_of_zh(ctx.on, ctx.known_on), 20, False, INK), (ISSUER, 18, False, MUTED)]
     if ctx.synthetic:
         lines.append((SYNTHETIC_NOTE, 14, True, BAD))
     slides.fill_text(subtitle.text_frame, lines, 18, align=PP_ALIGN.CENTER)
@@ -458,7 +464,7 @@ def build(ctx: Context, renderer: charts.Renderer) -> Presentation:
         if n > 1:
             _footer(slide, ctx, n, total)
     props = prs.core_properties
-    props.title = f"{DECK_TITLE}（数据截至{date_zh(ctx.on)}）"
+    props.title = f"{DECK_TITLE}（{as_of_zh(ctx.on, ctx.known_on, sep='')}）"
     props.author = props.last_modified_by = "产能退出一张图"
     props.created = props.modified = fixed_time(ctx.on)
     props.revision = 1
@@ -472,9 +478,10 @@ def write_deck(
     prefectures: Iterable[int] | None = None,
     renderer: charts.Renderer | None = None,
     marking: str = "内部资料",
+    known_on: dt.date | None = None,
 ) -> int:
-    """Write the deck for ``on``; return its slide count."""
-    ctx = read_context(engine, on, prefectures, marking)
+    """Write the deck for ``on`` (as known on ``known_on``, if given); return its slide count."""
+    ctx = read_context(engine, on, prefectures, marking, known_on)
     with renderer or charts.Renderer() as r:
         prs = build(ctx, r)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -30,7 +30,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from exitmap import cells
-from exports.office import SYNTHETIC_NOTE, date_zh, fixed_time, stabilize
+from exports.office import SYNTHETIC_NOTE, as_of_zh, fixed_time, stabilize
 from layers import disclosure
 from layers.meta import data_status
 
@@ -241,7 +241,9 @@ BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
 
 
-def write_listing(listing: Listing, path: Path, on: dt.date, synthetic: bool) -> int:
+def write_listing(
+    listing: Listing, path: Path, on: dt.date, synthetic: bool, known_on: dt.date | None = None
+) -> int:
     """Write one list; return its number of data rows."""
     wb = Workbook()
     ws = wb.active
@@ -253,7 +255,8 @@ def write_listing(listing: Listing, path: Path, on: dt.date, synthetic: bool) ->
     ws["A1"].font = Font(name=TITLE_FONT, size=16, bold=True)
     ws["A1"].alignment = Alignment(horizontal="center", vertical="center")
     ws.row_dimensions[1].height = 32
-    cells.append(ws, [f"发布单位：{listing.issuer}    数据截至：{date_zh(on)}    {UNIT_NOTE}"])
+    as_of = as_of_zh(on, known_on, sep="：")
+    cells.append(ws, [f"发布单位：{listing.issuer}    {as_of}    {UNIT_NOTE}"])
     ws.merge_cells(f"A2:{last}2")
     notes = [f"共 {len(listing.rows)} 条。"]
     if synthetic:
@@ -298,13 +301,16 @@ def write_listing(listing: Listing, path: Path, on: dt.date, synthetic: bool) ->
     return len(listing.rows)
 
 
-def write_lists(engine: sa.Engine, on: dt.date, out_dir: Path) -> dict[Path, int]:
-    """Write every list for ``on`` into ``out_dir``; return {path: data rows}."""
+def write_lists(
+    engine: sa.Engine, on: dt.date, out_dir: Path, known_on: dt.date | None = None
+) -> dict[Path, int]:
+    """Write every list for ``on`` (as known on ``known_on``, if given) into ``out_dir``;
+    return {path: data rows}."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    units = disclosure.units(engine, on)
+    units = disclosure.units(engine, on, known_on=known_on)
     synthetic = bool(data_status(engine).get("synthetic"))
     written = {}
     for listing in listings(units, on):
         path = out_dir / listing.file
-        written[path] = write_listing(listing, path, on, synthetic)
+        written[path] = write_listing(listing, path, on, synthetic, known_on)
     return written

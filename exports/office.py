@@ -69,5 +69,11 @@ def wan(x: float, unit: str = "吨标准煤") -> str:
     return f"{x / 1e4:,.2f}万{unit}"
 
 
+def as_of_zh(on: dt.date, known_on: dt.date | None = None, sep: str = " ") -> str:
+    """「数据截至 D」, and 「（按 K 当时掌握）」 for what was known on K."""
+    text = f"数据截至{sep}{date_zh(on)}"
+    return text + (f"（按{date_zh(known_on)}当时掌握）" if known_on else "")
+
+
 def date_zh(d: dt.date) -> str:
     return f"{d.year}年{d.month}月{d.day}日"

@@ -38,10 +38,16 @@ def departments(category: str | None) -> str:
     return "、".join(LEAD_DEPARTMENTS.get(category or "", ()))
 
 
-def units(engine: sa.Engine, on: dt.date, policy: Policy | None = None, **filters) -> pd.DataFrame:
-    """``evaluate`` on ``on`` with capacity_wt, exit_method, workers, planned_exit_date and the
-    lead departments of each unit's category."""
-    frame = evaluate(engine, on, policy=policy, **filters)
+def units(
+    engine: sa.Engine,
+    on: dt.date,
+    policy: Policy | None = None,
+    known_on: dt.date | None = None,
+    **filters,
+) -> pd.DataFrame:
+    """``evaluate`` on ``on`` (as known on ``known_on``, if given) with capacity_wt,
+    exit_method, workers, planned_exit_date and the lead departments of each unit's category."""
+    frame = evaluate(engine, on, policy=policy, known_on=known_on, **filters)
     with engine.connect() as conn:
         extra = pd.read_sql(sa.text(REGISTER_SQL), conn)
     frame = frame.merge(extra, on="unit_key", how="left", validate="one_to_one")

@@ -14,16 +14,22 @@ import datetime as dt
 import pandas as pd
 import sqlalchemy as sa
 
+from exitmap.clock import end_of
 from exitmap.policy import Policy, default_policy
 from exitmap.policy.texts import Translate, say
 from layers.scope import Prefectures, prefecture_names, scope_params, scope_sql
 from layers.units import evaluate
 
+# As known on K (``:known``, the end of K; NULL: now), a lift recorded later is not yet made.
 DECISIONS_SQL = f"""
-SELECT d.id, d.prefecture_adcode AS adcode, p.name, d.document_no, d.start_date, d.lift_date,
-       d.lift_document_no, d.reason
-FROM freeze_decision d JOIN prefecture p ON p.adcode = d.prefecture_adcode
+SELECT d.id, d.prefecture_adcode AS adcode, p.name, d.document_no, d.start_date,
+       CASE WHEN lifted THEN d.lift_date END AS lift_date,
+       CASE WHEN lifted THEN d.lift_document_no END AS lift_document_no, d.reason
+FROM freeze_decision d JOIN prefecture p ON p.adcode = d.prefecture_adcode,
+     LATERAL (SELECT CAST(:known AS timestamptz) IS NULL
+                     OR d.lift_recorded_at < CAST(:known AS timestamptz) AS lifted) l
 WHERE {scope_sql("d.prefecture_adcode")}
+  AND (CAST(:known AS timestamptz) IS NULL OR d.recorded_at < CAST(:known AS timestamptz))
 ORDER BY d.prefecture_adcode, d.start_date, d.id
 """
 
@@ -42,10 +48,14 @@ COLUMNS = [
 ]
 
 
-def decisions(engine: sa.Engine, prefectures: Prefectures = None) -> pd.DataFrame:
-    """Every recorded decision (history) of one or more prefectures (None: all), by start date."""
+def decisions(
+    engine: sa.Engine, prefectures: Prefectures = None, known_on: dt.date | None = None
+) -> pd.DataFrame:
+    """Every recorded decision (history) of one or more prefectures (None: all), by start date;
+    as known on ``known_on``, if given (decisions and lifts recorded by then)."""
+    known = {"known": end_of(known_on) if known_on else None}
     with engine.connect() as conn:
-        return pd.read_sql(sa.text(DECISIONS_SQL), conn, params=scope_params(prefectures))
+        return pd.read_sql(sa.text(DECISIONS_SQL), conn, params=scope_params(prefectures) | known)
 
 
 def active(frame: pd.DataFrame, on: dt.date) -> pd.DataFrame:
@@ -66,17 +76,20 @@ def freeze_list(
     policy: Policy | None = None,
     lang: str = "zh",
     value: Translate | None = None,
+    known_on: dt.date | None = None,
 ) -> pd.DataFrame:
     """One row per prefecture (all 16, or those of ``prefectures``): trigger with its units and
-    reasons, decision, mismatch.
+    reasons, decision, mismatch; as known on ``known_on``, if given.
 
     The reasons and notes are in ``lang`` (exitmap/policy/texts.py), data values through ``value``.
     """
     policy = policy or default_policy()
-    overdue = evaluate(engine, on, overdue_only=True, prefecture=prefectures, policy=policy)
+    overdue = evaluate(
+        engine, on, overdue_only=True, prefecture=prefectures, policy=policy, known_on=known_on
+    )
     with engine.connect() as conn:
         names = prefecture_names(conn, prefectures)
-    in_force = active(decisions(engine, prefectures), on)
+    in_force = active(decisions(engine, prefectures, known_on), on)
     rows = []
     for adcode, name in names.items():
         late = overdue[overdue["prefecture_adcode"] == adcode]

@@ -28,7 +28,7 @@ from exitmap.policy.mirror import check_policy_synced
 from exitmap.vocabulary import PROVINCE_ADCODE
 from layers.scope import Prefectures, scope_key, scope_params, scope_sql
 from layers.standing import StandingCache
-from layers.units import STATE_CTES, apply_filters, policy_params
+from layers.units import STATE_CTES, apply_filters, as_known, policy_params
 
 UNITS_SQL = f"""
 WITH {STATE_CTES}
@@ -80,7 +80,9 @@ def _copy_sql(sql: str) -> str:
     return re.sub(r"(?<![:\w]):([a-z_]+)", r"%(\1)s", sql.replace("%", "%%"))
 
 
-_UNITS_COPY = f"COPY ({_copy_sql(UNITS_SQL)}) TO STDOUT (FORMAT csv, HEADER)"
+def _units_copy(known_on: dt.date | None) -> tuple[str, dict[str, object]]:
+    sql, known = as_known(UNITS_SQL, known_on)
+    return f"COPY ({_copy_sql(sql)}) TO STDOUT (FORMAT csv, HEADER)", known
 
 
 # ------------------------------------------------------------------------------ the cache
@@ -95,20 +97,26 @@ class MapData(StandingCache):
         # Unit frames are large (100k units ≈ 25 MB); summaries are tiny.
         super().__init__(engine, policy, summaries, units=size)
 
-    def units(self, on: dt.date, prefectures: Prefectures = None) -> pl.DataFrame:
-        """Every unit (of the scope) existing on ``on`` with its as-of state (unfiltered)."""
+    def units(
+        self, on: dt.date, prefectures: Prefectures = None, known_on: dt.date | None = None
+    ) -> pl.DataFrame:
+        """Every unit (of the scope) existing on ``on`` with its as-of state (unfiltered), as
+        known on ``known_on`` if given."""
         scope = scope_key(prefectures)
-        key = (on, scope, self.version())
-        return self.cached("units", key, lambda: self._read_units(on, scope))
+        key = ((on, known_on), scope, self.version())
+        return self.cached("units", key, lambda: self._read_units(on, scope, known_on))
 
-    def _read_units(self, on: dt.date, scope: tuple | None) -> pl.DataFrame:
-        params = policy_params(self.policy, on) | scope_params(scope)
+    def _read_units(
+        self, on: dt.date, scope: tuple | None, known_on: dt.date | None
+    ) -> pl.DataFrame:
+        copy_sql, known = _units_copy(known_on)
+        params = policy_params(self.policy, on) | scope_params(scope) | known
         buf = io.BytesIO()
         with self.engine.connect() as conn:
             check_policy_synced(conn, self.policy)  # the events' evaluation follows the policy
         raw = self.engine.raw_connection()
         try:
-            with raw.driver_connection.cursor() as cur, cur.copy(_UNITS_COPY, params) as copy:
+            with raw.driver_connection.cursor() as cur, cur.copy(copy_sql, params) as copy:
                 for chunk in copy:
                     buf.write(chunk)
             raw.driver_connection.rollback()  # the pool expects no open transaction
@@ -306,11 +314,14 @@ def progress_dates(on: dt.date, first_year: int = 2020) -> list[dt.date]:
     return [*dates, on]
 
 
-def progress(data: StandingCache, on: dt.date, **filters) -> pl.DataFrame:
-    """Province completion at each year end up to ``on``."""
+def progress(
+    data: StandingCache, on: dt.date, known_on: dt.date | None = None, **filters
+) -> pl.DataFrame:
+    """Province completion at each year end up to ``on`` (as known on ``known_on``, if given)."""
     rows = []
     for d in progress_dates(on):
-        t = data.table(d, **filters).filter(pl.col("adcode") == PROVINCE_ADCODE).to_dicts()[0]
+        table = data.table(d, known_on=known_on, **filters)
+        t = table.filter(pl.col("adcode") == PROVINCE_ADCODE).to_dicts()[0]
         rows.append(
             {
                 "date": d,

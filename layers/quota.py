@@ -1,21 +1,27 @@
 """Energy-quota ledger per prefecture (seed 三(四)): credits from exits, debits from allocations.
 
 A credit is the annual energy (tce) of an in-scope unit that has exited on or before the date,
-dated by its exit; a debit is an allocation recorded in quota_entry. Because credits are
-replayed from the unit history, a unit that went back into production (a reversal) stops
-crediting its prefecture from the date of the reversal on.
+dated by its exit (valid time: the register's 实际退出日期, whenever it was loaded); a debit is
+an allocation recorded in quota_entry. Because credits are replayed from the unit history, a
+unit that went back into production (a reversal) stops crediting its prefecture from the date
+of the reversal on, and a corrected exit date moves its credit. A correction can so leave an
+allocation short: ``shortfalls`` lists the dates on which a balance is below zero.
+
+Every read can be "as known on K" (``known_on``): the history and the allocations recorded by
+the end of K.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import pandas as pd
 import sqlalchemy as sa
 
 from exitmap.policy import Policy, default_policy
 from exitmap.policy.mirror import check_policy_synced
-from layers.units import STATE_CTES, policy_params
+from layers.units import STATE_CTES, as_known, policy_params, recorded_by
 
 LEDGER_SQL = f"""
 WITH {STATE_CTES}
@@ -29,6 +35,7 @@ FROM quota_entry q
 WHERE q.kind = 'allocation' AND q.entry_date <= :on {{where_alloc}}
 """
 
+
 RELEASED_SQL = f"""
 WITH {STATE_CTES}
 SELECT COALESCE(sum(ev.energy_tce), 0) FROM ev
@@ -37,8 +44,10 @@ WHERE ev.in_scope AND ev.exited AND ev.prefecture_adcode = :adcode
 
 ALLOCATED_SQL = """
 SELECT COALESCE(sum(amount_tce), 0) FROM quota_entry
-WHERE kind = 'allocation' AND prefecture_adcode = :adcode AND entry_date <= :on
+WHERE kind = 'allocation' AND prefecture_adcode = :adcode AND entry_date <= :on {known}
 """
+
+EPSILON_TCE = 1e-6  # floating sums of exits must not turn an exact balance into a shortfall
 
 KIND_LABEL = {"release": "产能退出释放", "allocation": "分配项目"}
 
@@ -48,8 +57,10 @@ def ledger(
     on: dt.date,
     prefecture: int | None = None,
     policy: Policy | None = None,
+    known_on: dt.date | None = None,
 ) -> pd.DataFrame:
-    """Entries up to ``on``, oldest first, with a running balance per prefecture.
+    """Entries up to ``on``, oldest first, with a running balance per prefecture (as known on
+    ``known_on``, if given).
 
     Columns: adcode, name, entry_date, kind, kind_label, amount_tce (credit +, debit −),
     item (unit key or project), document, balance_tce.
@@ -61,10 +72,12 @@ def ledger(
         where_units = " AND ev.prefecture_adcode = :adcode"
         where_alloc = " AND q.prefecture_adcode = :adcode"
         params["adcode"] = prefecture
-    sql = LEDGER_SQL.format(where_units=where_units, where_alloc=where_alloc)
+    entered, known = recorded_by("q.created_at", known_on)
+    sql = LEDGER_SQL.format(where_units=where_units, where_alloc=where_alloc + entered)
+    sql, known = as_known(sql, known_on)
     with engine.connect() as conn:
         check_policy_synced(conn, policy)
-        rows = conn.execute(sa.text(sql), params).mappings().all()
+        rows = conn.execute(sa.text(sql), params | known).mappings().all()
         names = dict(conn.execute(sa.text("SELECT adcode, name FROM prefecture")).all())
     frame = pd.DataFrame.from_records(
         [dict(r) for r in rows],
@@ -81,24 +94,40 @@ def ledger(
     return frame[[*cols, "document", "balance_tce"]].reset_index(drop=True)
 
 
-def released(conn: sa.Connection, adcode: int, on: dt.date, policy: Policy) -> float:
+def released(
+    conn: sa.Connection, adcode: int, on: dt.date, policy: Policy, known_on: dt.date | None = None
+) -> float:
     check_policy_synced(conn, policy)
-    params = policy_params(policy, on) | {"adcode": adcode}
-    return float(conn.execute(sa.text(RELEASED_SQL), params).scalar_one())
+    sql, known = as_known(RELEASED_SQL, known_on)
+    params = policy_params(policy, on) | {"adcode": adcode} | known
+    return float(conn.execute(sa.text(sql), params).scalar_one())
 
 
-def allocated(conn: sa.Connection, adcode: int, on: dt.date) -> float:
-    return float(conn.execute(sa.text(ALLOCATED_SQL), {"adcode": adcode, "on": on}).scalar_one())
+def allocated(
+    conn: sa.Connection, adcode: int, on: dt.date, known_on: dt.date | None = None
+) -> float:
+    entered, known = recorded_by("created_at", known_on)
+    params = {"adcode": adcode, "on": on} | known
+    return float(conn.execute(sa.text(ALLOCATED_SQL.format(known=entered)), params).scalar_one())
 
 
-def balance_on(conn: sa.Connection, adcode: int, on: dt.date, policy: Policy) -> float:
-    return round(released(conn, adcode, on, policy) - allocated(conn, adcode, on), 2)
+def balance_on(
+    conn: sa.Connection, adcode: int, on: dt.date, policy: Policy, known_on: dt.date | None = None
+) -> float:
+    spent = allocated(conn, adcode, on, known_on)
+    return round(released(conn, adcode, on, policy, known_on) - spent, 2)
 
 
-def balance(engine: sa.Engine, adcode: int, on: dt.date, policy: Policy | None = None) -> float:
+def balance(
+    engine: sa.Engine,
+    adcode: int,
+    on: dt.date,
+    policy: Policy | None = None,
+    known_on: dt.date | None = None,
+) -> float:
     """Released minus allocated quota of a prefecture on a date (tce)."""
     with engine.connect() as conn:
-        return balance_on(conn, adcode, on, policy or default_policy())
+        return balance_on(conn, adcode, on, policy or default_policy(), known_on)
 
 
 def available(conn: sa.Connection, adcode: int, on: dt.date, policy: Policy) -> float:
@@ -115,3 +144,53 @@ def available(conn: sa.Connection, adcode: int, on: dt.date, policy: Policy) -> 
         {"adcode": adcode, "on": on},
     ).scalars()
     return min(balance_on(conn, adcode, d, policy) for d in [on, *later])
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """A prefecture whose quota balance is below zero on a date (after a corrected history)."""
+
+    adcode: int
+    name: str
+    on: dt.date
+    balance_tce: float
+
+    def text(self) -> str:
+        return (
+            f"{self.name}在 {self.on} 的能耗指标余额为 {self.balance_tce:.2f} 吨标准煤"
+            "（已分配的多于截至该日释放的）"
+        )
+
+
+# Where a balance can first go below zero: an allocation, or the end of an exit (a reversal,
+# a corrected exit date) after the prefecture's first allocation.
+BALANCE_DROPS_SQL = """
+SELECT q.prefecture_adcode, q.entry_date FROM quota_entry q
+WHERE q.kind = 'allocation' {where}
+UNION
+SELECT e.u_prefecture_adcode, e.valid_to FROM unit_event e
+WHERE e.superseded_at IS NULL AND e.e_is_exit AND e.valid_to IS NOT NULL
+  AND e.valid_to > (SELECT min(q.entry_date) FROM quota_entry q
+                    WHERE q.kind = 'allocation' AND q.prefecture_adcode = e.u_prefecture_adcode)
+ORDER BY 1, 2
+"""
+
+
+def shortfalls(
+    conn: sa.Connection, policy: Policy, prefectures: list[int] | None = None
+) -> list[Shortfall]:
+    """The dates on which a prefecture's balance (of ``prefectures``, if given) is below zero,
+    with everything known now: after a correction or a reversal took released quota back."""
+    where = "" if prefectures is None else " AND q.prefecture_adcode = ANY(:prefectures)"
+    dates = conn.execute(
+        sa.text(BALANCE_DROPS_SQL.format(where=where)), {"prefectures": prefectures}
+    ).all()
+    names = dict(conn.execute(sa.text("SELECT adcode, name FROM prefecture")).all())
+    out = []
+    for adcode, on in dates:
+        if prefectures is not None and adcode not in prefectures:
+            continue
+        left = balance_on(conn, adcode, on, policy)
+        if left < -EPSILON_TCE:
+            out.append(Shortfall(adcode, names[adcode], on, left))
+    return out

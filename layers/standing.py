@@ -20,6 +20,9 @@ Filters (sector, sub-industry, category, status, prefecture) narrow the unit cou
 限制类 lateness and surcharge. The freeze trigger and the quota stay prefecture-wide: they are
 facts about the prefecture, not about the slice being looked at. ``prefectures`` is an access
 scope (layers/scope.py): it restricts every read in SQL and is part of every cache key.
+
+Every read is "as of D with everything known now" unless ``known_on`` K is given: then it is
+what was known on K (history, allocations and decisions recorded by K's end), part of the keys.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ from exitmap.vocabulary import PROVINCE_ADCODE, PROVINCE_NAME
 from layers.cache import VersionedCache
 from layers.freeze import active, decisions
 from layers.scope import Prefectures, prefecture_names, scope_key, scope_params, scope_sql
-from layers.units import STATE_CTES, apply_filters, policy_params
+from layers.units import STATE_CTES, apply_filters, as_known, policy_params, recorded_by
 
 # What ``standing`` returns (the CLI's columns, in order).
 COLUMNS = [
@@ -127,7 +130,7 @@ SUMMARY_SCHEMA = {
 
 ALLOCATED_SQL = f"""
 SELECT prefecture_adcode, sum(amount_tce)::float8 FROM quota_entry
-WHERE kind = 'allocation' AND entry_date <= :on AND {scope_sql("prefecture_adcode")}
+WHERE kind = 'allocation' AND entry_date <= :on AND {scope_sql("prefecture_adcode")} {{known}}
 GROUP BY 1
 """
 
@@ -136,12 +139,17 @@ GROUP BY 1
 
 
 def read_summary(
-    conn: sa.Connection, on: dt.date, policy: Policy, prefectures: Prefectures = None
+    conn: sa.Connection,
+    on: dt.date,
+    policy: Policy,
+    prefectures: Prefectures = None,
+    known_on: dt.date | None = None,
 ) -> pl.DataFrame:
     """In-scope sums by prefecture × sector × sub-industry × category × status (SUMMARY_SCHEMA)."""
     check_policy_synced(conn, policy)  # the events' evaluation follows the policy
-    params = policy_params(policy, on) | scope_params(prefectures)
-    rows = conn.execute(sa.text(SUMMARY_SQL), params).all()
+    sql, known = as_known(SUMMARY_SQL, known_on)
+    params = policy_params(policy, on) | scope_params(prefectures) | known
+    rows = conn.execute(sa.text(sql), params).all()
     return pl.DataFrame(rows, schema=SUMMARY_SCHEMA, orient="row")
 
 
@@ -152,14 +160,16 @@ def prefecture_wide(
     policy: Policy,
     prefectures: Prefectures = None,
     xianzhi_triggers: bool = False,
+    known_on: dt.date | None = None,
 ) -> dict[int, dict]:
     """Per prefecture (in scope) and the province: the freeze rule's verdict, the decision in
     force, the quota — the same whatever the filters."""
+    entered, known = recorded_by("created_at", known_on)
     with engine.connect() as conn:
         names = prefecture_names(conn, prefectures)
-        params = {"on": on} | scope_params(prefectures)
-        allocated = dict(conn.execute(sa.text(ALLOCATED_SQL), params).all())
-    in_force = active(decisions(engine, prefectures), on)
+        params = {"on": on} | scope_params(prefectures) | known
+        allocated = dict(conn.execute(sa.text(ALLOCATED_SQL.format(known=entered)), params).all())
+    in_force = active(decisions(engine, prefectures, known_on), on)
     documents = dict(zip(in_force["adcode"], in_force["document_no"], strict=True))
     return wide_rows(summary, names, allocated, documents, policy, xianzhi_triggers)
 
@@ -288,18 +298,20 @@ def standing(
     prefectures: Prefectures = None,
     xianzhi_triggers: bool = False,
     policy: Policy | None = None,
+    known_on: dt.date | None = None,
 ) -> pd.DataFrame:
     """All 16 prefectures (or those of ``prefectures``) by adcode and the province total row
-    (adcode 530000), COLUMNS; ``attrs`` hold the date and the policy's file versions."""
+    (adcode 530000), COLUMNS; ``attrs`` hold the dates and the policy's file versions."""
     policy = policy or default_policy()
     with engine.connect() as conn:
-        summary = read_summary(conn, on, policy, prefectures)
-    wide = prefecture_wide(engine, on, summary, policy, prefectures, xianzhi_triggers)
+        summary = read_summary(conn, on, policy, prefectures, known_on)
+    wide = prefecture_wide(engine, on, summary, policy, prefectures, xianzhi_triggers, known_on)
     table = aggregate(
         summary, wide, sector=sector, sub_industry=sub_industry, category=category, status=status
     )
     frame = table.select(COLUMNS).to_pandas()
     frame.attrs["as_of"] = on
+    frame.attrs["known_on"] = known_on
     frame.attrs["policy_versions"] = dict(policy.versions)
     return frame
 
@@ -320,41 +332,52 @@ class StandingCache(VersionedCache):
         super().__init__(engine, {"summary": summaries, "wide": summaries, **stores})
         self.policy = policy or default_policy()
 
-    def summary(self, on: dt.date, prefectures: Prefectures = None) -> pl.DataFrame:
+    def summary(
+        self, on: dt.date, prefectures: Prefectures = None, known_on: dt.date | None = None
+    ) -> pl.DataFrame:
         """SUMMARY_SQL's rows (see ``read_summary``), cached."""
-        return self._summary(on, scope_key(prefectures), self.version())
+        return self._summary((on, known_on), scope_key(prefectures), self.version())
 
     def prefecture_wide(
-        self, on: dt.date, prefectures: Prefectures = None, xianzhi_triggers: bool = False
+        self,
+        on: dt.date,
+        prefectures: Prefectures = None,
+        xianzhi_triggers: bool = False,
+        known_on: dt.date | None = None,
     ) -> dict[int, dict]:
         """``prefecture_wide``, cached."""
-        return self._wide(on, scope_key(prefectures), xianzhi_triggers, self.version())
+        when = (on, known_on)
+        return self._wide(when, scope_key(prefectures), xianzhi_triggers, self.version())
 
     def table(
         self,
         on: dt.date,
         prefectures: Prefectures = None,
         xianzhi_triggers: bool = False,
+        known_on: dt.date | None = None,
         **filters,
     ) -> pl.DataFrame:
         """The standing table (``aggregate``: TABLE_SCHEMA) for the filters, from the cache."""
         scope, version = scope_key(prefectures), self.version()  # one version for both reads
+        when = (on, known_on)
         return aggregate(
-            self._summary(on, scope, version),
-            self._wide(on, scope, xianzhi_triggers, version),
+            self._summary(when, scope, version),
+            self._wide(when, scope, xianzhi_triggers, version),
             **filters,
         )
 
-    def _summary(self, on: dt.date, scope: tuple | None, version: tuple) -> pl.DataFrame:
+    # ``when``: (as-of date, known-on date or None), the dates of every key.
+    def _summary(self, when: tuple, scope: tuple | None, version: tuple) -> pl.DataFrame:
         def read() -> pl.DataFrame:
             with self.engine.connect() as conn:
-                return read_summary(conn, on, self.policy, scope)
+                return read_summary(conn, when[0], self.policy, scope, when[1])
 
-        return self.cached("summary", (on, scope, version), read)
+        return self.cached("summary", (when, scope, version), read)
 
-    def _wide(self, on: dt.date, scope: tuple | None, xianzhi: bool, version: tuple) -> dict:
+    def _wide(self, when: tuple, scope: tuple | None, xianzhi: bool, version: tuple) -> dict:
         def read() -> dict[int, dict]:
-            summary = self._summary(on, scope, version)
-            return prefecture_wide(self.engine, on, summary, self.policy, scope, xianzhi)
+            summary = self._summary(when, scope, version)
+            on, known_on = when
+            return prefecture_wide(self.engine, on, summary, self.policy, scope, xianzhi, known_on)
 
-        return self.cached("wide", (on, scope, xianzhi, version), read)
+        return self.cached("wide", (when, scope, xianzhi, version), read)

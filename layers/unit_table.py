@@ -24,7 +24,7 @@ from exitmap.policy import Policy, default_policy
 from exitmap.policy.mirror import check_policy_synced
 from exitmap.scope import Scope
 from exitmap.vocabulary import ALL_SUB_INDUSTRIES, CATEGORIES, PREFECTURES, SECTORS, STATUSES
-from layers.units import STATE_CTES, filter_sql, policy_params
+from layers.units import STATE_CTES, as_known, filter_sql, policy_params
 
 Label = Callable[[str], str]
 
@@ -104,6 +104,7 @@ class UnitQuery:
     search: str = ""
     where: tuple[ColumnFilter, ...] = ()
     order: tuple[tuple[str, bool], ...] = ()  # (column, descending), first key first
+    known_on: dt.date | None = None  # as known on that day (record time); None: now
 
 
 @dataclass(frozen=True)
@@ -318,15 +319,17 @@ def unit_rows(
     count = max(0, min(int(end) - start, limit))
     where, sql = _where(query, scope, label)
     order = _order_clause(sql, query.order, label)
-    params = sql.params | policy_params(policy, query.on) | {"limit": count, "offset": start}
+    table, known = as_known(TABLE_SQL.format(where=where, order=order), query.known_on)
+    counted, _ = as_known(COUNT_SQL.format(where=where), query.known_on)
+    params = sql.params | policy_params(policy, query.on) | known
+    params |= {"limit": count, "offset": start}
     with engine.connect() as conn:
         check_policy_synced(conn, policy)
-        found = conn.execute(sa.text(TABLE_SQL.format(where=where, order=order)), params)
-        rows = [dict(r) for r in found.mappings()]
+        rows = [dict(r) for r in conn.execute(sa.text(table), params).mappings()]
         if rows:
             total = int(rows[0]["total_rows"])
         else:  # past the end, or nothing at all: count on its own
-            total = conn.execute(sa.text(COUNT_SQL.format(where=where)), params).scalar_one()
+            total = conn.execute(sa.text(counted), params).scalar_one()
     for r in rows:
         del r["total_rows"]
     return Rows(rows, total)
@@ -344,7 +347,8 @@ def unit_count(
     scope = scope or Scope.everything()
     policy = policy or default_policy()
     where, sql = _where(query, scope, label)
-    params = sql.params | policy_params(policy, query.on)
+    counted, known = as_known(COUNT_SQL.format(where=where), query.known_on)
+    params = sql.params | policy_params(policy, query.on) | known
     with engine.connect() as conn:
         check_policy_synced(conn, policy)
-        return conn.execute(sa.text(COUNT_SQL.format(where=where)), params).scalar_one()
+        return conn.execute(sa.text(counted), params).scalar_one()

@@ -5,7 +5,12 @@ quota aggregate over it in the same statement (one query per view). Rule values 
 bound arrays built from data/policy (``policy_params``), never written into the SQL text.
 
 How a unit's state on D is read (the replay rules):
-- its row in unit_event whose [event_date, valid_to) holds D; no such row: it did not exist;
+- its current row in unit_event (valid time: the timeline derived from every register, see
+  etl/history.py) whose [event_date, valid_to) holds D; no such row: it did not exist;
+- "as known on K" (``known_on``) reads instead the rows recorded by the end of K and not yet
+  superseded then: what the product said on K (migration 0004);
+- a derived row (before the unit's first register date) has no status: in scope from the
+  policy's start, remaining, overdue once its deadline passes;
 - history facts are stored on each event (migration 0002): valid_to,
   ever_extended (an extension recorded by then), exit_since (start of the unbroken run of
   exit statuses), so no look-back through history is needed at query time;
@@ -25,6 +30,7 @@ import pandas as pd
 import polars as pl
 import sqlalchemy as sa
 
+from exitmap.clock import ZONE, end_of
 from exitmap.policy import Policy, default_policy, disagrees, suggest
 from exitmap.policy.mirror import check_policy_synced
 from exitmap.policy.texts import Translate, joined, say
@@ -36,7 +42,8 @@ cur AS (
     -- Each event carries its unit's register fields (u_*) and its evaluation (e_*).
     SELECT e.*
     FROM unit_event e
-    WHERE e.event_date <= :on AND (e.valid_to IS NULL OR e.valid_to > :on)
+    WHERE e.superseded_at IS NULL
+      AND e.event_date <= :on AND (e.valid_to IS NULL OR e.valid_to > :on)
 ),
 sc AS (
     SELECT * FROM unnest(
@@ -48,7 +55,8 @@ u3 AS (
     SELECT cur.unit_id, cur.u_prefecture_adcode AS prefecture_adcode,
            cur.u_sector AS sector, cur.u_sub_industry AS sub_industry,
            cur.u_energy_tce AS energy_tce, cur.u_electricity_10k_kwh AS electricity_10k_kwh,
-           cur.event_date, cur.status, cur.ever_extended, cur.e_category AS category,
+           cur.event_date, cur.status, cur.derived, cur.ever_extended,
+           cur.e_category AS category,
            cur.u_identified_date AS identified_date,
            cur.u_identified_date_precision::text AS identified_precision,
            cur.e_rectify_deadline AS rectify_deadline, cur.e_exit_date AS exit_date,
@@ -77,6 +85,27 @@ ev AS (
     FROM u3 LEFT JOIN sc ON sc.sub_industry = u3.sub_industry AND sc.category = u3.category
 )
 """
+
+# Which versions of the timelines a read sees: the current ones (everything known now) …
+CURRENT_ROWS = "e.superseded_at IS NULL"
+# … or, as known on K, those recorded before K's end and not superseded by then.
+KNOWN_ROWS = "e.recorded_at < :known AND (e.superseded_at IS NULL OR e.superseded_at >= :known)"
+
+
+def as_known(sql: str, known_on: dt.date | None) -> tuple[str, dict[str, object]]:
+    """``sql`` (built on STATE_CTES) reading what was known on ``known_on`` (None: now), and
+    the parameter that says when."""
+    if known_on is None:
+        return sql, {}
+    return sql.replace(CURRENT_ROWS, KNOWN_ROWS), {"known": end_of(known_on)}
+
+
+def recorded_by(column: str, known_on: dt.date | None) -> tuple[str, dict[str, object]]:
+    """`` AND column < :known`` for a record-time column (quota entries, decisions)."""
+    if known_on is None:
+        return "", {}
+    return f" AND {column} < :known", {"known": end_of(known_on)}
+
 
 FILTERS = {  # filter name → the as-of column it tests
     "sector": "ev.sector",
@@ -140,8 +169,8 @@ SELECT u.unit_key, ev.unit_id, en.name AS enterprise_name, en.credit_code,
        ev.sector, ev.sub_industry, u.equipment_name, u.equipment_no, u.spec, u.spec_value,
        u.spec_unit, ev.energy_tce, ev.electricity_10k_kwh,
        u.category AS declared_category, u.status AS latest_status,
-       ev.event_date, ev.status, ev.category, ev.in_scope, ev.exited, ev.rectified, ev.resolved,
-       ev.remaining, ev.exit_date, ev.deadline, ev.deadline_kind, ev.fixed_deadline,
+       ev.event_date, ev.status, ev.derived, ev.category, ev.in_scope, ev.exited, ev.rectified,
+       ev.resolved, ev.remaining, ev.exit_date, ev.deadline, ev.deadline_kind, ev.fixed_deadline,
        ev.identified_date, ev.identified_precision, ev.base_deadline, ev.cap_deadline,
        ev.rectify_deadline, ev.ever_extended, ev.overdue,
        CASE WHEN ev.overdue THEN :on - ev.deadline END AS days_late,
@@ -183,6 +212,7 @@ COLUMNS = [
     "as_of",
     "event_date",
     "status",
+    "derived",
     "category",
     "in_scope",
     "resolved",
@@ -224,8 +254,10 @@ def evaluate(
     policy: Policy | None = None,
     lang: str = "zh",
     value: Translate | None = None,
+    known_on: dt.date | None = None,
 ) -> pd.DataFrame:
-    """Every unit existing on ``on`` (after filters), with its deadline and reasons (COLUMNS).
+    """Every unit existing on ``on`` (after filters), with its deadline and reasons (COLUMNS);
+    as known on ``known_on`` if given (else with everything known now).
 
     The reasons are words in ``lang`` (layers/texts.py), data values through ``value``.
     """
@@ -243,9 +275,10 @@ def evaluate(
         where += " AND u.unit_key = :unit_key"
         params["unit_key"] = unit_key
     params |= policy_params(policy, on, xianzhi_triggers)
+    sql, known = as_known(UNIT_SQL.format(filters=where), known_on)
     with engine.connect() as conn:
         check_policy_synced(conn, policy)
-        rows = conn.execute(sa.text(UNIT_SQL.format(filters=where)), params).mappings().all()
+        rows = conn.execute(sa.text(sql), params | known).mappings().all()
     records = [_explain_row(dict(r), on, policy, lang, value) for r in rows]
     frame = pd.DataFrame.from_records(records, columns=COLUMNS)
     frame["days_late"] = frame["days_late"].astype("Int64")
@@ -355,19 +388,38 @@ def deadline_basis(
 
 
 HISTORY_SQL = """
-SELECT e.event_date, e.status, e.previous_status, e.category, e.rectify_deadline,
-       e.actual_exit_date, e.load_id, l.file_name
+SELECT e.event_date, e.valid_to, e.status, e.previous_status, e.category, e.rectify_deadline,
+       e.actual_exit_date, e.derived, e.load_id, l.file_name
 FROM unit_event e JOIN unit u ON u.id = e.unit_id
 LEFT JOIN load_record l ON l.id = e.load_id
-WHERE u.unit_key = :unit_key
+WHERE u.unit_key = :unit_key AND e.superseded_at IS NULL
 ORDER BY e.event_date, e.id
+"""
+
+# What each load said, in the order it was recorded, and whether it moved an earlier history.
+RECORDED_SQL = """
+SELECT l.recorded_at, l.file_name, o.observed_on, o.valid_from, o.status, o.category,
+       o.rectify_deadline, o.actual_exit_date,
+       o.valid_from < max(o.observed_on) OVER (
+           ORDER BY o.id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS corrects
+FROM unit_observation o JOIN unit u ON u.id = o.unit_id
+JOIN load_record l ON l.id = o.load_id
+WHERE u.unit_key = :unit_key
+ORDER BY o.id
 """
 
 
 def history(engine: sa.Engine, unit_key: str) -> pd.DataFrame:
-    """A unit's status history, oldest first."""
+    """A unit's timeline as believed now (valid time), oldest first; ``derived`` rows are the
+    state before its first register date that the policy implies."""
     with engine.connect() as conn:
         return pd.read_sql(sa.text(HISTORY_SQL), conn, params={"unit_key": unit_key})
+
+
+def recorded(engine: sa.Engine, unit_key: str) -> pd.DataFrame:
+    """What the registers said of a unit, in the order they were recorded (record time)."""
+    with engine.connect() as conn:
+        return pd.read_sql(sa.text(RECORDED_SQL), conn, params={"unit_key": unit_key})
 
 
 def exists(engine: sa.Engine, unit_key: str) -> bool:
@@ -376,32 +428,55 @@ def exists(engine: sa.Engine, unit_key: str) -> bool:
         return conn.execute(sql, {"k": unit_key}).first() is not None
 
 
+def _stated(status, category, rectify_deadline, actual_exit_date) -> str:
+    # Read through pandas: a missing text may come back as NaN.
+    extra = [f"类别 {category}"] if isinstance(category, str) else []
+    if rectify_deadline is not None and not pd.isna(rectify_deadline):
+        extra.append(f"整改期限 {rectify_deadline}")
+    if actual_exit_date is not None and not pd.isna(actual_exit_date):
+        extra.append(f"实际退出日期 {actual_exit_date}")
+    said = status if isinstance(status, str) else UNSTATED
+    return said + (f"（{'，'.join(extra)}）" if extra else "")
+
+
+UNSTATED = "登记前（状态未载明，按政策起始日推定在退出范围内）"
+
+
 def explain(
-    engine: sa.Engine, unit_key: str, on: dt.date, policy: Policy | None = None
+    engine: sa.Engine,
+    unit_key: str,
+    on: dt.date,
+    policy: Policy | None = None,
+    known_on: dt.date | None = None,
 ) -> str | None:
-    """Why the unit stands where it does on ``on``, in Chinese; None if the key is unknown."""
+    """Why the unit stands where it does on ``on`` (as known on ``known_on``, if given), in
+    Chinese, with both lines of its history: what is believed now, what was recorded when.
+    None if the key is unknown."""
     policy = policy or default_policy()
     if not exists(engine, unit_key):
         return None
     hist = history(engine, unit_key)
-    rows = evaluate(engine, on, unit_key=unit_key, policy=policy)
-    lines = [f"装备 {unit_key}（截至 {on}）"]
+    rows = evaluate(engine, on, unit_key=unit_key, policy=policy, known_on=known_on)
+    known = f"，按 {known_on} 当时掌握的情况" if known_on else ""
+    lines = [f"装备 {unit_key}（截至 {on}{known}）"]
     if rows.empty:
         first = hist["event_date"].min() if len(hist) else None
         lines.append(f"{on} 时尚无该装备的登记记录（最早记录日期：{first or '无'}）。")
     else:
         r = rows.iloc[0]
         lines += _explain_lines(r, on)
-    lines.append("状态历史：")
+    lines.append("状态历史（现行认定，按实际发生日期）：")
     for h in hist.itertuples():
-        extra = [f"类别 {h.category}"] if h.category else []
-        if h.rectify_deadline is not None:
-            extra.append(f"整改期限 {h.rectify_deadline}")
-        if h.actual_exit_date is not None:
-            extra.append(f"实际退出日期 {h.actual_exit_date}")
+        stated = _stated(h.status, h.category, h.rectify_deadline, h.actual_exit_date)
         mark = "  " if h.event_date <= on else "  （晚于查询日期）"
+        lines.append(f"{mark}{h.event_date} {stated}")
+    lines.append("登记记录（按记录时间）：")
+    for o in recorded(engine, unit_key).itertuples():
+        stated = _stated(o.status, o.category, o.rectify_deadline, o.actual_exit_date)
+        moved = "，更正此前历史" if o.corrects else ""
         lines.append(
-            f"{mark}{h.event_date} {h.status}" + (f"（{'，'.join(extra)}）" if extra else "")
+            f"  {o.recorded_at.astimezone(ZONE):%Y-%m-%d} 记录《{o.file_name}》"
+            f"（数据日期 {o.observed_on}）：{stated}，自 {o.valid_from} 起{moved}"
         )
     lines.append("规则版本：" + "，".join(f"{k} {v}" for k, v in policy.versions.items()))
     return "\n".join(lines)
@@ -413,7 +488,7 @@ def _explain_lines(r: pd.Series, on: dt.date) -> list[str]:
         f"装备：{r['sub_industry']} {r['equipment_name']}"
         + (f"，规格 {r['spec']}" if r["spec"] else "")
         + (f"，{r['spec_value']:g}{r['spec_unit'] or ''}" if pd.notna(r["spec_value"]) else ""),
-        f"状态：{r['status']}（自 {r['event_date']} 起）",
+        f"状态：{r['status'] or UNSTATED}（自 {r['event_date']} 起）",
         f"退出类别：{r['category'] or '无'}",
     ]
     if not r["in_scope"]:

@@ -1,9 +1,13 @@
-"""Screenshot every page at 1920×1080 in headless Chromium.
+"""Screenshot every page in headless Chromium, at the screen sizes and in the languages asked.
 
     .venv/bin/python scripts/screenshots.py --out DIR [--database-url URL]
+        [--sizes 390x844,768x1024,1024x768,1366x768,1920x1080,3840x2160] [--langs zh,en]
+        [--zoom 2] [--full-page] [--present] [--only NAME]
 
-Uses the configured database (DATABASE_URL or the project-local cluster); run `exitmap demo`
-first for the demo data.
+One PNG per page, size and language: DIR/<size>-<lang>-<page>.png (--zoom 2 shows the browser
+at 200 %: the size's CSS pixels halved, the image the same size). --present adds the
+presentation's slides. Uses the configured database (DATABASE_URL or the project-local
+cluster); run `exitmap demo` first for the demo data.
 """
 
 from __future__ import annotations
@@ -18,9 +22,11 @@ from app.main import create_app
 from exitmap.vocabulary import PROVINCE_ADCODE
 from layers.map import MapData
 
+SIZES = "390x844,768x1024,1024x768,1366x768,1920x1080,3840x2160"
 
-def pages(app) -> list[tuple[str, str, bool]]:
-    """(file name, path, has a province map) for each page; picks a real prefecture and unit."""
+
+def pages(app) -> list[tuple[str, str, str]]:
+    """(file name, path, what to wait for) for each page; picks a real prefecture and unit."""
     ctx = app.ctx
     units = ctx.data.units(ctx.today())
     table = ctx.data.table(ctx.today())
@@ -33,44 +39,79 @@ def pages(app) -> list[tuple[str, str, bool]]:
     overdue = units.filter(units["overdue"])
     key = (overdue if overdue.height else units)["unit_key"][0] if units.height else "none"
     return [
-        ("01-overview", "/", True),
-        ("02-overview-energy-steel", "/?measure=energy_remaining&sector=钢铁", True),
-        ("03-overview-2021", "/?on=2021-12-31&measure=units_overdue", True),
-        ("04-prefecture", f"/prefecture/{adcode}", False),
-        ("05-unit", f"/unit/{quote(key, safe='')}", False),
-        ("06-quota", "/quota", False),
-        ("07-freeze", "/freeze", False),
-        ("08-data", "/data", False),
-        ("09-about", "/about", False),
-        ("10-overview-en", "/?lang=en", True),
-        ("11-bad-adcode", "/prefecture/999999", False),
+        ("01-overview", "/", "ranking"),
+        ("02-overview-energy-steel", "/?measure=energy_remaining&sector=钢铁", "ranking"),
+        ("03-overview-2021", "/?on=2021-12-31&measure=units_overdue", "ranking"),
+        ("03b-overview-2022-known-then", "/?on=2022-06-30&known=2022-06-30", "ranking"),
+        ("04-prefecture", f"/prefecture/{adcode}", ""),
+        ("05-unit", f"/unit/{quote(key, safe='')}", ""),
+        ("06-quota", "/quota", "map"),
+        ("07-freeze", "/freeze", ""),
+        ("08-data", "/data", ""),
+        ("09-about", "/about", ""),
+        ("11-bad-adcode", "/prefecture/999999", ""),
     ]
+
+
+def in_lang(path: str, lang: str) -> str:
+    return path if lang == "zh" else path + ("&" if "?" in path else "?") + "lang=" + lang
+
+
+def size_of(text: str) -> tuple[int, int]:
+    width, height = text.lower().split("x")
+    return int(width), int(height)
+
+
+def open_view(page, base: str, path: str, wait: str) -> None:
+    """Go to ``path``; wait for the province map ("map"), and its ranking ("ranking") too."""
+    page.goto(base + path)
+    page.wait_for_selector("#page > div", timeout=30_000)
+    if wait:
+        wait_map(page, timeout=30_000)
+    if wait == "ranking":
+        page.wait_for_selector("#ranking", timeout=30_000)
+    wait_idle(page, timeout=30_000)
+    page.wait_for_timeout(600)
+
+
+def save(page, target: Path, full_page: bool = False) -> None:
+    page.screenshot(path=str(target), full_page=full_page)
+    print(target)
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--database-url")
+    parser.add_argument("--sizes", default="1920x1080", help=f"e.g. {SIZES}")
+    parser.add_argument("--langs", default="zh", help="zh, en or zh,en")
+    parser.add_argument("--zoom", type=float, default=1, help="browser zoom (2: 200 %%)")
+    parser.add_argument("--full-page", action="store_true", help="the whole page, not the screen")
+    parser.add_argument("--present", action="store_true", help="also every presentation slide")
     parser.add_argument("--only", help="only pages whose file name contains this")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     app = create_app(args.database_url)
     assert isinstance(app.ctx.data, MapData)
     with serve(app) as base, browser() as b:
-        page = new_page(b)
-        for name, path, has_map in pages(app):
-            if args.only and args.only not in name:
-                continue
-            page.goto(base + path)
-            page.wait_for_selector("#page > div", timeout=20_000)
-            if has_map:
-                wait_map(page)
-                page.wait_for_selector("#ranking", timeout=15_000)
-            wait_idle(page)
-            page.wait_for_timeout(600)
-            target = args.out / f"{name}.png"
-            page.screenshot(path=str(target))
-            print(target)
+        for size in args.sizes.split(","):
+            width, height = size_of(size)
+            viewport = {"width": round(width / args.zoom), "height": round(height / args.zoom)}
+            page = new_page(b, viewport=viewport, device_scale_factor=args.zoom)
+            tag = f"{width}x{height}" + (f"@{args.zoom:g}x" if args.zoom != 1 else "")
+            for lang in args.langs.split(","):
+                for name, path, wait in pages(app):
+                    if args.only and args.only not in name:
+                        continue
+                    open_view(page, base, in_lang(path, lang), wait)
+                    save(page, args.out / f"{tag}-{lang}-{name}.png", args.full_page)
+                if args.present:
+                    open_view(page, base, in_lang("/?present=1", lang), "map")
+                    for i in range(1, page.locator(".slide").count() + 1):
+                        save(page, args.out / f"{tag}-{lang}-12-present-{i:02d}.png")
+                        page.keyboard.press("ArrowRight")
+                        page.wait_for_timeout(300)
+            page.context.close()
     return 0
 
 

@@ -18,8 +18,15 @@ import psycopg
 import pytest
 import sqlalchemy as sa
 
+from app.browser import browser, serve
 from exitmap.cluster import Cluster
-from tests.helpers.demo import XSS_NAME, add_decisions, load_demo, rename_first_enterprise
+from tests.helpers.demo import (
+    DEMO_TODAY,
+    XSS_NAME,
+    add_decisions,
+    load_demo,
+    rename_first_enterprise,
+)
 
 TEMPLATE = "exitmap_template"
 _names = itertools.count()
@@ -127,3 +134,25 @@ def hostile_engine(pg_cluster, template_db, tmp_path_factory) -> sa.Engine:
     yield eng
     eng.dispose()
     _drop_database(pg_cluster, name)
+
+
+@pytest.fixture(scope="module")
+def dashboard(demo_engine):
+    """The dashboard on the pages' demo, today = DEMO_TODAY, marked 内部资料, served on a free
+    port for one test module: (base URL, app)."""
+    from app.main import create_app
+
+    env = pytest.MonkeyPatch()
+    env.setenv("EXITMAP_TODAY", DEMO_TODAY.isoformat())
+    env.setenv("EXITMAP_MARKING", "内部资料")
+    app = create_app(engine=demo_engine)
+    with serve(app) as base:
+        yield base, app
+    env.undo()
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Debian's headless Chromium for one test module."""
+    with browser() as b:
+        yield b

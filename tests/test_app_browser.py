@@ -182,6 +182,42 @@ def test_past_date_changes_numbers(site, page, demo_engine):
     assert page.input_value("#f-on") == past.isoformat()
 
 
+def test_known_then_switch_reads_what_was_recorded_by_the_date(site, page, demo_engine):
+    """Mid-2022: everything known now counts the exits of early 2022 by their own dates; as
+    known on that day only the 2021 register was in (the demo is recorded on its dates)."""
+    base, _ = site
+    on = dt.date(2022, 6, 30)
+    then = standing(demo_engine, on, known_on=on)
+    assert not then[["units_resolved", "units_overdue"]].equals(
+        standing(demo_engine, on)[["units_resolved", "units_overdue"]]
+    )
+    goto(page, base, f"/?on={on.isoformat()}", has_map=True)
+    assert_ranking_matches(page, demo_engine, on)
+    before = ranking_rows(page)
+    page.get_by_label("按当时掌握").check()
+    page.wait_for_function(f"() => location.search.includes('known={on.isoformat()}')")
+    page.wait_for_function(
+        """was => {
+            const tr = document.querySelector("#ranking tbody tr[data-row='530000']");
+            return tr && [...tr.children].map(td => td.innerText.trim()).join("|") !== was;
+        }""",
+        arg="|".join(before["530000"]),
+        timeout=15_000,
+    )
+    wait_idle(page)
+    rows = ranking_rows(page)
+    for r in then.to_dict("records"):
+        assert rows[str(r["adcode"])][3:7] == [
+            fmt.integer(r["units_in_scope"]),
+            fmt.integer(r["units_resolved"]),
+            fmt.integer(r["units_remaining"]),
+            fmt.integer(r["units_overdue"]),
+        ], r["name"]
+    # The URL alone reproduces it, and the prefecture page follows it.
+    goto(page, base, f"/prefecture/530100?on={on.isoformat()}&known={on.isoformat()}")
+    assert f"按 {fmt.date(on)} 当时掌握" in page.inner_text("#page")
+
+
 def test_prefecture_page(site, page, demo_engine):
     base, _ = site
     ref = standing(demo_engine, DEMO_TODAY).set_index("adcode")
@@ -255,21 +291,24 @@ def download_bodies(page) -> list[str]:
     return bodies
 
 
+# The 数据 grid shows fewer rows than ``below`` (0: any number), and the count beside it says so.
+COUNT_SAID = """below => {
+  const shown = dash_ag_grid.getApi('d-grid').getDisplayedRowCount();
+  const said = document.querySelector('#d-count').innerText.replace(/\\D/g, '');
+  return (below === 0 || shown < below) && said !== '' && said === String(shown);
+}"""
+
+
 def test_downloads_contain_rows_shown(site, page, tmp_path):
     base, _ = site
     goto(page, base, "/data?cat=淘汰类")
     page.wait_for_selector(".ag-row")
+    # The first block is in (before it, the grid shows a loading row): its count is the server's.
+    page.wait_for_function(COUNT_SAID, arg=0)
     before = page.evaluate("() => dash_ag_grid.getApi('d-grid').getDisplayedRowCount()")
     page.fill("#d-search", "水泥")
     # The row count beside the grid follows the search (the server counts the question).
-    page.wait_for_function(
-        """before => {
-          const shown = dash_ag_grid.getApi('d-grid').getDisplayedRowCount();
-          const said = document.querySelector('#d-count').innerText.replace(/\\D/g, '');
-          return shown < before && said === String(shown);
-        }""",
-        arg=before,
-    )
+    page.wait_for_function(COUNT_SAID, arg=before)
     wait_idle(page)
     n = page.evaluate("() => dash_ag_grid.getApi('d-grid').getDisplayedRowCount()")
     assert 0 < n <= 100  # one page: its rows in the grid's order

@@ -40,10 +40,12 @@ def test_state_round_trip():
         sector=("钢铁",),
         cat=("淘汰类", "限制类"),
         on=dt.date(2021, 12, 31),
+        known=dt.date(2021, 12, 31),
         units=True,
         lang="en",
     )
     assert parse(to_search(s)) == s
+    assert "known=2021-12-31" in to_search(s)
     assert to_search(ViewState()) == ""
 
 
@@ -59,3 +61,5 @@ def test_bad_parameters_are_dropped_and_reported():
 def test_future_date_rejected():
     s = parse("?on=2030-01-01", today=dt.date(2026, 6, 30))
     assert s.on is None and s.errors == (("on", "2030-01-01"),)
+    s = parse("?known=2030-01-01&on=2022-06-30", today=dt.date(2026, 6, 30))
+    assert (s.on, s.known, s.errors) == (dt.date(2022, 6, 30), None, (("known", "2030-01-01"),))

@@ -146,7 +146,8 @@ def test_cli_db_up_prints_a_working_url(tmp_path):
 
 
 def test_event_validity_follows_history_edits(engine, tmp_path):
-    """valid_to is the next event's date, whatever order events are written or removed in."""
+    """valid_to is the next event's date, whatever order events are written or removed in
+    (the loader's first version starts with the state derived from the policy's start)."""
     from etl.load import load
     from etl.pipeline import prepare
     from tests.helpers.registers import unit_row, write_csv
@@ -176,12 +177,14 @@ def test_event_validity_follows_history_edits(engine, tmp_path):
                 .all()
             )
 
+    start = date(2020, 1, 1)
     assert validity() == [
+        (start, date(2021, 12, 31)),
         (date(2021, 12, 31), date(2022, 12, 31)),
         (date(2022, 12, 31), date(2023, 12, 31)),
         (date(2023, 12, 31), None),
     ]
-    assert exits() == [None, None, date(2023, 12, 31)]
+    assert exits() == [None, None, None, date(2023, 12, 31)]
     with engine.begin() as conn:  # 已关停 then 已拆除: still exited since the first
         conn.execute(
             sa.text(
@@ -190,7 +193,7 @@ def test_event_validity_follows_history_edits(engine, tmp_path):
             ),
             {"u": unit_id, "l": load_id},
         )
-    assert exits() == [None, None, date(2023, 12, 31), date(2023, 12, 31)]
+    assert exits() == [None, None, None, date(2023, 12, 31), date(2023, 12, 31)]
     with engine.begin() as conn:
         conn.execute(sa.text("DELETE FROM unit_event WHERE event_date = '2025-06-30'"))
     with engine.begin() as conn:
@@ -198,8 +201,12 @@ def test_event_validity_follows_history_edits(engine, tmp_path):
         conn.execute(
             sa.text("UPDATE unit_event SET event_date = '2024-06-30' WHERE status = '已关停'")
         )
-    assert validity() == [(date(2021, 12, 31), date(2024, 6, 30)), (date(2024, 6, 30), None)]
-    assert exits() == [None, date(2024, 6, 30)]
+    assert validity() == [
+        (start, date(2021, 12, 31)),
+        (date(2021, 12, 31), date(2024, 6, 30)),
+        (date(2024, 6, 30), None),
+    ]
+    assert exits() == [None, None, date(2024, 6, 30)]
 
 
 # A small history written under 0002 (its trigger evaluates each statement): every deadline
@@ -312,7 +319,13 @@ def test_upgrading_a_populated_0002_database_keeps_its_evaluated_history(empty_e
     with empty_engine.connect() as conn:
         after = conn.execute(sa.text(every_event)).all()
         columns = {c["name"] for c in sa.inspect(conn).get_columns("unit")}
-    assert after == before
+        observations = conn.execute(sa.text("SELECT count(*) FROM unit_observation")).scalar()
+    # 0004 adds the record columns after 0002's: current, stated, recorded when loaded.
+    width = len(before[0])
+    assert [tuple(r)[:width] for r in after] == [tuple(r) for r in before]
+    assert {tuple(r)[width:][1:] for r in after} == {(None, False)}
+    assert all(r.recorded_at is not None for r in after)
+    assert observations == len(before)
     assert "row_hash" not in columns
 
 

@@ -99,6 +99,38 @@ def map_share(image: Image.Image, fills) -> float:
     return float(hits.mean())
 
 
+def _rgb(fill: str) -> np.ndarray:
+    return np.array([int(fill[i : i + 2], 16) for i in (1, 3, 5)], dtype=np.int16)
+
+
+@pytest.mark.parametrize(
+    ("view", "scale"),
+    [("/", 1), ("/prefecture/530100", 1), ("/prefecture/530100", 2), ("/quota", 1)],
+)
+def test_every_map_of_a_briefing_is_painted(renderer, tmp_path, view, scale):
+    """Each page kind with a map, at 1920×1080 (and the prefecture's at 3840×2160): the map's
+    own area in the image is not one flat colour, and every colour its paths are filled with
+    (choropleth or county fills, unit points) is there. The prefecture map was blank grey."""
+    shot = renderer.png(view, tmp_path / "m.png", size=(1920, 1080), scale=scale)
+    image = open_png(shot)
+    assert image.size == (1920 * scale, 1080 * scale)
+    assert shot.facts["maps"] == len(shot.facts["map_boxes"]) == 1
+    for (x, y, w, h), colours in zip(
+        shot.facts["map_boxes"], shot.facts["map_colours"], strict=True
+    ):
+        crop = image.crop(tuple(round(v * scale) for v in (x, y, x + w, y + h)))
+        pixels = np.asarray(crop, dtype=np.int16).reshape(-1, 3)
+        _, counts = np.unique(pixels, axis=0, return_counts=True)
+        assert counts.max() / len(pixels) < 0.8, "the map area is (nearly) one colour"
+        painted = [c.split() for c in colours if c.startswith("#")]
+        assert len(painted) >= 2, colours
+        for colour, opacity in painted:
+            # What shows through a translucent fill may move each channel that much more.
+            tolerance = 24 + 255 * (1 - float(opacity))
+            near = (np.abs(pixels - _rgb(colour)).max(axis=1) <= tolerance).sum()
+            assert near >= 20 * scale * scale, f"{colour} missing from the map of {view}"
+
+
 def test_filtered_view_is_the_same_view(app, renderer, tmp_path):
     """Same filters, date and colours as the interactive page of the same URL."""
     view = "/?measure=energy_remaining&sector=钢铁&on=2025-12-31"

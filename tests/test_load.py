@@ -69,16 +69,19 @@ def test_same_file_twice_changes_nothing(engine, tmp_path):
     path = write_csv(tmp_path / "a.csv", [unit_row(1), unit_row(2)])
     load(engine, prepare([path]), D2021)
     before = rows(engine, "SELECT * FROM unit ORDER BY id")
+    history = rows(engine, "SELECT * FROM unit_event ORDER BY id")
     again = load(engine, prepare([path]), D2021)
     assert again.already_loaded
     assert rows(engine, "SELECT * FROM unit ORDER BY id") == before
-    assert scalar(engine, "SELECT count(*) FROM unit_event") == 2
+    assert rows(engine, "SELECT * FROM unit_event ORDER BY id") == history
+    assert scalar(engine, "SELECT count(*) FROM unit_observation") == 2
     assert scalar(engine, "SELECT count(*) FROM load_record") == 1
 
     # The same units in another file (rows reordered): unchanged, no new history.
     copy = write_csv(tmp_path / "b.csv", [unit_row(2), unit_row(1)])
     summary = load(engine, prepare([copy]), D2021)
     assert (summary.inserted, summary.updated, summary.unchanged, summary.events) == (0, 0, 2, 0)
+    assert rows(engine, "SELECT * FROM unit_event ORDER BY id") == history
 
 
 def test_newer_register_records_status_changes_and_reports_missing(engine, tmp_path):
@@ -97,16 +100,33 @@ def test_newer_register_records_status_changes_and_reports_missing(engine, tmp_p
     summary = load(engine, prepare([newer]), D2022)
     assert (summary.inserted, summary.updated, summary.unchanged) == (0, 1, 1)
     assert summary.events == 1
-    history = rows(
-        engine,
-        "SELECT u.unit_key, e.event_date, e.status, e.previous_status, e.actual_exit_date "
-        "FROM unit_event e JOIN unit u ON u.id = e.unit_id "
-        "WHERE u.unit_key = :key ORDER BY e.event_date",
-        key=f"{credit_code(1)}/1#",
-    )
-    assert [(r[1], r[2], r[3], r[4]) for r in history] == [
-        (D2021, "在产", None, None),
-        (D2022, "已拆除", "在产", dt.date(2022, 6, 30)),
+    assert summary.corrected == 0  # news after the previous register's date corrects nothing
+
+    def timeline(current: bool):
+        return [
+            tuple(r)
+            for r in rows(
+                engine,
+                "SELECT e.event_date, e.status, e.previous_status, e.actual_exit_date, e.derived "
+                "FROM unit_event e JOIN unit u ON u.id = e.unit_id WHERE u.unit_key = :key "
+                "AND (e.superseded_at IS NULL) = :current ORDER BY e.event_date",
+                key=f"{credit_code(1)}/1#",
+                current=current,
+            )
+        ]
+
+    # Valid time: in scope from the policy's start (derived), 在产 as the 2021 register said,
+    # 已拆除 from its own 实际退出日期 — not from the 2022 register's date.
+    start = dt.date(2020, 1, 1)
+    assert timeline(current=True) == [
+        (start, None, None, None, True),
+        (D2021, "在产", None, None, False),
+        (dt.date(2022, 6, 30), "已拆除", "在产", dt.date(2022, 6, 30), False),
+    ]
+    # Record time: what the first load said is kept, closed by the second.
+    assert timeline(current=False) == [
+        (start, None, None, None, True),
+        (D2021, "在产", None, None, False),
     ]
     # Unit 3 is not in the newer register of 昆明市: reported, never deleted.
     assert [m.unit_key for m in summary.missing] == [f"{credit_code(3)}/1#"]
@@ -348,17 +368,21 @@ def test_removing_a_source_removes_its_history(engine, tmp_path):
     load(engine, prepare([write_csv(tmp_path / "b.csv", [unit_row(3)])]), D2021, source="demo")
     assert remove_source(engine, "demo") == 1
     assert scalar(engine, "SELECT count(*) FROM unit") == 2
-    assert scalar(engine, "SELECT count(*) FROM unit_event") == 2
+    # Each remaining unit: the derived state before 2021-12-31, then what the register said.
+    assert scalar(engine, "SELECT count(*) FROM unit_event") == 4
+    assert scalar(engine, "SELECT count(*) FROM unit_observation") == 2
     assert scalar(engine, "SELECT count(*) FROM enterprise") == 2
-    orphans = (
-        "SELECT count(*) FROM unit_event e "
-        "WHERE NOT EXISTS (SELECT 1 FROM unit u WHERE u.id = e.unit_id)"
-    )
-    assert scalar(engine, orphans) == 0
+    for table in ("unit_event", "unit_observation"):
+        orphans = (
+            f"SELECT count(*) FROM {table} e "
+            "WHERE NOT EXISTS (SELECT 1 FROM unit u WHERE u.id = e.unit_id)"
+        )
+        assert scalar(engine, orphans) == 0
 
 
 def test_events_carry_the_units_current_register_fields(engine, tmp_path):
-    """A newer register that only corrects a figure updates the copies on every event."""
+    """A newer register that only corrects a figure gives every event of the unit's new
+    version the new copies; the version it replaces keeps what was said then."""
     load(engine, prepare([write_csv(tmp_path / "a.csv", [unit_row(1)])]), D2021)
     load(
         engine,
@@ -371,14 +395,26 @@ def test_events_carry_the_units_current_register_fields(engine, tmp_path):
     copies = rows(
         engine,
         "SELECT event_date, u_energy_tce, u_prefecture_adcode, valid_to FROM unit_event "
-        "ORDER BY event_date",
+        "WHERE superseded_at IS NULL ORDER BY event_date",
     )
-    assert copies == [(D2021, 64000.0, 530100, D2022), (D2022, 64000.0, 530100, None)]
+    start = dt.date(2020, 1, 1)
+    assert copies == [
+        (start, 64000.0, 530100, D2021),
+        (D2021, 64000.0, 530100, D2022),
+        (D2022, 64000.0, 530100, None),
+    ]
+    before = rows(
+        engine,
+        "SELECT event_date, u_energy_tce FROM unit_event WHERE superseded_at = "
+        "(SELECT max(superseded_at) FROM unit_event) ORDER BY event_date",
+    )
+    assert before == [(start, 50000.0), (D2021, 50000.0), (D2022, 50000.0)]
 
 
 def test_events_evaluated_as_written_equal_a_full_refresh(engine, tmp_path):
-    """New units' events are inserted evaluated, changed units' are refreshed (migration
-    0003): recomputing every event from scratch afterwards must change nothing."""
+    """Timelines are inserted evaluated (migrations 0003, 0004): recomputing every current
+    event from scratch afterwards must change nothing, and superseded versions keep the
+    evaluation they were shown with."""
     registers = {
         D2021: [
             unit_row(1),
@@ -434,8 +470,9 @@ def test_events_evaluated_as_written_equal_a_full_refresh(engine, tmp_path):
         load(engine, prepared, as_of)
     every_event = "SELECT * FROM unit_event ORDER BY id"
     written = rows(engine, every_event)
-    assert len(written) == 5 + 6 + 4
-    assert {r.exit_since for r in written if r.e_is_exit} >= {dt.date(2021, 12, 31)}
+    assert scalar(engine, "SELECT count(*) FROM unit_observation") == 5 + 6 + 4
+    # Unit 4 closed in October 2021 (month precision: from its end), demolished by 2022.
+    assert {r.exit_since for r in written if r.e_is_exit} >= {dt.date(2021, 10, 31)}
     with engine.begin() as conn:
         refresh_all_history(conn)
     assert rows(engine, every_event) == written

@@ -20,7 +20,7 @@ from etl.locate import (
     match_prefecture,
     parse_coordinate,
 )
-from exitmap.boundaries import load_counties, load_prefectures
+from exitmap.boundaries import load_counties, load_prefectures, short_name
 from exitmap.crs import gcj02_to_bd09, wgs84_to_gcj02
 
 WUHUA = (102.7040, 25.0430)  # 昆明市五华区政府, WGS-84
@@ -224,3 +224,54 @@ def test_locate_command_needs_no_database(tmp_path):
     back = pd.read_csv(out, encoding="utf-8-sig", dtype=str, keep_default_na=False)
     assert back["county_name"].tolist() == ["五华区", "五华区"]
     assert "填反" in back["messages"][1]
+
+
+# The four autonomous prefectures that share their name with one of their counties.
+NAMESAKES = {532900: 532901, 532300: 532301, 532600: 532601, 532500: 532529}
+
+
+def _prefecture_forms(name: str) -> set[str]:
+    """How registers write a prefecture: full, short, short + 州/市, after 云南省 or not."""
+    short = short_name(name)
+    forms = {name, short, short + ("州" if name.endswith("州") else "市")}
+    return forms | {"云南省" + f for f in forms}
+
+
+def test_a_prefecture_alone_is_placed_at_the_prefecture_and_a_county_must_be_named():
+    from etl.locate.areas import county_table, prefecture_table
+    from etl.locate.names import parse_address
+
+    counties = county_table()
+    for code, name in prefecture_table()[["adcode", "name"]].itertuples(index=False):
+        for form in _prefecture_forms(name):
+            assert parse_address(form) == (code, None, False), form
+        mine = counties[counties["parent_adcode"] == code]
+        assert len(mine) > 0
+        for county, county_name in mine[["adcode", "name"]].itertuples(index=False):
+            for form in _prefecture_forms(name):
+                address = form + county_name + "某镇某村"
+                assert parse_address(address) == (code, county, False), address
+    # The namesake county is found when named as a county, alone or after its prefecture.
+    for pref, county in NAMESAKES.items():
+        county_name = counties.set_index("adcode").at[county, "name"]
+        assert parse_address(county_name) == (pref, county, False)
+        assert parse_address(short_name(county_name) + "州" + county_name)[1] == county
+
+
+def test_address_rows_of_autonomous_prefectures_get_the_right_precision():
+    r = locate(
+        [None] * 6,
+        [None] * 6,
+        None,
+        address=[
+            "云南省大理白族自治州",
+            "楚雄彝族自治州",
+            "文山壮族苗族自治州",
+            "红河哈尼族彝族自治州",
+            "大理州大理市下关镇",
+            "红河州红河县迤萨镇",
+        ],
+    )
+    assert list(r.precision) == ["prefecture"] * 4 + ["county"] * 2
+    assert list(r.prefecture_adcode) == [532900, 532300, 532600, 532500, 532900, 532500]
+    assert list(r.county_adcode) == [0, 0, 0, 0, 532901, 532529]

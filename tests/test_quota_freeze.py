@@ -226,6 +226,9 @@ def test_cli_quota_freeze_and_standing(scenario_engine, tmp_path):
     assert res.output.splitlines()[1:] == [
         "532500,红河哈尼族彝族自治州,2021-12-20,产能退出释放,4000.0,H1,,4000.0",
         "532500,红河哈尼族彝族自治州,2022-01-15,分配项目,-1000.0,甲,,3000.0",
+        # H1 produces again from 2022-04-01: its release ends, the allocation is left short.
+        "注意：红河哈尼族彝族自治州在 2022-04-01 的能耗指标余额为 -1000.00 吨标准煤"
+        "（已分配的多于截至该日释放的）",
     ]
     res = runner.invoke(
         main,

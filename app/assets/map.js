@@ -57,6 +57,137 @@
     return (window.__exitmapLayers[name] = window.__exitmapLayers[name] || {});
   }
 
+  // Every map opens fitted to its area (the bounds given in Python, app/components/mapview.py)
+  // for its own frame, and stays fitted while the frame changes size (a phone turned, a window
+  // resized, a page printed) until the user moves it. Leaflet's zoom buttons speak the page's
+  // language.
+  var maps = [];
+  var ZOOM_WORDS = { zh: ["放大", "缩小"], en: ["Zoom in", "Zoom out"] };
+  // A map's size on an A4 landscape page: --print-width and --print-height on it (style.css),
+  // read while the screen styles still hold.
+  function printSize(el) {
+    var css = getComputedStyle(el);
+    return { width: css.getPropertyValue("--print-width").trim(),
+             height: css.getPropertyValue("--print-height").trim() };
+  }
+
+  function refit(map) {
+    var home = map._exitmapHome;
+    map.invalidateSize({ animate: false, pan: false });
+    if (home && !map._exitmapMoved) map.fitBounds(home.bounds, L.extend({}, home.options, { animate: false }));
+    // The size it was last fitted for: the briefing renderer (app/render.py) photographs a
+    // map only once this is its laid-out size.
+    var el = map.getContainer();
+    el.dataset.fittedFor = el.clientWidth + "x" + el.clientHeight;
+  }
+  function sayZoom(map) {
+    var words = ZOOM_WORDS[(document.documentElement.lang || "zh").slice(0, 2)] || ZOOM_WORDS.zh;
+    var zc = map.zoomControl;
+    if (!zc || !zc._zoomInButton) return;
+    [[zc._zoomInButton, words[0]], [zc._zoomOutButton, words[1]]].forEach(function (pair) {
+      pair[0].title = pair[1];
+      pair[0].setAttribute("aria-label", pair[1]);
+    });
+  }
+  function watch(map) {
+    var fit = map.fitBounds;
+    map.fitBounds = function (bounds, options) {
+      if (!map._exitmapHome) map._exitmapHome = { bounds: bounds, options: options || {} };
+      return fit.apply(map, arguments);
+    };
+    var el = map.getContainer();
+    function moved() { map._exitmapMoved = true; }
+    ["pointerdown", "wheel", "touchstart"].forEach(function (ev) {
+      el.addEventListener(ev, moved, { passive: true });
+    });
+    el.addEventListener("keydown", function (e) {
+      if (/^(Arrow|\+|-|=|_)/.test(e.key)) moved();
+    });
+    if (window.ResizeObserver) {
+      var size = null;
+      var seen = new ResizeObserver(function () {
+        var now = el.clientWidth + "x" + el.clientHeight;
+        if (now === size || el.clientWidth === 0) return;
+        size = now;
+        var back = map._exitmapScreen;
+        map._exitmapScreen = null;
+        if (back && map._exitmapMoved) {
+          // Back from paper: the view the user had chosen.
+          map.invalidateSize({ animate: false, pan: false });
+          map.setView(back.center, back.zoom, { animate: false });
+        } else {
+          refit(map);
+        }
+      });
+      seen.observe(el);
+      map.on("unload", function () { seen.disconnect(); });
+    }
+    map.whenReady(function () { sayZoom(map); });
+    maps.push(map);
+    map.on("unload", function () { maps = maps.filter(function (m) { return m !== map; }); });
+  }
+  if (window.L && L.Map) L.Map.addInitHook(function () { watch(this); });
+
+  // Printing: the page is laid out anew for paper before anything can run, so each map takes
+  // its paper size now and is fitted to it (or keeps the user's centre).
+  window.addEventListener("beforeprint", function () {
+    maps.forEach(function (map) {
+      var el = map.getContainer();
+      var size = printSize(el);
+      map._exitmapScreen = { center: map.getCenter(), zoom: map.getZoom() };
+      if (size.width) el.style.width = size.width;
+      if (size.height) el.style.height = size.height;
+      refit(map);
+    });
+  });
+  // Only the frame's size here: the paper may still be drawn from the live page after this
+  // event (Chromium's PDF printing is), so the map is put back once the frame has its screen
+  // size again (the ResizeObserver above).
+  window.addEventListener("afterprint", function () {
+    maps.forEach(function (map) {
+      var el = map.getContainer();
+      el.style.width = "";
+      el.style.height = "";
+    });
+  });
+
+  // A map whose box changes after Leaflet measured it (the briefing layout grows the
+  // prefecture page's map from 0 px high once its flex parent is sized) keeps drawing into
+  // the first size: a blank map. Each map with an id is told its new size (dash-leaflet's
+  // invalidateSize property calls Leaflet's).
+  function watchMapSizes() {
+    if (!window.ResizeObserver || !window.MutationObserver) return;
+    var watched = new WeakMap();
+    var sizes = new ResizeObserver(function (entries) {
+      entries.forEach(function (entry) {
+        var el = entry.target, box = entry.contentRect;
+        // A map leaving the page (navigation) reports 0×0: it is no component any more.
+        if (!el.isConnected || !box.width || !box.height) {
+          if (!el.isConnected) sizes.unobserve(el);
+          return;
+        }
+        var was = watched.get(el);
+        watched.set(el, { w: box.width, h: box.height });
+        // The first report too: Leaflet may have measured the box before it was laid out.
+        if (was && was.w === box.width && was.h === box.height) return;
+        var dc = window.dash_clientside;
+        if (dc && dc.set_props) dc.set_props(el.id, { invalidateSize: Date.now() });
+      });
+    });
+    function scan() {
+      document.querySelectorAll(".leaflet-container[id]").forEach(function (el) {
+        if (!watched.has(el)) { watched.set(el, null); sizes.observe(el); }
+      });
+    }
+    new MutationObserver(scan).observe(document.documentElement, { childList: true, subtree: true });
+    scan();
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", watchMapSizes);
+  } else {
+    watchMapSizes();
+  }
+
   window.exitmap = {
     esc: esc,
     applyStyle: function (h) {
@@ -136,6 +267,14 @@
     },
     outlineStyle: function () { return { color: "#555", weight: 2, fill: false }; },
     neighbourStyle: function () { return { color: "#ffffff", weight: 1, fillColor: "#e3e3e3", fillOpacity: 1 }; },
+    // Counties carry their code on the page (data-county: data-adcode means a prefecture of
+    // the province map to the waits in app/browser.py and app/render.py).
+    countyEach: function (feature, layer) {
+      var code = String(feature.properties.adcode);
+      function mark() { if (layer._path) layer._path.setAttribute("data-county", code); }
+      mark();
+      layer.on("add", mark);
+    },
     countyStyle: function (feature, context) {
       var h = (context && context.hideout) || {};
       var mine = Math.floor(feature.properties.adcode / 100) * 100 === h.prefecture ||

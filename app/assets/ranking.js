@@ -43,8 +43,12 @@
       if (!box || !d) return;
       var table = el("table", "tbl");
       table.id = "ranking";
+      // The caption says what the table is to a screen reader: the map's text version.
+      if (d.caption) table.appendChild(el("caption", "sr-only", d.caption));
       var head = el("tr");
-      d.headers.forEach(function (h, i) { head.appendChild(el("th", d.num[i] ? "num" : null, h)); });
+      d.headers.forEach(function (h, i) {
+        head.appendChild(el("th", d.num[i] ? "num" : null, h)).setAttribute("scope", "col");
+      });
       table.appendChild(el("thead")).appendChild(head);
       var body = table.appendChild(el("tbody"));
       d.rows.forEach(function (r) { body.appendChild(row(r, d.num)); });

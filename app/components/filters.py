@@ -1,5 +1,6 @@
-"""The filter bar: map measure, sector, sub-industry, category, status, as-of date, unit layer;
-its values for a view state and the view state for its values."""
+"""The filter bar: map measure, sector, sub-industry, category, status, as-of date, the
+按当时掌握 switch (what was known on that date, not now), unit layer; its values for a view
+state and the view state for its values."""
 
 from __future__ import annotations
 
@@ -27,7 +28,8 @@ def sub_options(sectors, lang):
 def _dropdown(id_, label, options, value, lang, wide=False):
     return html.Div(
         [
-            html.Label(label, htmlFor=id_),
+            # The id names the dropdown's button too (assets/a11y.js: Dash names it by its value).
+            html.Label(label, htmlFor=id_, id=f"{id_}-label"),
             dcc.Dropdown(
                 id=id_,
                 options=options,
@@ -51,7 +53,7 @@ def filter_bar(
         kids.append(
             html.Div(
                 [
-                    html.Label(t("f.measure", lang)),
+                    html.Label(t("f.measure", lang), id=f"{prefix}-measure-label"),
                     dcc.RadioItems(
                         id=f"{prefix}-measure",
                         options=[{"label": t(f"m.{m}", lang), "value": m} for m in MEASURES],
@@ -93,9 +95,11 @@ def filter_bar(
         ),
         html.Div(
             [
-                html.Label(t("f.on", lang), htmlFor=f"{prefix}-on"),
+                html.Label(t("f.on", lang), htmlFor=f"{prefix}-on", id=f"{prefix}-on-label"),
                 dcc.DatePickerSingle(
                     id=f"{prefix}-on",
+                    # Dash gives the field its placeholder as its name ("Select Date" by default).
+                    placeholder=t("f.on", lang),
                     date=state.date(today).isoformat(),
                     min_date_allowed=EARLIEST.isoformat(),
                     max_date_allowed=today.isoformat(),
@@ -105,21 +109,44 @@ def filter_bar(
             ],
             className="field",
         ),
+        html.Div(
+            _switch(f"{prefix}-known", t("f.known", lang), bool(state.known)),
+            title=t("f.known_hint", lang),
+        ),
     ]
     if units:
-        kids.append(
-            dcc.Checklist(
-                id=f"{prefix}-units",
-                options=[{"label": t("f.units", lang), "value": "on"}],
-                value=["on"] if state.units else [],
-                className="check",
-            )
-        )
-    return html.Div(kids, className="filters no-print-controls", id="filters")
+        kids.append(_switch(f"{prefix}-units", t("f.units", lang), state.units))
+    # On narrow screens the bar folds behind a button (style.css, assets/layout.js).
+    return html.Div(
+        [
+            html.Button(
+                t("f.toggle", lang),
+                id=f"{prefix}-filters-toggle",
+                className="filters-toggle",
+                type="button",
+                **{"aria-expanded": "false", "aria-controls": "filters"},
+            ),
+            html.Div(kids, className="filters no-print-controls", id="filters"),
+        ],
+        className="filter-panel",
+    )
 
 
-def state_from(search, measure, sector, sub, cat, status, on, units, today) -> ViewState:
-    """The view state the filter bar shows (the language comes from the URL)."""
+def _switch(id_: str, label: str, on: bool) -> dcc.Checklist:
+    """A one-box checklist: value ["on"] when ticked."""
+    return dcc.Checklist(
+        id=id_,
+        options=[{"label": label, "value": "on"}],
+        value=["on"] if on else [],
+        className="check",
+    )
+
+
+def state_from(
+    search, measure, sector, sub, cat, status, on, units, today, known=None
+) -> ViewState:
+    """The view state the filter bar shows (the language comes from the URL). The 按当时掌握
+    switch (``known``) reads as known on the date shown."""
     base = parse(search, today)
     pairs = [
         ("measure", measure),
@@ -130,6 +157,8 @@ def state_from(search, measure, sector, sub, cat, status, on, units, today) -> V
     ]
     if on and on[:10] != today.isoformat():
         pairs.append(("on", on[:10]))
+    if known:
+        pairs.append(("known", (on or today.isoformat())[:10]))
     if units:
         pairs.append(("units", "1"))
     if base.lang == "en":
@@ -138,7 +167,8 @@ def state_from(search, measure, sector, sub, cat, status, on, units, today) -> V
 
 
 def filter_values(state: ViewState, today: dt.date) -> tuple:
-    """The filter bar's values for a view state: measure, sector, sub, cat, status, on, units."""
+    """The filter bar's values for a view state: measure, sector, sub, cat, status, on, units,
+    known."""
     return (
         state.measure,
         list(state.sector),
@@ -147,6 +177,7 @@ def filter_values(state: ViewState, today: dt.date) -> tuple:
         list(state.status),
         state.date(today).isoformat(),
         ["on"] if state.units else [],
+        ["on"] if state.known else [],
     )
 
 

@@ -79,7 +79,7 @@ def grid(
         id=id_,
         rowData=rows,
         columnDefs=defs,
-        defaultColDef=column_defaults(90),
+        defaultColDef=column_defaults(120),
         dashGridOptions=grid_options(lang),
         style={"height": height},
         className="ag-theme-quartz",

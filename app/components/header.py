@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dash import dcc, html
+from dash import html
 
-from app import briefing
+from app import briefing, presentation
 from app import format as fmt
 from app.i18n import t
 from app.state import ViewState, to_search
@@ -26,24 +26,37 @@ def section_of(path: str) -> str:
 
 
 def nav_links(path: str, search: str, lang: str) -> list:
+    """Links that move within the app (a[data-spa], assets/url.js), the current section marked
+    for screen readers too (aria-current, which dcc.Link cannot carry)."""
     active = section_of(path)
     return [
-        dcc.Link(
+        html.A(
             t(key, lang),
             href=href + search,
             className="active" if href == active else "",
             id=f"nav-{key.split('.')[1]}",
+            **{"data-spa": ""},
+            **({"aria-current": "page"} if href == active else {}),
         )
         for href, key in NAV
     ]
 
 
 def export_links(path: str, state: ViewState) -> list:
-    """导出简报图 (the briefing layout in a new tab) and its PNG, on the pages that have one."""
-    if not briefing.page_kind(path):
-        return []
+    """演示 (presentation mode, on every page), and 导出简报图 (the briefing layout in a new
+    tab) and its PNG on the pages that have one."""
     lang = state.lang
+    present = html.A(
+        t("present", lang),
+        href=presentation.href(state),
+        title=t("present.hint", lang),
+        className="export",
+        id="present-link",
+    )
+    if not briefing.page_kind(path):
+        return [present]
     return [
+        present,
         html.A(
             briefing.tx("button", lang),
             href=briefing.with_flag(briefing.view_of(path, state)),
@@ -69,12 +82,22 @@ def lang_switch_href(path: str, state: ViewState) -> str:
 
 
 def header(path: str, state: ViewState, status: dict, marking: str) -> list:
+    """Brand, navigation and the view's facts. Below 900 px the navigation and the facts fold
+    into a menu (#menu-panel, opened by #menu-toggle: assets/layout.js); the marking stays."""
     lang = state.lang
     search = to_search(state)
     as_of = status.get("as_of")
     kids = [
         html.Header(
             [
+                html.A(t("skip", lang), href="#page", className="skip-link"),
+                html.Button(
+                    [html.Span(className="menu-icon", **{"aria-hidden": "true"}), t("menu", lang)],
+                    id="menu-toggle",
+                    className="menu-toggle",
+                    type="button",
+                    **{"aria-expanded": "false", "aria-controls": "menu-panel"},
+                ),
                 html.Div(
                     [
                         html.H1(t("title", lang)),
@@ -82,26 +105,39 @@ def header(path: str, state: ViewState, status: dict, marking: str) -> list:
                     ],
                     className="brand",
                 ),
-                html.Nav(nav_links(path, search, lang), id="nav"),
                 html.Div(
                     [
-                        html.Span(export_links(path, state), id="export-links"),
-                        html.Span(
-                            t("data_as_of", lang, date=fmt.date(as_of, lang))
-                            if as_of
-                            else t("no_data", lang),
-                            id="data-as-of",
+                        html.Nav(
+                            nav_links(path, search, lang),
+                            id="nav",
+                            **{"aria-label": t("nav.label", lang)},
                         ),
-                        html.Span(marking, className="marking") if marking else None,
-                        html.A(
-                            t("lang.switch", lang),
-                            href=lang_switch_href(path, state),
-                            className="lang",
-                            id="lang-switch",
+                        html.Div(
+                            [
+                                html.Span(export_links(path, state), id="export-links"),
+                                html.Span(
+                                    t("data_as_of", lang, date=fmt.date(as_of, lang))
+                                    if as_of
+                                    else t("no_data", lang),
+                                    id="data-as-of",
+                                ),
+                                html.A(
+                                    t("lang.switch", lang),
+                                    href=lang_switch_href(path, state),
+                                    className="lang",
+                                    id="lang-switch",
+                                    lang="en" if lang == "zh" else "zh-CN",
+                                ),
+                                html.Span(marking, className="marking") if marking else None,
+                            ],
+                            className="meta",
                         ),
                     ],
-                    className="meta",
+                    id="menu-panel",
+                    className="menu-panel",
                 ),
+                # The marking stays in sight when the menu is folded (one of the two is shown).
+                html.Span(marking, className="marking marking-folded") if marking else None,
             ],
             className="header",
         )

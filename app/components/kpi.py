@@ -13,11 +13,12 @@ _SPLIT = re.compile(r"^([-+]?[\d,.]+[万亿]?)\s*(.*)$")
 
 
 def _value(value: str) -> list:
-    """'1,385.6万吨标准煤' → big '1,385.6万' + small '吨标准煤'."""
+    """'1,385.6万吨标准煤' → big '1,385.6万' + small '吨标准煤'. Each part stays whole; a narrow
+    card puts the unit on the next line rather than cutting the number."""
     m = _SPLIT.match(value)
     if not m or not m.group(2):
-        return [value]
-    return [m.group(1), html.Span(m.group(2), className="kpi-unit")]
+        return [html.Span(value, className="kpi-num")]
+    return [html.Span(m.group(1), className="kpi-num"), html.Span(m.group(2), className="kpi-unit")]
 
 
 def card(label: str, value: str, sub: str | None = None, tone: str = "", id=None) -> html.Div:

@@ -137,12 +137,20 @@ def map_container(
     bounds=None,
     class_name: str = "map",
     zoom: float = 7,
-    size: tuple[int, int] = (960, 480),
 ) -> dl.Map:
+    """A map that opens showing ``bounds`` ([[s, w], [n, e]]) whole, at the zoom its own frame
+    allows (Leaflet fits them once the frame has its size: a phone, a laptop, a wall alike;
+    assets/map.js keeps them fitted while the frame changes size); without bounds, Yunnan's
+    centre at ``zoom``."""
+    view = (
+        {"bounds": bounds, "boundsOptions": {"padding": [6, 6]}}
+        if bounds
+        else {"center": YUNNAN_CENTER, "zoom": zoom}
+    )
     return dl.Map(
         id=id_,
         children=[*children, dl.ScaleControl(position="bottomright", imperial=False)],
-        **(fit(bounds, *size) if bounds else {"center": YUNNAN_CENTER, "zoom": zoom}),
+        **view,
         zoomSnap=0.25,
         zoomDelta=0.5,
         minZoom=5,
@@ -150,4 +158,7 @@ def map_container(
         attributionControl=False,
         className=class_name,
         preferCanvas=False,
+        # Nothing reads the view back, and dash-leaflet's tracking assumes a centre was given
+        # (it breaks on a map opened by bounds) and sends every pan to the renderer.
+        trackViewport=False,
     )

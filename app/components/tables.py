@@ -44,6 +44,14 @@ def table(
     return html.Table([head, html.Tbody(body)], className="tbl", **kwargs)
 
 
+def frame(content, label: str, class_name: str = "scroll", **attrs) -> html.Div:
+    """A table's own scrolling frame: reachable by keyboard (so it can be scrolled without a
+    mouse) and named for screen readers."""
+    return html.Div(
+        content, className=class_name, tabIndex="0", role="region", **{"aria-label": label}, **attrs
+    )
+
+
 def facts(pairs: Iterable[tuple[str, object]]) -> html.Dl:
     items = []
     for k, v in pairs:

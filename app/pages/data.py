@@ -46,7 +46,14 @@ FIELD_NAMES = {f for f, _ in FIELDS}
 
 
 # The filter bar's controls, in the order of filter_values (without measure and units).
-BAR = (("sector", "value"), ("sub", "value"), ("cat", "value"), ("status", "value"), ("on", "date"))
+BAR = (
+    ("sector", "value"),
+    ("sub", "value"),
+    ("cat", "value"),
+    ("status", "value"),
+    ("on", "date"),
+    ("known", "value"),
+)
 
 
 def question(ctx: Context, view: str | None, text: str | None, request: dict | None):
@@ -55,7 +62,14 @@ def question(ctx: Context, view: str | None, text: str | None, request: dict | N
     state = parse(view, ctx.today())
     start, end, where, order = grid_question(request, FIELD_NAMES)
     filters = state.filters()
-    query = UnitQuery(state.date(ctx.today()), filters, " ".join(search_words(text)), where, order)
+    query = UnitQuery(
+        state.date(ctx.today()),
+        filters,
+        " ".join(search_words(text)),
+        where,
+        order,
+        known_on=state.known,
+    )
     return state, query, start, end
 
 
@@ -71,7 +85,7 @@ def display(r: dict, lang: str) -> dict:
         "equipment_name": r["equipment_name"],
         "spec": r["spec"],
         "category": v(r["category"], lang),
-        "status": v(r["status"], lang),
+        "status": v(r["status"], lang) or t("x.unstated", lang),
         "deadline": r["deadline"].isoformat() if r["deadline"] else None,
         "days_late": r["days_late"],
         "energy_tce": r["energy_tce"],
@@ -102,7 +116,7 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
                 [
                     html.H1(t("d.title", lang)),
                     html.Span(
-                        t("view_as_of", lang, date=fmt.date(state.date(ctx.today()), lang)),
+                        fmt.as_of(state, state.date(ctx.today())),
                         className="muted",
                     ),
                 ],
@@ -111,8 +125,10 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
             filter_bar(state, ctx.today(), measure=False, units=False, prefix="df"),
             # The view the grid's rows answer (its query string); the filter bar moves it.
             dcc.Store(id="d-view", data=to_search(state)),
+            html.P(t("d.print_note", lang), className="print-only muted"),
             html.Div(
                 [
+                    html.Label(t("d.search", lang), htmlFor="d-search", className="sr-only"),
                     dcc.Input(
                         id="d-search",
                         type="search",
@@ -203,10 +219,10 @@ def register(app, ctx: Context) -> None:
         State("url", "search"),
         prevent_initial_call=True,
     )
-    def refilter(sector, sub, cat, status, on, url_search):
+    def refilter(sector, sub, cat, status, on, known, url_search):
         base = parse(url_search, ctx.today())
         state = state_from(
-            url_search, base.measure, sector, sub, cat, status, on, base.units, ctx.today()
+            url_search, base.measure, sector, sub, cat, status, on, base.units, ctx.today(), known
         )
         return {"search": to_search(state), "was": url_search}, to_search(state)
 
@@ -218,13 +234,14 @@ def register(app, ctx: Context) -> None:
         State("url", "pathname"),
         prevent_initial_call=True,
     )
-    def from_url(_nav, sector, sub, cat, status, on, search, pathname):
+    def from_url(_nav, sector, sub, cat, status, on, known, search, pathname):
         """Back/forward on 数据 sets its filter bar from the URL (the grid follows)."""
         if (pathname or "").rstrip("/") != "/data":
             raise PreventUpdate
         today = ctx.today()
-        wanted = filter_values(parse(search, today), today)[1:6]
-        return bar_update(wanted, (sector, sub, cat, status, (on or "")[:10]))
+        values = filter_values(parse(search, today), today)
+        wanted = (*values[1:6], values[7])  # without the measure and the unit layer
+        return bar_update(wanted, (sector, sub, cat, status, (on or "")[:10], known))
 
     @app.callback(
         Output("d-download", "data"),

@@ -8,6 +8,7 @@ from dash import dcc, html
 
 from app import format as fmt
 from app.components.tables import Col, table
+from app.components.tables import frame as framed
 from app.context import Context
 from app.i18n import layer_words, t, v
 from app.state import ViewState, to_search
@@ -15,9 +16,9 @@ from exitmap.policy import default_policy
 from layers.freeze import decisions, freeze_list
 
 
-def _since(ctx: Context, on: dt.date, adcode: int, need: int) -> dt.date | None:
+def _since(ctx: Context, state: ViewState, on: dt.date, adcode: int, need: int) -> dt.date | None:
     """Since when the rule has been triggered: the day the need-th still-overdue unit fell due."""
-    units = ctx.data.units(on)
+    units = ctx.data.units(on, known_on=state.known)
     deadlines = sorted(
         d
         for d, p, f in zip(
@@ -33,10 +34,12 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
     on = state.date(ctx.today())
     search = to_search(state)
     policy = default_policy()
-    frame = freeze_list(ctx.engine, on, policy=policy, **layer_words(lang)).to_dict("records")
+    frame = freeze_list(
+        ctx.engine, on, policy=policy, known_on=state.known, **layer_words(lang)
+    ).to_dict("records")
     for r in frame:
         r["since"] = (
-            _since(ctx, on, r["adcode"], policy.freeze.min_overdue_units)
+            _since(ctx, state, on, r["adcode"], policy.freeze.min_overdue_units)
             if r["triggered"]
             else None
         )
@@ -80,7 +83,7 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
         ),
         Col(t("c.note", lang), lambda r: r["disagreement"]),
     ]
-    hist = decisions(ctx.engine).to_dict("records")
+    hist = decisions(ctx.engine, known_on=state.known).to_dict("records")
     hist_cols = [
         Col(t("c.prefecture", lang), lambda r: v(r["name"], lang)),
         Col(t("c.document", lang), lambda r: r["document_no"]),
@@ -98,7 +101,7 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
             html.Div(
                 [
                     html.H1(t("z.title", lang)),
-                    html.Span(t("view_as_of", lang, date=fmt.date(on, lang)), className="muted"),
+                    html.Span(fmt.as_of(state, on), className="muted"),
                 ],
                 className="page-title",
             ),
@@ -106,14 +109,22 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
             html.Div(
                 [
                     html.H2(t("z.current", lang)),
-                    table(cols, frame, id="freeze-table", row_id=lambda r: str(r["adcode"])),
+                    framed(
+                        table(cols, frame, id="freeze-table", row_id=lambda r: str(r["adcode"])),
+                        t("z.current", lang),
+                        "table-frame",
+                    ),
                 ],
                 className="card",
             ),
             html.Div(
                 [
                     html.H2(t("z.history", lang)),
-                    table(hist_cols, hist, id="freeze-history")
+                    framed(
+                        table(hist_cols, hist, id="freeze-history"),
+                        t("z.history", lang),
+                        "table-frame",
+                    )
                     if hist
                     else html.P(t("z.no_history", lang)),
                 ],

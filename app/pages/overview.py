@@ -20,6 +20,7 @@ from app.components.filters import (
 )
 from app.components.kpi import standing_cards
 from app.components.legend import FREEZE_TEXT, legend
+from app.components.tables import frame
 from app.context import Context
 from app.i18n import t, v
 from app.state import ViewState, parse, to_search
@@ -54,7 +55,7 @@ def map_hideout(ctx: Context, table_: pl.DataFrame, state: ViewState) -> dict:
 def units_payload(ctx: Context, state: ViewState, on: dt.date) -> tuple[dict | None, str | None]:
     if not state.units:
         return None, None
-    frame = ctx.data.units(on)
+    frame = ctx.data.units(on, known_on=state.known)
     from layers.units import apply_filters
 
     frame = apply_filters(frame, **state.filters())
@@ -98,6 +99,7 @@ def ranking(table_: pl.DataFrame, state: ViewState) -> dict:
 
     total = table_.filter(pl.col("adcode") == PROVINCE_ADCODE).to_dicts()[0] | {"rank": ""}
     return {
+        "caption": t("o.ranking_caption", lang, measure=t(f"m.{state.measure}", lang)),
         "headers": [
             t("c.rank", lang),
             t("c.prefecture", lang),
@@ -124,7 +126,8 @@ def sub_chart(ctx: Context, state: ViewState, on: dt.date) -> html.Div:
     """Done vs remaining per sub-industry as stacked bars (plain HTML: light, prints well)."""
     lang = state.lang
     energy = MEASURES[state.measure].column.startswith(("energy", "completion_energy"))
-    rows = by_sub_industry(ctx.data.summary(on), **state.filters()).to_dicts()
+    rows = by_sub_industry(ctx.data.summary(on, known_on=state.known), **state.filters())
+    rows = rows.to_dicts()
     key_done, key_left = (
         ("energy_resolved_tce", "energy_remaining_tce")
         if energy
@@ -181,13 +184,13 @@ def sub_chart(ctx: Context, state: ViewState, on: dt.date) -> html.Div:
         ],
         className="chart-key",
     )
-    return html.Div([key, html.Div(bars, className="hbars")], id="ov-sub-chart")
+    return html.Div([key, frame(bars, t("o.by_sub", lang), "hbars")], id="ov-sub-chart")
 
 
 def progress_chart(ctx: Context, state: ViewState, on: dt.date) -> html.Div:
     """Province completion at each year end: columns (plain HTML)."""
     lang = state.lang
-    rows = progress(ctx.data, on, **state.filters()).to_dicts()
+    rows = progress(ctx.data, on, state.known, **state.filters()).to_dicts()
     cols = []
     for r in rows:
         pct_u = r["completion_units_pct"]
@@ -221,7 +224,7 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
     today = ctx.today()
     on = state.date(today)
     lang = state.lang
-    table_ = ctx.data.table(on, **state.filters())
+    table_ = ctx.data.table(on, known_on=state.known, **state.filters())
     hideout = map_hideout(ctx, table_, state)
     # The side panels follow once the map is painted (map.js sets ov-ready): the map comes first.
     hideout["ready"] = "ov-ready"
@@ -240,6 +243,7 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
             mapview.label_layer(ctx, "ov", hideout),
             mapview.unit_layer("ov-units", points, unit_hideout),
         ],
+        bounds=ctx.province_bounds,
     )
     return html.Div(
         [
@@ -252,6 +256,14 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
                 [
                     html.Div(
                         [
+                            # The map's text version is the ranking: say so, and let keyboard
+                            # users skip the map's tab stops to reach it.
+                            html.A(
+                                t("o.skip_to_ranking", lang),
+                                href="#ov-ranking",
+                                className="skip-link",
+                            ),
+                            html.P(t("o.map_alt", lang), id="ov-map-alt", className="sr-only"),
                             the_map,
                             html.Div(
                                 legend(hideout, lang, state.units),
@@ -266,6 +278,8 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
                             html.Div(ctx.marking, className="map-marking") if ctx.marking else None,
                         ],
                         className="card map-card",
+                        role="region",
+                        **{"aria-label": t("o.map_label", lang), "aria-describedby": "ov-map-alt"},
                     ),
                     html.Div(
                         [
@@ -274,15 +288,16 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
                             ),
                             html.Div(
                                 [
-                                    html.H2(t("o.ranking", lang)),
+                                    html.H2(t("o.ranking", lang), id="ov-ranking-title"),
                                     dcc.Store(id="ov-ranking-data"),
-                                    html.Div(
+                                    frame(
                                         html.Div(t("o.loading", lang), className="muted"),
+                                        t("o.ranking", lang),
+                                        "scroll ranking",
                                         id="ov-ranking",
-                                        className="scroll ranking",
                                     ),
                                 ],
-                                className="card",
+                                className="card ranking-card",
                             ),
                             html.Div(
                                 [
@@ -301,13 +316,13 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
                                         className="card",
                                     ),
                                 ],
-                                className="two",
+                                className="two charts",
                             ),
                         ],
                         className="side",
                     ),
                 ],
-                className="overview",
+                className="overview ov-grid",
             ),
         ]
     )
@@ -321,6 +336,7 @@ FILTER_INPUTS = [
     Input("f-status", "value"),
     Input("f-on", "date"),
     Input("f-units", "value"),
+    Input("f-known", "value"),
 ]
 
 
@@ -343,11 +359,11 @@ def register(app, ctx: Context) -> None:
         State("url", "search"),
         prevent_initial_call=True,
     )
-    def restyle(measure, sector, sub, cat, status, on, units, from_url, search):
+    def restyle(measure, sector, sub, cat, status, on, units, known, from_url, search):
         if _initial_call():
             raise PreventUpdate
-        state = state_from(search, measure, sector, sub, cat, status, on, units, ctx.today())
-        table_ = ctx.data.table(state.date(ctx.today()), **state.filters())
+        state = state_from(search, measure, sector, sub, cat, status, on, units, ctx.today(), known)
+        table_ = ctx.data.table(state.date(ctx.today()), known_on=state.known, **state.filters())
         return map_hideout(ctx, table_, state), {"search": to_search(state), "was": search}
 
     # Applied in the browser to the Leaflet layers already drawn (no geometry rebuilt); the
@@ -384,12 +400,12 @@ def register(app, ctx: Context) -> None:
         State("url", "search"),
         prevent_initial_call=True,
     )
-    def panels(applied, ready, measure, sector, sub, cat, status, on, units, search):
+    def panels(applied, ready, measure, sector, sub, cat, status, on, units, known, search):
         if applied is None and ready is None:
             raise PreventUpdate
-        state = state_from(search, measure, sector, sub, cat, status, on, units, ctx.today())
+        state = state_from(search, measure, sector, sub, cat, status, on, units, ctx.today(), known)
         on_ = state.date(ctx.today())
-        table_ = ctx.data.table(on_, **state.filters())
+        table_ = ctx.data.table(on_, known_on=state.known, **state.filters())
         total = table_.filter(pl.col("adcode") == PROVINCE_ADCODE).to_dicts()[0]
         frozen = int(
             table_.filter((pl.col("adcode") != PROVINCE_ADCODE) & pl.col("freeze_triggered")).height
@@ -421,13 +437,13 @@ def register(app, ctx: Context) -> None:
         State("url", "pathname"),
         prevent_initial_call=True,
     )
-    def from_url(_nav, measure, sector, sub, cat, status, on, units, search, pathname):
+    def from_url(_nav, measure, sector, sub, cat, status, on, units, known, search, pathname):
         """Back/forward between filter states: the router re-renders on a path change only,
         so a new query string on 总览 sets the filter bar from it (and the map follows)."""
         if (pathname or "/").rstrip("/") not in ("", "/"):
             raise PreventUpdate
         today = ctx.today()
-        now = (measure, sector, sub, cat, status, (on or "")[:10], units)
+        now = (measure, sector, sub, cat, status, (on or "")[:10], units, known)
         return *bar_update(filter_values(parse(search, today), today), now), time.time()
 
     for prefix in ("f", "df"):

@@ -12,7 +12,7 @@ from app import format as fmt
 from app.components import mapview
 from app.components.grid import NUMBER, grid_question, infinite_grid
 from app.components.kpi import card, standing_cards
-from app.components.tables import Col, facts, table
+from app.components.tables import Col, facts, frame, table
 from app.context import Context
 from app.i18n import layer_words, t, v
 from app.pages import errors
@@ -39,7 +39,7 @@ def unit_columns(lang: str, search: str, extra: list[Col] = ()) -> list[Col]:
         Col(t("c.equipment", lang), lambda r: unit_link(r, search)),
         Col(t("c.sub_industry", lang), lambda r: v(r["sub_industry"], lang)),
         Col(t("c.category", lang), lambda r: v(r["category"], lang)),
-        Col(t("c.status", lang), lambda r: v(r["status"], lang)),
+        Col(t("c.status", lang), lambda r: v(r["status"], lang) or t("x.unstated", lang)),
         Col(
             t("c.deadline", lang),
             lambda r: fmt.date(r["deadline"], lang) if r["deadline"] else "—",
@@ -60,11 +60,13 @@ def layout(ctx: Context, state: ViewState, raw: str) -> html.Div:
         return errors.page(state, t("e.bad_adcode", lang, value=raw))
     on = state.date(ctx.today())
     search = to_search(state)
-    table_ = ctx.data.table(on, **state.filters())
+    table_ = ctx.data.table(on, known_on=state.known, **state.filters())
     ranked = rank(table_, state.measure)
     row = ranked.filter(pl.col("adcode") == adcode).to_dicts()[0]
     name = v(row["name"], lang)
-    units = apply_filters(ctx.data.units(on), prefecture=adcode, **state.filters())
+    units = apply_filters(
+        ctx.data.units(on, known_on=state.known), prefecture=adcode, **state.filters()
+    )
     in_scope = units.filter(pl.col("in_scope"))
     overdue = in_scope.filter(pl.col("overdue")).sort("days_late", descending=True)
     soon = in_scope.filter(
@@ -109,7 +111,7 @@ def layout(ctx: Context, state: ViewState, raw: str) -> html.Div:
             html.Div(
                 [
                     html.H1(name, id="prefecture-name"),
-                    html.Span(t("view_as_of", lang, date=fmt.date(on, lang)), className="muted"),
+                    html.Span(fmt.as_of(state, on), className="muted"),
                     dcc.Link(t("p.back", lang), href="/" + search),
                 ],
                 className="page-title",
@@ -172,11 +174,14 @@ SIDE_ROWS = 30
 def side_list(title: str, cols: list[Col], units: pl.DataFrame, id_: str, lang: str):
     """A card listing the first SIDE_ROWS of ``units`` under a heading with their number."""
     shown = units.head(SIDE_ROWS).to_dicts()
-    body = [table(cols, shown, id=id_) if shown else t("p.none", lang)]
+    if not shown:
+        return html.Div([html.H2(f"{title}（0）"), html.P(t("p.none", lang))], className="card")
+    body = [table(cols, shown, id=id_)]
     if units.height > SIDE_ROWS:
         body.append(html.P(t("p.first_n", lang, n=SIDE_ROWS), className="small muted"))
+    # Its own scrolling frame, reachable by keyboard and named (app.components.tables.frame).
     return html.Div(
-        [html.H2(f"{title}（{units.height}）"), html.Div(body, className="scroll short")],
+        [html.H2(f"{title}（{units.height}）"), frame(body, title, "scroll short")],
         className="card",
     )
 
@@ -226,6 +231,7 @@ def unit_block(ctx: Context, view: dict, request: dict | None, scope: Scope) -> 
         {**state.filters(), "prefecture": adcode},
         where=where,
         order=order + UNIT_ORDER,
+        known_on=state.known,
     )
     label = lambda x: v(x, state.lang)  # noqa: E731
     found = unit_rows(ctx.engine, query, start, end, scope=scope, label=label)
@@ -238,7 +244,7 @@ def unit_block(ctx: Context, view: dict, request: dict | None, scope: Scope) -> 
             "href": f"/unit/{quote(r['unit_key'], safe='')}{search}",
             "sub_industry": v(r["sub_industry"], state.lang),
             "category": v(r["category"], state.lang),
-            "status": v(r["status"], state.lang),
+            "status": v(r["status"], state.lang) or t("x.unstated", state.lang),
             "deadline": r["deadline"].isoformat() if r["deadline"] else "",
             "days_late": r["days_late"],
             "energy_tce": r["energy_tce"],
@@ -270,6 +276,7 @@ def dl_counties(ctx: Context, hideout: dict):
     return dl.GeoJSON(
         url=ctx.geo.url("counties"),
         style=mapview.fn("countyStyle"),
+        onEachFeature=mapview.fn("countyEach"),
         hideout=hideout,
         interactive=False,
         id="pf-counties",
@@ -280,7 +287,9 @@ def _freeze_box(ctx: Context, state: ViewState, adcode: int, on: dt.date) -> lis
     lang = state.lang
     policy = default_policy()
     # This prefecture's only: the rule is read for its units, not the province's.
-    frame = freeze_list(ctx.engine, on, prefectures=adcode, policy=policy, **layer_words(lang))
+    frame = freeze_list(
+        ctx.engine, on, prefectures=adcode, policy=policy, known_on=state.known, **layer_words(lang)
+    )
     r = frame[frame["adcode"] == adcode].iloc[0]
     kids = []
     if r["triggered"]:
@@ -321,7 +330,7 @@ def _freeze_box(ctx: Context, state: ViewState, adcode: int, on: dt.date) -> lis
         kids.append(html.P(t("p.freeze_no_decision", lang), className="muted small"))
     if r["disagreement"]:
         kids.append(html.P(r["disagreement"], className="warning"))
-    hist = decisions(ctx.engine, adcode)
+    hist = decisions(ctx.engine, adcode, state.known)
     if len(hist):
         kids.append(html.P(f"{t('z.history', lang)}：{len(hist)}", className="small muted"))
     return kids

@@ -9,13 +9,14 @@ from app import format as fmt
 from app.components import mapview
 from app.components.grid import grid
 from app.components.legend import legend
-from app.components.tables import Col, table
+from app.components.tables import Col, frame, table
 from app.context import Context
 from app.i18n import t, v
 from app.pages.overview import map_hideout
 from app.state import ViewState, to_search
+from exitmap.policy import default_policy
 from exitmap.vocabulary import PROVINCE_ADCODE
-from layers.quota import ledger
+from layers.quota import ledger, shortfalls
 
 MAX_ENTRIES = 5000
 
@@ -45,12 +46,32 @@ def ledger_grid(records: list[dict], lang: str):
     return grid("quota-entries", rows, cols, lang, height="calc(100vh - 640px)")
 
 
+def _shortfall_notes(ctx: Context, lang: str) -> list:
+    """Allocations a changed history left short (balance below zero on a date), said plainly:
+    a correction is never silently accepted."""
+    with ctx.engine.connect() as conn:
+        short = shortfalls(conn, default_policy())
+    return [
+        html.P(
+            t(
+                "q.short",
+                lang,
+                name=v(s.name, lang),
+                date=fmt.date(s.on, lang),
+                balance=fmt.tce(s.balance_tce, lang),
+            ),
+            className="warning",
+        )
+        for s in short
+    ]
+
+
 def layout(ctx: Context, state: ViewState) -> html.Div:
     lang = state.lang
     on = state.date(ctx.today())
     search = to_search(state)
     qstate = state.with_(measure="quota_balance", units=False)
-    table_ = ctx.data.table(on)
+    table_ = ctx.data.table(on, known_on=state.known)
     hideout = map_hideout(ctx, table_, qstate)
     rows = (
         table_.filter(pl.col("adcode") != PROVINCE_ADCODE)
@@ -72,7 +93,7 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
         Col(t("c.allocated", lang), lambda r: fmt.tce(r["quota_allocated_tce"], lang), True),
         Col(t("c.balance", lang), lambda r: fmt.tce(r["quota_balance_tce"], lang), True),
     ]
-    entries = ledger(ctx.engine, on)
+    entries = ledger(ctx.engine, on, known_on=state.known)
     entries = entries.sort_values(["entry_date", "adcode"], ascending=[False, True]).head(
         MAX_ENTRIES
     )
@@ -84,18 +105,19 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
             mapview.outline(ctx, "qt"),
             mapview.label_layer(ctx, "qt", hideout),
         ],
-        zoom=6.75,
+        bounds=ctx.province_bounds,
     )
     return html.Div(
         [
             html.Div(
                 [
                     html.H1(t("q.title", lang)),
-                    html.Span(t("view_as_of", lang, date=fmt.date(on, lang)), className="muted"),
+                    html.Span(fmt.as_of(state, on), className="muted"),
                 ],
                 className="page-title",
             ),
             html.P(t("q.intro", lang), className="muted"),
+            *_shortfall_notes(ctx, lang),
             html.Div(
                 [
                     html.Div(
@@ -105,12 +127,16 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
                     html.Div(
                         [
                             html.Div(
-                                table(
-                                    cols,
-                                    rows,
-                                    id="quota-table",
-                                    total=total,
-                                    row_id=lambda r: str(r["adcode"]),
+                                frame(
+                                    table(
+                                        cols,
+                                        rows,
+                                        id="quota-table",
+                                        total=total,
+                                        row_id=lambda r: str(r["adcode"]),
+                                    ),
+                                    t("q.title", lang),
+                                    "table-frame",
                                 ),
                                 className="card",
                             ),

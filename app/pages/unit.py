@@ -33,7 +33,7 @@ def layout(ctx: Context, state: ViewState, key: str) -> html.Div:
         return errors.page(state, t("e.bad_unit", lang, value=key))
     on = state.date(ctx.today())
     search = to_search(state)
-    ev = evaluate(ctx.engine, on, unit_key=key, **layer_words(lang))
+    ev = evaluate(ctx.engine, on, unit_key=key, known_on=state.known, **layer_words(lang))
     hist = history(ctx.engine, key).to_dict("records")
     lon, lat = rec["lon"], rec["lat"]
     if ctx.gcj:
@@ -83,7 +83,7 @@ def layout(ctx: Context, state: ViewState, key: str) -> html.Div:
             facts(
                 [
                     (t("c.category", lang), v(r["category"], lang)),
-                    (t("c.status", lang), v(r["status"], lang)),
+                    (t("c.status", lang), v(r["status"], lang) or t("x.unstated", lang)),
                     (
                         t("c.deadline", lang),
                         fmt.date(r["deadline"], lang) if r["deadline"] else "—",
@@ -159,7 +159,7 @@ def layout(ctx: Context, state: ViewState, key: str) -> html.Div:
                 [
                     html.Span(fmt.date(h["event_date"], lang), className="when"),
                     " ",
-                    v(h["status"], lang),
+                    v(h["status"], lang) if isinstance(h["status"], str) else t("x.unstated", lang),
                     html.Span(
                         t("u.previous", lang, status=v(h["previous_status"], lang))
                         if isinstance(h["previous_status"], str)

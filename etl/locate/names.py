@@ -117,9 +117,59 @@ _OTHER_PROVINCE = re.compile(
 )
 
 
+_COUNTY_SUFFIXES = ("县", "市", "区")
+
+
+def _split_prefecture(body: str) -> tuple[int | None, str]:
+    """The prefecture an address starts with and the rest of it. A prefecture's bare short
+    name followed by 市/县/区 names a county, not the prefecture: 大理市, 楚雄市, 文山市, 红河县."""
+    hit = _lookup_prefix(body, _prefecture_variants())
+    if hit is None:
+        return None, body
+    form, code = hit
+    rest = body[len(form) :]
+    bare = form == short_name(_prefecture_name(code))
+    if bare and rest[:1] in _COUNTY_SUFFIXES:
+        return None, body
+    return code, rest
+
+
+@functools.cache
+def _prefecture_name(code: int) -> str:
+    table = prefecture_table()
+    return str(table.loc[table["adcode"] == code, "name"].iloc[0])
+
+
+def _county_named(rest: str, pref: int | None) -> int | None:
+    """The county ``rest`` names as a county: at its start (蒙自市…, 蒙自…), or anywhere with
+    its suffix (…宣威市…). The prefecture's own short name (大理 in 大理州大理古城) is the
+    prefecture's, not its namesake county's."""
+    own = short_name(_prefecture_name(pref)) if pref else None
+
+    def within(codes) -> list[int]:
+        return [c for c in codes if pref is None or parent_of(c) == pref]
+
+    variants = _county_variants()
+    hit = _lookup_prefix(rest, variants)
+    if hit and hit[0] != own:
+        chosen = within(hit[1])
+        if len(chosen) == 1:
+            return chosen[0]
+    suffixed = {f: c for f, c in variants.items() if f.endswith(_COUNTY_SUFFIXES)}
+    for codes in _scan_text(rest, suffixed):
+        chosen = within(codes)
+        if len(chosen) == 1:
+            return chosen[0]
+    return None
+
+
 @functools.lru_cache(maxsize=65536)
 def parse_address(text) -> tuple[int | None, int | None, bool]:
-    """(prefecture adcode, county adcode, outside_yunnan) from a free-text address."""
+    """(prefecture adcode, county adcode, outside_yunnan) from a free-text address.
+
+    A county counts only when the address names it as a county: 云南省大理白族自治州 is the
+    prefecture (precision 'prefecture'), 大理州大理市 its county 大理市.
+    """
     s = _clean(text)
     if not s:
         return None, None, False
@@ -133,20 +183,17 @@ def parse_address(text) -> tuple[int | None, int | None, bool]:
     # between same-named counties elsewhere.
     query = s if s.startswith("云南") or _OTHER_PROVINCE.match(s) else "云南省" + s
     row = cpca.transform([query], open_warning=False, include_status=False).iloc[0]
-    province, city, district = (row["省"] or ""), (row["市"] or ""), (row["区"] or "")
+    province, city = (row["省"] or ""), (row["市"] or "")
     if province and province != "云南省":
         return None, None, True
-    pref = match_prefecture(city) if city else None
-    county = match_county(district, pref) if district else None
-    if county is None:
-        body = _strip_province(s)
-        for codes in _scan_text(body, _county_variants()):
-            chosen = [c for c in codes if pref is None or parent_of(c) == pref]
-            if len(chosen) == 1:
-                county = chosen[0]
-                break
+    # cpca fills in a county from a prefecture's name alone (大理州 → 大理市): its county is
+    # not taken; the address's own words are.
+    pref, rest = _split_prefecture(_strip_province(s))
+    county = _county_named(rest, pref)
     if pref is None and county is None:
-        hits = _scan_text(_strip_province(s), _prefecture_variants())
+        pref = match_prefecture(city) if city else None
+    if pref is None and county is None:
+        hits = _scan_text(rest, _prefecture_variants())
         pref = hits[0] if hits else None
     if county is not None:
         pref = parent_of(county)

@@ -46,10 +46,15 @@ def run_load(
     source: str = "register",
     synthetic: bool = False,
     quiet: bool = False,
+    recorded_on: dt.date | None = None,
 ) -> int:
-    """The whole load as the CLI does it; returns the exit code."""
+    """The whole load as the CLI does it; returns the exit code.
+
+    ``recorded_on``: a backfill, recorded as learned on that day (default: now).
+    """
     from etl.pipeline import prepare
     from etl.report import write_report
+    from exitmap.clock import start_of
 
     step = _step_printer(sys.stderr.isatty() and not quiet)
     prepared = prepare(files, on_step=step)
@@ -82,6 +87,7 @@ def run_load(
             partial=partial,
             source=source,
             synthetic=synthetic,
+            recorded_at=start_of(recorded_on) if recorded_on else None,
             on_step=step,
         )
     except LoadError as exc:
@@ -95,8 +101,11 @@ def run_load(
         f"未变 {summary.unchanged}，状态变化记录 {summary.events} 条"
         + (f"，隔离拒绝行 {summary.quarantined} 行" if summary.quarantined else "")
         + (f"；企业信息更新 {summary.firms_updated} 家" if summary.firms_updated else "")
+        + (f"；更正 {summary.corrected} 台（套）的历史" if summary.corrected else "")
         + "。"
     )
+    for short in summary.quota_shortfalls:
+        click.echo(f"注意：{short.text()}，请核实并调整分配。", err=True)
     if summary.missing:
         click.echo(
             f"注意：以下 {len(summary.missing)} 台（套）装备已在库中、但本次登记表未列出"
@@ -114,11 +123,21 @@ def run_load(
 @click.option("--dry-run", is_flag=True, help="只检查并出报告，不写数据库。")
 @click.option("--partial", is_flag=True, help="写入有效行，拒绝行隔离保存。")
 @click.option("--report", type=click.Path(path_type=Path), help="逐行报告 CSV。")
-def load_cmd(files, as_of, dry_run, partial, report) -> None:
+@click.option(
+    "--recorded-on",
+    callback=parse_date,
+    help="补录：按此日期记为系统获知时间（默认现在；不得早于已有载入）。",
+)
+def load_cmd(files, as_of, dry_run, partial, report, recorded_on) -> None:
     """载入装备登记表（xlsx/xls/csv）：逐行校验、定位；默认严格模式，有拒绝行则不写入。"""
     sys.exit(
         run_load(
-            list(files), as_of_or_today(as_of), dry_run=dry_run, partial=partial, report=report
+            list(files),
+            as_of_or_today(as_of),
+            dry_run=dry_run,
+            partial=partial,
+            report=report,
+            recorded_on=recorded_on,
         )
     )
 
@@ -153,7 +172,9 @@ def demo_cmd(as_of, keep) -> None:
     import tempfile
 
     from etl.demo import write_demo
-    from etl.load import remove_source
+    from etl.demo.snapshots import snapshot_dates
+    from etl.load import latest_record_time, remove_source
+    from exitmap.clock import start_of
     from exitmap.db import engine
 
     as_of = as_of_or_today(as_of)
@@ -161,12 +182,25 @@ def demo_cmd(as_of, keep) -> None:
     removed = remove_source(engine(), DEMO_SOURCE)
     if removed:
         click.echo(f"已移除旧的演示数据（{removed} 台套）。")
+    # Recorded on its own dates, as if loaded then, so that "as known on" works on it —
+    # unless other registers were recorded since: record time only moves forward.
+    latest = latest_record_time(engine())
+    backfill = latest is None or latest <= start_of(snapshot_dates(as_of)[0])
+    if not backfill:
+        click.echo("库中已有其他载入：演示数据按现在记录（按当时掌握的视图看不到其历史）。")
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(keep) if keep else Path(tmp)
         out.mkdir(parents=True, exist_ok=True)
         for path, snapshot in write_demo(out, today=as_of):
             click.echo(f"演示数据 {path.name}（数据日期 {snapshot}）")
-            code = run_load([path], snapshot, source=DEMO_SOURCE, synthetic=True, quiet=True)
+            code = run_load(
+                [path],
+                snapshot,
+                source=DEMO_SOURCE,
+                synthetic=True,
+                quiet=True,
+                recorded_on=snapshot if backfill else None,
+            )
             if code:
                 sys.exit(code)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from exitmap.cli.options import as_of_or_today, parse_date
+from exitmap.cli.options import as_of_or_today, known_on_option, parse_date
 
 
 def _prefectures(ctx, param, value: str) -> list[int] | None:
@@ -34,14 +34,15 @@ def export() -> None:
 )
 @click.option("--marking", default="内部资料", show_default=True, help="密级标注。")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
-def pptx_cmd(as_of, prefectures, marking, out: Path) -> None:
+@known_on_option
+def pptx_cmd(as_of, prefectures, marking, out: Path, known_on) -> None:
     """The meeting deck: province, ranking, one slide per prefecture, 区域限批 (16:9)."""
     from exitmap.db import engine
     from exports.deck import write_deck
 
     on = as_of_or_today(as_of)
     try:
-        n = write_deck(engine(), on, out, prefectures, marking=marking)
+        n = write_deck(engine(), on, out, prefectures, marking=marking, known_on=known_on)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--prefectures") from None
     click.echo(f"已生成 {out}（{n} 页，数据截至 {on}）")
@@ -50,13 +51,14 @@ def pptx_cmd(as_of, prefectures, marking, out: Path) -> None:
 @export.command("lists")
 @click.option("--as-of", callback=parse_date, help="数据日期（默认今天）。")
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path))
-def lists_cmd(as_of, out: Path) -> None:
+@known_on_option
+def lists_cmd(as_of, out: Path, known_on) -> None:
     """The public lists (xlsx): 限期整改 per department, 提请关闭, 已关闭, annual exits, credit."""
     from exitmap.db import engine
     from exports.lists import write_lists
 
     on = as_of_or_today(as_of)
-    for path, rows in write_lists(engine(), on, out).items():
+    for path, rows in write_lists(engine(), on, out, known_on).items():
         click.echo(f"{path}（{rows} 条）")
 
 

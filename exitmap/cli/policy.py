@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from exitmap.cli.options import as_of_or_today, parse_date
+from exitmap.cli.options import as_of_or_today, known_on_option, parse_date
 from exitmap.cli.output import FORMATS, emit
 from exitmap.errors import UserError
 
@@ -29,7 +29,10 @@ def _engine():
 @click.option("--category", multiple=True, help="退出类别，可重复")
 @click.option("--status", multiple=True, help="当前状态，可重复")
 @click.option("--xianzhi-triggers", is_flag=True, help="限制类逾期也触发区域限批")
-def standing_cmd(as_of, fmt, sector, sub_industry, category, status, xianzhi_triggers) -> None:
+@known_on_option
+def standing_cmd(
+    as_of, fmt, sector, sub_industry, category, status, xianzhi_triggers, known_on
+) -> None:
     """各州（市）截至某日的退出进展、区域限批、能耗指标和加价电费（含全省合计）。"""
     from layers.standing import standing
 
@@ -42,20 +45,23 @@ def standing_cmd(as_of, fmt, sector, sub_industry, category, status, xianzhi_tri
         category=category or None,
         status=status or None,
         xianzhi_triggers=xianzhi_triggers,
+        known_on=known_on,
     )
     if fmt == "table":
-        click.echo(f"截至 {on} 的退出进展")
+        click.echo(f"截至 {on} 的退出进展" + (f"（按 {known_on} 当时掌握）" if known_on else ""))
     emit(frame, fmt)
 
 
 @click.command("explain")
 @click.argument("unit_key")
 @click.option("--as-of", "as_of", callback=parse_date, help="截至日期 YYYY-MM-DD（默认今天）")
-def explain_cmd(unit_key: str, as_of) -> None:
-    """说明一台装备为何处于当前状态：类别、期限及计算方法、状态历史、目录建议、加价电费。"""
+@known_on_option
+def explain_cmd(unit_key: str, as_of, known_on) -> None:
+    """说明一台装备为何处于当前状态：类别、期限及计算方法、状态历史（现行认定与登记记录）、
+    目录建议、加价电费。"""
     from layers.units import explain
 
-    text = explain(_engine(), unit_key, as_of_or_today(as_of))
+    text = explain(_engine(), unit_key, as_of_or_today(as_of), known_on=known_on)
     if text is None:
         raise UserError(f"找不到装备「{unit_key}」")
     click.echo(text)
@@ -102,19 +108,25 @@ def quota_allocate_file(file: Path) -> None:
 @click.argument("prefecture", required=False)
 @click.option("--as-of", "as_of", callback=parse_date, help="截至日期 YYYY-MM-DD（默认今天）")
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
-def quota_ledger(prefecture, as_of, fmt) -> None:
-    """能耗指标台账：按日期列出释放与分配及滚动余额。"""
+@known_on_option
+def quota_ledger(prefecture, as_of, fmt, known_on) -> None:
+    """能耗指标台账：按日期列出释放与分配及滚动余额；列出余额低于零的日期。"""
     from etl.decisions import resolve_prefecture
-    from layers.quota import ledger
+    from exitmap.policy import default_policy
+    from layers.quota import ledger, shortfalls
 
     eng = _engine()
     adcode = None
     if prefecture:
         with eng.connect() as conn:
             adcode, _ = resolve_prefecture(conn, prefecture)
-    frame = ledger(eng, as_of_or_today(as_of), adcode)
+    frame = ledger(eng, as_of_or_today(as_of), adcode, known_on=known_on)
     cols = ["adcode", "name", "entry_date", "kind_label", "amount_tce", "item", "document"]
     emit(frame[[*cols, "balance_tce"]], fmt)
+    with eng.connect() as conn:
+        short = shortfalls(conn, default_policy(), None if adcode is None else [adcode])
+    for s in short:
+        click.echo(f"注意：{s.text()}", err=True)
 
 
 # -- freeze ---------------------------------------------------------------------------------
@@ -154,11 +166,14 @@ def freeze_lift(prefecture: str, document: str, on) -> None:
 @click.option("--as-of", "as_of", callback=parse_date, help="截至日期 YYYY-MM-DD（默认今天）")
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
 @click.option("--xianzhi-triggers", is_flag=True, help="限制类逾期也触发区域限批")
-def freeze_list_cmd(as_of, fmt, xianzhi_triggers) -> None:
+@known_on_option
+def freeze_list_cmd(as_of, fmt, xianzhi_triggers, known_on) -> None:
     """各州（市）的规则触发情况、生效的限批决定及两者不一致之处。"""
     from layers.freeze import freeze_list
 
-    frame = freeze_list(_engine(), as_of_or_today(as_of), xianzhi_triggers=xianzhi_triggers)
+    frame = freeze_list(
+        _engine(), as_of_or_today(as_of), xianzhi_triggers=xianzhi_triggers, known_on=known_on
+    )
     emit(frame, fmt)
 
 

@@ -13,7 +13,8 @@ cannot import another. Nothing else imports it.
 
 Frozen with the revisions that use it: what 0002 and 0003 created is what this module says.
 A later revision that changes the evaluation writes its own SQL; editing this text would
-change what an old revision does to a new database.
+change what an old revision does to a new database. 0004 reuses ``evaluation`` with its
+record-time columns ``carried`` through; called without them it yields the frozen text.
 """
 
 from __future__ import annotations
@@ -78,13 +79,16 @@ def _plus(months: str) -> str:
 _EXT = "pc.months + COALESCE(pc.extension_months, 0)"
 
 
-def evaluation(source: str) -> str:
+def evaluation(source: str, carried: tuple[str, ...] = ()) -> str:
     """Whole unit_event rows (bare columns, then WRITTEN) for the bare events in ``source``.
 
-    ``source`` is a FROM item yielding the BARE columns; it is aliased ``ev``.
+    ``source`` is a FROM item yielding the BARE columns; it is aliased ``ev``. ``carried``:
+    further columns of ``source`` passed through unchanged after WRITTEN (0004's record
+    time); with none, the text is what 0002 and 0003 were made from.
     """
+    names = (*BARE_NAMES, *WRITTEN, *carried)
     return f"""\
-    SELECT {", ".join(("d." if c == "e_deadline" else "v.") + c for c in (*BARE_NAMES, *WRITTEN))}
+    SELECT {", ".join(("d." if c == "e_deadline" else "v.") + c for c in names)}
     FROM (
         -- Evaluation under the policy: what the state means, whatever the date.
         SELECT h.*,

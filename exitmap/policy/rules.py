@@ -144,6 +144,13 @@ class Policy:
     freeze: FreezeRule
     versions: Mapping[str, str]
 
+    @property
+    def scope_start(self) -> Edition:
+        """Where the policy starts: a unit with an exit category is in scope from the first
+        catalog edition's effective date (or its 问题认定日期, if later), before any register
+        states it (etl/history.py)."""
+        return self.editions[0]
+
     def edition_on(self, on: dt.date) -> Edition | None:
         """The catalog edition in force on a date (None before the first one)."""
         current = None

@@ -25,10 +25,14 @@ def load_demo(engine: sa.Engine, today: dt.date = DEMO_TODAY) -> None:
     from etl.demo import write_demo
     from etl.load import load
     from etl.pipeline import prepare
+    from exitmap.clock import start_of
 
     with tempfile.TemporaryDirectory() as tmp:
         for path, as_of in write_demo(Path(tmp), today=today):
-            load(engine, prepare([path]), as_of, source="demo", synthetic=True)
+            recorded = start_of(as_of)  # as `exitmap demo` records them
+            load(
+                engine, prepare([path]), as_of, source="demo", synthetic=True, recorded_at=recorded
+            )
 
 
 def rename_first_enterprise(engine: sa.Engine, name: str) -> None:

@@ -1,0 +1,63 @@
+"""Every page of the dashboard on the demo, and how to tell when each has drawn what it shows."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from app.browser import wait_idle, wait_map
+from tests.helpers.demo import DEMO_TODAY
+
+PREFECTURE = 530100
+# The map of each page that has one: its frame and the shapes that must lie inside it, fitted
+# (the province's 16 prefectures; a prefecture's own counties).
+MAP_SHAPES = {
+    "overview": ("#ov-map", "path[data-adcode]"),
+    "quota": ("#qt-map", "path[data-adcode]"),
+    "prefecture": ("#pf-map", f'path[data-county^="{str(PREFECTURE)[:4]}"]'),
+}
+
+
+def overdue_unit(app) -> str:
+    units = app.ctx.data.units(DEMO_TODAY)
+    return units.filter(units["overdue"])["unit_key"][0]
+
+
+def pages(app) -> dict[str, str]:
+    """Each page kind and a path that shows it on the demo."""
+    return {
+        "overview": "/",
+        "prefecture": f"/prefecture/{PREFECTURE}",
+        "unit": f"/unit/{quote(overdue_unit(app), safe='')}",
+        "quota": "/quota",
+        "freeze": "/freeze",
+        "data": "/data",
+        "about": "/about",
+    }
+
+
+KINDS = ("overview", "prefecture", "unit", "quota", "freeze", "data", "about")
+
+
+def with_lang(path: str, lang: str) -> str:
+    if lang == "zh":
+        return path
+    return path + ("&" if "?" in path else "?") + f"lang={lang}"
+
+
+def open_view(page, base: str, kind: str, path: str, timeout: float = 30_000) -> None:
+    """Go to ``path`` and wait until the page of ``kind`` has drawn everything it shows."""
+    page.goto(base + path)
+    page.wait_for_selector("#page > div", timeout=timeout)
+    if kind in ("overview", "quota"):
+        wait_map(page, timeout=timeout)
+    if kind == "overview":
+        page.wait_for_selector("#ranking", timeout=timeout)
+    elif kind == "prefecture":
+        page.wait_for_selector(MAP_SHAPES["prefecture"][1], timeout=timeout)
+        # Attached: AG Grid keeps the rows of a grid below the fold hidden until scrolled to.
+        page.wait_for_selector("#pf-units-table .ag-row", state="attached", timeout=timeout)
+    elif kind == "unit":
+        page.wait_for_selector("#un-map .unit-marker", timeout=timeout)
+    elif kind == "data":
+        page.wait_for_selector("#d-grid .ag-row", state="attached", timeout=timeout)
+    wait_idle(page, timeout=timeout)
