@@ -15,9 +15,16 @@ COPY app ./app
 COPY exports ./exports
 COPY access ./access
 COPY data ./data
+COPY deploy ./deploy
 RUN pip install --no-cache-dir -e .
+
+# The app runs as its own unprivileged user; the code stays root's, read-only to it. Its home
+# is where Chromium (briefing images) keeps its profile.
+RUN useradd --system --uid 10001 --user-group --create-home --home-dir /home/exitmap exitmap
+USER exitmap
 
 ENV PYTHONUNBUFFERED=1
 EXPOSE 8050
-# DATABASE_URL must point at the PostGIS service; migrations run before serving.
+# DATABASE_URL must point at the PostGIS service; migrations run before serving. The port is
+# published on the host's loopback (compose.yaml), behind nginx.
 CMD ["sh", "-c", "exitmap db migrate && exitmap serve --prod --host 0.0.0.0 --port 8050"]

@@ -138,6 +138,9 @@ def install(server: flask.Flask, engine: sa.Engine, guard: Guard) -> None:
         SESSION_COOKIE_SECURE=https,
         SESSION_COOKIE_NAME="exitmap_session",
         PERMANENT_SESSION_LIFETIME=idle,
+        # The cookie is re-signed when "seen" moves (from_session), not on every response: a
+        # public file (code, fonts) then carries no Set-Cookie, so a proxy may keep it.
+        SESSION_REFRESH_EACH_REQUEST=False,
         REMEMBER_COOKIE_DURATION=dt.timedelta(0),
         WTF_CSRF_TIME_LIMIT=None,  # the session's own idle limit bounds it
         WTF_CSRF_SSL_STRICT=https,

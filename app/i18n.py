@@ -170,6 +170,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "p.map": ("县级分布", "Units by county"),
     "p.units": ("装备清单", "Units"),
     "p.none": ("无", "None"),
+    "p.first_n": (
+        "仅列前 {n} 台（套），全部见下方装备清单。",
+        "The first {n}; all are in the unit list below.",
+    ),
     "p.back": ("← 返回总览", "← Back to overview"),
     # unit page
     "u.details": ("装备信息", "Unit"),
@@ -225,6 +229,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "d.csv": ("下载 CSV", "Download CSV"),
     "d.xlsx": ("下载 Excel", "Download Excel"),
     "d.geojson": ("下载 GeoJSON", "Download GeoJSON"),
+    "d.too_many": (
+        "当前筛选共 {n} 行，超过单次下载上限 {most} 行：请先按行业、类别、州（市）等缩小范围。",
+        "These filters give {n} rows, more than one download may hold ({most}): narrow them first.",
+    ),
     "d.print_note": (
         "打印件只含表格当前显示的部分；完整数据请用“下载 Excel”或“下载 CSV”。",
         "The printout holds the part of the table on screen; download Excel or CSV for all rows.",

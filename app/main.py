@@ -15,7 +15,7 @@ from flask_compress import Compress
 
 from access import login
 from access.guard import Guard, current_caller, guarded, guarded_clientside, record
-from app import api, briefing, document, export_routes, permissions, presentation
+from app import api, briefing, document, export_routes, http, permissions, presentation
 from app.components.header import (
     account,
     export_links,
@@ -109,6 +109,8 @@ def create_app(database_url: str | None = None, engine: sa.Engine | None = None)
         update_title=None,
         compress=False,
     )
+    # Bounds and headers first: every response, the error pages of the later hooks included.
+    http.install(app, ctx.tile_url)
     app.server.config["COMPRESS_MIMETYPES"] = [
         "text/html",
         "text/css",

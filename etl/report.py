@@ -7,6 +7,7 @@ from pathlib import Path
 import polars as pl
 
 from etl.pipeline import Prepared
+from exitmap.cells import neutralise_polars
 
 COLUMNS = (
     "file",
@@ -43,9 +44,12 @@ def report_frame(prepared: Prepared) -> pl.DataFrame:
 
 
 def write_report(prepared: Prepared, path: Path) -> int:
-    """Write the CSV (UTF-8 with BOM, so Excel shows the Chinese); return its line count."""
+    """Write the CSV (UTF-8 with BOM, so Excel shows the Chinese); return its line count.
+
+    File and sheet names and every quoted cell come from the register: written inert
+    (exitmap/cells.py)."""
     frame = report_frame(prepared)
     with path.open("wb") as fh:
         fh.write("\ufeff".encode())
-        frame.write_csv(fh)
+        neutralise_polars(frame).write_csv(fh)
     return frame.height

@@ -15,6 +15,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from etl.register import COLUMNS
 from exitmap.boundaries import load_counties, load_prefectures
+from exitmap.cells import put
 from exitmap.vocabulary import (
     ALL_SUB_INDUSTRIES,
     CATEGORIES,
@@ -77,12 +78,12 @@ def write_template(path: Path) -> None:
 
     last_col = get_column_letter(len(COLUMNS))
     sheet.merge_cells(f"A1:{last_col}1")
-    sheet["A1"] = "云南省淘汰落后和低端低效产能退出装备登记表"
+    put(sheet, 1, 1, "云南省淘汰落后和低端低效产能退出装备登记表")
     sheet["A1"].font = Font(bold=True, size=14)
     sheet["A1"].alignment = Alignment(horizontal="center")
     header_fill = PatternFill("solid", fgColor="DCE6F1")
     for i, col in enumerate(COLUMNS, start=1):
-        cell = sheet.cell(row=2, column=i, value=col.header)
+        cell = put(sheet, 2, i, col.header)
         cell.font = Font(bold=True, color="C00000" if col.required else "000000")
         cell.fill = header_fill
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
@@ -92,9 +93,9 @@ def write_template(path: Path) -> None:
     codes = book.create_sheet(LISTS_SHEET)
     for j, (key, values) in enumerate(lists.items(), start=1):
         letter = get_column_letter(j)
-        codes.cell(row=1, column=j, value=next(c.header for c in COLUMNS if c.key == key))
+        put(codes, 1, j, next(c.header for c in COLUMNS if c.key == key))
         for r, value in enumerate(values, start=2):
-            codes.cell(row=r, column=j, value=value)
+            put(codes, r, j, value)
         source = f"={quote_sheetname(LISTS_SHEET)}!${letter}$2:${letter}${len(values) + 1}"
         target_col = get_column_letter(next(i for i, c in enumerate(COLUMNS, 1) if c.key == key))
         check = DataValidation(
@@ -111,7 +112,7 @@ def write_template(path: Path) -> None:
 
     notes = book.create_sheet("填表说明", 0)
     for r, line in enumerate(INSTRUCTIONS, start=1):
-        notes.cell(row=r, column=1, value=line)
+        put(notes, r, 1, line)
     notes["A1"].font = Font(bold=True, size=13)
     notes.column_dimensions["A"].width = 120
     book.active = book.sheetnames.index(DATA_SHEET)

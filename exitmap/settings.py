@@ -123,6 +123,24 @@ SETTINGS: tuple[Setting, ...] = (
         "Longest cell read, in characters (Excel's own limit); text columns have tighter rules.",
     ),
     Setting("max_line_kb", "EXITMAP_MAX_LINE_KB", "1024", "Longest line of a CSV register, in KB."),
+    # The web server's own bounds (app/http.py, deploy/nginx/exitmap.conf). A callback's body is
+    # its inputs and states, a few KB; nothing the dashboard posts comes near the limit.
+    Setting(
+        "max_request_kb",
+        "EXITMAP_MAX_REQUEST_KB",
+        "256",
+        "Largest request body the web app reads, in KB (larger: 413, before it is read).",
+    ),
+    # `exitmap serve --prod` (gunicorn): worker processes (one per core) and the threads of
+    # each (a slow client or a long export holds one thread, not a whole worker).
+    Setting("web_workers", "EXITMAP_WEB_WORKERS", "2", "Web server worker processes."),
+    Setting("web_threads", "EXITMAP_WEB_THREADS", "8", "Threads of each web server worker."),
+    Setting(
+        "max_download_rows",
+        "EXITMAP_MAX_DOWNLOAD_ROWS",
+        "50000",
+        "Most rows of one download from the 数据 page (more: narrow the filters first).",
+    ),
 )
 
 

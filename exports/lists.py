@@ -29,6 +29,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from exitmap import cells
 from exports.office import SYNTHETIC_NOTE, as_of_zh, fixed_time, stabilize
 from layers import disclosure
 from layers.meta import data_status
@@ -249,22 +250,22 @@ def write_listing(
     ws.title = listing.title[:31]
     cols = [Column("序号", "__n", 6), *listing.columns]
     last = get_column_letter(len(cols))
-    ws.append([listing.title])
+    cells.append(ws, [listing.title])
     ws.merge_cells(f"A1:{last}1")
     ws["A1"].font = Font(name=TITLE_FONT, size=16, bold=True)
     ws["A1"].alignment = Alignment(horizontal="center", vertical="center")
     ws.row_dimensions[1].height = 32
     as_of = as_of_zh(on, known_on, sep="：")
-    ws.append([f"发布单位：{listing.issuer}    {as_of}    {UNIT_NOTE}"])
+    cells.append(ws, [f"发布单位：{listing.issuer}    {as_of}    {UNIT_NOTE}"])
     ws.merge_cells(f"A2:{last}2")
     notes = [f"共 {len(listing.rows)} 条。"]
     if synthetic:
         notes.append(SYNTHETIC_NOTE)
-    ws.append(["".join(notes)])
+    cells.append(ws, ["".join(notes)])
     ws.merge_cells(f"A3:{last}3")
     for r in (2, 3):
         ws.cell(r, 1).font = Font(name=XLSX_FONT, size=10, color="B00000" if r == 3 else "000000")
-    ws.append([c.header for c in cols])
+    cells.append(ws, [c.header for c in cols])
     header_row = 4
     for j, col in enumerate(cols, start=1):
         cell = ws.cell(header_row, j)
@@ -275,7 +276,7 @@ def write_listing(
         ws.column_dimensions[get_column_letter(j)].width = col.width
     ws.row_dimensions[header_row].height = 30
     for n, (_, row) in enumerate(listing.rows.iterrows(), start=1):
-        ws.append([n, *(_value(row, c) for c in listing.columns)])
+        cells.append(ws, [n, *(_value(row, c) for c in listing.columns)])
         for j, col in enumerate(cols, start=1):
             cell = ws.cell(header_row + n, j)
             cell.font = Font(name=XLSX_FONT, size=10)

@@ -26,6 +26,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from exitmap import cells
 from exitmap.vocabulary import PROVINCE_ADCODE
 from exports.office import (
     DOC_FONT_BODY,
@@ -493,17 +494,18 @@ def write_xlsx(report: Annual, path: Path) -> None:
     for heading, paragraphs, _ in report.sections:
         lines += [heading, *paragraphs]
     for i, text in enumerate(lines, start=1):
-        ws.cell(i, 1, text).alignment = Alignment(wrap_text=True, vertical="top")
+        cells.put(ws, i, 1, text).alignment = Alignment(wrap_text=True, vertical="top")
         ws.cell(i, 1).font = Font(name="宋体", size=16 if i == 1 else 11, bold=i == 1)
     for t in report.tables:
         sheet = wb.create_sheet(t.title.split("　")[0])
         last = get_column_letter(len(t.headers))
-        sheet.append([t.title.split("　", 1)[-1]])
+        cells.append(sheet, [t.title.split("　", 1)[-1]])
         sheet.merge_cells(f"A1:{last}1")
         sheet["A1"].font = Font(name="黑体", size=14, bold=True)
-        sheet.append([f"数据截至{date_zh(report.on)}" + (f"。注：{t.note}" if t.note else "")])
+        note = f"。注：{t.note}" if t.note else ""
+        cells.append(sheet, [f"数据截至{date_zh(report.on)}{note}"])
         sheet.merge_cells(f"A2:{last}2")
-        sheet.append(t.headers)
+        cells.append(sheet, t.headers)
         for j, w in enumerate(t.widths, start=1):
             sheet.column_dimensions[get_column_letter(j)].width = w * 3.2
             cell = sheet.cell(3, j)
@@ -512,7 +514,7 @@ def write_xlsx(report: Annual, path: Path) -> None:
             cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
             cell.border = _BOX
         for row in t.rows:
-            sheet.append(row)
+            cells.append(sheet, row)
             for j in range(1, len(t.headers) + 1):
                 cell = sheet.cell(sheet.max_row, j)
                 cell.border = _BOX

@@ -121,6 +121,26 @@ def decided_demo_engine(pg_cluster, template_db) -> sa.Engine:
 
 
 @pytest.fixture(scope="module")
+def hostile_engine(pg_cluster, template_db, tmp_path_factory) -> sa.Engine:
+    """The formula-like register of tests.helpers.hostile, loaded as of its AS_OF, with an
+    allocation and a 限批 decision named like formulas too; one database per test module."""
+    from etl.decisions import allocate, decide_freeze
+    from etl.load import load
+    from etl.pipeline import prepare
+    from tests.helpers.hostile import AS_OF, write_hostile_register
+
+    name = _fresh_database(pg_cluster, template_db)
+    eng = sa.create_engine(pg_cluster.url(name))
+    register = write_hostile_register(tmp_path_factory.mktemp("hostile"))
+    load(eng, prepare([register]), AS_OF)
+    allocate(eng, 530100, 100.0, "=1+1转型项目", AS_OF, "@文号〔2025〕1号")
+    decide_freeze(eng, 530100, "=HYPERLINK(1)〔2025〕2号", AS_OF, reason="-2+3")
+    yield eng
+    eng.dispose()
+    _drop_database(pg_cluster, name)
+
+
+@pytest.fixture(scope="module")
 def demo_env():
     """The pages' settings for the demo: today is DEMO_TODAY, the marking 内部资料."""
     mp = pytest.MonkeyPatch()

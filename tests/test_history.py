@@ -378,3 +378,29 @@ def test_lists_and_deck_say_what_was_known_then(engine, tmp_path):
     assert sheet(now, "08_")[1] == 1 and sheet(known, "08_")[1] == 2
     ctx = read_context(engine, on, [KUNMING], known_on=then)
     assert ctx.row(KUNMING)["units_overdue"] == 2 and ctx.known_on == then
+
+
+def test_the_paged_unit_tables_read_both_views(engine, tmp_path):
+    """The 数据 page and a prefecture's unit list page through layers.unit_table in SQL: as
+    known on K they list what was said then, as the map's unit layer does."""
+    from layers.unit_table import UnitQuery, unit_count, unit_rows
+
+    _two_loads(engine, tmp_path)
+    on = D(2022, 1, 1)
+
+    def late(known_on):
+        query = UnitQuery(on, {"prefecture": KUNMING}, known_on=known_on)
+        found = unit_rows(engine, query, 0, 100)
+        assert found.total == 3
+        return sorted(r["unit_key"] for r in found.rows if r["overdue"])
+
+    def on_the_map(known_on):
+        units = MapData(engine).units(on, known_on=known_on)
+        return sorted(units.filter(units["overdue"])["unit_key"].to_list())
+
+    then = late(D(2025, 6, 30))
+    assert then == [f"{credit_code(1)}/1#", f"{credit_code(2)}/1#"] == on_the_map(D(2025, 6, 30))
+    now = late(None)
+    assert len(now) == 1 and now == on_the_map(None)
+    assert unit_count(engine, UnitQuery(on, known_on=D(2025, 1, 9))) == 0  # nothing recorded yet
+    assert unit_count(engine, UnitQuery(on)) == 3

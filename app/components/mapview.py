@@ -12,7 +12,8 @@ import dash_leaflet as dl
 
 from app.context import Context
 from app.geo import shift_point
-from app.i18n import PREFECTURE_EN
+from app.i18n import PREFECTURE_EN, t
+from layers.map import unit_points
 
 YUNNAN_CENTER = [25.1, 101.75]
 
@@ -81,6 +82,18 @@ def label_layer(ctx: Context, id_prefix: str, hideout: dict) -> dl.GeoJSON:
         pointToLayer=fn("label"),
         interactive=False,
     )
+
+
+# Unit points drawn one by one on a map, at most: past it a page would carry megabytes of points
+# (40,000 units ≈ 15 MB) and the browser would stall; the map says so and the tables list all.
+MAX_POINTS = 20_000
+
+
+def points_or_note(ctx: Context, units, lang: str) -> tuple[dict | None, str | None]:
+    """The unit points of a frame of units for unit_layer, or why they are not drawn."""
+    if units.height > MAX_POINTS:
+        return None, t("o.too_many_units", lang, n=f"{units.height:,}")
+    return shift_points(ctx, unit_points(units)), None
 
 
 def unit_layer(id_: str, data: dict | None, hideout: dict) -> dl.GeoJSON:

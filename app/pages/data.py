@@ -1,31 +1,34 @@
-"""数据 /data: the units for the current filters in AG Grid; CSV, Excel, GeoJSON of what is shown.
+"""数据 /data: the units for the current filters in AG Grid, paged on the server; CSV, Excel,
+GeoJSON of what the grid shows.
 
-What is shown is the grid's own row set after its search box, column filters and sort
-(``virtualRowData``), so a download holds exactly the rows on screen, in that order — each row
-as the server reads it again for the caller, never the values the browser sent back.
+The page holds no rows: the grid asks for one block at a time (layers.unit_table: searched,
+filtered and sorted in SQL, within the caller's access scope), however many units there are.
+A download is built on the server from the same question — the view in the URL, the search
+words, the grid's own filter and sort models — never from rows the browser posts, and holds at
+most EXITMAP_MAX_DOWNLOAD_ROWS rows (more: the page asks for narrower filters, no file is cut).
+Each file names who took it and when, and leaves a line in the audit log with its SHA-256.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
-import json
 
-import dash_ag_grid as dag
-import pandas as pd
-from dash import Input, Output, State, dcc, html
+from dash import Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from access.guard import current_caller, guarded, record
+from access.guard import current_caller, guarded, guarded_clientside, record
 from app import format as fmt
 from app.components.filters import bar_update, filter_bar, filter_values, state_from
-from app.components.grid import NUMBER, column_defaults, grid_options
+from app.components.grid import NUMBER, grid_question, infinite_grid
 from app.context import Context
 from app.i18n import t, v
 from app.state import ViewState, parse, to_search
-from exitmap.cells import neutralise_frame
-from layers.units import apply_filters
+from exitmap import settings
+from exitmap.scope import Scope
+from exitmap.vocabulary import PREFECTURES
+from exports.table import STEM, table_csv, table_geojson, table_xlsx
+from layers.unit_table import QueryError, UnitQuery, search_words, unit_count, unit_rows
 
 FIELDS = (
     ("unit_key", "c.unit_key"),
@@ -44,6 +47,7 @@ FIELDS = (
     ("lon", None),
     ("lat", None),
 )
+FIELD_NAMES = {f for f, _ in FIELDS}
 
 
 # The filter bar's controls, in the order of filter_values (without measure and units).
@@ -57,53 +61,42 @@ BAR = (
 )
 
 
-def rows_for(ctx: Context, state: ViewState) -> list[dict]:
-    on = state.date(ctx.today())
-    scope = ctx.scope()
-    frame = apply_filters(ctx.data.units(on, scope, known_on=state.known), **state.filters())
-    wide = ctx.data.prefecture_wide(on, scope, known_on=state.known)
-    names = {a: r["name"] for a, r in wide.items()}
-    out = []
-    for r in frame.to_dicts():
-        out.append(
-            {
-                "unit_key": r["unit_key"],
-                "prefecture": v(names.get(r["prefecture_adcode"], ""), state.lang),
-                "county": ctx.county_names.get(r["county_adcode"], ""),
-                "enterprise_name": r["enterprise_name"],
-                "sector": v(r["sector"], state.lang),
-                "sub_industry": v(r["sub_industry"], state.lang),
-                "equipment_name": r["equipment_name"],
-                "spec": r["spec"],
-                "category": v(r["category"], state.lang),
-                "status": v(r["status"], state.lang) or t("x.unstated", state.lang),
-                "deadline": r["deadline"].isoformat() if r["deadline"] else None,
-                "days_late": r["days_late"],
-                "energy_tce": r["energy_tce"],
-                "lon": round(r["lon"], 6),
-                "lat": round(r["lat"], 6),
-            }
-        )
-    return out
-
-
-def bar_state(ctx: Context, *bar_and_search) -> ViewState:
-    """The view the filter bar shows: its values (BAR's order), then the URL's query string."""
-    *bar, url_search = bar_and_search
-    base = parse(url_search, ctx.today())
-    sector, sub, cat, status, on, known = bar
-    return state_from(
-        url_search, base.measure, sector, sub, cat, status, on, base.units, ctx.today(), known
+def question(ctx: Context, view: str | None, text: str | None, request: dict | None):
+    """The view's filters, the search box and the grid's request as one UnitQuery
+    (and the block it asks for); the view comes from the page's own query string."""
+    state = parse(view, ctx.today())
+    start, end, where, order = grid_question(request, FIELD_NAMES)
+    filters = state.filters()
+    query = UnitQuery(
+        state.date(ctx.today()),
+        filters,
+        " ".join(search_words(text)),
+        where,
+        order,
+        known_on=state.known,
     )
+    return state, query, start, end
 
 
-def held_rows(ours: list[dict], shown: list) -> list[dict]:
-    """The rows the grid shows (its search, column filters and order kept), each as we read it
-    for this caller: the browser names the rows, never their values, and a row we did not send
-    (another prefecture's, or made up) is not in the file."""
-    by_key = {r["unit_key"]: r for r in ours}
-    keys = (r.get("unit_key") for r in shown if isinstance(r, dict))
-    return [by_key[k] for k in keys if isinstance(k, str) and k in by_key]
+def display(r: dict, lang: str) -> dict:
+    """One unit's row as the grid and the downloads show it, in the page's language."""
+    return {
+        "unit_key": r["unit_key"],
+        "prefecture": v(PREFECTURES.get(r["prefecture"], ""), lang),
+        "county": r["county"] or "",
+        "enterprise_name": r["enterprise_name"],
+        "sector": v(r["sector"], lang),
+        "sub_industry": v(r["sub_industry"], lang),
+        "equipment_name": r["equipment_name"],
+        "spec": r["spec"],
+        "category": v(r["category"], lang),
+        "status": v(r["status"], lang) or t("x.unstated", lang),
+        "deadline": r["deadline"].isoformat() if r["deadline"] else None,
+        "days_late": r["days_late"],
+        "energy_tce": r["energy_tce"],
+        "lon": round(r["lon"], 6),
+        "lat": round(r["lat"], 6),
+    }
 
 
 def column_defs(lang: str) -> list[dict]:
@@ -122,7 +115,6 @@ def column_defs(lang: str) -> list[dict]:
 
 def layout(ctx: Context, state: ViewState) -> html.Div:
     lang = state.lang
-    rows = rows_for(ctx, state)
     return html.Div(
         [
             html.Div(
@@ -136,6 +128,8 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
                 className="page-title",
             ),
             filter_bar(state, ctx.today(), measure=False, units=False, prefix="df"),
+            # The view the grid's rows answer (its query string); the filter bar moves it.
+            dcc.Store(id="d-view", data=to_search(state)),
             html.P(t("d.print_note", lang), className="print-only muted"),
             html.Div(
                 [
@@ -145,24 +139,27 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
                         type="search",
                         placeholder=t("d.search", lang),
                         className="search",
-                        debounce=False,
+                        debounce=0.3,
+                        maxLength=100,
                     ),
                     html.Button(t("d.csv", lang), id="d-csv", className="btn"),
                     html.Button(t("d.xlsx", lang), id="d-xlsx", className="btn"),
                     html.Button(t("d.geojson", lang), id="d-geojson", className="btn"),
-                    html.Span(t("d.rows", lang, n=len(rows)), id="d-count", className="muted"),
+                    html.Span(id="d-count", className="muted"),
+                    html.Span(id="d-note", className="download-note", role="status"),
                     dcc.Download(id="d-download"),
                 ],
                 className="downloads",
             ),
-            dag.AgGrid(
-                id="d-grid",
-                rowData=rows,
-                columnDefs=column_defs(lang),
-                defaultColDef=column_defaults(100),
-                dashGridOptions=grid_options(lang, pagination=True, paginationPageSize=100),
+            infinite_grid(
+                "d-grid",
+                column_defs(lang),
+                lang,
+                min_width=100,
                 style={"height": "calc(100vh - 300px)", "minHeight": "500px"},
-                className="ag-theme-quartz",
+                pagination=True,
+                paginationPageSize=100,
+                paginationPageSizeSelector=[20, 50, 100],
             ),
         ]
     )
@@ -173,76 +170,80 @@ def taken_by(user: str, at: dt.datetime) -> dict:
     return {"user": user, "at": at.isoformat(timespec="seconds")}
 
 
-def export(rows: list[dict], kind: str, marking: str, taken: dict) -> tuple[dict, bytes]:
-    """The dcc.Download payload and the file's bytes (for its hash in the audit log)."""
-    frame = neutralise_frame(pd.DataFrame(rows, columns=[f for f, _ in FIELDS]))
+def download_file(
+    ctx: Context, scope: Scope, state: ViewState, query: UnitQuery, kind: str, taken: dict
+):
+    """(dcc.Download's data, a note to show, the rows written, the file's bytes) for every row
+    the question finds; over the limit, no file and a note saying why."""
+    label = lambda x: v(x, state.lang)  # noqa: E731
+    most = settings.get_int("max_download_rows")
+    n = unit_count(ctx.engine, query, scope=scope, label=label)
+    if n > most:
+        return no_update, t("d.too_many", state.lang, n=f"{n:,}", most=f"{most:,}"), 0, b""
+    found = unit_rows(ctx.engine, query, 0, n, scope=scope, label=label, limit=most)
+    rows = [display(r, state.lang) for r in found.rows]
+    fields = [f for f, _ in FIELDS]
     stamp = taken["at"].replace(":", "").replace("-", "")[:15]
-    stem = f"exitmap-units_{taken['user']}_{stamp}"
-    if kind == "csv":
-        text = "\ufeff" + frame.to_csv(index=False)
-        return {"content": text, "filename": f"{stem}.csv"}, text.encode()
+    stem = f"{STEM}_{taken['user']}_{stamp}"
     if kind == "xlsx":
-        buf = io.BytesIO()
-        with pd.ExcelWriter(buf, engine="openpyxl") as xl:
-            frame.to_excel(xl, index=False, sheet_name="units")
-            note = [marking, f"导出：{taken['user']} {taken['at']}"]
-            pd.DataFrame({"note": [n for n in note if n]}).to_excel(
-                xl, index=False, sheet_name="marking"
-            )
-            xl.book.properties.creator = taken["user"]
-            xl.book.properties.lastModifiedBy = taken["user"]
-            xl.book.properties.description = f"导出：{taken['user']} {taken['at']}"
-        data = buf.getvalue()
-        return dcc.send_bytes(data, f"{stem}.xlsx"), data
-    feats = [
-        {
-            "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]},
-            "properties": {k: r.get(k) for k, _ in FIELDS if k not in ("lon", "lat")},
-        }
-        for r in rows
-    ]
-    doc = {"type": "FeatureCollection", "features": feats, "exported_by": taken}
-    if marking:
-        doc["marking"] = marking
-    text = json.dumps(doc, ensure_ascii=False)
-    return {"content": text, "filename": f"{stem}.geojson"}, text.encode()
+        data = table_xlsx(fields, rows, ctx.marking, taken)
+        return dcc.send_bytes(data, f"{stem}.xlsx"), "", len(rows), data
+    if kind == "csv":
+        text = table_csv(fields, rows)
+    else:
+        text = table_geojson(fields, rows, ctx.marking, taken)
+    file = {"content": text, "filename": f"{stem}.{kind}"}
+    return file, "", len(rows), text.encode()
 
 
 def register(app, ctx: Context) -> None:
     @guarded(
         app,
         "view",
-        Output("d-grid", "dashGridOptions"),
+        Output("d-grid", "getRowsResponse"),
+        Output("d-count", "children"),
+        Input("d-grid", "getRowsRequest"),
+        State("d-view", "data"),
+        State("d-search", "value"),
+    )
+    def rows(request, view, text):
+        """One block of rows for the grid, and how many rows the question has."""
+        if not request:
+            raise PreventUpdate
+        try:
+            state, query, start, end = question(ctx, view, text, request)
+        except QueryError:
+            raise PreventUpdate from None
+        label = lambda x: v(x, state.lang)  # noqa: E731
+        found = unit_rows(ctx.engine, query, start, end, scope=ctx.scope(), label=label)
+        block = [display(r, state.lang) for r in found.rows]
+        count = t("d.rows", state.lang, n=found.total)
+        return {"rowData": block, "rowCount": found.total}, count
+
+    # A new view or search empties the grid's blocks: it asks for its rows again.
+    guarded_clientside(
+        app,
+        "function (view, text) { window.exitmapGrid.refresh('d-grid'); }",
+        Input("d-view", "data"),
         Input("d-search", "value"),
-        State("d-grid", "dashGridOptions"),
         prevent_initial_call=True,
     )
-    def search(text, options):
-        return {**(options or {}), "quickFilterText": text or ""}
-
-    @guarded(
-        app,
-        "view",
-        Output("d-count", "children"),
-        Input("d-grid", "virtualRowData"),
-        State("url", "search"),
-    )
-    def count(rows, url_search):
-        return t("d.rows", parse(url_search).lang, n=len(rows or []))
 
     @guarded(
         app,
         "view",
         Output("url-want", "data", allow_duplicate=True),
-        Output("d-grid", "rowData"),
+        Output("d-view", "data"),
         *(Input(f"df-{name}", prop) for name, prop in BAR),
         State("url", "search"),
         prevent_initial_call=True,
     )
-    def refilter(*bar_and_search):
-        state = bar_state(ctx, *bar_and_search)
-        return {"search": to_search(state), "was": bar_and_search[-1]}, rows_for(ctx, state)
+    def refilter(sector, sub, cat, status, on, known, url_search):
+        base = parse(url_search, ctx.today())
+        state = state_from(
+            url_search, base.measure, sector, sub, cat, status, on, base.units, ctx.today(), known
+        )
+        return {"search": to_search(state), "was": url_search}, to_search(state)
 
     @guarded(
         app,
@@ -267,28 +268,38 @@ def register(app, ctx: Context) -> None:
         app,
         "download",
         Output("d-download", "data"),
+        Output("d-note", "children"),
         Input("d-csv", "n_clicks"),
         Input("d-xlsx", "n_clicks"),
         Input("d-geojson", "n_clicks"),
-        State("d-grid", "virtualRowData"),
-        *(State(f"df-{name}", prop) for name, prop in BAR),
-        State("url", "search"),
+        State("d-view", "data"),
+        State("d-search", "value"),
+        State("d-grid", "getRowsRequest"),
         prevent_initial_call=True,
     )
-    def download(_c, _x, _g, shown, *bar_and_search):
+    def download(_c, _x, _g, view, text, request):
+        """The file of the grid's question, read again on the server (its filter and sort
+        models from the grid's last request; its rows are never taken from the browser)."""
         from dash import ctx as cb
 
         kind = {"d-csv": "csv", "d-xlsx": "xlsx", "d-geojson": "geojson"}.get(cb.triggered_id)
-        if kind is None or shown is None:
+        if kind is None:
             raise PreventUpdate
-        rows = held_rows(rows_for(ctx, bar_state(ctx, *bar_and_search)), shown)
+        try:
+            state, query, _, _ = question(ctx, view, text, request)
+        except QueryError:
+            raise PreventUpdate from None
         taken = taken_by(current_caller().scope.user, ctx.now())
-        file, data = export(rows, kind, ctx.marking, taken)
-        record(
-            "download",
-            "/data",
-            {"format": kind, "file": file["filename"]},
-            row_count=len(rows),
-            sha256=hashlib.sha256(data).hexdigest(),
-        )
-        return file
+        file, note, count, data = download_file(ctx, ctx.scope(), state, query, kind, taken)
+        if data:
+            record(
+                "download",
+                "/data",
+                {"format": kind, "file": file["filename"]},
+                row_count=count,
+                sha256=hashlib.sha256(data).hexdigest(),
+            )
+        return file, note
+
+
+__all__ = ["layout", "register"]

@@ -32,10 +32,7 @@ from layers.map import (
     choropleth,
     progress,
     rank,
-    unit_points,
 )
-
-MAX_POINTS = 20_000
 
 
 def map_hideout(ctx: Context, table_: pl.DataFrame, state: ViewState) -> dict:
@@ -66,9 +63,7 @@ def units_payload(ctx: Context, state: ViewState, on: dt.date) -> tuple[dict | N
     from layers.units import apply_filters
 
     frame = apply_filters(frame, **state.filters())
-    if frame.height > MAX_POINTS:
-        return None, t("o.too_many_units", state.lang, n=f"{frame.height:,}")
-    return mapview.shift_points(ctx, unit_points(frame)), None
+    return mapview.points_or_note(ctx, frame, state.lang)
 
 
 def total_label(ctx: Context, table_: pl.DataFrame) -> str:

@@ -5,20 +5,24 @@ from __future__ import annotations
 import datetime as dt
 
 import polars as pl
-from dash import dcc, html
+from dash import Input, Output, State, dcc, html
+from dash.exceptions import PreventUpdate
 
+from access.guard import guarded
 from app import format as fmt
 from app.components import mapview
-from app.components.grid import grid
+from app.components.grid import NUMBER, grid_question, infinite_grid
 from app.components.kpi import card, standing_cards
 from app.components.tables import Col, facts, frame, table
 from app.context import Context
 from app.i18n import layer_words, t, v
 from app.pages import errors
-from app.state import ViewState, to_search
+from app.state import ViewState, parse, to_search
 from exitmap.policy import default_policy
+from exitmap.scope import Scope
 from layers.freeze import decisions, freeze_list
-from layers.map import MEASURES, rank, unit_points
+from layers.map import MEASURES, rank
+from layers.unit_table import QueryError, UnitQuery, unit_rows
 from layers.units import apply_filters
 
 
@@ -66,18 +70,14 @@ def layout(ctx: Context, state: ViewState, raw: str) -> html.Div:
         ctx.data.units(on, scope, known_on=state.known), prefecture=adcode, **state.filters()
     )
     in_scope = units.filter(pl.col("in_scope"))
-    overdue = in_scope.filter(pl.col("overdue")).sort("days_late", descending=True).to_dicts()
-    soon = (
-        in_scope.filter(
-            pl.col("remaining")
-            & ~pl.col("overdue")
-            & pl.col("deadline").is_not_null()
-            & (pl.col("deadline") >= on)
-            & (pl.col("deadline") <= on + dt.timedelta(days=90))
-        )
-        .sort("deadline")
-        .to_dicts()
-    )
+    overdue = in_scope.filter(pl.col("overdue")).sort("days_late", descending=True)
+    soon = in_scope.filter(
+        pl.col("remaining")
+        & ~pl.col("overdue")
+        & pl.col("deadline").is_not_null()
+        & (pl.col("deadline") >= on)
+        & (pl.col("deadline") <= on + dt.timedelta(days=90))
+    ).sort("deadline")
     m = MEASURES[state.measure]
     kpis = [
         card(
@@ -97,7 +97,7 @@ def layout(ctx: Context, state: ViewState, raw: str) -> html.Div:
         ]
     )
     hideout = {"prefecture": adcode}
-    points = mapview.shift_points(ctx, unit_points(units))
+    points, too_many = mapview.points_or_note(ctx, units, lang)
     the_map = mapview.map_container(
         "pf-map",
         [
@@ -108,7 +108,6 @@ def layout(ctx: Context, state: ViewState, raw: str) -> html.Div:
         bounds=ctx.prefecture_bounds[adcode],
         class_name="map small",
     )
-    all_units = units.sort(["in_scope", "remaining", "overdue"], descending=True).to_dicts()
     return html.Div(
         [
             html.Div(
@@ -122,7 +121,14 @@ def layout(ctx: Context, state: ViewState, raw: str) -> html.Div:
             html.Div(kpis, className="kpis", style={"marginBottom": "12px"}),
             html.Div(
                 [
-                    html.Div([html.H2(t("p.map", lang)), the_map], className="card"),
+                    html.Div(
+                        [
+                            html.H2(t("p.map", lang)),
+                            *([html.P(too_many, className="small muted")] if too_many else []),
+                            the_map,
+                        ],
+                        className="card",
+                    ),
                     html.Div(
                         [
                             html.Div(
@@ -131,35 +137,19 @@ def layout(ctx: Context, state: ViewState, raw: str) -> html.Div:
                                 id="pf-freeze",
                             ),
                             html.Div([html.H2(t("p.quota", lang)), quota_box], className="card"),
-                            html.Div(
-                                [
-                                    html.H2(f"{t('p.overdue', lang)}（{len(overdue)}）"),
-                                    frame(
-                                        table(
-                                            unit_columns(lang, search, [late_col]),
-                                            overdue,
-                                            id="pf-overdue",
-                                        ),
-                                        t("p.overdue", lang),
-                                        "scroll short",
-                                    )
-                                    if overdue
-                                    else html.P(t("p.none", lang)),
-                                ],
-                                className="card",
+                            side_list(
+                                t("p.overdue", lang),
+                                unit_columns(lang, search, [late_col]),
+                                overdue,
+                                "pf-overdue",
+                                lang,
                             ),
-                            html.Div(
-                                [
-                                    html.H2(f"{t('p.due_soon', lang)}（{len(soon)}）"),
-                                    frame(
-                                        table(unit_columns(lang, search), soon, id="pf-soon"),
-                                        t("p.due_soon", lang),
-                                        "scroll short",
-                                    )
-                                    if soon
-                                    else html.P(t("p.none", lang)),
-                                ],
-                                className="card",
+                            side_list(
+                                t("p.due_soon", lang),
+                                unit_columns(lang, search),
+                                soon,
+                                "pf-soon",
+                                lang,
                             ),
                         ],
                         className="side",
@@ -169,8 +159,8 @@ def layout(ctx: Context, state: ViewState, raw: str) -> html.Div:
             ),
             html.Div(
                 [
-                    html.H2(f"{t('p.units', lang)}（{len(all_units)}）"),
-                    units_grid(ctx, all_units, lang, search),
+                    html.H2(f"{t('p.units', lang)}（{units.height}）"),
+                    units_grid(adcode, lang, search),
                 ],
                 className="card",
                 style={"marginTop": "12px"},
@@ -179,36 +169,108 @@ def layout(ctx: Context, state: ViewState, raw: str) -> html.Div:
     )
 
 
-def units_grid(ctx: Context, units: list[dict], lang: str, search: str):
+# The side lists show the most urgent units; all of them are in the unit list below, paged.
+SIDE_ROWS = 30
+
+
+def side_list(title: str, cols: list[Col], units: pl.DataFrame, id_: str, lang: str):
+    """A card listing the first SIDE_ROWS of ``units`` under a heading with their number."""
+    shown = units.head(SIDE_ROWS).to_dicts()
+    if not shown:
+        return html.Div([html.H2(f"{title}（0）"), html.P(t("p.none", lang))], className="card")
+    body = [table(cols, shown, id=id_)]
+    if units.height > SIDE_ROWS:
+        body.append(html.P(t("p.first_n", lang, n=SIDE_ROWS), className="small muted"))
+    # Its own scrolling frame, reachable by keyboard and named (app.components.tables.frame).
+    return html.Div(
+        [html.H2(f"{title}（{units.height}）"), frame(body, title, "scroll short")],
+        className="card",
+    )
+
+
+# The unit list's columns: (field of layers.unit_table, header key, numeric).
+UNIT_FIELDS = (
+    ("county", "c.county", False),
+    ("enterprise_name", "c.enterprise", False),
+    ("equipment_name", "c.equipment", False),
+    ("sub_industry", "c.sub_industry", False),
+    ("category", "c.category", False),
+    ("status", "c.status", False),
+    ("deadline", "c.deadline", False),
+    ("days_late", "c.days_late", True),
+    ("energy_tce", "c.energy", True),
+)
+# In scope first, then what remains, then what is late (each group by prefecture and key).
+UNIT_ORDER = (("in_scope", True), ("remaining", True), ("overdue", True))
+
+
+def units_grid(adcode: int, lang: str, search: str):
+    """Every unit of the prefecture, paged on the server (``register``: one block at a time)."""
+    defs = []
+    for field, key, numeric in UNIT_FIELDS:
+        d = {"field": field, "headerName": t(key, lang), **(NUMBER if numeric else {})}
+        if field == "equipment_name":
+            d["cellRenderer"] = "ExitmapLink"
+            d["cellRendererParams"] = {"href": "href"}
+        defs.append(d)
+    return html.Div(
+        [
+            dcc.Store(id="pf-view", data={"adcode": adcode, "search": search}),
+            infinite_grid("pf-units-table", defs, lang, style={"height": "460px"}),
+        ]
+    )
+
+
+def unit_block(ctx: Context, view: dict, request: dict | None, scope: Scope) -> dict:
+    """The block of the prefecture's unit list a grid request asks for (getRowsResponse)."""
     from urllib.parse import quote
 
+    state = parse(view.get("search"), ctx.today())
+    adcode = int(view["adcode"])
+    start, end, where, order = grid_question(request, {f for f, _, _ in UNIT_FIELDS})
+    query = UnitQuery(
+        state.date(ctx.today()),
+        {**state.filters(), "prefecture": adcode},
+        where=where,
+        order=order + UNIT_ORDER,
+        known_on=state.known,
+    )
+    label = lambda x: v(x, state.lang)  # noqa: E731
+    found = unit_rows(ctx.engine, query, start, end, scope=scope, label=label)
+    search = to_search(state)
     rows = [
         {
-            "county": ctx.county_names.get(r["county_adcode"], ""),
-            "enterprise": r["enterprise_name"],
-            "equipment": r["equipment_name"],
+            "county": r["county"] or "",
+            "enterprise_name": r["enterprise_name"],
+            "equipment_name": r["equipment_name"],
             "href": f"/unit/{quote(r['unit_key'], safe='')}{search}",
-            "sub_industry": v(r["sub_industry"], lang),
-            "category": v(r["category"], lang),
-            "status": v(r["status"], lang) or t("x.unstated", lang),
+            "sub_industry": v(r["sub_industry"], state.lang),
+            "category": v(r["category"], state.lang),
+            "status": v(r["status"], state.lang) or t("x.unstated", state.lang),
             "deadline": r["deadline"].isoformat() if r["deadline"] else "",
             "days_late": r["days_late"],
-            "energy": r["energy_tce"],
+            "energy_tce": r["energy_tce"],
         }
-        for r in units
+        for r in found.rows
     ]
-    cols = [
-        ("county", t("c.county", lang), False),
-        ("enterprise", t("c.enterprise", lang), False),
-        ("equipment", t("c.equipment", lang), False),
-        ("sub_industry", t("c.sub_industry", lang), False),
-        ("category", t("c.category", lang), False),
-        ("status", t("c.status", lang), False),
-        ("deadline", t("c.deadline", lang), False),
-        ("days_late", t("c.days_late", lang), True),
-        ("energy", t("c.energy", lang), True),
-    ]
-    return grid("pf-units-table", rows, cols, lang, height="460px", link=("equipment", "href"))
+    return {"rowData": rows, "rowCount": found.total}
+
+
+def register(app, ctx: Context) -> None:
+    @guarded(
+        app,
+        "view",
+        Output("pf-units-table", "getRowsResponse"),
+        Input("pf-units-table", "getRowsRequest"),
+        State("pf-view", "data"),
+    )
+    def unit_list(request, view):
+        if not request or not view:
+            raise PreventUpdate
+        try:
+            return unit_block(ctx, view, request, ctx.scope())
+        except QueryError:
+            raise PreventUpdate from None
 
 
 def dl_counties(ctx: Context, hideout: dict):
@@ -239,7 +301,10 @@ def _freeze_box(ctx: Context, state: ViewState, adcode: int, on: dt.date) -> lis
                 html.Span(t("p.freeze_on", lang, reasons=r["trigger_reasons"]), className="tag bad")
             )
         )
-        kids.append(html.Ul([html.Li(u) for u in r["triggering_units"]], className="small"))
+        late = r["triggering_units"]
+        kids.append(html.Ul([html.Li(u) for u in late[:SIDE_ROWS]], className="small"))
+        if len(late) > SIDE_ROWS:
+            kids.append(html.P(t("p.first_n", lang, n=SIDE_ROWS), className="small muted"))
         kids.append(
             html.P(
                 t(

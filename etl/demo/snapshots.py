@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
@@ -14,6 +14,7 @@ from etl.demo.layout import DATE_HEADERS, GUIDE_LINES, GUIDE_SHEET, HEADERS, REM
 from etl.demo.places import prefectures_and_counties
 from etl.demo.timelines import build_units
 from etl.demo.units import Unit
+from exitmap.cells import neutralise
 from exitmap.vocabulary import SECTOR_OF
 
 
@@ -80,7 +81,7 @@ _WIDTHS = {"企业名称": 30, "统一社会信用代码": 21, "规格型号": 2
 
 
 def _styled(ws, value, font: Font | None = None, fmt: str | None = None, align=None):
-    cell = WriteOnlyCell(ws, value)
+    cell = WriteOnlyCell(ws, neutralise(value))
     if font is not None:
         cell.font = font
     if fmt is not None:
@@ -100,7 +101,7 @@ def _write_workbook(path: Path, rows: dict[int, list[list]], when: dt.date) -> N
     guide = wb.create_sheet(GUIDE_SHEET)
     guide.column_dimensions["A"].width = 100
     for i, line in enumerate(GUIDE_LINES):
-        guide.append([_styled(guide, line, _BOLD) if i == 0 else line])
+        guide.append([_styled(guide, line, _BOLD if i == 0 else None)])
     title = TITLE.format(date=when.isoformat())
     for adcode, sheet_rows in rows.items():
         ws = wb.create_sheet(pref_names[adcode][1])
@@ -117,7 +118,7 @@ def _write_workbook(path: Path, rows: dict[int, list[list]], when: dt.date) -> N
             for c in _DATE_COLUMNS:
                 if row[c] is not None:
                     row[c] = row[c].isoformat() if as_text else _styled(ws, row[c], fmt=_DATE_FMT)
-            ws.append(row)
+            ws.append([v if isinstance(v, Cell) else neutralise(v) for v in row])
     wb.save(path)
 
 

@@ -11,6 +11,7 @@ import pandas as pd
 
 from etl.locate.rows import locate
 from etl.text import decode
+from exitmap.cells import neutralise_frame
 
 
 def read_csv_any(path: Path) -> pd.DataFrame:
@@ -26,7 +27,8 @@ def locate_csv(in_path, out_path) -> pd.DataFrame:
 
     Optional prefecture / county columns are checked against the result like 州（市）and
     县（市、区）in a register.
-    Written as UTF-8 with BOM so Excel opens it correctly; returns the written frame.
+    Written as UTF-8 with BOM so Excel opens it correctly; returns the frame (as located,
+    before its text was made inert for the file).
     """
     df = read_csv_any(Path(in_path))
     missing = [c for c in ("lon", "lat") if c not in df.columns]
@@ -46,5 +48,6 @@ def locate_csv(in_path, out_path) -> pd.DataFrame:
     )
     extra = result.to_frame()
     out = pd.concat([df.reset_index(drop=True), extra], axis=1)
-    out.to_csv(out_path, index=False, encoding="utf-8-sig", float_format="%.6f")
+    # The input's own cells come back too: written inert (exitmap/cells.py).
+    neutralise_frame(out).to_csv(out_path, index=False, encoding="utf-8-sig", float_format="%.6f")
     return out

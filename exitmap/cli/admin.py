@@ -8,6 +8,7 @@ import sys
 import click
 
 from exitmap import settings
+from exitmap.cli.frontend import nginx_conf
 
 
 @click.group()
@@ -78,6 +79,47 @@ def boundaries_build() -> None:
     click.echo(f"已生成 {BOUNDARIES_DIR}")
 
 
+def prod_command(host: str, port: int) -> list[str]:
+    """The production server's command line: the one place it is built.
+
+    gthread workers, one process per core and EXITMAP_WEB_THREADS threads each: a client
+    that sends its body at 1 byte/s holds one thread, not a whole worker (two such clients
+    froze every page of two sync workers for 30 s, then got both killed). In production nginx
+    sits in front (deploy/nginx/exitmap.conf) and buffers whole requests first, so slow
+    clients never reach a worker at all; the threads keep the server up where it does not.
+    Request lines and headers are bounded; a worker silent for 60 s is replaced.
+    """
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--config",
+        "python:exitmap.cli.gunicorn_hooks",  # no Server banner
+        "--no-control-socket",
+        "--worker-class",
+        "gthread",
+        "--workers",
+        str(settings.get_int("web_workers")),
+        "--threads",
+        str(settings.get_int("web_threads")),
+        "--timeout",
+        "60",
+        "--graceful-timeout",
+        "30",
+        "--keep-alive",
+        "5",
+        "--limit-request-line",
+        "4094",
+        "--limit-request-fields",
+        "60",
+        "--limit-request-field_size",
+        "8190",
+        "--bind",
+        f"{host}:{port}",
+        "app.wsgi:server",
+    ]
+
+
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8050, show_default=True, type=int)
@@ -89,23 +131,8 @@ def serve(host: str, port: int, prod: bool) -> None:
     url = database_url()
     if prod:
         os.environ["DATABASE_URL"] = url
-        os.execvp(
-            sys.executable,
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "--no-control-socket",
-                "-w",
-                "2",
-                # Threads: a briefing render comes back to this server for its page.
-                "--threads",
-                "4",
-                "-b",
-                f"{host}:{port}",
-                "app.wsgi:server",
-            ],
-        )
+        command = prod_command(host, port)
+        os.execvp(command[0], command)
     from app.main import create_app
 
     click.echo(f"产能退出一张图：http://{host}:{port}/")
@@ -130,4 +157,4 @@ def units_count() -> None:
         click.echo(conn.execute(sa.text("SELECT count(*) FROM unit")).scalar_one())
 
 
-COMMANDS = (db, boundaries, serve, show_settings, units_count)
+COMMANDS = (db, boundaries, serve, nginx_conf, show_settings, units_count)

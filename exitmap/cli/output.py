@@ -7,6 +7,8 @@ import unicodedata
 import click
 import pandas as pd
 
+from exitmap.cells import neutralise_frame
+
 FORMATS = click.Choice(["table", "csv", "json"])
 
 
@@ -46,7 +48,8 @@ def render_table(frame: pd.DataFrame) -> str:
 
 def emit(frame: pd.DataFrame, fmt: str) -> None:
     if fmt == "csv":
-        click.echo(frame.to_csv(index=False), nl=False)
+        # Names and document numbers typed by people: written inert (exitmap/cells.py).
+        click.echo(neutralise_frame(frame).to_csv(index=False), nl=False)
     elif fmt == "json":
         click.echo(frame.to_json(orient="records", force_ascii=False, date_format="iso", indent=1))
     else:

@@ -32,19 +32,39 @@ def csrf_of(html: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
-def sign_in(base: str, role_or_name: str, password: str = PASSWORD) -> requests.Session:
-    """A requests session signed in as the account of ``role_or_name``."""
+def client_as(app, engine: sa.Engine, role_or_name: str = "province"):
+    """A Flask test client of the Dash ``app`` signed in as the account of ``role_or_name``
+    (the test accounts are added to ``engine`` first); tests.helpers.dash_http.call sends its
+    CSRF token."""
+    add_accounts(engine)
+    name = ACCOUNTS[role_or_name][0] if role_or_name in ACCOUNTS else role_or_name
+    client = app.server.test_client()
+    token = csrf_of(client.get("/login").get_data(as_text=True))
+    form = {"username": name, "password": PASSWORD, "csrf_token": token}
+    assert client.post("/login", data=form).status_code == 302
+    client.get("/about")  # the CSRF cookie comes with a page
+    return client
+
+
+def sign_in(
+    base: str, role_or_name: str, password: str = PASSWORD, verify: bool = True
+) -> requests.Session:
+    """A requests session signed in as the account of ``role_or_name`` (``verify=False``: a
+    throwaway certificate, as the nginx front's in tests)."""
     name = ACCOUNTS[role_or_name][0] if role_or_name in ACCOUNTS else role_or_name
     s = requests.Session()
-    token = csrf_of(s.get(base + "/login", timeout=30).text)
+    token = csrf_of(s.get(base + "/login", timeout=30, verify=verify).text)
     resp = s.post(
         base + "/login",
         data={"username": name, "password": password, "csrf_token": token, "next": "/about"},
         timeout=30,
         allow_redirects=False,
+        verify=verify,
     )
     assert resp.status_code == 302, resp.text
-    s.get(base + "/about", timeout=30)  # the CSRF cookie for callbacks comes with a page
+    s.get(
+        base + "/about", timeout=30, verify=verify
+    )  # the CSRF cookie for callbacks comes with a page
     return s
 
 
