@@ -107,9 +107,14 @@ def register_deck(app, ctx) -> None:
         scope = current_caller().scope
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "deck.pptx"
-            slides = write_deck(
-                ctx.engine, on, path, marking=ctx.marking, scope=scope, taken_by=scope.user
-            )
+            try:
+                slides = write_deck(
+                    ctx.engine, on, path, marking=ctx.marking, scope=scope, taken_by=scope.user
+                )
+            except Exception:  # the chart renderer (kaleido's Chromium) failed or timed out
+                log.exception("deck for %s on %s failed", scope.user, on)
+                failed = "简报幻灯片生成失败（服务器上的图表渲染不可用或超时），请稍后重试。"
+                return _text(failed, 503)
             mark_taken(path, scope.user, ctx.now())
             data = path.read_bytes()
         name = f"产能退出简报_{on.isoformat()}.pptx"
