@@ -227,7 +227,7 @@ def test_prefecture_page(site, page, demo_engine):
     assert fmt.pct(ref.at[530100, "completion_units_pct"]) in text
     # The unit list is paged on the server: every unit of the prefecture is counted, the
     # first block is drawn.
-    units = site[1].ctx.data.units(DEMO_TODAY)
+    units = office(site[1].ctx.data.units)
     n = units.filter(units["prefecture_adcode"] == 530100).height
     page.wait_for_selector("#pf-units-table .ag-row")
     page.wait_for_function(
@@ -350,7 +350,7 @@ def test_downloads_follow_the_grids_sort_and_filters_beyond_its_first_page(site,
       api.setFilterModel({energy_tce: {filterType: 'number', type: 'greaterThan', filter: 1000}});
       api.applyColumnState({state: [{colId: 'energy_tce', sort: 'desc'}],
                             defaultState: {sort: null}}); }""")
-    units = app.ctx.data.units(DEMO_TODAY)
+    units = office(app.ctx.data.units)
     want = units.filter(units["energy_tce"] > 1000).sort(
         ["energy_tce", "prefecture_adcode", "unit_key"], descending=[True, False, False]
     )

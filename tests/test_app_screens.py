@@ -148,3 +148,40 @@ def test_print_is_a_clean_a4_landscape_page(dashboard, screen, tmp_path, demo_en
     assert map_misfit(page, *MAP_SHAPES["overview"]) == []
     width = page.evaluate("() => document.querySelector('#ov-map').getBoundingClientRect().width")
     assert width == pytest.approx(130 * 96 / 25.4, abs=1)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_login_page_and_the_offices_pages_fit_the_screen(chromium, dashboard, size, lang):
+    """The sign-in page (before any session) and the office's 用户管理 and 审计 pages: no
+    sideways scroll, nothing cut, 44 px targets on phones; the admin pages' tables scroll in
+    their own frame."""
+    base, _ = dashboard
+    width = size[0]
+    anonymous = new_page(chromium, cpu_slowdown=CPU_SLOWDOWN, viewport=viewport(size))
+    try:
+        anonymous.goto(base + with_lang("/login", lang))
+        anonymous.wait_for_selector("#login-submit")
+        found = {}
+        wrong = [f"{extra} px sideways scroll"] if (extra := sideways(anonymous)) > 0 else []
+        if width <= 400:
+            wrong += [f"small target: {p}" for p in small_targets(anonymous)]
+        if wrong:
+            found["login"] = wrong
+    finally:
+        anonymous.context.close()
+    office = new_page(
+        chromium,
+        cpu_slowdown=CPU_SLOWDOWN,
+        viewport=viewport(size),
+        storage_state=browser_state(base, "province"),
+    )
+    try:
+        for path, table in (("/admin/users", "#users-table"), ("/admin/audit", "#audit-table")):
+            office.goto(base + with_lang(path, lang))
+            office.wait_for_selector(table, state="attached", timeout=30_000)
+            if wrong := problems(office, "admin", width):
+                found[path] = wrong
+    finally:
+        office.context.close()
+    assert found == {}

@@ -390,12 +390,12 @@ def test_the_paged_unit_tables_read_both_views(engine, tmp_path):
 
     def late(known_on):
         query = UnitQuery(on, {"prefecture": KUNMING}, known_on=known_on)
-        found = unit_rows(engine, query, 0, 100)
+        found = unit_rows(engine, query, 0, 100, scope=EVERYTHING)
         assert found.total == 3
         return sorted(r["unit_key"] for r in found.rows if r["overdue"])
 
     def on_the_map(known_on):
-        units = MapData(engine).units(on, known_on=known_on)
+        units = MapData(engine).units(on, EVERYTHING, known_on=known_on)
         return sorted(units.filter(units["overdue"])["unit_key"].to_list())
 
     then = late(D(2025, 6, 30))

@@ -12,7 +12,7 @@ from dash.exceptions import PreventUpdate
 
 from access import audit, users
 from access.guard import guarded, record
-from app.components.tables import Col, table
+from app.components.tables import Col, frame, table
 from app.context import Context
 from app.state import ViewState
 from exitmap.errors import UserError
@@ -88,12 +88,17 @@ def _users_table(ctx: Context, lab: dict) -> html.Table:
     )
 
 
+def _users_list(ctx: Context, lab: dict) -> html.Div:
+    """The users' table in its own scrolling frame (a phone scrolls it, not the page)."""
+    return frame(_users_table(ctx, lab), lab["users"])
+
+
 def users_layout(ctx: Context, state: ViewState) -> html.Div:
     lab = LABELS[state.lang]
     return html.Div(
         [
             html.H1(lab["users"]),
-            html.Div(_users_table(ctx, lab), id="users-list"),
+            html.Div(_users_list(ctx, lab), id="users-list"),
             html.H2(lab["add"]),
             html.Div(
                 [
@@ -148,7 +153,7 @@ def audit_layout(ctx: Context, state: ViewState) -> html.Div:
         Col(lab["address"], lambda r: r["address"] or ""),
     ]
     return html.Div(
-        [html.H1(lab["audit"]), table(cols, rows, id="audit-table")],
+        [html.H1(lab["audit"]), frame(table(cols, rows, id="audit-table"), lab["audit"])],
         className="card",
         id="admin-audit",
     )
@@ -195,5 +200,5 @@ def register(app, ctx: Context) -> None:
                 record("user_change", user.username, {"change": change})
                 message = lab["toggled"].format(name=user.username)
         except UserError as exc:
-            return str(exc), _users_table(ctx, lab)
-        return message, _users_table(ctx, lab)
+            return str(exc), _users_list(ctx, lab)
+        return message, _users_list(ctx, lab)
