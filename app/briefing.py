@@ -13,15 +13,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import quote, urlsplit
 
 from dash import html
 
 from access.guard import current_caller
 from app import format as fmt
 from app.components.mapview import fit
-from app.i18n import PREFECTURE_EN, t, v
-from app.state import ViewState, to_search
+from app.i18n import PREFECTURE_EN, in_lang, t, v
+from app.state import ViewState, flag, to_search
 from layers.map import DEFAULT_MEASURE, MEASURES
 
 PARAM = "briefing"
@@ -95,14 +95,11 @@ def taken_line(ctx, lang: str) -> str | None:
 
 
 def tx(key: str, lang: str, **kwargs) -> str:
-    zh, en = TEXT[key]
-    text = en if lang == "en" else zh
-    return text.format(**kwargs) if kwargs else text
+    return in_lang(TEXT[key], lang, **kwargs)
 
 
 def wanted(search: str | None) -> bool:
-    values = parse_qs((search or "").lstrip("?")).get(PARAM)
-    return bool(values) and values[-1] == "1"
+    return flag(search, PARAM)
 
 
 def page_kind(path: str) -> str | None:

@@ -280,6 +280,12 @@ VALUES_EN: dict[str, str] = {
 }
 
 
+def in_lang(pair: tuple[str, str], lang: str, **kwargs) -> str:
+    """One of a module's own (zh, en) texts, filled in."""
+    text = pair[1] if lang == "en" else pair[0]
+    return text.format(**kwargs) if kwargs else text
+
+
 def t(key: str, lang: str = "zh", **kwargs) -> str:
     zh, en = STRINGS[key]
     text = en if lang == "en" else zh

@@ -21,8 +21,8 @@ from app.components.kpi import card, standing_cards
 from app.components.legend import FREEZE_TEXT, legend
 from app.components.locator import locator
 from app.components.tables import Col, table
-from app.i18n import layer_words, t, v
-from app.state import ViewState, to_search
+from app.i18n import in_lang, layer_words, t, v
+from app.state import ViewState, flag, to_search
 from exitmap.vocabulary import PROVINCE_ADCODE
 from layers.freeze import freeze_list
 from layers.map import MEASURES, apply_filters, rank
@@ -55,14 +55,11 @@ TEXT: dict[str, tuple[str, str]] = {
 
 
 def tx(key: str, lang: str, **kwargs) -> str:
-    zh, en = TEXT[key]
-    text = en if lang == "en" else zh
-    return text.format(**kwargs) if kwargs else text
+    return in_lang(TEXT[key], lang, **kwargs)
 
 
 def wanted(search: str | None) -> bool:
-    values = parse_qs((search or "").lstrip("?")).get(PARAM)
-    return bool(values) and values[-1] == "1"
+    return flag(search, PARAM)
 
 
 def auto_seconds(search: str | None) -> int:

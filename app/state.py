@@ -124,6 +124,12 @@ def to_search(state: ViewState) -> str:
     return "?" + urlencode(pairs, safe=",") if pairs else ""
 
 
+def flag(search: str | None, name: str) -> bool:
+    """Whether the query string sets ``name=1`` (its last value counts)."""
+    values = parse_qs((search or "").lstrip("?")).get(name)
+    return bool(values) and values[-1] == "1"
+
+
 def lang_search(search: str | None) -> str:
     """Only the language part of a query string (for links that reset the view)."""
     state = parse(search)
