@@ -25,9 +25,6 @@ from etl.register import BY_KEY, CONTROL_CHARS
 
 OK, REJECTED = "ok", "rejected"
 
-# Messages collected per row: (severity, Chinese column header, text).
-_MESSAGE_SCHEMA = {"row_id": pl.Int64, "column": pl.Utf8, "severity": pl.Utf8, "message": pl.Utf8}
-
 
 @dataclass
 class FileInfo:
@@ -37,6 +34,9 @@ class FileInfo:
     rows: int = 0
     sheets: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Per sheet: the Excel row of its header, and where each column stands (etl.read.Sheet).
+    header_rows: dict[str, int] = field(default_factory=dict)
+    positions: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 @dataclass
@@ -106,6 +106,8 @@ def prepare(paths: list[Path], on_step: Callable[[str], None] = lambda _: None) 
         ]
         for sheet in sheets:
             info.sheets.append(sheet.sheet)
+            info.header_rows[sheet.sheet] = sheet.header_row
+            info.positions[sheet.sheet] = sheet.positions
             if sheet.unknown_headers:
                 info.notes.append(
                     f"工作表「{sheet.sheet}」中未识别的列已忽略："
@@ -169,14 +171,15 @@ def _prepare_sheet(sheet) -> pl.DataFrame:
     row_at = data["row"].to_list()
     # Only rows with messages are visited (a few %), in ascending row order as before.
     loc_msgs = [
-        (row_at[i], m.severity, f"「{m.column}」{m.text}")
+        (row_at[i], m.column, m.severity, f"「{m.column}」{m.text}")
         for i in where.messages.rows()
         for m in where.messages[i]
     ]
-    schema = {"row": pl.Int64, "severity": pl.Utf8, "messages": pl.Utf8}
+    schema = {"row": pl.Int64, "fields": pl.Utf8, "severity": pl.Utf8, "messages": pl.Utf8}
     # A row without a credit code has no key at all; its missing code is the message.
     key_warn = frame.filter(pl.col("key_derived") & pl.col("unit_key").is_not_null()).select(
         "row",
+        pl.lit(BY_KEY["equipment_no"].header).alias("fields"),
         pl.lit(WARNING).alias("severity"),
         pl.format(
             "「{}」未填写，已生成稳定编号「{}」，建议补填",
@@ -186,7 +189,12 @@ def _prepare_sheet(sheet) -> pl.DataFrame:
     )
     issues = pl.concat(
         [
-            cleaned.issues.select("row", "severity", pl.col("message").alias("messages")),
+            cleaned.issues.select(
+                "row",
+                pl.col("column").alias("fields"),
+                "severity",
+                pl.col("message").alias("messages"),
+            ),
             pl.DataFrame(loc_msgs, schema=schema, orient="row"),
             key_warn,
         ],
@@ -194,10 +202,12 @@ def _prepare_sheet(sheet) -> pl.DataFrame:
     )
     # Locating messages quote what was typed: controls are made visible here for all of them.
     issues = issues.with_columns(pl.col("messages").str.replace_all(CONTROL_CHARS, "\ufffd"))
-    per_row = issues.group_by("row", maintain_order=True).agg("severity", "messages")
+    # ``fields``: the column each message is about, one for one with ``messages``.
+    per_row = issues.group_by("row", maintain_order=True).agg("severity", "messages", "fields")
     return frame.join(per_row, on="row", how="left", maintain_order="left").with_columns(
         pl.col("severity").fill_null([]),
         pl.col("messages").fill_null([]),
+        pl.col("fields").fill_null([]),
     )
 
 
@@ -266,6 +276,10 @@ def _flag_duplicate_keys(rows: pl.DataFrame) -> pl.DataFrame:
         .then(pl.col("messages").list.concat(pl.concat_list(pl.col("dup_message"))))
         .otherwise(pl.col("messages"))
         .alias("messages"),
+        pl.when(pl.col("dup_message").is_not_null())
+        .then(pl.col("fields").list.concat(pl.lit([BY_KEY["equipment_no"].header])))
+        .otherwise(pl.col("fields"))
+        .alias("fields"),
     ).drop("dup_message")
 
 
@@ -292,6 +306,7 @@ def _empty() -> pl.DataFrame:
             "credit_code": pl.Utf8,
             "severity": pl.List(pl.Utf8),
             "messages": pl.List(pl.Utf8),
+            "fields": pl.List(pl.Utf8),
             "outcome": pl.Utf8,
         }
     )

@@ -52,6 +52,10 @@ class Sheet:
     # Cells of data rows that hold a formula: Excel row, the column's header as written, and
     # whether the file saved the formula's result (calamine reads that, or nothing).
     formulas: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=FORMULA_SCHEMA))
+    # Where each column stands in the sheet as the user sees it: the label messages name it by
+    # (the canonical header, or the header as written) → its 1-based Excel column. A report can
+    # then point at a cell (``D7``) and an annotated copy can mark it.
+    positions: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,9 @@ class _Grid:
     cells: pl.DataFrame | None  # None: a hidden sheet
     # Formulas by the grid's own column index (the grid starts at the first filled column).
     formulas: list[Formula] = field(default_factory=list)
+    # The sheet's column (0-based) of the grid's first column: empty columns before it are
+    # not read.
+    first_column: int = 0
 
 
 def read_register(path: Path, limits: Limits | None = None) -> SheetList:
@@ -106,7 +113,7 @@ def read_register(path: Path, limits: Limits | None = None) -> SheetList:
         elif _is_empty(grid):
             skipped.append(SkippedSheet(name, "空表，已跳过"))
         else:
-            sheet = _to_sheet(path.name, name, grid, g.formulas)
+            sheet = _to_sheet(path.name, name, grid, g.formulas, g.first_column)
             if sheet is None:
                 skipped.append(SkippedSheet(name, "未找到表头行，已跳过"))
             else:
@@ -153,7 +160,7 @@ def _excel_grids(path: Path, limits: Limits) -> list[_Grid]:
                 for f in (scan.formulas if scan else ())
                 if f.column >= first
             ]
-            grids.append(_Grid(name, _excel_cells(sheet.to_polars()), formulas))
+            grids.append(_Grid(name, _excel_cells(sheet.to_polars()), formulas, first))
     except fastexcel.FastExcelError as exc:
         raise RegisterError(f"文件 {path.name}：无法读取，文件可能已损坏或不是 Excel 文件") from exc
     return grids
@@ -251,7 +258,7 @@ def _find_header(grid: pl.DataFrame) -> int | None:
 
 
 def _to_sheet(
-    file: str, name: str, grid: pl.DataFrame, formulas: list[Formula] = ()
+    file: str, name: str, grid: pl.DataFrame, formulas: list[Formula] = (), first_column: int = 0
 ) -> Sheet | None:
     header_idx = _find_header(grid)
     if header_idx is None:
@@ -308,7 +315,8 @@ def _to_sheet(
         orient="row",
     )
     found = found.join(data.select("row"), on="row", how="semi").sort("row")
-    return Sheet(file, name, header_idx + 1, data, unknown, missing, extras, found)
+    positions = {labels[c]: first_column + i + 1 for i, c in enumerate(grid.columns) if c in labels}
+    return Sheet(file, name, header_idx + 1, data, unknown, missing, extras, found, positions)
 
 
 def _drop_column_numbers(body: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
