@@ -27,6 +27,9 @@ ACTIONS = (
     "load",
     "decision",
     "user_change",
+    # A register uploaded in the app, and each change of its state (submissions/).
+    "upload",
+    "submission",
 )
 
 INSERT_SQL = """
@@ -52,7 +55,7 @@ COLUMNS = [
 
 
 def record(
-    engine: sa.Engine,
+    engine: sa.Engine | sa.Connection,
     scope: Scope | None,
     action: str,
     target: str = "",
@@ -64,7 +67,10 @@ def record(
     address: str | None = None,
     user_agent: str | None = None,
 ) -> None:
-    """Append one row. ``scope`` None: nobody signed in (``username`` says who was tried)."""
+    """Append one row. ``scope`` None: nobody signed in (``username`` says who was tried).
+
+    Given a connection, the row joins its transaction: it stands or falls with what it
+    records (a submission's change of state)."""
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
     row = {
@@ -79,6 +85,9 @@ def record(
         "address": address,
         "user_agent": (user_agent or "")[:500] or None,
     }
+    if isinstance(engine, sa.Connection):
+        engine.execute(sa.text(INSERT_SQL), row)
+        return
     with engine.begin() as conn:
         conn.execute(sa.text(INSERT_SQL), row)
 

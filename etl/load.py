@@ -123,11 +123,14 @@ def load(
     recorded_at: dt.datetime | None = None,
     policy: Policy | None = None,
     on_step: Callable[[str], None] = lambda _: None,
+    then: Callable[[sa.Connection, LoadSummary], None] | None = None,
 ) -> LoadSummary:
     """Write the accepted rows (all rows must be accepted unless ``partial``).
 
     ``recorded_at``: when the system learned the register (default: now); a backfill of old
     registers gives their dates, no earlier than any load already recorded.
+    ``then``: more work that stands or falls with the load, run last inside its transaction
+    (an accepted submission records its state there); raising in it writes nothing.
     """
     policy = policy or default_policy()
     counts = prepared.counts()
@@ -144,6 +147,8 @@ def load(
         conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('exitmap.load'))"))
         if _already_loaded(conn, prepared, as_of):
             summary.already_loaded = True
+            if then is not None:
+                then(conn, summary)
             return summary
         load_ids = _insert_load_records(conn, prepared, as_of, partial, source, recorded_at)
         summary.load_ids = list(load_ids.values())
@@ -174,6 +179,8 @@ def load(
             summary.quarantined = _quarantine(conn, prepared, load_ids)
         _finish_load_records(conn, prepared, load_ids)
         summary.missing = _missing_units(conn, prepared, source, load_ids)
+        if then is not None:
+            then(conn, summary)
     return summary
 
 

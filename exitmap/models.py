@@ -63,6 +63,9 @@ class LoadRecord(Base):
     units_inserted: Mapped[int] = mapped_column(default=0)
     units_updated: Mapped[int] = mapped_column(default=0)
     units_unchanged: Mapped[int] = mapped_column(default=0)
+    # A register accepted in the app (migration 0006): its submission and who accepted it.
+    submission_id: Mapped[int | None] = mapped_column(sa.Integer)
+    accepted_by: Mapped[str | None] = mapped_column(sa.Text)
 
 
 class Enterprise(Base):
@@ -395,4 +398,83 @@ class AuditLog(Base):
     __table_args__ = (
         sa.Index("ix_audit_log_at", "at"),
         sa.Index("ix_audit_log_username_at", "username", "at"),
+    )
+
+
+# Registers submitted in the app and the worker's jobs (migration 0006; submissions/). ---------
+
+
+class Submission(Base):
+    """An upload kept whole, valid or not: file, SHA-256, report, who, when, its state."""
+
+    __tablename__ = "submission"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    prefecture_adcode: Mapped[int] = mapped_column(sa.ForeignKey("prefecture.adcode"), index=True)
+    file_name: Mapped[str] = mapped_column(sa.Text)
+    content: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    as_of: Mapped[dt.date] = mapped_column(sa.Date)
+    state: Mapped[str] = mapped_column(sa.Text, server_default="draft", index=True)
+    summary = mapped_column(JSONB)
+    report = mapped_column(JSONB)
+    annotated: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    units = mapped_column(JSONB)
+    created_by: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[dt.datetime] = mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now()
+    )
+    load_id: Mapped[int | None] = mapped_column(sa.ForeignKey("load_record.id"))
+    accepted_by: Mapped[str | None] = mapped_column(sa.Text)
+    accepted_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    __table_args__ = (
+        sa.CheckConstraint(
+            "state IN ('draft', 'submitted', 'returned', 'accepted', 'reopened')",
+            name="submission_state",
+        ),
+        sa.CheckConstraint("octet_length(content) > 0", name="submission_content"),
+    )
+
+
+class SubmissionTransition(Base):
+    """One change of a submission's state: who, when, and the comment or reason."""
+
+    __tablename__ = "submission_transition"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("submission.id", ondelete="CASCADE"), index=True
+    )
+    from_state: Mapped[str] = mapped_column(sa.Text)
+    action: Mapped[str] = mapped_column(sa.Text)
+    to_state: Mapped[str] = mapped_column(sa.Text)
+    username: Mapped[str] = mapped_column(sa.Text)
+    role: Mapped[str] = mapped_column(sa.Text)
+    comment: Mapped[str] = mapped_column(sa.Text, server_default="")
+    at: Mapped[dt.datetime] = mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now()
+    )
+
+
+class Job(Base):
+    """Work for ``exitmap worker``: its progress, heartbeat and, when it failed, why."""
+
+    __tablename__ = "job"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.Text)
+    submission_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("submission.id", ondelete="CASCADE"), index=True
+    )
+    state: Mapped[str] = mapped_column(sa.Text, server_default="queued", index=True)
+    progress: Mapped[float] = mapped_column(sa.Float, server_default="0")
+    step: Mapped[str] = mapped_column(sa.Text, server_default="")
+    message: Mapped[str] = mapped_column(sa.Text, server_default="")
+    attempts: Mapped[int] = mapped_column(sa.Integer, server_default="0")
+    worker: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[dt.datetime] = mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now()
+    )
+    started_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    finished_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    __table_args__ = (
+        sa.CheckConstraint("state IN ('queued', 'running', 'done', 'failed')", name="job_state"),
     )

@@ -141,6 +141,29 @@ SETTINGS: tuple[Setting, ...] = (
         "50000",
         "Most rows of one download from the 数据 page (more: narrow the filters first).",
     ),
+    # Registers submitted in the app (submissions/): each prefecture's reporting period, and
+    # how many days after its end the register is due.
+    Setting(
+        "submission_period",
+        "EXITMAP_SUBMISSION_PERIOD",
+        "quarter",
+        "How often prefectures submit their register: month, quarter or year.",
+    ),
+    Setting(
+        "submission_deadline_days",
+        "EXITMAP_SUBMISSION_DEADLINE_DAYS",
+        "15",
+        "Days after a period's end by which its register is due (later: late).",
+    ),
+    # The job worker (`exitmap worker`): a running job writes its heartbeat this often; a job
+    # whose heartbeat is older than the stale limit was left by a crashed worker.
+    Setting("job_heartbeat_seconds", "EXITMAP_JOB_HEARTBEAT_SECONDS", "5", "Job heartbeat."),
+    Setting(
+        "job_stale_seconds",
+        "EXITMAP_JOB_STALE_SECONDS",
+        "60",
+        "A running job silent this long was left by a crashed worker: marked failed.",
+    ),
 )
 
 
