@@ -2,7 +2,8 @@
 
 ``admin`` (database, boundaries, serving, settings), ``etl`` (bringing data in), ``policy``
 (standing, explain, quota, freeze), ``export`` (deck, lists, report, images) and ``access``
-(users, the audit log). A user error
+(users, the audit log), ``submissions`` (the job worker, registers submitted in the app).
+A user error
 from anywhere below (exitmap.errors.UserError) becomes one Chinese line and exit code 1 here.
 """
 
@@ -12,7 +13,7 @@ import sys
 
 import click
 
-from exitmap.cli import access, admin, etl, export, policy
+from exitmap.cli import access, admin, etl, export, policy, submissions
 from exitmap.errors import UserError
 
 
@@ -32,6 +33,6 @@ def main() -> None:
     """产能退出一张图 — 云南省淘汰落后和低端低效产能退出。"""
 
 
-for module in (admin, etl, policy, export, access):
+for module in (admin, etl, policy, export, access, submissions):
     for command in module.COMMANDS:
         main.add_command(command)

@@ -126,17 +126,26 @@ def prod_command(host: str, port: int) -> list[str]:
 @click.option("--prod", is_flag=True, help="Serve with gunicorn instead of the dev server.")
 def serve(host: str, port: int, prod: bool) -> None:
     """启动“一张图”看板（--prod 用 gunicorn）。"""
+    from exitmap.cli.submissions import start_worker_process, start_worker_thread
     from exitmap.db import database_url
 
     url = database_url()
     if prod:
         os.environ["DATABASE_URL"] = url
         command = prod_command(host, port)
+        # The job worker beside gunicorn: this process becomes gunicorn's master, and the
+        # worker ends when it does (exitmap.cli.submissions).
+        start_worker_process()
         os.execvp(command[0], command)
     from app.main import create_app
+    from exitmap.db import engine
 
     click.echo(f"产能退出一张图：http://{host}:{port}/")
-    create_app(url).run(host=host, port=port, debug=False)
+    stop = start_worker_thread(engine(url))
+    try:
+        create_app(url).run(host=host, port=port, debug=False)
+    finally:
+        stop.set()
 
 
 @click.command("settings")
