@@ -27,7 +27,9 @@ RULES: dict[str, frozenset[str]] = {
     "api": EVERYONE,
     # Recording a decision (区域限批, quota allocation); a department only for its categories.
     "decide": frozenset({"province", "department", SYSTEM}),
-    # Approving what a prefecture submits.
+    # Sending a register for review (报送): a prefecture its own, the office any.
+    "submit_register": frozenset({"prefecture", "province", SYSTEM}),
+    # Approving what a prefecture submits (审核: accept, return, reopen).
     "approve": frozenset({"province", SYSTEM}),
     # 用户管理.
     "admin_users": frozenset({"province", SYSTEM}),

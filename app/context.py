@@ -42,6 +42,9 @@ class Context:
     marking: str = ""
     prefecture_bounds: dict[int, list] = field(default_factory=dict)
     county_names: dict[int, str] = field(default_factory=dict)
+    # The owner's engine, for the one write the app role may not make itself: loading an
+    # accepted register through etl's loader (submissions.review.accept).
+    owner: sa.Engine | None = None
 
     @classmethod
     def create(cls, engine: sa.Engine) -> Context:

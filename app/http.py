@@ -95,9 +95,29 @@ class Headers:
         return response
 
 
+# A view marked with ``takes_upload`` reads a register file: its bound is the ingest limit
+# (EXITMAP_MAX_FILE_MB) plus room for the form's other fields, not EXITMAP_MAX_REQUEST_KB.
+UPLOAD_ATTR = "exitmap_upload"
+FORM_SLACK = 64 * 1024
+
+
+def takes_upload(fn):
+    setattr(fn, UPLOAD_ATTR, True)
+    return fn
+
+
+def upload_limit() -> int:
+    return settings.get_int("max_file_mb") * 1024 * 1024 + FORM_SLACK
+
+
 def refuse_large_bodies() -> None:
     """413 before reading a body whose declared length is past the limit."""
     limit = flask.current_app.config["MAX_CONTENT_LENGTH"]
+    request = flask.request
+    view = flask.current_app.view_functions.get(request.endpoint) if request.url_rule else None
+    if getattr(view, UPLOAD_ATTR, False):
+        limit = upload_limit()
+        request.max_content_length = limit  # werkzeug stops reading past it, too
     length = flask.request.content_length
     if length is not None and length > limit:
         raise RequestEntityTooLarge()

@@ -100,6 +100,7 @@ def create_app(database_url: str | None = None, engine: sa.Engine | None = None)
     owner = engine if engine is not None else make_engine(database_url)
     eng = scoped_engine(app_database_url(owner.url.render_as_string(hide_password=False)))
     ctx = Context.create(eng)
+    ctx.owner = owner
     app = dash.Dash(
         __name__,
         assets_folder=str(ASSETS),

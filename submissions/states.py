@@ -45,7 +45,15 @@ TRANSITIONS: tuple[Transition, ...] = (
 
 
 class TransitionRefused(UserError):
-    """The state change asked for is not one this role may make from this state."""
+    """The state change asked for is not one that can be made from this state."""
+
+
+class RoleRefused(TransitionRefused):
+    """The state change exists, but not for this caller's role."""
+
+
+class CommentRequired(TransitionRefused):
+    """Returning needs a comment for the prefecture, reopening a reason on the record."""
 
 
 def transition(state: str, action: str, role: str, comment: str = "") -> Transition:
@@ -56,10 +64,10 @@ def transition(state: str, action: str, role: str, comment: str = "") -> Transit
     if found is None:
         raise TransitionRefused(f"「{LABELS.get(state, state)}」状态的登记表不能{ACTIONS[action]}")
     if role not in found.roles:
-        raise TransitionRefused(f"当前角色无权{ACTIONS[action]}登记表")
+        raise RoleRefused(f"当前角色无权{ACTIONS[action]}登记表")
     if found.needs_comment and not comment.strip():
         what = "退回意见" if action == "return" else "重新打开的理由"
-        raise TransitionRefused(f"{ACTIONS[action]}时必须填写{what}")
+        raise CommentRequired(f"{ACTIONS[action]}时必须填写{what}")
     return found
 
 

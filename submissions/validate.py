@@ -25,7 +25,11 @@ PREFECTURE_HEADER = BY_KEY["prefecture"].header
 
 
 class UploadRefused(UserError):
-    """The upload cannot be taken at all (too large, empty, not a register file)."""
+    """The upload cannot be taken at all (empty, not a register file)."""
+
+
+class UploadTooLarge(UploadRefused):
+    """The upload is past the ingest size limit."""
 
 
 def safe_name(name: str) -> str:
@@ -43,7 +47,7 @@ def check_upload(name: str, content: bytes) -> str:
         raise UploadRefused(f"文件 {name}：文件为空")
     limit = Limits.from_settings().file_bytes
     if len(content) > limit:
-        raise UploadRefused(
+        raise UploadTooLarge(
             f"文件 {name}：{len(content) / 2**20:.1f} MB，超过上限 {limit / 2**20:.0f} MB，"
             "请分成几个文件提交"
         )

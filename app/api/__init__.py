@@ -14,6 +14,7 @@ import flask
 import pandas as pd
 
 from access.guard import current_caller, record, rule
+from app.api import submissions
 from app.api.openapi import SPEC
 from app.state import EARLIEST
 from exitmap.cells import neutralise_frame
@@ -119,4 +120,5 @@ def register(server: flask.Flask, ctx) -> None:
         on = _date("on", ctx, ctx.today())
         return _answer(ledger(ctx.engine, on, ctx.scope()), "quota", on)
 
+    submissions.register(api, ctx)
     server.register_blueprint(api)

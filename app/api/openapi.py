@@ -56,14 +56,156 @@ def _op(summary: str, name: str, params: list, csv: bool = False) -> dict:
     }
 
 
+_ID = {
+    "name": "id",
+    "in": "path",
+    "required": True,
+    "description": "报送编号 / submission id",
+    "schema": {"type": "integer"},
+}
+_STATE = {
+    "type": "string",
+    "enum": ["draft", "submitted", "returned", "accepted", "reopened"],
+}
+_SUBMISSION = {
+    "type": "object",
+    "required": ["id", "prefecture", "file_name", "sha256", "as_of", "state"],
+    "properties": {
+        "id": {"type": "integer"},
+        "prefecture": {"type": "object"},
+        "file_name": {"type": "string"},
+        "sha256": {"type": "string"},
+        "as_of": _DATE,
+        "state": _STATE,
+        "summary": {"type": ["object", "null"]},
+        "job": {"type": ["object", "null"]},
+        "history": {"type": "array", "items": {"type": "object"}},
+        "report": {
+            "type": ["object", "null"],
+            "description": (
+                "Frictionless 报告形状 / Frictionless report shape: tasks[].errors[] with"
+                " rowNumber, fieldName, fieldNumber, cell, type, message, sheet, cellRef, severity"
+            ),
+        },
+    },
+}
+_REFUSALS = {
+    **_ERRORS,
+    "404": {"description": "没有该报送（或不在范围内）/ no such submission in your scope"},
+    "409": {"description": "当前状态不能进行此操作 / not possible in this state"},
+}
+
+
+def _json_ok(schema: dict, status: str = "200") -> dict:
+    return {status: {"description": "OK", "content": {"application/json": {"schema": schema}}}}
+
+
+def _action(summary: str, comment: str) -> dict:
+    return {
+        "post": {
+            "summary": summary,
+            "parameters": [_ID],
+            "security": [{"bearer": []}],
+            "requestBody": {
+                "required": False,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "properties": {"comment": {"type": "string", "description": comment}},
+                        }
+                    }
+                },
+            },
+            "responses": {**_json_ok(_SUBMISSION), **_REFUSALS},
+        }
+    }
+
+
+SUBMISSION_PATHS: dict = {
+    "/api/v1/submissions": {
+        "post": {
+            "summary": "报送登记表（后台检查）/ upload a register (checked in the background)",
+            "security": [{"bearer": []}],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "multipart/form-data": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["file", "as_of"],
+                            "properties": {
+                                "file": {"type": "string", "format": "binary"},
+                                "as_of": _DATE,
+                                "prefecture": {
+                                    "type": "integer",
+                                    "description": "省级用户必填 / the office names it",
+                                },
+                            },
+                        }
+                    }
+                },
+            },
+            "responses": {
+                **_json_ok({"type": "object", "required": ["id"]}, "202"),
+                **_REFUSALS,
+                "413": {"description": "文件超过上限 / file past the size limit"},
+            },
+        },
+        "get": {
+            "summary": "报送列表 / submissions in your scope",
+            "parameters": [_param("state", "状态 / state", _STATE)],
+            "security": [{"bearer": []}],
+            "responses": {**_json_ok({"type": "object"}), **_ERRORS},
+        },
+    },
+    "/api/v1/submissions/{id}": {
+        "get": {
+            "summary": "报送的状态、概要与问题清单 / state, summary and report",
+            "parameters": [_ID],
+            "security": [{"bearer": []}],
+            "responses": {**_json_ok(_SUBMISSION), **_REFUSALS},
+        }
+    },
+    "/api/v1/submissions/{id}/report.csv": {
+        "get": {
+            "summary": "问题清单 CSV / the report as CSV",
+            "parameters": [_ID],
+            "security": [{"bearer": []}],
+            "responses": {
+                "200": {
+                    "description": "OK",
+                    "content": {"text/csv": {"schema": {"type": "string"}}},
+                },
+                **_REFUSALS,
+            },
+        }
+    },
+    "/api/v1/submissions/{id}/annotated": {
+        "get": {
+            "summary": "标注了问题的原文件 / the user's workbook with the problems marked",
+            "parameters": [_ID],
+            "security": [{"bearer": []}],
+            "responses": {"200": {"description": "xlsx"}, **_REFUSALS},
+        }
+    },
+    "/api/v1/submissions/{id}/submit": _action("报送 / submit", "（可选）/ optional"),
+    "/api/v1/submissions/{id}/accept": _action("采用并载入 / accept and load", "（可选）"),
+    "/api/v1/submissions/{id}/return": _action("退回 / return", "退回意见（必填）/ required"),
+    "/api/v1/submissions/{id}/reopen": _action("重新打开 / reopen", "理由（必填）/ required"),
+}
+
+
 SPEC: dict = {
     "openapi": "3.1.0",
     "info": {
         "title": "产能退出一张图 API",
         "version": "1",
         "description": (
-            "Read-only. The bearer token (exitmap users token USER) stands for its user; every"
-            " answer holds only what that user's role and scope may see."
+            "Reads, and registers submitted and reviewed (/submissions). The bearer token"
+            " (exitmap users token USER) stands for its user; every answer holds only what that"
+            " user's role and scope may see, and every state change is refused unless the"
+            " user's role may make it from the submission's state."
         ),
     },
     "paths": {
@@ -84,6 +226,7 @@ SPEC: dict = {
         ),
         "/api/v1/freezes": _op("区域限批 / approval freezes", "freezes", [_ON]),
         "/api/v1/quota": _op("能耗指标台账 / energy-quota ledger", "quota", [_ON]),
+        **SUBMISSION_PATHS,
     },
     "components": {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},

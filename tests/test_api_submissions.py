@@ -1,0 +1,182 @@
+"""``/api/v1/submissions``: every state and every refusal, by bearer token, scoped and audited
+like the pages (the app connects as its own role, under row-level security)."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import openpyxl
+import pytest
+import sqlalchemy as sa
+from openapi_spec_validator import validate
+
+from access import audit, users
+from submissions.worker import run_one
+from tests.helpers.accounts import ACCOUNTS, add_accounts
+from tests.helpers.registers import unit_row
+from tests.helpers.submissions import QUJING, csv_bytes
+
+AS_OF = "2026-09-30"
+
+
+@pytest.fixture
+def api(engine):
+    """(test client, tokens by role and for t_qujing, the owner's engine)."""
+    from app.main import create_app
+
+    add_accounts(engine)
+    users.add(engine, "t_qujing", "prefecture", prefecture=QUJING, password="x" * 12)
+    tokens = {role: users.new_token(engine, name) for role, (name, _) in ACCOUNTS.items()}
+    tokens["qujing"] = users.new_token(engine, "t_qujing")
+    app = create_app(engine=engine)
+    return app.server.test_client(), tokens, engine
+
+
+def _h(token):
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _upload(client, token, content, name="昆明.csv", **form):
+    data = {"file": (io.BytesIO(content), name), "as_of": AS_OF, **form}
+    return client.post("/api/v1/submissions", data=data, headers=_h(token))
+
+
+def _act(client, token, sid, action, comment=None):
+    body = {} if comment is None else {"comment": comment}
+    return client.post(f"/api/v1/submissions/{sid}/{action}", json=body, headers=_h(token))
+
+
+def test_an_upload_goes_through_every_state_and_every_refusal(api, monkeypatch):
+    client, tok, engine = api
+    good = csv_bytes([unit_row(1), unit_row(2)])
+
+    # Who may send, and what: refused before anything is stored.
+    assert client.post("/api/v1/submissions").status_code == 401
+    assert _upload(client, tok["leader"], good).status_code == 403
+    assert _upload(client, tok["department"], good).status_code == 403
+    bad_date = _upload(client, tok["prefecture"], good, as_of="30/9/2026")
+    assert bad_date.status_code == 400 and "as_of 应为 YYYY-MM-DD" in bad_date.json["message"]
+    no_file = client.post(
+        "/api/v1/submissions", data={"as_of": AS_OF}, headers=_h(tok["prefecture"])
+    )
+    assert no_file.status_code == 400 and "file" in no_file.json["message"]
+    office_unnamed = _upload(client, tok["province"], good)
+    assert office_unnamed.status_code == 400 and "州（市）" in office_unnamed.json["message"]
+    monkeypatch.setenv("EXITMAP_MAX_FILE_MB", "1")
+    big = _upload(client, tok["prefecture"], good + b"x" * 2**20)
+    assert big.status_code == 413
+    monkeypatch.delenv("EXITMAP_MAX_FILE_MB")
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM submission")).scalar_one() == 0
+
+    # draft: queued, then checked by the worker.
+    sent = _upload(client, tok["prefecture"], good)
+    assert sent.status_code == 202
+    sid = sent.json["id"]
+    shown = client.get(f"/api/v1/submissions/{sid}", headers=_h(tok["prefecture"])).json
+    assert shown["state"] == "draft" and shown["summary"] is None
+    assert shown["job"]["state"] == "queued" and shown["report"] is None
+    assert _act(client, tok["prefecture"], sid, "submit").status_code == 409  # not checked yet
+    assert run_one(engine, "api-test")
+    shown = client.get(f"/api/v1/submissions/{sid}", headers=_h(tok["prefecture"])).json
+    assert shown["summary"]["ok"] == 2 and shown["report"]["valid"] is True
+    assert shown["job"] == {"state": "done", "progress": 1.0, "step": "完成", "message": ""}
+    # Another prefecture does not see it at all; the office and leaders do.
+    assert client.get(f"/api/v1/submissions/{sid}", headers=_h(tok["qujing"])).status_code == 404
+    assert _act(client, tok["qujing"], sid, "submit").status_code == 404
+    listed = client.get("/api/v1/submissions", headers=_h(tok["qujing"])).json
+    assert listed == {"submissions": []}
+    assert client.get(f"/api/v1/submissions/{sid}", headers=_h(tok["leader"])).status_code == 200
+
+    # draft → submitted, by the prefecture; the office cannot accept a draft.
+    assert _act(client, tok["province"], sid, "accept").status_code == 409
+    assert _act(client, tok["leader"], sid, "submit").status_code == 403
+    submitted = _act(client, tok["prefecture"], sid, "submit")
+    assert submitted.status_code == 200 and submitted.json["state"] == "submitted"
+    assert _act(client, tok["prefecture"], sid, "submit").status_code == 409
+
+    # submitted → returned, by the office, with a comment the prefecture sees.
+    assert _act(client, tok["prefecture"], sid, "return", "x").status_code == 403
+    assert _act(client, tok["department"], sid, "return", "x").status_code == 403
+    assert _act(client, tok["province"], sid, "return").status_code == 400
+    returned = _act(client, tok["province"], sid, "return", "请核实2号高炉坐标")
+    assert returned.status_code == 200 and returned.json["state"] == "returned"
+    seen = client.get(f"/api/v1/submissions/{sid}", headers=_h(tok["prefecture"])).json
+    assert seen["history"][-1]["comment"] == "请核实2号高炉坐标"
+    assert _act(client, tok["province"], sid, "accept").status_code == 409
+
+    # A fixed upload: submitted → accepted (loads), → reopened with a reason.
+    second = _upload(client, tok["prefecture"], csv_bytes([unit_row(1), unit_row(3)])).json["id"]
+    assert run_one(engine, "api-test")
+    _act(client, tok["prefecture"], second, "submit")
+    assert _act(client, tok["prefecture"], second, "accept").status_code == 403
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM unit")).scalar_one() == 0
+    accepted = _act(client, tok["province"], second, "accept", "核对无误")
+    assert accepted.status_code == 200, accepted.json
+    assert accepted.json["state"] == "accepted" and accepted.json["loaded"]["inserted"] == 2
+    assert accepted.json["accepted_by"] == "t_province"
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM unit")).scalar_one() == 2
+    assert _act(client, tok["province"], second, "accept").status_code == 409
+    assert _act(client, tok["province"], second, "return", "晚了").status_code == 409
+    assert _act(client, tok["prefecture"], second, "reopen", "想改").status_code == 403
+    assert _act(client, tok["province"], second, "reopen").status_code == 400
+    reopened = _act(client, tok["province"], second, "reopen", "3号装备已拆除")
+    assert reopened.status_code == 200 and reopened.json["state"] == "reopened"
+    assert _act(client, tok["province"], second, "submit").status_code == 409
+
+    states = client.get("/api/v1/submissions", headers=_h(tok["province"])).json["submissions"]
+    assert [s["state"] for s in states] == ["reopened", "returned"]
+    only = client.get("/api/v1/submissions?state=returned", headers=_h(tok["province"])).json
+    assert [s["id"] for s in only["submissions"]] == [sid]
+
+    # Audited: the upload, each change, the refusals, the reads.
+    log = audit.entries(engine)
+    actions = set(log["action"])
+    assert {"upload", "submission", "forbidden", "api"} <= actions
+    changes = log[log["action"] == "submission"]
+    assert sorted(json.loads(p)["action"] for p in changes["params"]) == [
+        "accept",
+        "reopen",
+        "return",
+        "submit",
+        "submit",
+    ]
+
+
+def test_the_reports_and_the_marked_workbook_download_in_scope(api):
+    client, tok, engine = api
+    content = csv_bytes([unit_row(1), unit_row(2, 企业名称="=cmd|' /C calc'!A0", 退出类别="乱写")])
+    sid = _upload(client, tok["prefecture"], content).json["id"]
+    early = client.get(f"/api/v1/submissions/{sid}/report.csv", headers=_h(tok["prefecture"]))
+    assert early.status_code == 409
+    run_one(engine, "api-test")
+    got = client.get(f"/api/v1/submissions/{sid}/report.csv", headers=_h(tok["prefecture"]))
+    assert got.status_code == 200 and got.mimetype == "text/csv"
+    text = got.data.decode("utf-8-sig")
+    assert "N3" in text and "乱写" in text
+    assert ",=cmd" not in text and "'=cmd" in text  # the user's text, inert
+    marked = client.get(f"/api/v1/submissions/{sid}/annotated", headers=_h(tok["prefecture"]))
+    assert marked.status_code == 200
+    assert "filename*=UTF-8''" in marked.headers["Content-Disposition"]
+    book = openpyxl.load_workbook(io.BytesIO(marked.data))
+    sheet = book[book.sheetnames[1]]
+    assert sheet["N3"].comment is not None
+    assert sheet["D3"].data_type == "s" and sheet["D3"].value.startswith("'=cmd")
+    for path in ("report.csv", "annotated"):
+        other = client.get(f"/api/v1/submissions/{sid}/{path}", headers=_h(tok["qujing"]))
+        assert other.status_code == 404
+    downloads = audit.entries(engine, actions=["download"])
+    assert len(downloads) == 2 and all(downloads["sha256"].str.len() == 64)
+
+
+def test_the_openapi_description_names_the_submission_routes(api):
+    client, tok, _ = api
+    spec = client.get("/api/v1/openapi.json", headers=_h(tok["leader"])).json
+    validate(spec)
+    paths = spec["paths"]
+    assert "post" in paths["/api/v1/submissions"] and "get" in paths["/api/v1/submissions/{id}"]
+    for action in ("submit", "accept", "return", "reopen"):
+        assert "post" in paths[f"/api/v1/submissions/{{id}}/{action}"]
