@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
 import threading
+import time
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -105,3 +110,37 @@ def test_the_heartbeat_moves_while_a_job_runs(engine, monkeypatch):
     monkeypatch.setitem(worker.RUNNERS, "validate", slow)
     _upload(engine)
     assert worker.run_one(engine, "w") and seen == [True]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in status  # a zombie has ended; only its parent has not reaped it
+
+
+def test_the_worker_process_does_the_jobs_and_ends_with_the_server_that_started_it(engine):
+    """``exitmap serve --prod`` starts it before becoming gunicorn: here a stand-in parent."""
+    sid = _upload(engine)
+    script = (
+        "import time; from exitmap.cli.submissions import start_worker_process; "
+        "print(start_worker_process().pid, flush=True); time.sleep(120)"
+    )
+    env = {**os.environ, "DATABASE_URL": engine.url.render_as_string(hide_password=False)}
+    parent = subprocess.Popen([sys.executable, "-c", script], env=env, stdout=subprocess.PIPE)
+    try:
+        child = int(parent.stdout.readline())
+        assert b"worker" in Path(f"/proc/{child}/cmdline").read_bytes()
+        deadline = time.monotonic() + 60
+        while jobs.of_submission(engine, sid).state != "done":
+            assert time.monotonic() < deadline, "the worker process did not do the job"
+            time.sleep(0.2)
+        assert store.get(engine, KUNMING_USER, sid).summary["valid"]
+    finally:
+        parent.kill()
+        parent.wait(10)
+    deadline = time.monotonic() + 15
+    while _alive(child):
+        assert time.monotonic() < deadline, "the worker outlived its server"
+        time.sleep(0.2)
