@@ -26,7 +26,19 @@ from app.components.header import (
 )
 from app.context import Context
 from app.i18n import t
-from app.pages import about, admin, data, errors, freeze, overview, prefecture, quota, unit
+from app.pages import (
+    about,
+    admin,
+    data,
+    errors,
+    freeze,
+    overview,
+    prefecture,
+    quota,
+    review,
+    submit,
+    unit,
+)
 from app.state import parse, to_search
 from exitmap.db import app_database_url, scoped, scoped_engine
 from exitmap.db import engine as make_engine
@@ -44,7 +56,11 @@ PAGES = {
     "/about": about.layout,
     "/admin/users": admin.users_layout,
     "/admin/audit": admin.audit_layout,
+    "/submit": submit.layout,
+    "/review": review.layout,
 }
+# Pages of one thing named in the path after the prefix: (ctx, state, the rest of the path).
+DETAIL_PAGES = {"/submit/": submit.detail_layout, "/review/": review.detail_layout}
 
 
 def route(ctx: Context, pathname: str | None, search: str | None):
@@ -73,6 +89,9 @@ def route(ctx: Context, pathname: str | None, search: str | None):
             page = prefecture.layout(ctx, state, unquote(path[len("/prefecture/") :]))
         elif path.startswith("/unit/"):
             page = unit.layout(ctx, state, unquote(path[len("/unit/") :]))
+        elif any(path.startswith(p) for p in DETAIL_PAGES):
+            prefix = next(p for p in DETAIL_PAGES if path.startswith(p))
+            page = DETAIL_PAGES[prefix](ctx, state, unquote(path[len(prefix) :]))
         else:
             page = errors.page(state, t("e.not_found", state.lang, path=path))
     except Exception:  # a page must never show a traceback
@@ -209,7 +228,7 @@ def create_app(database_url: str | None = None, engine: sa.Engine | None = None)
     export_routes.register(app, ctx)
     export_routes.register_deck(app, ctx)
     api.register(app.server, ctx)
-    for page in (overview, prefecture, unit, quota, freeze, data, about, admin):
+    for page in (overview, prefecture, unit, quota, freeze, data, about, admin, submit, review):
         if hasattr(page, "register"):
             page.register(app, ctx)
     return app

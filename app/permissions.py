@@ -21,7 +21,17 @@ from exitmap.vocabulary import PREFECTURE_EN, PREFECTURES
 from layers.meta import unit_prefecture
 
 # Pages for one action beyond viewing.
-ACTION_PAGES = {"/admin/users": "admin_users", "/admin/audit": "view_audit"}
+ACTION_PAGES = {
+    "/admin/users": "admin_users",
+    "/admin/audit": "view_audit",
+    "/submit": "submit_register",
+    "/review": "approve",
+}
+
+
+def action_of(path: str) -> str | None:
+    """The rule of a page for one action: its own, or its section's (/review/12: /review)."""
+    return ACTION_PAGES.get(path) or ACTION_PAGES.get("/" + path.strip("/").split("/")[0])
 
 
 def _who(caller: Caller, lang: str) -> str:
@@ -38,7 +48,8 @@ def _name(adcode: int, lang: str) -> str:
 def refusal(engine, caller: Caller, path: str, lang: str) -> str | None:
     """Why ``caller`` may not open ``path`` (in ``lang``), or None."""
     scope = caller.scope
-    if path in ACTION_PAGES and not allowed(scope.role, ACTION_PAGES[path]):
+    action = action_of(path)
+    if action and not allowed(scope.role, action):
         return t("e.forbidden_role", lang, who=_who(caller, lang))
     if scope.all_prefectures:
         return None

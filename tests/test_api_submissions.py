@@ -3,6 +3,7 @@ like the pages (the app connects as its own role, under row-level security)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 
@@ -12,10 +13,11 @@ import sqlalchemy as sa
 from openapi_spec_validator import validate
 
 from access import audit, users
+from submissions import store
 from submissions.worker import run_one
 from tests.helpers.accounts import ACCOUNTS, add_accounts
 from tests.helpers.registers import unit_row
-from tests.helpers.submissions import QUJING, csv_bytes
+from tests.helpers.submissions import KUNMING_USER, QUJING, csv_bytes
 
 AS_OF = "2026-09-30"
 
@@ -180,3 +182,45 @@ def test_the_openapi_description_names_the_submission_routes(api):
     assert "post" in paths["/api/v1/submissions"] and "get" in paths["/api/v1/submissions/{id}"]
     for action in ("submit", "accept", "return", "reopen"):
         assert "post" in paths[f"/api/v1/submissions/{{id}}/{action}"]
+
+
+def test_the_pages_callbacks_and_upload_route_are_refused_to_roles_that_may_not(engine):
+    """Hidden buttons are not the wall: the server refuses the callbacks and the route."""
+    from app.main import create_app
+    from tests.helpers.accounts import client_as
+    from tests.helpers.dash_http import call, callback_body
+
+    app = create_app(engine=engine)
+    kunming = client_as(app, engine, "prefecture")
+    sid = store.create(
+        engine, KUNMING_USER, "k.csv", csv_bytes([unit_row(1)]), dt.date(2026, 9, 30)
+    )
+    run_one(engine, "t")
+    store.act(engine, KUNMING_USER, sid, "submit")
+    decide = callback_body(
+        [("r-message", "children"), ("r-state", "children"), ("r-actions", "children")],
+        [("r-return", "n_clicks", 1), ("r-accept", "n_clicks", 0)],
+        [("r-comment", "value", "x"), ("r-id", "data", sid)],
+    )
+    assert call(kunming, decide).status_code == 403
+    leader = client_as(app, engine, "leader")
+    submit = callback_body(
+        [("s-message", "children"), ("s-state", "children"), ("s-actions", "children")],
+        [("s-submit", "n_clicks", 1)],
+        [("s-id", "data", sid)],
+    )
+    # s-actions is also the poll's output: Dash names this callback's copy with a hash.
+    submit["output"] = next(k for k in app.callback_map if k.startswith("..s-message.children"))
+    assert call(leader, submit).status_code == 403
+    token = leader.get_cookie("_csrf_token").value
+    upload = leader.post(
+        "/submit/upload",
+        data={"file": (io.BytesIO(b"x"), "x.csv"), "as_of": AS_OF},
+        headers={"X-CSRFToken": token},
+    )
+    assert upload.status_code == 403
+    office = client_as(app, engine, "province")
+    assert call(office, decide).status_code == 200
+    assert store.get(engine, KUNMING_USER, sid).state == "returned"
+    refused = audit.entries(engine, actions=["forbidden"])
+    assert sorted(refused["username"]) == ["t_kunming", "t_leader", "t_leader"]

@@ -6,6 +6,7 @@ from dash import html
 
 from app import briefing, presentation
 from app import format as fmt
+from app.components.submission_nav import submission_links
 from app.i18n import t
 from app.state import ViewState, to_search
 
@@ -20,7 +21,7 @@ NAV = (
 
 def section_of(path: str) -> str:
     """The navigation entry a page belongs to ('' for the office's own pages: none)."""
-    if path.startswith("/admin/"):
+    if path.startswith(("/admin/", "/submit", "/review")):
         return ""
     for href, _ in NAV[1:]:
         if path.startswith(href):
@@ -90,6 +91,7 @@ def account(caller, lang: str) -> list:
         return []
     kids = [html.Span(caller.user.label() if lang == "zh" else caller.user.username, id="whoami")]
     search = "?lang=en" if lang == "en" else ""
+    kids += submission_links(caller.scope.role, lang, search)
     if caller.scope.role == "province":
         spa = {"data-spa": ""}  # moves within the app (assets/url.js)
         kids += [
