@@ -44,6 +44,7 @@ from exitmap.db import app_database_url, scoped, scoped_engine
 from exitmap.db import engine as make_engine
 from exitmap.scope import EVERYTHING
 from layers.map import progress_dates
+from submissions import inbox
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 log = logging.getLogger(__name__)
@@ -69,7 +70,8 @@ def route(ctx: Context, pathname: str | None, search: str | None):
     state = parse(search, ctx.today())
     status = ctx.status()
     caller = current_caller()
-    head = header(path, state, status, ctx.marking, account(caller, state.lang))
+    waiting = inbox.counts(ctx.engine, caller.scope, ctx.today()) if caller else None
+    head = header(path, state, status, ctx.marking, account(caller, state.lang, waiting))
     refusal = permissions.refusal(ctx.engine, caller, path, state.lang) if caller else None
     if refusal:
         permissions.refused(path, refusal)

@@ -18,8 +18,10 @@ from app.browser import new_page, serve, wait_idle
 from exitmap.cli.submissions import start_worker_thread
 from submissions import review, store
 from submissions.worker import run_one
+from tests.helpers.a11y import assert_accessible
 from tests.helpers.accounts import add_accounts, browser_state
 from tests.helpers.registers import unit_row
+from tests.helpers.screens import sideways, small_targets
 from tests.helpers.submissions import KUNMING_USER, OFFICE, csv_bytes, workbook_bytes
 
 SHOTS = Path(os.environ.get("EXITMAP_SHOTS", "/tmp/exitmap-shots"))
@@ -110,6 +112,7 @@ def test_a_prefecture_submits_and_the_office_returns_then_accepts(site, chromium
     assert int(second_selected) == (int(first_selected) + 1) % everything
     expect(kunming.locator("#s-submit")).to_have_count(0)  # rejected rows: nothing to submit
     _shot(kunming, "submit-problems")
+    assert_accessible(kunming, where="报送 problems")
 
     # The marked workbook and the CSV, as the browser downloads them.
     with kunming.expect_download() as got:
@@ -140,6 +143,9 @@ def test_a_prefecture_submits_and_the_office_returns_then_accepts(site, chromium
     expect(office.locator("#r-period")).to_contain_text("2026-07-01 至 2026-09-30")
     expect(office.locator("#r-status tr", has_text="昆明市")).to_contain_text("已报送待审")
     expect(office.locator("#r-status tr", has_text="曲靖市")).to_contain_text("逾期未报")
+    # The inbox in the header: one to review, fifteen prefectures overdue.
+    expect(office.locator("#nav-review")).to_contain_text("1 份待审核")
+    expect(office.locator("#nav-review")).to_contain_text("15 个逾期未报")
     _shot(office, "review-list")
     office.goto(base + f"/review/{second}")
     office.wait_for_selector("#r-changed")
@@ -153,6 +159,7 @@ def test_a_prefecture_submits_and_the_office_returns_then_accepts(site, chromium
         expect(office.locator(f"#r-map path.diff-{kind}")).to_have_count(1)
     wait_idle(office)
     _shot(office, "review-detail")
+    assert_accessible(office, where="审核 detail")
     office.click("#r-return")
     expect(office.locator("#r-message")).to_contain_text("必须填写退回意见")
     office.fill("#r-comment", "4号装备的坐标请核实")
@@ -163,6 +170,7 @@ def test_a_prefecture_submits_and_the_office_returns_then_accepts(site, chromium
 
     kunming.goto(base + f"/submit/{second}")
     expect(kunming.locator("#s-comment")).to_contain_text("4号装备的坐标请核实")
+    expect(kunming.locator("#nav-submit")).to_contain_text("1 份被退回")
 
     # The corrected file again, submitted and accepted: now the register changes.
     third = _upload(kunming, base, "昆明登记表（再修正）.xlsx", workbook_bytes(fixed))
@@ -180,6 +188,24 @@ def test_a_prefecture_submits_and_the_office_returns_then_accepts(site, chromium
             {"k": unit_row(2)["统一社会信用代码"] + "/%"},
         ).scalar_one()
     assert status == "已关停"
+
+    # On a phone: nothing scrolls sideways, every target is a thumb's size.
+    for role, path, ready in (
+        ("prefecture", f"/submit/{first}", "#s-problems .ag-row"),
+        ("province", f"/review/{second}", "#r-changed"),
+    ):
+        phone = new_page(
+            chromium,
+            viewport={"width": 390, "height": 844},
+            storage_state=browser_state(base, role),
+        )
+        phone.goto(base + path)
+        phone.wait_for_selector(ready)
+        wait_idle(phone)
+        _shot(phone, f"phone-{path.strip('/').replace('/', '-')}")
+        assert sideways(phone) <= 0, path
+        assert small_targets(phone) == [], path
+        phone.context.close()
 
 
 def test_the_pages_are_refused_to_roles_that_may_not_use_them(site, chromium):

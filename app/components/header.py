@@ -85,13 +85,14 @@ def lang_switch_href(path: str, state: ViewState) -> str:
     return path + to_search(state.with_(lang="en" if state.lang == "zh" else "zh"))
 
 
-def account(caller, lang: str) -> list:
-    """Who is signed in, the province's own pages, and signing out."""
+def account(caller, lang: str, waiting: dict | None = None) -> list:
+    """Who is signed in, the province's own pages, what awaits them (``waiting``:
+    submissions.inbox), and signing out."""
     if caller is None or caller.user is None:
         return []
     kids = [html.Span(caller.user.label() if lang == "zh" else caller.user.username, id="whoami")]
     search = "?lang=en" if lang == "en" else ""
-    kids += submission_links(caller.scope.role, lang, search)
+    kids += submission_links(caller.scope.role, lang, search, waiting)
     if caller.scope.role == "province":
         spa = {"data-spa": ""}  # moves within the app (assets/url.js)
         kids += [
