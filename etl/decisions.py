@@ -6,9 +6,11 @@ so two allocations racing for the same quota cannot both pass the check.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
+from collections.abc import Iterator
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -31,6 +33,17 @@ def resolve_prefecture(conn: sa.Connection, text: str | int) -> tuple[int, str]:
         if key in (str(adcode), name, short) or key in (short + "州", short + "市"):
             return adcode, name
     raise DecisionError(f"找不到州（市）「{key}」：请用行政区划代码、全称或简称（如 红河）")
+
+
+@contextlib.contextmanager
+def _transaction(engine: sa.Engine | sa.Connection) -> Iterator[sa.Connection]:
+    """The engine's own transaction, or the caller's when given a connection (an approval
+    records its decision and its draft's new state together)."""
+    if isinstance(engine, sa.Connection):
+        yield engine
+        return
+    with engine.begin() as conn:
+        yield conn
 
 
 def _lock(conn: sa.Connection, adcode: int) -> None:
@@ -70,7 +83,7 @@ def _allocate(
 
 
 def allocate(
-    engine: sa.Engine,
+    engine: sa.Engine | sa.Connection,
     prefecture: str | int,
     tce: float,
     project: str,
@@ -79,7 +92,7 @@ def allocate(
     policy: Policy | None = None,
 ) -> int:
     """Record an allocation of released quota; refuse it if the balance would go below zero."""
-    with engine.begin() as conn:
+    with _transaction(engine) as conn:
         return _allocate(conn, prefecture, tce, project, on, document, policy or default_policy())
 
 
@@ -147,14 +160,14 @@ def allocate_file(engine: sa.Engine, path: Path, policy: Policy | None = None) -
 
 
 def decide_freeze(
-    engine: sa.Engine,
+    engine: sa.Engine | sa.Connection,
     prefecture: str | int,
     document: str,
     on: dt.date,
     reason: str | None = None,
 ) -> int:
     """Record a 区域限批 decision starting on ``on``."""
-    with engine.begin() as conn:
+    with _transaction(engine) as conn:
         adcode, name = resolve_prefecture(conn, prefecture)
         if not document or not document.strip():
             raise DecisionError("请注明限批决定的文号（--document）")
@@ -177,9 +190,11 @@ def decide_freeze(
         ).scalar_one()
 
 
-def lift_freeze(engine: sa.Engine, prefecture: str | int, document: str, on: dt.date) -> int:
+def lift_freeze(
+    engine: sa.Engine | sa.Connection, prefecture: str | int, document: str, on: dt.date
+) -> int:
     """Lift the decision in force on ``on``; ``document`` is the lifting document's number."""
-    with engine.begin() as conn:
+    with _transaction(engine) as conn:
         adcode, name = resolve_prefecture(conn, prefecture)
         _lock(conn, adcode)
         row = conn.execute(

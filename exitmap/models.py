@@ -478,3 +478,32 @@ class Job(Base):
     __table_args__ = (
         sa.CheckConstraint("state IN ('queued', 'running', 'done', 'failed')", name="job_state"),
     )
+
+
+class DecisionDraft(Base):
+    """A decision drafted by one user, applied when another approves it (maker–checker)."""
+
+    __tablename__ = "decision_draft"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.Text)
+    prefecture_adcode: Mapped[int] = mapped_column(sa.ForeignKey("prefecture.adcode"))
+    params = mapped_column(JSONB, nullable=False)
+    document_name: Mapped[str | None] = mapped_column(sa.Text)
+    document_pdf: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    state: Mapped[str] = mapped_column(sa.Text, server_default="draft", index=True)
+    drafted_by: Mapped[str] = mapped_column(sa.Text)
+    drafted_at: Mapped[dt.datetime] = mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now()
+    )
+    approved_by: Mapped[str | None] = mapped_column(sa.Text)
+    approved_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    decision_id: Mapped[int | None] = mapped_column(sa.Integer)
+    __table_args__ = (
+        sa.CheckConstraint(
+            "kind IN ('freeze_decide', 'freeze_lift', 'quota_allocate')", name="decision_draft_kind"
+        ),
+        sa.CheckConstraint("state IN ('draft', 'approved')", name="decision_draft_state"),
+        sa.CheckConstraint(
+            "approved_by IS NULL OR approved_by <> drafted_by", name="decision_draft_two_people"
+        ),
+    )

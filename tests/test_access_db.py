@@ -202,11 +202,17 @@ def test_the_audit_log_only_grows(engine):
 
 
 def test_decisions_from_the_command_line_are_on_record(engine):
+    from tests.helpers.accounts import add_accounts
+
+    add_accounts(engine)
     res = _cli(
         engine,
-        ["freeze", "decide", "昆明", "--document", "测试〔2026〕1号", "--date", "2026-01-10"],
-    )
+        ["freeze", "decide", "昆明", "--document", "测试〔2026〕1号", "--date", "2026-01-10",
+         "--approved-by", "t_province"],
+    )  # fmt: skip
     assert res.exit_code == 0, res.output
-    line = audit.entries(engine, actions=["decision"]).iloc[0]
-    assert line["username"].startswith("cli:") and line["role"] == "system"
-    assert "测试〔2026〕1号" in line["params"]
+    # Drafted by the command line's login, approved by the named office user.
+    approved, drafted = audit.entries(engine, actions=["decision"]).to_dict("records")
+    assert drafted["username"].startswith("cli:") and drafted["role"] == "system"
+    assert approved["username"] == "t_province" and approved["role"] == "province"
+    assert "测试〔2026〕1号" in drafted["params"] and "测试〔2026〕1号" in approved["params"]

@@ -21,6 +21,7 @@ from layers.map import MapData, progress
 from layers.quota import balance, ledger
 from layers.standing import standing
 from layers.units import evaluate, explain
+from tests.helpers.accounts import add_accounts
 from tests.helpers.registers import credit_code, unit_row, write_csv
 
 D = dt.date
@@ -60,6 +61,7 @@ def test_a_first_register_of_2026_knows_the_years_before(engine, tmp_path):
     )
     runner = CliRunner()
     env = {"DATABASE_URL": _url(engine)}
+    add_accounts(engine)  # the approver named by --approved-by
     res = runner.invoke(main, ["load", str(register), "--as-of", "2026-03-31"], env=env)
     assert res.exit_code == 0, res.output
 
@@ -73,7 +75,18 @@ def test_a_first_register_of_2026_knows_the_years_before(engine, tmp_path):
 
     res = runner.invoke(
         main,
-        ["quota", "allocate", "昆明", "30000", "--project", "转型项目", "--date", "2025-06-01"],
+        [
+            "quota",
+            "allocate",
+            "昆明",
+            "30000",
+            "--project",
+            "转型项目",
+            "--date",
+            "2025-06-01",
+            "--approved-by",
+            "t_province",
+        ],
         env=env,
     )
     assert res.exit_code == 0, res.output

@@ -20,6 +20,7 @@ from exitmap.scope import EVERYTHING
 from layers.freeze import decisions, freeze_list
 from layers.quota import balance, ledger
 from layers.standing import standing
+from tests.helpers.accounts import add_accounts
 from tests.helpers.policy_scenarios import HONGHE, KUNMING, QUJING, D, standard_scenario
 
 
@@ -205,18 +206,41 @@ def test_freeze_list_switch_threshold_and_scope(scenario_engine, tmp_path):
 
 
 def test_cli_quota_freeze_and_standing(scenario_engine, tmp_path):
+    add_accounts(scenario_engine)  # the approvers named by --approved-by
     runner = CliRunner()
     env = {"DATABASE_URL": _url(scenario_engine)}
     res = runner.invoke(
         main,
-        ["quota", "allocate", "红河", "1000", "--project", "甲", "--date", "2022-01-15"],
+        [
+            "quota",
+            "allocate",
+            "红河",
+            "1000",
+            "--project",
+            "甲",
+            "--date",
+            "2022-01-15",
+            "--approved-by",
+            "t_province",
+        ],
         env=env,
     )
     assert res.exit_code == 0, res.output
     assert "当日余额 3,000.00" in res.output
     res = runner.invoke(
         main,
-        ["quota", "allocate", "红河", "5000", "--project", "乙", "--date", "2022-01-15"],
+        [
+            "quota",
+            "allocate",
+            "红河",
+            "5000",
+            "--project",
+            "乙",
+            "--date",
+            "2022-01-15",
+            "--approved-by",
+            "t_province",
+        ],
         env=env,
     )
     assert res.exit_code == 1
@@ -234,7 +258,17 @@ def test_cli_quota_freeze_and_standing(scenario_engine, tmp_path):
     ]
     res = runner.invoke(
         main,
-        ["freeze", "decide", "曲靖", "--document", "云政发〔2022〕5号", "--date", "2022-04-01"],
+        [
+            "freeze",
+            "decide",
+            "曲靖",
+            "--document",
+            "云政发〔2022〕5号",
+            "--date",
+            "2022-04-01",
+            "--approved-by",
+            "t_province",
+        ],
         env=env,
     )
     assert res.exit_code == 0, res.output

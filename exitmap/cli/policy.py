@@ -76,23 +76,51 @@ def quota() -> None:
     """能耗指标：产能退出释放、分配给项目、余额。"""
 
 
+def approved_by_option(command):
+    """``--approved-by USER``: the second person of maker–checker, named on the command line
+    (an office account other than the drafter; the command line drafts as its login)."""
+    return click.option(
+        "--approved-by",
+        "approver",
+        required=True,
+        help="审批人（省级用户名，不能是起草人本人）",
+    )(command)
+
+
+def _two_people(kind: str, prefecture: str, params: dict, approver: str) -> int:
+    """Draft as the command line's login, approve as ``approver``: the pages' path."""
+    from access import users
+    from access.users import User
+    from approvals import drafts
+    from exitmap.cli.access import cli_user
+    from exitmap.scope import Scope
+
+    eng = _engine()
+    who: User | None = users.get(eng, approver)
+    if who is None or who.disabled:
+        raise UserError(f"没有可用的用户「{approver}」（--approved-by）")
+    draft_id = drafts.draft(eng, Scope.everything(cli_user()), kind, prefecture, params)
+    return drafts.approve(eng, who.scope(), draft_id)
+
+
 @quota.command("allocate")
 @click.argument("prefecture")
 @click.argument("tce", type=float)
 @click.option("--project", required=True, help="项目名称")
 @click.option("--date", "on", callback=parse_date, required=True, help="分配日期 YYYY-MM-DD")
 @click.option("--document", help="批复文号")
-def quota_allocate(prefecture: str, tce: float, project: str, on, document) -> None:
+@approved_by_option
+def quota_allocate(prefecture: str, tce: float, project: str, on, document, approver) -> None:
     """把 PREFECTURE 释放的能耗指标分配 TCE 吨标准煤给一个项目（余额不足则拒绝）。"""
-    from etl.decisions import allocate, resolve_prefecture
+    from etl.decisions import resolve_prefecture
     from layers.quota import balance
 
+    params = {"tce": tce, "project": project, "on": on, "document": document}
+    _two_people("quota_allocate", prefecture, params, approver)
     eng = _engine()
-    allocate(eng, prefecture, tce, project, on, document)
     with eng.connect() as conn:
         adcode, name = resolve_prefecture(conn, prefecture)
     left = balance(eng, adcode, on)
-    record("decision", name, {"kind": "allocate", "tce": tce, "project": project, "on": on})
     click.echo(f"已分配：{name} {tce:,.2f} 吨标准煤 → {project}（{on}）；当日余额 {left:,.2f}")
 
 
@@ -147,12 +175,11 @@ def freeze() -> None:
 @click.option("--document", required=True, help="限批决定文号")
 @click.option("--date", "on", callback=parse_date, required=True, help="开始日期 YYYY-MM-DD")
 @click.option("--reason", help="理由")
-def freeze_decide(prefecture: str, document: str, on, reason) -> None:
-    """记录对 PREFECTURE 实行区域限批的决定。"""
-    from etl.decisions import decide_freeze
-
-    decide_freeze(_engine(), prefecture, document, on, reason)
-    record("decision", prefecture, {"kind": "freeze", "document": document, "on": on})
+@approved_by_option
+def freeze_decide(prefecture: str, document: str, on, reason, approver) -> None:
+    """记录对 PREFECTURE 实行区域限批的决定（起草人与审批人须为两人）。"""
+    params = {"document": document, "on": on, "reason": reason}
+    _two_people("freeze_decide", prefecture, params, approver)
     click.echo(f"已记录限批决定 {document}（自 {on} 起）。")
 
 
@@ -160,12 +187,10 @@ def freeze_decide(prefecture: str, document: str, on, reason) -> None:
 @click.argument("prefecture")
 @click.option("--document", required=True, help="解除文号")
 @click.option("--date", "on", callback=parse_date, required=True, help="解除日期 YYYY-MM-DD")
-def freeze_lift(prefecture: str, document: str, on) -> None:
-    """解除 PREFECTURE 的区域限批。"""
-    from etl.decisions import lift_freeze
-
-    lift_freeze(_engine(), prefecture, document, on)
-    record("decision", prefecture, {"kind": "lift", "document": document, "on": on})
+@approved_by_option
+def freeze_lift(prefecture: str, document: str, on, approver) -> None:
+    """解除 PREFECTURE 的区域限批（起草人与审批人须为两人）。"""
+    _two_people("freeze_lift", prefecture, {"document": document, "on": on}, approver)
     click.echo(f"已解除限批（{document}，{on}）。")
 
 

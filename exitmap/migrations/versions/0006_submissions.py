@@ -9,6 +9,8 @@
 - ``job``: work for ``exitmap worker`` (validating an upload); a row holds its progress, its
   heartbeat and, when it fails, the message.
 - ``load_record`` names the submission it came from and who accepted it.
+- ``decision_draft``: a 区域限批 decision or lift, or a quota allocation, drafted by one user and
+  approved by another (maker–checker), with the document's PDF when given (bounded, kept whole).
 
 The app role may add submissions, change their state and read them in its scope (row-level
 security as migration 0005's tables), add transitions and jobs; the worker and the loader run
@@ -33,7 +35,9 @@ depends_on = None
 
 STATES = ("draft", "submitted", "returned", "accepted", "reopened")
 JOB_STATES = ("queued", "running", "done", "failed")
-TABLES = ("submission", "submission_transition", "job")
+TABLES = ("submission", "submission_transition", "job", "decision_draft")
+DRAFT_KINDS = ("freeze_decide", "freeze_lift", "quota_allocate")
+DRAFT_STATES = ("draft", "approved")
 
 
 def _sees(column: str) -> str:
@@ -48,6 +52,7 @@ POLICIES = {
     "submission": _sees("prefecture_adcode"),
     "submission_transition": _OWN_SUBMISSION,
     "job": _OWN_SUBMISSION,
+    "decision_draft": _sees("prefecture_adcode"),
 }
 
 
@@ -132,6 +137,32 @@ def upgrade() -> None:
     )
     op.create_index("ix_job_state", "job", ["state"])
     op.create_index("ix_job_submission_id", "job", ["submission_id"])
+    op.create_table(
+        "decision_draft",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("kind", sa.Text(), nullable=False),
+        sa.Column(
+            "prefecture_adcode", sa.Integer(), sa.ForeignKey("prefecture.adcode"), nullable=False
+        ),
+        sa.Column("params", JSONB(), nullable=False),
+        sa.Column("document_name", sa.Text()),
+        sa.Column("document_pdf", sa.LargeBinary()),
+        sa.Column("state", sa.Text(), nullable=False, server_default="draft"),
+        sa.Column("drafted_by", sa.Text(), nullable=False),
+        sa.Column(
+            "drafted_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
+        sa.Column("approved_by", sa.Text()),
+        sa.Column("approved_at", sa.DateTime(timezone=True)),
+        sa.Column("decision_id", sa.Integer()),
+        sa.CheckConstraint(f"kind IN ({_in(DRAFT_KINDS)})", name="decision_draft_kind"),
+        sa.CheckConstraint(f"state IN ({_in(DRAFT_STATES)})", name="decision_draft_state"),
+        # The checker is never the maker, whoever writes the row.
+        sa.CheckConstraint(
+            "approved_by IS NULL OR approved_by <> drafted_by", name="decision_draft_two_people"
+        ),
+    )
+    op.create_index("ix_decision_draft_state", "decision_draft", ["state"])
     op.add_column("load_record", sa.Column("submission_id", sa.Integer()))
     op.add_column("load_record", sa.Column("accepted_by", sa.Text()))
     op.execute(KEPT_WHOLE)
@@ -191,6 +222,7 @@ def _grant() -> None:
     op.execute(f"GRANT SELECT ON {', '.join(TABLES)} TO {role}")
     op.execute(f"GRANT INSERT, UPDATE ON submission TO {role}")
     op.execute(f"GRANT INSERT ON submission_transition, job TO {role}")
+    op.execute(f"GRANT INSERT ON decision_draft TO {role}")
     for table in TABLES:
         op.execute(f"GRANT USAGE ON SEQUENCE {table}_id_seq TO {role}")
 
