@@ -31,6 +31,8 @@ RULES: dict[str, frozenset[str]] = {
     "submit_register": frozenset({"prefecture", "province", SYSTEM}),
     # Approving what a prefecture submits (审核: accept, return, reopen).
     "approve": frozenset({"province", SYSTEM}),
+    # Approving a decision another user drafted (区域限批, quota allocation): maker–checker.
+    "approve_decision": frozenset({"province", SYSTEM}),
     # 用户管理.
     "admin_users": frozenset({"province", SYSTEM}),
     # 审计.

@@ -30,6 +30,7 @@ from app.pages import (
     about,
     admin,
     data,
+    decisions,
     errors,
     freeze,
     overview,
@@ -59,6 +60,7 @@ PAGES = {
     "/admin/audit": admin.audit_layout,
     "/submit": submit.layout,
     "/review": review.layout,
+    "/decisions": decisions.layout,
 }
 # Pages of one thing named in the path after the prefix: (ctx, state, the rest of the path).
 DETAIL_PAGES = {"/submit/": submit.detail_layout, "/review/": review.detail_layout}
@@ -230,7 +232,19 @@ def create_app(database_url: str | None = None, engine: sa.Engine | None = None)
     export_routes.register(app, ctx)
     export_routes.register_deck(app, ctx)
     api.register(app.server, ctx)
-    for page in (overview, prefecture, unit, quota, freeze, data, about, admin, submit, review):
+    for page in (
+        overview,
+        prefecture,
+        unit,
+        quota,
+        freeze,
+        data,
+        about,
+        admin,
+        submit,
+        review,
+        decisions,
+    ):
         if hasattr(page, "register"):
             page.register(app, ctx)
     return app

@@ -26,6 +26,7 @@ ACTION_PAGES = {
     "/admin/audit": "view_audit",
     "/submit": "submit_register",
     "/review": "approve",
+    "/decisions": "decide",
 }
 
 

@@ -21,6 +21,7 @@ from exitmap import settings
 from exitmap.errors import UserError
 from exitmap.policy import default_policy
 from exitmap.scope import Scope, scope_sql
+from layers.freeze import freeze_list
 from layers.quota import available
 
 KINDS = {
@@ -140,11 +141,18 @@ def pending(engine: sa.Engine, scope: Scope) -> list[Draft]:
 
 
 def engine_view(engine: sa.Engine, d: Draft, on: dt.date | None = None) -> str:
-    """What the policy engine says beside a draft: for an allocation, the balance free on
-    its date (the lowest of that date and every later one)."""
-    if d.kind != "quota_allocate":
-        return ""
+    """What the policy engine says beside a draft: for a freeze or a lift, whether the rule is
+    triggered on its date and why; for an allocation, the balance free on its date (the
+    lowest of that date and every later one)."""
     day = dt.date.fromisoformat(str(d.params["on"]))
+    if d.kind != "quota_allocate":
+        rows = freeze_list(engine, day, scope=Scope.everything().narrow(d.prefecture_adcode))
+        if rows.empty:
+            return ""
+        row = rows.iloc[0]
+        if not row["triggered"]:
+            return f"{day} 规则未触发限批"
+        return f"{day} 规则触发限批：{row['trigger_reasons']}"
     with engine.connect() as conn:
         free = available(conn, d.prefecture_adcode, on or day, default_policy())
     return (

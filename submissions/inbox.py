@@ -1,5 +1,6 @@
 """What awaits a user, for the header: returned registers (a prefecture), registers to review
-(the office), and registers overdue for the period (both; settings EXITMAP_SUBMISSION_*)."""
+and decisions to approve (the office), and registers overdue for the period (both; settings
+EXITMAP_SUBMISSION_*)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from submissions import periods
 def counts(engine: sa.Engine, scope: Scope, today: dt.date) -> dict[str, int]:
     """{"returned": n, "to_review": n, "overdue": n}, each in the caller's scope; a role sees
     only its own kinds (zero for the others)."""
-    out = {"returned": 0, "to_review": 0, "overdue": 0}
+    out = {"returned": 0, "to_review": 0, "overdue": 0, "to_approve": 0}
     if scope.role not in ("prefecture", "province"):
         return out
     with engine.connect() as conn:
@@ -39,6 +40,16 @@ def counts(engine: sa.Engine, scope: Scope, today: dt.date) -> dict[str, int]:
         out["returned"] = by_state.get("returned", 0)
     else:
         out["to_review"] = by_state.get("submitted", 0)
+    if scope.role == "province":
+        with engine.connect() as conn:
+            # Decisions another user drafted: the caller's own wait for someone else.
+            out["to_approve"] = conn.execute(
+                sa.text(
+                    "SELECT count(*) FROM decision_draft WHERE state = 'draft' "
+                    f"AND drafted_by <> :me AND {scope_sql('prefecture_adcode')}"
+                ),
+                {"me": scope.user, **scope.params()},
+            ).scalar_one()
     _, rows = periods.standing(engine, scope, today)
     out["overdue"] = sum(r["status"] == "late" for r in rows)
     return out

@@ -75,9 +75,9 @@ def test_the_login_page_and_the_offices_pages_are_accessible(
             conn.execute(sa.text("DELETE FROM login_failure"))
     page.context.close()
     page, more = open_page(chromium, base)
-    for path in ("/admin/users", "/admin/audit", "/submit", "/review"):
+    for path in ("/admin/users", "/admin/audit", "/submit", "/review", "/decisions"):
         page.goto(base + with_lang(path, lang))
-        page.wait_for_selector("#users-table, #audit-table, #s-list, #r-status")
+        page.wait_for_selector("#users-table, #audit-table, #s-list, #r-status, #d-pending")
         wait_idle(page)
         assert_accessible(page, where=f"{path} {lang}")
     page.context.close()

@@ -33,6 +33,8 @@ def test_a_second_office_user_approves_a_freeze_the_first_drafted(engine):
     params = {"document": "云政发〔2026〕9号", "on": "2026-10-01", "reason": "淘汰类逾期"}
     draft_id = drafts.draft(engine, FIRST, "freeze_decide", "昆明", params, ("决定.pdf", PDF))
     assert _count(engine, "freeze_decision") == 0  # a draft decides nothing
+    view = drafts.engine_view(engine, drafts.get(engine, FIRST, draft_id))
+    assert view == "2026-10-01 规则未触发限批"  # no units: the rule has nothing to count
     assert [d.id for d in drafts.pending(engine, SECOND)] == [draft_id]
 
     with pytest.raises(drafts.DraftRefused, match="起草人（t_province）不能审批自己起草的决定"):

@@ -9,6 +9,7 @@ from access.rules import allowed
 LINKS = (
     ("/submit", "submit_register", ("报送", "Submit"), "nav-submit"),
     ("/review", "approve", ("审核", "Review"), "nav-review"),
+    ("/decisions", "decide", ("决定", "Decisions"), "nav-decisions"),
 )
 
 
@@ -17,6 +18,7 @@ BADGES = {
     "returned": ("/submit", ("{n} 份被退回", "{n} returned")),
     "to_review": ("/review", ("{n} 份待审核", "{n} to review")),
     "overdue": (None, ("{n} 个逾期未报", "{n} overdue")),
+    "to_approve": ("/decisions", ("{n} 项待审批", "{n} to approve")),
 }
 
 
