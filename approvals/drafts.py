@@ -113,18 +113,23 @@ def draft(
     return new_id
 
 
-def get(engine: sa.Engine, scope: Scope, draft_id: int) -> Draft:
-    with engine.connect() as conn:
-        row = conn.execute(
-            sa.text(
-                f"SELECT {_FIELDS} FROM decision_draft WHERE id = :id AND "
-                f"{scope_sql('prefecture_adcode')}"
-            ),
-            {"id": draft_id, **scope.params()},
-        ).one_or_none()
+def _read(conn: sa.Connection, scope: Scope, draft_id: int, lock: bool = False) -> Draft:
+    """The draft in the caller's scope (``lock``: held for a change until commit)."""
+    row = conn.execute(
+        sa.text(
+            f"SELECT {_FIELDS} FROM decision_draft WHERE id = :id AND "
+            f"{scope_sql('prefecture_adcode')}" + (" FOR UPDATE" if lock else "")
+        ),
+        {"id": draft_id, **scope.params()},
+    ).one_or_none()
     if row is None:
         raise DraftRefused(f"没有编号为 {draft_id} 的决定草稿（或不在您的权限范围内）")
     return Draft(*row)
+
+
+def get(engine: sa.Engine, scope: Scope, draft_id: int) -> Draft:
+    with engine.connect() as conn:
+        return _read(conn, scope, draft_id)
 
 
 def pending(engine: sa.Engine, scope: Scope) -> list[Draft]:
@@ -174,16 +179,7 @@ def approve(engine: sa.Engine, scope: Scope, draft_id: int) -> int:
 
 def _approve(engine: sa.Engine, scope: Scope, draft_id: int) -> int:
     with engine.begin() as conn:
-        row = conn.execute(
-            sa.text(
-                f"SELECT {_FIELDS} FROM decision_draft WHERE id = :id AND "
-                f"{scope_sql('prefecture_adcode')} FOR UPDATE"
-            ),
-            {"id": draft_id, **scope.params()},
-        ).one_or_none()
-        if row is None:
-            raise DraftRefused(f"没有编号为 {draft_id} 的决定草稿（或不在您的权限范围内）")
-        d = Draft(*row)
+        d = _read(conn, scope, draft_id, lock=True)
         if d.state != "draft":
             raise DraftRefused(f"草稿 {draft_id} 已由 {d.approved_by} 审批，不能再次审批")
         if d.drafted_by == scope.user:

@@ -35,11 +35,7 @@ def accept(
     except TransitionRefused as exc:
         store._refused(engine, scope, current, "accept", exc)
         raise
-    with engine.connect() as conn:
-        name, content = conn.execute(
-            sa.text("SELECT file_name, content FROM submission WHERE id = :id"),
-            {"id": submission_id},
-        ).one()
+    name, content = store.file(engine, scope, submission_id)
     # The same checks again, on the bytes kept: what is loaded is what was reviewed.
     prepared = validate(name, content, current.prefecture_adcode, on_step=on_step)
 

@@ -149,17 +149,23 @@ def _where(scope: Scope) -> str:
     return scope_sql("prefecture_adcode")
 
 
-def get(engine: sa.Engine, scope: Scope, submission_id: int) -> Submission:
-    with engine.connect() as conn:
-        row = conn.execute(
-            sa.text(
-                f"SELECT {', '.join(FIELDS)} FROM submission WHERE id = :id AND {_where(scope)}"
-            ),
-            {"id": submission_id, **scope.params()},
-        ).one_or_none()
+def _row(conn: sa.Connection, scope: Scope, submission_id: int, columns: str, lock=False):
+    """Some columns of one submission in the caller's scope (``lock``: held until commit)."""
+    row = conn.execute(
+        sa.text(
+            f"SELECT {columns} FROM submission WHERE id = :id AND {_where(scope)}"
+            + (" FOR UPDATE" if lock else "")
+        ),
+        {"id": submission_id, **scope.params()},
+    ).one_or_none()
     if row is None:
         raise NotFound(f"没有编号为 {submission_id} 的报送（或不在您的权限范围内）")
-    return Submission(*row)
+    return row
+
+
+def get(engine: sa.Engine, scope: Scope, submission_id: int) -> Submission:
+    with engine.connect() as conn:
+        return Submission(*_row(conn, scope, submission_id, ", ".join(FIELDS)))
 
 
 def listing(
@@ -184,27 +190,15 @@ def listing(
 
 def report(engine: sa.Engine, scope: Scope, submission_id: int) -> dict | None:
     """The Frictionless report (None until validated)."""
-    get(engine, scope, submission_id)
     with engine.connect() as conn:
-        return conn.execute(
-            sa.text(f"SELECT report FROM submission WHERE id = :id AND {_where(scope)}"),
-            {"id": submission_id, **scope.params()},
-        ).scalar_one()
+        return _row(conn, scope, submission_id, "report")[0]
 
 
 def file(engine: sa.Engine, scope: Scope, submission_id: int, annotated: bool = False):
     """(file name, bytes) of the upload as sent, or of its marked copy (None until made)."""
     column = "annotated" if annotated else "content"
     with engine.connect() as conn:
-        row = conn.execute(
-            sa.text(
-                f"SELECT file_name, {column} FROM submission WHERE id = :id AND {_where(scope)}"
-            ),
-            {"id": submission_id, **scope.params()},
-        ).one_or_none()
-    if row is None:
-        raise NotFound(f"没有编号为 {submission_id} 的报送（或不在您的权限范围内）")
-    name, content = row
+        name, content = _row(conn, scope, submission_id, f"file_name, {column}")
     if annotated and content is not None and not name.lower().endswith((".xlsx", ".xlsm")):
         name = name.rsplit(".", 1)[0] + "（标注）.xlsx"
     return name, content
@@ -226,16 +220,7 @@ def history(engine: sa.Engine, scope: Scope, submission_id: int) -> list[dict]:
 
 def lock(conn: sa.Connection, scope: Scope, submission_id: int) -> Submission:
     """The submission, locked for a change of state (two reviewers cannot both act)."""
-    row = conn.execute(
-        sa.text(
-            f"SELECT {', '.join(FIELDS)} FROM submission WHERE id = :id AND {_where(scope)} "
-            "FOR UPDATE"
-        ),
-        {"id": submission_id, **scope.params()},
-    ).one_or_none()
-    if row is None:
-        raise NotFound(f"没有编号为 {submission_id} 的报送（或不在您的权限范围内）")
-    return Submission(*row)
+    return Submission(*_row(conn, scope, submission_id, ", ".join(FIELDS), lock=True))
 
 
 def record_transition(
