@@ -68,7 +68,8 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
                     html.Label(["文号", dcc.Input(id="d-document", maxLength=200)]),
                     html.Label(["日期（YYYY-MM-DD）", dcc.Input(
                         id="d-date", maxLength=10, value=ctx.today().isoformat())]),
-                    html.Label(["吨标准煤（分配）", dcc.Input(id="d-tce", type="number", min=0)]),
+                    html.Label(["吨标准煤（分配）", dcc.Input(
+                        id="d-tce", inputMode="decimal", maxLength=20)]),
                     html.Label(["项目（分配）", dcc.Input(id="d-project", maxLength=200)]),
                     html.Label(["理由", dcc.Input(id="d-reason", maxLength=500)]),
                     html.Button("起草", id="d-draft", n_clicks=0),
@@ -79,7 +80,9 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
             html.Div(_pending(ctx), id="d-pending-frame"),
             html.Div(
                 [
-                    html.Label(["草稿编号", dcc.Input(id="d-id", type="number", min=1)]),
+                    html.Label(
+                        ["草稿编号", dcc.Input(id="d-id", inputMode="numeric", maxLength=10)]
+                    ),
                     html.Button("审批通过", id="d-approve", n_clicks=0),
                 ],
                 className="admin-form",
@@ -116,7 +119,7 @@ def register(app, ctx: Context) -> None:
             if kind == "freeze_decide":
                 params["reason"] = reason or None
             if kind == "quota_allocate":
-                params |= {"tce": tce, "project": project or None}
+                params |= {"tce": _number(tce), "project": project or None}
             if prefecture is None:
                 raise UserError("请选择州（市）")
             new_id = drafts.draft(ctx.engine, ctx.scope(), kind, prefecture, params)
@@ -137,10 +140,21 @@ def register(app, ctx: Context) -> None:
         if not clicks or not draft_id:
             raise PreventUpdate
         try:
-            drafts.approve(ctx.owner or ctx.engine, ctx.scope(), int(draft_id))
+            number = int(_number(draft_id))
+            drafts.approve(ctx.owner or ctx.engine, ctx.scope(), number)
         except UserError as exc:
             return str(exc), _pending(ctx)
-        return f"{int(draft_id)} 号已审批通过并生效。", _pending(ctx)
+        return f"{number} 号已审批通过并生效。", _pending(ctx)
+
+
+def _number(text) -> float | None:
+    """A number typed in a text field (the number field's steppers are too small to tap)."""
+    if text in (None, ""):
+        return None
+    try:
+        return float(str(text).replace(",", "").strip())
+    except ValueError:
+        raise UserError(f"应填写数字，收到「{str(text)[:20]}」") from None
 
 
 def _date(text: str | None) -> dt.date:
