@@ -229,6 +229,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "d.csv": ("下载 CSV", "Download CSV"),
     "d.xlsx": ("下载 Excel", "Download Excel"),
     "d.geojson": ("下载 GeoJSON", "Download GeoJSON"),
+    "d.lists": ("公示名单（Excel）", "Public lists (Excel)"),
+    "d.lists_title": (
+        "按所选日期生成公示名单（限期整改、提请关闭、已关闭、年度退出、信用约束），"
+        "只含您权限内的州（市）和类别",
+        "The public lists on the chosen date, of the prefectures and categories you hold",
+    ),
     "d.too_many": (
         "当前筛选共 {n} 行，超过单次下载上限 {most} 行：请先按行业、类别、州（市）等缩小范围。",
         "These filters give {n} rows, more than one download may hold ({most}): narrow them first.",
