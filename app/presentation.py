@@ -24,7 +24,6 @@ from app.components.tables import Col, table
 from app.i18n import in_lang, layer_words, t, v
 from app.state import ViewState, flag, to_search
 from exitmap.vocabulary import PROVINCE_ADCODE
-from layers.freeze import freeze_list
 from layers.map import MEASURES, apply_filters, rank
 
 PARAM = "present"
@@ -257,7 +256,7 @@ def deck(ctx, state: ViewState, search: str | None, status: dict) -> html.Div:
         (tx("province", lang), "province", _province(ctx, state, table_)),
         (tx("ranking", lang), "ranking", _ranking(state, table_)),
     ]
-    frozen = freeze_list(ctx.engine, on, scope=scope, known_on=state.known, **layer_words(lang))
+    frozen = ctx.data.freeze_list(on, scope, state.known, **layer_words(lang))
     freezes = {int(r["adcode"]): r for r in frozen.to_dict("records")}
     for row in behind(ranked):
         mine = units.filter(pl.col("prefecture_adcode") == row["adcode"])

@@ -20,7 +20,7 @@ from app.pages import errors
 from app.state import ViewState, parse, to_search
 from exitmap.policy import default_policy
 from exitmap.scope import Scope
-from layers.freeze import decisions, freeze_list
+from layers.freeze import decisions
 from layers.map import MEASURES, rank
 from layers.unit_table import QueryError, UnitQuery, unit_rows
 from layers.units import apply_filters
@@ -289,10 +289,8 @@ def dl_counties(ctx: Context, hideout: dict):
 def _freeze_box(ctx: Context, state: ViewState, adcode: int, on: dt.date) -> list:
     lang = state.lang
     policy = default_policy()
-    mine = ctx.scope().narrow(adcode)
-    frame = freeze_list(
-        ctx.engine, on, scope=mine, policy=policy, known_on=state.known, **layer_words(lang)
-    )
+    # The caller's whole list (cached, shared with 区域限批 and the other prefecture pages).
+    frame = ctx.data.freeze_list(on, ctx.scope(), state.known, **layer_words(lang))
     r = frame[frame["adcode"] == adcode].iloc[0]
     kids = []
     if r["triggered"]:
@@ -333,7 +331,7 @@ def _freeze_box(ctx: Context, state: ViewState, adcode: int, on: dt.date) -> lis
         kids.append(html.P(t("p.freeze_no_decision", lang), className="muted small"))
     if r["disagreement"]:
         kids.append(html.P(r["disagreement"], className="warning"))
-    hist = decisions(ctx.engine, mine, state.known)
+    hist = decisions(ctx.engine, ctx.scope().narrow(adcode), state.known)
     if len(hist):
         kids.append(html.P(f"{t('z.history', lang)}：{len(hist)}", className="small muted"))
     return kids
