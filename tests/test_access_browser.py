@@ -305,3 +305,12 @@ def test_the_leaders_deck_holds_every_prefecture(demo_site):
     )
     assert "昆明市" in text and "曲靖市" in text and "迪庆藏族自治州" in text
     assert len(deck.slides) == 4 + 16  # title, map, ranking, each prefecture, freeze
+
+
+def test_a_prefecture_presents_its_own_progress(chromium, demo_site):
+    """Presentation mode as a prefecture user: the first slide is its own, by name."""
+    page = open_as(chromium, demo_site, "prefecture", "/?present=1")
+    page.wait_for_selector(".slide h2")
+    title = page.inner_text("#slide-1 h2")
+    assert title == "昆明市淘汰落后产能退出进展", title
+    page.context.close()

@@ -402,8 +402,10 @@ def test_the_paged_unit_tables_read_both_views(engine, tmp_path):
     assert then == [f"{credit_code(1)}/1#", f"{credit_code(2)}/1#"] == on_the_map(D(2025, 6, 30))
     now = late(None)
     assert len(now) == 1 and now == on_the_map(None)
-    assert unit_count(engine, UnitQuery(on, known_on=D(2025, 1, 9))) == 0  # nothing recorded yet
-    assert unit_count(engine, UnitQuery(on)) == 3
+    assert (
+        unit_count(engine, UnitQuery(on, known_on=D(2025, 1, 9)), scope=EVERYTHING) == 0
+    )  # nothing recorded yet
+    assert unit_count(engine, UnitQuery(on), scope=EVERYTHING) == 3
 
 
 def test_the_published_ranking_reads_both_views(engine, tmp_path):

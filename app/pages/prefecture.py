@@ -317,16 +317,7 @@ def _freeze_box(ctx: Context, state: ViewState, adcode: int, on: dt.date) -> lis
     else:
         kids.append(html.P(html.Span(t("p.freeze_off", lang), className="tag ok")))
     if r["decided"]:
-        kids.append(
-            html.P(
-                t(
-                    "p.freeze_decided",
-                    lang,
-                    doc=r["decision_document"],
-                    start=fmt.date(r["decision_start"], lang),
-                )
-            )
-        )
+        kids.append(html.P(fmt.freeze_decided(r, lang)))
     else:
         kids.append(html.P(t("p.freeze_no_decision", lang), className="muted small"))
     if r["disagreement"]:
