@@ -24,8 +24,8 @@ from urllib.parse import quote, urlsplit
 
 import flask
 import flask_login
-from flask.sessions import SecureCookieSessionInterface
 import sqlalchemy as sa
+from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect, generate_csrf
 from markupsafe import escape
 
