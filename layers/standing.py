@@ -397,6 +397,16 @@ def standing(
     return frame
 
 
+def filter_key(filters: dict) -> tuple:
+    """The filters of a standing table as a cache key (values: a name, or several)."""
+    return tuple(
+        sorted(
+            (name, value if value is None or isinstance(value, str) else tuple(value))
+            for name, value in filters.items()
+        )
+    )
+
+
 class StandingCache(VersionedCache):
     """The dashboard's standing: summaries and prefecture-wide facts per (date, scope, version).
 
@@ -410,7 +420,8 @@ class StandingCache(VersionedCache):
         summaries: int = 48,
         **stores: int,
     ):
-        super().__init__(engine, {"summary": summaries, "wide": summaries, **stores})
+        stores = {"summary": summaries, "wide": summaries, "table": 4 * summaries, **stores}
+        super().__init__(engine, stores)
         self.policy = policy or default_policy()
 
     def summary(self, on: dt.date, scope: Scope, known_on: dt.date | None = None) -> pl.DataFrame:
@@ -435,13 +446,19 @@ class StandingCache(VersionedCache):
         known_on: dt.date | None = None,
         **filters,
     ) -> pl.DataFrame:
-        """The standing table (``aggregate``: TABLE_SCHEMA) for the filters, from the cache."""
+        """The standing table (``aggregate``: TABLE_SCHEMA) for the filters, from the cache
+        (a page asks for the same table several times: map, ranking, KPIs, charts)."""
         version = self.version()  # one version for both reads
         when = (on, known_on)
-        return aggregate(
-            self._summary(when, scope, version),
-            self._wide(when, scope, xianzhi_triggers, version),
-            **filters,
+        key = (when, scope.key(), xianzhi_triggers, filter_key(filters), version)
+        return self.cached(
+            "table",
+            key,
+            lambda: aggregate(
+                self._summary(when, scope, version),
+                self._wide(when, scope, xianzhi_triggers, version),
+                **filters,
+            ),
         )
 
     def published_table(
