@@ -396,3 +396,44 @@ class AuditLog(Base):
         sa.Index("ix_audit_log_at", "at"),
         sa.Index("ix_audit_log_username_at", "username", "at"),
     )
+
+
+class ReplacementProject(Base):
+    """产能置换: a new project under total-volume control, built on exited capacity."""
+
+    __tablename__ = "replacement_project"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.Text)
+    enterprise: Mapped[str] = mapped_column(sa.Text)
+    prefecture_adcode: Mapped[int] = mapped_column(sa.ForeignKey("prefecture.adcode"))
+    county_adcode: Mapped[int | None] = mapped_column(sa.ForeignKey("county.adcode"))
+    sub_industry: Mapped[str] = mapped_column(sa.Text)
+    new_capacity_wt: Mapped[float] = mapped_column(sa.Float)
+    ratio: Mapped[float] = mapped_column(sa.Float)  # the rule's ratio when approved
+    document_no: Mapped[str] = mapped_column(sa.Text)
+    approved_on: Mapped[dt.date] = mapped_column(sa.Date)
+    recorded_by: Mapped[str] = mapped_column(sa.Text)
+    recorded_at: Mapped[dt.datetime | None] = mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now()
+    )
+    __table_args__ = (
+        sa.CheckConstraint("new_capacity_wt > 0", name="ck_replacement_capacity_positive"),
+        sa.Index("ix_replacement_project_prefecture", "prefecture_adcode"),
+    )
+
+
+class ReplacementUse(Base):
+    """How much of an exited unit's capacity a replacement project uses."""
+
+    __tablename__ = "replacement_use"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("replacement_project.id", ondelete="CASCADE")
+    )
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"))
+    capacity_wt: Mapped[float] = mapped_column(sa.Float)
+    __table_args__ = (
+        sa.UniqueConstraint("project_id", "unit_id", name="uq_replacement_use_unit"),
+        sa.CheckConstraint("capacity_wt > 0", name="ck_replacement_use_positive"),
+        sa.Index("ix_replacement_use_unit", "unit_id"),
+    )

@@ -1,0 +1,83 @@
+"""产能置换: replacement projects and the exited capacity each uses.
+
+``replacement_project``: a new project under total-volume control (name, firm, place,
+sub-industry, new capacity, approval document and date); ``replacement_use``: the exited units
+whose capacity it uses, and how much of each. A unit's capacity is used at most once in total
+(checked in etl/replacement.py under a lock on the units). The app role reads both within its
+scope (row-level security as on the register); only the owner writes.
+
+Written to be renumbered at merge time: it reads nothing of the revisions around it.
+
+Revision ID: 0008
+Revises: 0005
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0008"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+SEES = (
+    "((SELECT exitmap_sees_all()) OR {column} = ANY "
+    "((SELECT exitmap_scope_prefectures())::integer[]))"
+)
+POLICIES = {
+    "replacement_project": SEES.format(column="prefecture_adcode"),
+    "replacement_use": (
+        "project_id IN (SELECT id FROM replacement_project WHERE "
+        + SEES.format(column="prefecture_adcode")
+        + ")"
+    ),
+}
+
+
+def upgrade() -> None:
+    op.create_table(
+        "replacement_project",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("name", sa.Text(), nullable=False),
+        sa.Column("enterprise", sa.Text(), nullable=False),
+        sa.Column(
+            "prefecture_adcode", sa.Integer(), sa.ForeignKey("prefecture.adcode"), nullable=False
+        ),
+        sa.Column("county_adcode", sa.Integer(), sa.ForeignKey("county.adcode")),
+        sa.Column("sub_industry", sa.Text(), nullable=False),
+        sa.Column("new_capacity_wt", sa.Float(), nullable=False),
+        sa.Column("ratio", sa.Float(), nullable=False),
+        sa.Column("document_no", sa.Text(), nullable=False),
+        sa.Column("approved_on", sa.Date(), nullable=False),
+        sa.Column("recorded_by", sa.Text(), nullable=False),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), server_default=sa.func.now()),
+        sa.CheckConstraint("new_capacity_wt > 0", name="ck_replacement_capacity_positive"),
+    )
+    op.create_index(
+        "ix_replacement_project_prefecture", "replacement_project", ["prefecture_adcode"]
+    )
+    op.create_table(
+        "replacement_use",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column(
+            "project_id",
+            sa.Integer(),
+            sa.ForeignKey("replacement_project.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        sa.Column("unit_id", sa.Integer(), sa.ForeignKey("unit.id"), nullable=False),
+        sa.Column("capacity_wt", sa.Float(), nullable=False),
+        sa.UniqueConstraint("project_id", "unit_id", name="uq_replacement_use_unit"),
+        sa.CheckConstraint("capacity_wt > 0", name="ck_replacement_use_positive"),
+    )
+    op.create_index("ix_replacement_use_unit", "replacement_use", ["unit_id"])
+    for table, condition in POLICIES.items():
+        op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+        op.execute(
+            f"CREATE POLICY exitmap_scope ON {table} USING ({condition}) WITH CHECK ({condition})"
+        )
+
+
+def downgrade() -> None:
+    op.drop_table("replacement_use")
+    op.drop_table("replacement_project")
