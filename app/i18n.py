@@ -170,6 +170,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "p.map": ("县级分布", "Units by county"),
     "p.units": ("装备清单", "Units"),
     "p.none": ("无", "None"),
+    "p.inspections": ("督导检查发现的问题（未销号）", "Inspection findings still open"),
+    "c.finding": ("问题", "Finding"),
+    "c.demand": ("整改要求", "Rectification demanded"),
+    "c.visited": ("检查日期", "Inspected"),
     "p.first_n": (
         "仅列前 {n} 台（套），全部见下方装备清单。",
         "The first {n}; all are in the unit list below.",

@@ -437,3 +437,35 @@ class ReplacementUse(Base):
         sa.CheckConstraint("capacity_wt > 0", name="ck_replacement_use_positive"),
         sa.Index("ix_replacement_use_unit", "unit_id"),
     )
+
+
+class Inspection(Base):
+    """督导检查: a visit of the office's inspection team to a prefecture."""
+
+    __tablename__ = "inspection"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    prefecture_adcode: Mapped[int] = mapped_column(sa.ForeignKey("prefecture.adcode"))
+    visited_on: Mapped[dt.date] = mapped_column(sa.Date)
+    team: Mapped[str] = mapped_column(sa.Text)
+    summary: Mapped[str] = mapped_column(sa.Text, server_default="")
+    recorded_by: Mapped[str] = mapped_column(sa.Text)
+    recorded_at: Mapped[dt.datetime | None] = mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now()
+    )
+    __table_args__ = (sa.Index("ix_inspection_prefecture", "prefecture_adcode"),)
+
+
+class InspectionFinding(Base):
+    """What an inspection found, the rectification demanded by a deadline, and its closing."""
+
+    __tablename__ = "inspection_finding"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(sa.ForeignKey("inspection.id", ondelete="CASCADE"))
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"))
+    finding: Mapped[str] = mapped_column(sa.Text)
+    demand: Mapped[str] = mapped_column(sa.Text)
+    deadline: Mapped[dt.date] = mapped_column(sa.Date)
+    closed_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    closed_note: Mapped[str | None] = mapped_column(sa.Text)
+    closed_by: Mapped[str | None] = mapped_column(sa.Text)
+    __table_args__ = (sa.Index("ix_inspection_finding_inspection", "inspection_id"),)

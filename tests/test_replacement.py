@@ -52,7 +52,10 @@ def exited(engine, tmp_path):
     return engine
 
 
-def furnace(capacity: float, on: dt.date = D(2022, 6, 30), **kw) -> Project:
+APPROVED = D(2022, 6, 30)
+
+
+def furnace(capacity: float, on: dt.date = APPROVED, **kw) -> Project:
     fields = {
         "name": "新建高炉项目",
         "enterprise": "云南测试新钢有限公司",
@@ -87,7 +90,7 @@ def test_a_short_ratio_is_refused_with_the_figures(exited):
 
 def test_capacity_is_used_at_most_once_in_total(exited):
     record_project(exited, furnace(24), [(key(1), 30)], "t")  # 30 of 40: 10 left
-    with pytest.raises(DecisionError, match="可用于置换的产能为 10.00"):
+    with pytest.raises(DecisionError, match=r"可用于置换的产能为 10\.00"):
         record_project(exited, furnace(16, name="二期"), [(key(1), 20)], "t")
     # What is left of it may still be used, and then nothing.
     record_project(exited, furnace(8, name="二期"), [(key(1), None)], "t")
@@ -151,5 +154,5 @@ def test_the_rules_name_their_sources_and_refuse_bad_entries(tmp_path):
     assert all(r.source for r in rules.ratios.values())
     text = (POLICY_DIR / "replacement.toml").read_text(encoding="utf-8")
     (tmp_path / "replacement.toml").write_text(text.replace("ratio = 1.25", "ratio = 0.8"))
-    with pytest.raises(PolicyError, match="replacement.toml.*ratio 第1条.*不小于 1"):
+    with pytest.raises(PolicyError, match=r"replacement\.toml.*ratio 第1条.*不小于 1"):
         load_replacement(tmp_path)

@@ -21,6 +21,7 @@ from app.state import ViewState, parse, to_search
 from exitmap.policy import default_policy
 from exitmap.scope import Scope
 from layers.freeze import decisions
+from layers.inspections import findings
 from layers.map import MEASURES, rank
 from layers.unit_table import QueryError, UnitQuery, unit_rows
 from layers.units import apply_filters
@@ -144,6 +145,7 @@ def layout(ctx: Context, state: ViewState, raw: str) -> html.Div:
                                 "pf-overdue",
                                 lang,
                             ),
+                            _inspections_box(ctx, adcode, on, lang),
                             side_list(
                                 t("p.due_soon", lang),
                                 unit_columns(lang, search),
@@ -167,6 +169,32 @@ def layout(ctx: Context, state: ViewState, raw: str) -> html.Div:
             ),
         ]
     )
+
+
+def _inspections_box(ctx: Context, adcode: int, on: dt.date, lang: str) -> html.Div:
+    """The open findings of the office's inspections here (督导检查), overdue ones marked."""
+    found = findings(ctx.engine, on, ctx.scope().narrow(adcode))
+    still = found[found["state"] != "closed"].to_dict("records")
+    cols = [
+        Col(t("c.finding", lang), lambda r: r["finding"]),
+        Col(t("c.demand", lang), lambda r: r["demand"]),
+        Col(t("c.deadline", lang), lambda r: fmt.date(r["deadline"], lang), nowrap=True),
+        Col(
+            t("c.days_late", lang),
+            lambda r: (
+                html.Span(fmt.integer(r["days_late"]), className="tag bad")
+                if r["state"] == "overdue"
+                else ""
+            ),
+            True,
+        ),
+        Col(t("c.visited", lang), lambda r: fmt.date(r["visited_on"], lang), nowrap=True),
+    ]
+    title = f"{t('p.inspections', lang)}（{len(still)}）"
+    if not still:
+        return html.Div([html.H2(title), html.P(t("p.none", lang))], className="card")
+    body = frame([table(cols, still, id="pf-inspections")], title, "scroll short")
+    return html.Div([html.H2(title), body], className="card")
 
 
 # The side lists show the most urgent units; all of them are in the unit list below, paged.

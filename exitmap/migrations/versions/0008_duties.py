@@ -1,10 +1,16 @@
-"""产能置换: replacement projects and the exited capacity each uses.
+"""The seed's other duties (issue #16): 产能置换 and 督导检查.
+
 
 ``replacement_project``: a new project under total-volume control (name, firm, place,
 sub-industry, new capacity, approval document and date); ``replacement_use``: the exited units
 whose capacity it uses, and how much of each. A unit's capacity is used at most once in total
 (checked in etl/replacement.py under a lock on the units). The app role reads both within its
 scope (row-level security as on the register); only the owner writes.
+
+``inspection``: a visit of the office's inspection team (督导检查, seed 四(五)) to a prefecture:
+date, team, summary; ``inspection_finding``: what it found (linked to a unit where it names
+one), the rectification demanded and its deadline, closed when done (date, note, by whom).
+Read by the app role within its scope.
 
 Written to be renumbered at merge time: it reads nothing of the revisions around it.
 
@@ -28,6 +34,12 @@ POLICIES = {
     "replacement_project": SEES.format(column="prefecture_adcode"),
     "replacement_use": (
         "project_id IN (SELECT id FROM replacement_project WHERE "
+        + SEES.format(column="prefecture_adcode")
+        + ")"
+    ),
+    "inspection": SEES.format(column="prefecture_adcode"),
+    "inspection_finding": (
+        "inspection_id IN (SELECT id FROM inspection WHERE "
         + SEES.format(column="prefecture_adcode")
         + ")"
     ),
@@ -71,6 +83,37 @@ def upgrade() -> None:
         sa.CheckConstraint("capacity_wt > 0", name="ck_replacement_use_positive"),
     )
     op.create_index("ix_replacement_use_unit", "replacement_use", ["unit_id"])
+    op.create_table(
+        "inspection",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column(
+            "prefecture_adcode", sa.Integer(), sa.ForeignKey("prefecture.adcode"), nullable=False
+        ),
+        sa.Column("visited_on", sa.Date(), nullable=False),
+        sa.Column("team", sa.Text(), nullable=False),
+        sa.Column("summary", sa.Text(), nullable=False, server_default=""),
+        sa.Column("recorded_by", sa.Text(), nullable=False),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), server_default=sa.func.now()),
+    )
+    op.create_index("ix_inspection_prefecture", "inspection", ["prefecture_adcode"])
+    op.create_table(
+        "inspection_finding",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column(
+            "inspection_id",
+            sa.Integer(),
+            sa.ForeignKey("inspection.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        sa.Column("unit_id", sa.Integer(), sa.ForeignKey("unit.id")),
+        sa.Column("finding", sa.Text(), nullable=False),
+        sa.Column("demand", sa.Text(), nullable=False),
+        sa.Column("deadline", sa.Date(), nullable=False),
+        sa.Column("closed_on", sa.Date()),
+        sa.Column("closed_note", sa.Text()),
+        sa.Column("closed_by", sa.Text()),
+    )
+    op.create_index("ix_inspection_finding_inspection", "inspection_finding", ["inspection_id"])
     for table, condition in POLICIES.items():
         op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
         op.execute(
@@ -79,5 +122,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("inspection_finding")
+    op.drop_table("inspection")
     op.drop_table("replacement_use")
     op.drop_table("replacement_project")
