@@ -469,3 +469,31 @@ class InspectionFinding(Base):
     closed_note: Mapped[str | None] = mapped_column(sa.Text)
     closed_by: Mapped[str | None] = mapped_column(sa.Text)
     __table_args__ = (sa.Index("ix_inspection_finding_inspection", "inspection_id"),)
+
+
+class ResettlementPlan(Base):
+    """职工安置: an exiting firm's workers and how they are resettled, by channel."""
+
+    __tablename__ = "resettlement_plan"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(sa.ForeignKey("enterprise.id"), unique=True)
+    prefecture_adcode: Mapped[int] = mapped_column(sa.ForeignKey("prefecture.adcode"))
+    workers: Mapped[int] = mapped_column(sa.Integer)
+    transferred: Mapped[int] = mapped_column(sa.Integer, server_default="0")
+    reemployed: Mapped[int] = mapped_column(sa.Integer, server_default="0")
+    retired: Mapped[int] = mapped_column(sa.Integer, server_default="0")
+    insured: Mapped[int] = mapped_column(sa.Integer, server_default="0")
+    other: Mapped[int] = mapped_column(sa.Integer, server_default="0")
+    funds_10k_yuan: Mapped[float | None] = mapped_column(sa.Float)
+    plan_date: Mapped[dt.date] = mapped_column(sa.Date)
+    status: Mapped[str] = mapped_column(sa.Text)
+    recorded_by: Mapped[str] = mapped_column(sa.Text)
+    recorded_at: Mapped[dt.datetime | None] = mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now()
+    )
+    __table_args__ = (
+        sa.CheckConstraint(
+            "transferred + reemployed + retired + insured + other <= workers",
+            name="ck_resettlement_within_workers",
+        ),
+    )

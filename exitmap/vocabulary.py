@@ -47,6 +47,19 @@ STATUSES: tuple[str, ...] = (
     "已转产",
 )
 EXIT_METHODS: tuple[str, ...] = ("拆除", "关停", "改造提升", "转产", "产能置换")
+
+# 职工安置 (seed 四(三)): how an exiting firm's workers are resettled (column → label), and the
+# states of its plan.
+RESETTLEMENT_CHANNELS: Mapping[str, str] = MappingProxyType(
+    {
+        "transferred": "内部转岗",
+        "reemployed": "转岗再就业",
+        "retired": "内部退养和退休",
+        "insured": "社会保险接续",
+        "other": "其他",
+    }
+)
+RESETTLEMENT_STATUSES: tuple[str, ...] = ("编制中", "已批复", "实施中", "已完成")
 CRS_NAMES: tuple[str, ...] = ("WGS84", "CGCS2000", "GCJ02", "BD09")
 DEFAULT_CRS = "WGS84"
 
@@ -136,6 +149,15 @@ ENGLISH: Mapping[str, str] = MappingProxyType(
         "改造提升": "Upgrade",
         "转产": "Conversion",
         "产能置换": "Capacity replacement",
+        "内部转岗": "Internal transfer",
+        "转岗再就业": "Re-employment",
+        "内部退养和退休": "Early retirement and retirement",
+        "社会保险接续": "Social insurance carried over",
+        "其他": "Other",
+        "编制中": "Being drafted",
+        "已批复": "Approved",
+        "实施中": "Under way",
+        "已完成": "Done",
         PROVINCE_NAME: "Yunnan",
         **{PREFECTURES[code]: name for code, name in PREFECTURE_EN.items()},
     }

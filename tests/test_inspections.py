@@ -151,6 +151,7 @@ def test_the_prefecture_page_lists_the_open_findings(decided_demo_engine, monkey
         page = client.get("/_dash-layout", headers={"Referer": f"http://x/prefecture/{KUNMING}"})
         text = json.dumps(page.get_json(), ensure_ascii=False)
         assert "在线监测数据缺失" in text, role
+        assert "职工安置" in text and "已退出但无安置方案的企业" in text
         assert "pf-inspections" in text and '"29"' in text  # 29 days past 2026-06-01
         other = client.get("/_dash-layout", headers={"Referer": f"http://x/prefecture/{QUJING}"})
         assert "在线监测数据缺失" not in json.dumps(other.get_json(), ensure_ascii=False)

@@ -20,6 +20,7 @@ from app.pages import errors
 from app.state import ViewState, parse, to_search
 from exitmap.policy import default_policy
 from exitmap.scope import Scope
+from layers import resettlement
 from layers.freeze import decisions
 from layers.inspections import findings
 from layers.map import MEASURES, rank
@@ -138,6 +139,7 @@ def layout(ctx: Context, state: ViewState, raw: str) -> html.Div:
                                 id="pf-freeze",
                             ),
                             html.Div([html.H2(t("p.quota", lang)), quota_box], className="card"),
+                            _resettlement_box(ctx, adcode, on, lang),
                             side_list(
                                 t("p.overdue", lang),
                                 unit_columns(lang, search, [late_col]),
@@ -169,6 +171,21 @@ def layout(ctx: Context, state: ViewState, raw: str) -> html.Div:
             ),
         ]
     )
+
+
+def _resettlement_box(ctx: Context, adcode: int, on: dt.date, lang: str) -> html.Div:
+    """职工安置 here: the workers the plans cover, those resettled, the firms without a plan."""
+    sums = resettlement.summary(ctx.engine, on, ctx.scope().narrow(adcode))
+    missing = sums["firms_without_plan"]
+    pairs = [
+        (t("c.workers", lang), fmt.integer(sums["workers"])),
+        (t("c.resettled", lang), fmt.integer(sums["resettled"])),
+        (
+            t("c.no_plan", lang),
+            html.Span(fmt.integer(missing), className="tag bad") if missing else "0",
+        ),
+    ]
+    return html.Div([html.H2(t("p.resettlement", lang)), facts(pairs)], className="card")
 
 
 def _inspections_box(ctx: Context, adcode: int, on: dt.date, lang: str) -> html.Div:

@@ -12,7 +12,16 @@ import sys
 
 import click
 
-from exitmap.cli import access, admin, etl, export, inspections, policy, replacement
+from exitmap.cli import (
+    access,
+    admin,
+    etl,
+    export,
+    inspections,
+    policy,
+    replacement,
+    resettlement,
+)
 from exitmap.errors import UserError
 
 
@@ -32,6 +41,6 @@ def main() -> None:
     """产能退出一张图 — 云南省淘汰落后和低端低效产能退出。"""
 
 
-for module in (admin, etl, policy, replacement, inspections, export, access):
+for module in (admin, etl, policy, replacement, inspections, resettlement, export, access):
     for command in module.COMMANDS:
         main.add_command(command)

@@ -1,4 +1,4 @@
-"""The seed's other duties (issue #16): 产能置换 and 督导检查.
+"""The seed's other duties (issue #16): 产能置换, 督导检查 and 职工安置.
 
 
 ``replacement_project``: a new project under total-volume control (name, firm, place,
@@ -11,6 +11,10 @@ scope (row-level security as on the register); only the owner writes.
 date, team, summary; ``inspection_finding``: what it found (linked to a unit where it names
 one), the rectification demanded and its deadline, closed when done (date, note, by whom).
 Read by the app role within its scope.
+
+``resettlement_plan``: per exiting firm (seed 四(三)), the workers affected and how many are
+resettled by each channel, the plan's date and status, the funds; one plan per firm, replaced
+when the firm's plan changes.
 
 Written to be renumbered at merge time: it reads nothing of the revisions around it.
 
@@ -38,6 +42,7 @@ POLICIES = {
         + ")"
     ),
     "inspection": SEES.format(column="prefecture_adcode"),
+    "resettlement_plan": SEES.format(column="prefecture_adcode"),
     "inspection_finding": (
         "inspection_id IN (SELECT id FROM inspection WHERE "
         + SEES.format(column="prefecture_adcode")
@@ -114,6 +119,34 @@ def upgrade() -> None:
         sa.Column("closed_by", sa.Text()),
     )
     op.create_index("ix_inspection_finding_inspection", "inspection_finding", ["inspection_id"])
+    op.create_table(
+        "resettlement_plan",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column(
+            "enterprise_id",
+            sa.Integer(),
+            sa.ForeignKey("enterprise.id"),
+            nullable=False,
+            unique=True,
+        ),
+        sa.Column(
+            "prefecture_adcode", sa.Integer(), sa.ForeignKey("prefecture.adcode"), nullable=False
+        ),
+        sa.Column("workers", sa.Integer(), nullable=False),
+        *(
+            sa.Column(channel, sa.Integer(), nullable=False, server_default="0")
+            for channel in ("transferred", "reemployed", "retired", "insured", "other")
+        ),
+        sa.Column("funds_10k_yuan", sa.Float()),
+        sa.Column("plan_date", sa.Date(), nullable=False),
+        sa.Column("status", sa.Text(), nullable=False),
+        sa.Column("recorded_by", sa.Text(), nullable=False),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), server_default=sa.func.now()),
+        sa.CheckConstraint(
+            "transferred + reemployed + retired + insured + other <= workers",
+            name="ck_resettlement_within_workers",
+        ),
+    )
     for table, condition in POLICIES.items():
         op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
         op.execute(
@@ -122,6 +155,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("resettlement_plan")
     op.drop_table("inspection_finding")
     op.drop_table("inspection")
     op.drop_table("replacement_use")
