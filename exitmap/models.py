@@ -497,3 +497,26 @@ class ResettlementPlan(Base):
             name="ck_resettlement_within_workers",
         ),
     )
+
+
+class ExitedSite(Base):
+    """The land of an exited unit's site: area, land right, what became of it and when."""
+
+    __tablename__ = "exited_site"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"), unique=True)
+    area_mu: Mapped[float] = mapped_column(sa.Float)
+    land_right: Mapped[str] = mapped_column(sa.Text)
+    outcome: Mapped[str] = mapped_column(sa.Text)
+    outcome_date: Mapped[dt.date] = mapped_column(sa.Date)
+    recorded_by: Mapped[str] = mapped_column(sa.Text)
+    recorded_at: Mapped[dt.datetime | None] = mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now()
+    )
+    __table_args__ = (
+        sa.CheckConstraint("area_mu > 0", name="ck_exited_site_area_positive"),
+        sa.CheckConstraint("land_right IN ('划拨', '出让')", name="ck_exited_site_right"),
+        sa.CheckConstraint(
+            "outcome IN ('收回', '转让', '转产', '闲置')", name="ck_exited_site_outcome"
+        ),
+    )

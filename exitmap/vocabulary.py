@@ -60,6 +60,10 @@ RESETTLEMENT_CHANNELS: Mapping[str, str] = MappingProxyType(
     }
 )
 RESETTLEMENT_STATUSES: tuple[str, ...] = ("编制中", "已批复", "实施中", "已完成")
+
+# 盘活土地资源 (seed 三(三)): the land right of an exited site, and what became of the land.
+LAND_RIGHTS: tuple[str, ...] = ("划拨", "出让")
+LAND_OUTCOMES: tuple[str, ...] = ("收回", "转让", "转产", "闲置")
 CRS_NAMES: tuple[str, ...] = ("WGS84", "CGCS2000", "GCJ02", "BD09")
 DEFAULT_CRS = "WGS84"
 
@@ -154,6 +158,11 @@ ENGLISH: Mapping[str, str] = MappingProxyType(
         "内部退养和退休": "Early retirement and retirement",
         "社会保险接续": "Social insurance carried over",
         "其他": "Other",
+        "划拨": "Allocated",
+        "出让": "Granted",
+        "收回": "Taken back",
+        "转让": "Transferred",
+        "闲置": "Idle",
         "编制中": "Being drafted",
         "已批复": "Approved",
         "实施中": "Under way",

@@ -18,6 +18,7 @@ from exitmap.cli import (
     etl,
     export,
     inspections,
+    land,
     policy,
     replacement,
     resettlement,
@@ -41,6 +42,16 @@ def main() -> None:
     """产能退出一张图 — 云南省淘汰落后和低端低效产能退出。"""
 
 
-for module in (admin, etl, policy, replacement, inspections, resettlement, export, access):
+for module in (
+    admin,
+    etl,
+    policy,
+    replacement,
+    inspections,
+    resettlement,
+    land,
+    export,
+    access,
+):
     for command in module.COMMANDS:
         main.add_command(command)

@@ -1,4 +1,4 @@
-"""The seed's other duties (issue #16): 产能置换, 督导检查 and 职工安置.
+"""The seed's other duties (issue #16): 产能置换, 督导检查, 职工安置 and 土地.
 
 
 ``replacement_project``: a new project under total-volume control (name, firm, place,
@@ -15,6 +15,9 @@ Read by the app role within its scope.
 ``resettlement_plan``: per exiting firm (seed 四(三)), the workers affected and how many are
 resettled by each channel, the plan's date and status, the funds; one plan per firm, replaced
 when the firm's plan changes.
+
+``exited_site``: the land of an exited unit's site (seed 三(三)): area, land right, what became
+of it and when; one row per unit, replaced when it changes.
 
 Written to be renumbered at merge time: it reads nothing of the revisions around it.
 
@@ -43,6 +46,9 @@ POLICIES = {
     ),
     "inspection": SEES.format(column="prefecture_adcode"),
     "resettlement_plan": SEES.format(column="prefecture_adcode"),
+    "exited_site": "unit_id IN (SELECT id FROM unit WHERE "
+    + SEES.format(column="prefecture_adcode")
+    + ")",
     "inspection_finding": (
         "inspection_id IN (SELECT id FROM inspection WHERE "
         + SEES.format(column="prefecture_adcode")
@@ -147,6 +153,22 @@ def upgrade() -> None:
             name="ck_resettlement_within_workers",
         ),
     )
+    op.create_table(
+        "exited_site",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("unit_id", sa.Integer(), sa.ForeignKey("unit.id"), nullable=False, unique=True),
+        sa.Column("area_mu", sa.Float(), nullable=False),
+        sa.Column("land_right", sa.Text(), nullable=False),
+        sa.Column("outcome", sa.Text(), nullable=False),
+        sa.Column("outcome_date", sa.Date(), nullable=False),
+        sa.Column("recorded_by", sa.Text(), nullable=False),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), server_default=sa.func.now()),
+        sa.CheckConstraint("area_mu > 0", name="ck_exited_site_area_positive"),
+        sa.CheckConstraint("land_right IN ('划拨', '出让')", name="ck_exited_site_right"),
+        sa.CheckConstraint(
+            "outcome IN ('收回', '转让', '转产', '闲置')", name="ck_exited_site_outcome"
+        ),
+    )
     for table, condition in POLICIES.items():
         op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
         op.execute(
@@ -155,6 +177,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("exited_site")
     op.drop_table("resettlement_plan")
     op.drop_table("inspection_finding")
     op.drop_table("inspection")
