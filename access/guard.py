@@ -205,6 +205,7 @@ class Guard:
             self.audit("forbidden", target, {"rule": action}, caller=caller)
             return _refuse(403, f"您的角色无权进行此操作（{action}）。Your role may not do this.")
         flask.g.exitmap_caller = caller
+        flask.g.exitmap_action = action
         flask.g.exitmap_scope_token = enter_scope(caller.scope)
         return None
 

@@ -25,11 +25,12 @@ from urllib.parse import quote, urlsplit
 import flask
 import flask_login
 import sqlalchemy as sa
+from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect, generate_csrf
 from markupsafe import escape
 
 from access import grants, users
-from access.guard import Caller, Guard, rule
+from access.guard import DASH_ENDPOINTS, Caller, Guard, rule
 from exitmap import settings
 from exitmap.scope import Scope
 
@@ -128,6 +129,29 @@ def login_page(message: str = "", status: int = 200, username: str = "") -> flas
     return resp
 
 
+# The code every visitor loads alike (Dash's and ours), whoever asks.
+CODE_ENDPOINTS = frozenset(
+    e for e, action in DASH_ENDPOINTS.items() if action == "public" and e != "/_favicon.ico"
+)
+
+
+class CodeVariesNot(SecureCookieSessionInterface):
+    """Flask marks the answer to every request that so much as looked at the session
+    ``Vary: Cookie`` (Flask-Login's after-request hook looks, on every request). A front
+    honouring that would keep one copy of the same script per user; the code's answers do
+    not depend on the cookie and set none, so they say so."""
+
+    def save_session(self, app, session, response) -> None:
+        super().save_session(app, session, response)
+        rule = flask.request.url_rule
+        code = rule is not None and rule.endpoint in CODE_ENDPOINTS
+        if code and "Set-Cookie" not in response.headers:
+            kept = [v for v in response.vary if v.lower() != "cookie"]
+            del response.headers["Vary"]
+            if kept:
+                response.headers["Vary"] = ", ".join(kept)
+
+
 def install(server: flask.Flask, engine: sa.Engine, guard: Guard) -> None:
     https = settings.flag("https")
     idle = dt.timedelta(minutes=settings.get_int("session_idle_minutes"))
@@ -147,6 +171,7 @@ def install(server: flask.Flask, engine: sa.Engine, guard: Guard) -> None:
         # Checked where a cookie authenticates: the guard (a session's POSTs) and /login.
         WTF_CSRF_CHECK_DEFAULT=False,
     )
+    server.session_interface = CodeVariesNot()
     csrf = CSRFProtect(server)
     guard.csrf = csrf.protect
     manager = flask_login.LoginManager(server)
@@ -228,7 +253,10 @@ def install(server: flask.Flask, engine: sa.Engine, guard: Guard) -> None:
     def csrf_cookie(resp: flask.Response) -> flask.Response:
         # Dash's renderer sends this cookie back as X-CSRFToken on every callback. Its token
         # holds for the session's raw token (no time limit): set when that changes (a new
-        # sign-in), not on every response.
+        # sign-in), not on every response. Never with the code (no user looked up for it).
+        rule_ = flask.request.url_rule
+        if rule_ is not None and rule_.endpoint in CODE_ENDPOINTS:
+            return resp
         current = flask_login.current_user
         if not (current and current.is_authenticated):
             return resp

@@ -41,6 +41,9 @@ RULES: dict[str, frozenset[str]] = {
     "client": frozenset(),
 }
 
+# Actions that only read: a request taking one sees one data version throughout.
+READING = frozenset({"view", "view_units", "download", "export", "api"})
+
 # Actions that need no signed-in caller.
 ANONYMOUS = frozenset({"public", "client"})
 

@@ -97,13 +97,12 @@ class Context:
     ) -> pl.DataFrame:
         """The standing table the ranking and the province map draw: the caller's own, or —
         for a caller limited to some prefectures, when the province publishes its ranking
-        (EXITMAP_PUBLISH_RANKING) — every prefecture's published sums. What is published is
-        what is known now: a view as known then (``known_on``) shows the caller's own only."""
+        (EXITMAP_PUBLISH_RANKING) — every prefecture's published sums, as known on
+        ``known_on`` in a view as known then."""
         scope = self.scope()
-        published = settings.flag("publish_ranking") and known_on is None
-        if scope.all_prefectures or not published:
+        if scope.all_prefectures or not settings.flag("publish_ranking"):
             return self.data.table(on, scope, known_on=known_on, **filters)
-        return self.data.published_table(on, scope, **filters)
+        return self.data.published_table(on, scope, known_on=known_on, **filters)
 
     def now(self) -> dt.datetime:
         """The wall clock (for who-took-what stamps: never the pretend date)."""

@@ -98,3 +98,9 @@ def as_of(state, on: dt.date) -> str:
     if state.known:
         text += t("known_on", state.lang, date=date(state.known, state.lang))
     return text
+
+
+def freeze_decided(row, lang: str = "zh") -> str:
+    """The 限批 decision in force, from a row of layers.freeze.freeze_list."""
+    start = date(row["decision_start"], lang)
+    return t("p.freeze_decided", lang, doc=row["decision_document"], start=start)

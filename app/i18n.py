@@ -170,6 +170,14 @@ STRINGS: dict[str, tuple[str, str]] = {
     "p.map": ("县级分布", "Units by county"),
     "p.units": ("装备清单", "Units"),
     "p.none": ("无", "None"),
+    "p.resettlement": ("职工安置", "Worker resettlement"),
+    "c.workers": ("涉及职工", "Workers affected"),
+    "c.resettled": ("已安置", "Resettled"),
+    "c.no_plan": ("已退出但无安置方案的企业", "Exited firms without a plan"),
+    "p.inspections": ("督导检查发现的问题（未销号）", "Inspection findings still open"),
+    "c.finding": ("问题", "Finding"),
+    "c.demand": ("整改要求", "Rectification demanded"),
+    "c.visited": ("检查日期", "Inspected"),
     "p.first_n": (
         "仅列前 {n} 台（套），全部见下方装备清单。",
         "The first {n}; all are in the unit list below.",
@@ -229,6 +237,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "d.csv": ("下载 CSV", "Download CSV"),
     "d.xlsx": ("下载 Excel", "Download Excel"),
     "d.geojson": ("下载 GeoJSON", "Download GeoJSON"),
+    "d.lists": ("公示名单（Excel）", "Public lists (Excel)"),
+    "d.lists_title": (
+        "按所选日期生成公示名单（限期整改、提请关闭、已关闭、年度退出、信用约束），"
+        "只含您权限内的州（市）和类别",
+        "The public lists on the chosen date, of the prefectures and categories you hold",
+    ),
     "d.too_many": (
         "当前筛选共 {n} 行，超过单次下载上限 {most} 行：请先按行业、类别、州（市）等缩小范围。",
         "These filters give {n} rows, more than one download may hold ({most}): narrow them first.",

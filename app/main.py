@@ -15,6 +15,7 @@ from flask_compress import Compress
 
 from access import login
 from access.guard import Guard, current_caller, guarded, guarded_clientside, record
+from access.rules import READING
 from app import api, briefing, document, export_routes, http, permissions, presentation
 from app.components.header import (
     account,
@@ -44,6 +45,7 @@ from app.state import parse, to_search
 from exitmap.db import app_database_url, scoped, scoped_engine
 from exitmap.db import engine as make_engine
 from exitmap.scope import EVERYTHING
+from layers.cache import one_version
 from layers.map import progress_dates
 from submissions import inbox
 
@@ -151,6 +153,7 @@ def create_app(database_url: str | None = None, engine: sa.Engine | None = None)
     guard = Guard(app.server, eng)
     login.install(app.server, eng, guard)
     app.server.before_request(lambda: page_refusal(ctx))
+    reads_once(app.server)
     ctx.geo.register(app.server)
     app.ctx = ctx
     threading.Thread(target=warm, args=(ctx,), daemon=True, name="exitmap-warm").start()
@@ -267,3 +270,21 @@ def page_refusal(ctx: Context):
         return None
     permissions.refused(path, refusal)
     return permissions.forbidden_response(refusal, lang)
+
+
+def reads_once(server: flask.Flask) -> None:
+    """A request that only reads (access.rules.READING) sees one data version: the caches ask
+    the database for it once per request, not once per cached read (a layout makes several)."""
+
+    @server.before_request
+    def enter():
+        if flask.g.get("exitmap_action") in READING:
+            block = one_version()
+            block.__enter__()
+            flask.g.exitmap_one_version = block
+
+    @server.teardown_request
+    def leave(_exc=None):
+        block = flask.g.pop("exitmap_one_version", None)
+        if block is not None:
+            block.__exit__(None, None, None)

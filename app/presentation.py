@@ -23,8 +23,8 @@ from app.components.locator import locator
 from app.components.tables import Col, table
 from app.i18n import in_lang, layer_words, t, v
 from app.state import ViewState, flag, to_search
-from exitmap.vocabulary import PROVINCE_ADCODE
-from layers.freeze import freeze_list
+from exitmap.scope import Scope
+from exitmap.vocabulary import PREFECTURE_EN, PREFECTURES, PROVINCE_ADCODE
 from layers.map import MEASURES, apply_filters, rank
 
 PARAM = "present"
@@ -36,7 +36,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "label": ("演示", "Presentation"),
     "province": ("全省", "Province"),
     "ranking": ("州（市）排名", "Prefecture ranking"),
-    "title": ("云南省淘汰落后产能退出进展", "Yunnan: exit of outdated and inefficient capacity"),
+    "title": ("{who}淘汰落后产能退出进展", "{who}: exit of outdated and inefficient capacity"),
     "prev": ("上一页", "Previous"),
     "next": ("下一页", "Next"),
     "auto": ("自动播放", "Play"),
@@ -93,6 +93,14 @@ def _slide(kids: list, title: str, n: int, kind: str) -> html.Section:
     )
 
 
+def whose(scope: Scope, lang: str) -> str:
+    """Whose progress the deck shows: the province, or the prefectures of a limited scope."""
+    if scope.all_prefectures:
+        return "Yunnan" if lang == "en" else "云南省"
+    names = PREFECTURE_EN if lang == "en" else PREFECTURES
+    return (", " if lang == "en" else "、").join(names[a] for a in scope.adcodes())
+
+
 def _province(ctx, state: ViewState, table_: pl.DataFrame) -> list:
     from app.pages.overview import map_hideout
 
@@ -113,7 +121,7 @@ def _province(ctx, state: ViewState, table_: pl.DataFrame) -> list:
         bounds=ctx.province_bounds,
     )
     return [
-        html.H2(tx("title", lang)),
+        html.H2(tx("title", lang, who=whose(ctx.scope(), lang))),
         html.Div(
             [
                 html.Div(
@@ -193,17 +201,7 @@ def _prefecture(ctx, state: ViewState, row: dict, units: pl.DataFrame, freeze) -
         reasons = tx("freeze_reasons", lang, reasons=freeze["trigger_reasons"])
         facts.append(html.P(reasons, className="reasons"))
     if freeze is not None and freeze["decided"]:
-        facts.append(
-            html.P(
-                t(
-                    "p.freeze_decided",
-                    lang,
-                    doc=freeze["decision_document"],
-                    start=fmt.date(freeze["decision_start"], lang),
-                ),
-                className="reasons",
-            )
-        )
+        facts.append(html.P(fmt.freeze_decided(freeze, lang), className="reasons"))
     facts.append(
         html.H3(tx("overdue_units", lang, n=len(late)) if late else tx("no_overdue", lang))
     )
@@ -257,7 +255,7 @@ def deck(ctx, state: ViewState, search: str | None, status: dict) -> html.Div:
         (tx("province", lang), "province", _province(ctx, state, table_)),
         (tx("ranking", lang), "ranking", _ranking(state, table_)),
     ]
-    frozen = freeze_list(ctx.engine, on, scope=scope, known_on=state.known, **layer_words(lang))
+    frozen = ctx.data.freeze_list(on, scope, state.known, **layer_words(lang))
     freezes = {int(r["adcode"]): r for r in frozen.to_dict("records")}
     for row in behind(ranked):
         mine = units.filter(pl.col("prefecture_adcode") == row["adcode"])

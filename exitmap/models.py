@@ -507,3 +507,127 @@ class DecisionDraft(Base):
             "approved_by IS NULL OR approved_by <> drafted_by", name="decision_draft_two_people"
         ),
     )
+
+
+class ReplacementProject(Base):
+    """产能置换: a new project under total-volume control, built on exited capacity."""
+
+    __tablename__ = "replacement_project"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.Text)
+    enterprise: Mapped[str] = mapped_column(sa.Text)
+    prefecture_adcode: Mapped[int] = mapped_column(sa.ForeignKey("prefecture.adcode"))
+    county_adcode: Mapped[int | None] = mapped_column(sa.ForeignKey("county.adcode"))
+    sub_industry: Mapped[str] = mapped_column(sa.Text)
+    new_capacity_wt: Mapped[float] = mapped_column(sa.Float)
+    ratio: Mapped[float] = mapped_column(sa.Float)  # the rule's ratio when approved
+    document_no: Mapped[str] = mapped_column(sa.Text)
+    approved_on: Mapped[dt.date] = mapped_column(sa.Date)
+    recorded_by: Mapped[str] = mapped_column(sa.Text)
+    recorded_at: Mapped[dt.datetime | None] = mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now()
+    )
+    __table_args__ = (
+        sa.CheckConstraint("new_capacity_wt > 0", name="ck_replacement_capacity_positive"),
+        sa.Index("ix_replacement_project_prefecture", "prefecture_adcode"),
+    )
+
+
+class ReplacementUse(Base):
+    """How much of an exited unit's capacity a replacement project uses."""
+
+    __tablename__ = "replacement_use"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("replacement_project.id", ondelete="CASCADE")
+    )
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"))
+    capacity_wt: Mapped[float] = mapped_column(sa.Float)
+    __table_args__ = (
+        sa.UniqueConstraint("project_id", "unit_id", name="uq_replacement_use_unit"),
+        sa.CheckConstraint("capacity_wt > 0", name="ck_replacement_use_positive"),
+        sa.Index("ix_replacement_use_unit", "unit_id"),
+    )
+
+
+class Inspection(Base):
+    """督导检查: a visit of the office's inspection team to a prefecture."""
+
+    __tablename__ = "inspection"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    prefecture_adcode: Mapped[int] = mapped_column(sa.ForeignKey("prefecture.adcode"))
+    visited_on: Mapped[dt.date] = mapped_column(sa.Date)
+    team: Mapped[str] = mapped_column(sa.Text)
+    summary: Mapped[str] = mapped_column(sa.Text, server_default="")
+    recorded_by: Mapped[str] = mapped_column(sa.Text)
+    recorded_at: Mapped[dt.datetime | None] = mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now()
+    )
+    __table_args__ = (sa.Index("ix_inspection_prefecture", "prefecture_adcode"),)
+
+
+class InspectionFinding(Base):
+    """What an inspection found, the rectification demanded by a deadline, and its closing."""
+
+    __tablename__ = "inspection_finding"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(sa.ForeignKey("inspection.id", ondelete="CASCADE"))
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"))
+    finding: Mapped[str] = mapped_column(sa.Text)
+    demand: Mapped[str] = mapped_column(sa.Text)
+    deadline: Mapped[dt.date] = mapped_column(sa.Date)
+    closed_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    closed_note: Mapped[str | None] = mapped_column(sa.Text)
+    closed_by: Mapped[str | None] = mapped_column(sa.Text)
+    __table_args__ = (sa.Index("ix_inspection_finding_inspection", "inspection_id"),)
+
+
+class ResettlementPlan(Base):
+    """职工安置: an exiting firm's workers and how they are resettled, by channel."""
+
+    __tablename__ = "resettlement_plan"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(sa.ForeignKey("enterprise.id"), unique=True)
+    prefecture_adcode: Mapped[int] = mapped_column(sa.ForeignKey("prefecture.adcode"))
+    workers: Mapped[int] = mapped_column(sa.Integer)
+    transferred: Mapped[int] = mapped_column(sa.Integer, server_default="0")
+    reemployed: Mapped[int] = mapped_column(sa.Integer, server_default="0")
+    retired: Mapped[int] = mapped_column(sa.Integer, server_default="0")
+    insured: Mapped[int] = mapped_column(sa.Integer, server_default="0")
+    other: Mapped[int] = mapped_column(sa.Integer, server_default="0")
+    funds_10k_yuan: Mapped[float | None] = mapped_column(sa.Float)
+    plan_date: Mapped[dt.date] = mapped_column(sa.Date)
+    status: Mapped[str] = mapped_column(sa.Text)
+    recorded_by: Mapped[str] = mapped_column(sa.Text)
+    recorded_at: Mapped[dt.datetime | None] = mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now()
+    )
+    __table_args__ = (
+        sa.CheckConstraint(
+            "transferred + reemployed + retired + insured + other <= workers",
+            name="ck_resettlement_within_workers",
+        ),
+    )
+
+
+class ExitedSite(Base):
+    """The land of an exited unit's site: area, land right, what became of it and when."""
+
+    __tablename__ = "exited_site"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"), unique=True)
+    area_mu: Mapped[float] = mapped_column(sa.Float)
+    land_right: Mapped[str] = mapped_column(sa.Text)
+    outcome: Mapped[str] = mapped_column(sa.Text)
+    outcome_date: Mapped[dt.date] = mapped_column(sa.Date)
+    recorded_by: Mapped[str] = mapped_column(sa.Text)
+    recorded_at: Mapped[dt.datetime | None] = mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now()
+    )
+    __table_args__ = (
+        sa.CheckConstraint("area_mu > 0", name="ck_exited_site_area_positive"),
+        sa.CheckConstraint("land_right IN ('划拨', '出让')", name="ck_exited_site_right"),
+        sa.CheckConstraint(
+            "outcome IN ('收回', '转让', '转产', '闲置')", name="ck_exited_site_outcome"
+        ),
+    )

@@ -47,6 +47,23 @@ STATUSES: tuple[str, ...] = (
     "已转产",
 )
 EXIT_METHODS: tuple[str, ...] = ("拆除", "关停", "改造提升", "转产", "产能置换")
+
+# 职工安置 (seed 四(三)): how an exiting firm's workers are resettled (column → label), and the
+# states of its plan.
+RESETTLEMENT_CHANNELS: Mapping[str, str] = MappingProxyType(
+    {
+        "transferred": "内部转岗",
+        "reemployed": "转岗再就业",
+        "retired": "内部退养和退休",
+        "insured": "社会保险接续",
+        "other": "其他",
+    }
+)
+RESETTLEMENT_STATUSES: tuple[str, ...] = ("编制中", "已批复", "实施中", "已完成")
+
+# 盘活土地资源 (seed 三(三)): the land right of an exited site, and what became of the land.
+LAND_RIGHTS: tuple[str, ...] = ("划拨", "出让")
+LAND_OUTCOMES: tuple[str, ...] = ("收回", "转让", "转产", "闲置")
 CRS_NAMES: tuple[str, ...] = ("WGS84", "CGCS2000", "GCJ02", "BD09")
 DEFAULT_CRS = "WGS84"
 
@@ -136,6 +153,20 @@ ENGLISH: Mapping[str, str] = MappingProxyType(
         "改造提升": "Upgrade",
         "转产": "Conversion",
         "产能置换": "Capacity replacement",
+        "内部转岗": "Internal transfer",
+        "转岗再就业": "Re-employment",
+        "内部退养和退休": "Early retirement and retirement",
+        "社会保险接续": "Social insurance carried over",
+        "其他": "Other",
+        "划拨": "Allocated",
+        "出让": "Granted",
+        "收回": "Taken back",
+        "转让": "Transferred",
+        "闲置": "Idle",
+        "编制中": "Being drafted",
+        "已批复": "Approved",
+        "实施中": "Under way",
+        "已完成": "Done",
         PROVINCE_NAME: "Yunnan",
         **{PREFECTURES[code]: name for code, name in PREFECTURE_EN.items()},
     }

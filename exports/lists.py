@@ -19,6 +19,9 @@ row, 序号, column widths fitted to Chinese text, printed landscape to page wid
 from __future__ import annotations
 
 import datetime as dt
+import io
+import tempfile
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +33,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from exitmap import cells
-from exports.office import SYNTHETIC_NOTE, as_of_zh, fixed_time, stabilize
+from exitmap.scope import EVERYTHING, Scope
+from exports.office import SYNTHETIC_NOTE, as_of_zh, fixed_time, mark_taken, stabilize
 from layers import disclosure
 from layers.meta import data_status
 
@@ -176,10 +180,13 @@ def credit_rows(units: pd.DataFrame) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
-def listings(units: pd.DataFrame, on: dt.date) -> list[Listing]:
-    """Every list for the units of ``disclosure.units(engine, on)``, in publication order."""
+def listings(units: pd.DataFrame, on: dt.date, scope: Scope = EVERYTHING) -> list[Listing]:
+    """Every list for the units of ``disclosure.units(engine, on)``, in publication order; for
+    a department, the 限期整改 lists of its own categories only."""
     out = []
     for i, category in enumerate(disclosure.SUBSTANDARD, start=1):
+        if not scope.owns_category(category):
+            continue
         depts = disclosure.departments(category)
         out.append(
             Listing(
@@ -302,15 +309,43 @@ def write_listing(
 
 
 def write_lists(
-    engine: sa.Engine, on: dt.date, out_dir: Path, known_on: dt.date | None = None
+    engine: sa.Engine,
+    on: dt.date,
+    out_dir: Path,
+    known_on: dt.date | None = None,
+    scope: Scope = EVERYTHING,
 ) -> dict[Path, int]:
     """Write every list for ``on`` (as known on ``known_on``, if given) into ``out_dir``;
-    return {path: data rows}."""
+    return {path: data rows}.
+
+    The lists are ``scope``'s own: of the prefectures it sees and, for a department, of the
+    categories it leads (a department publishes its own lists; the filter is in the query)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    units = disclosure.units(engine, on, known_on=known_on)
+    owned = None if scope.categories is None else sorted(scope.categories)
+    units = disclosure.units(engine, on, scope=scope, known_on=known_on, category=owned)
     synthetic = bool(data_status(engine).get("synthetic"))
     written = {}
-    for listing in listings(units, on):
+    for listing in listings(units, on, scope):
         path = out_dir / listing.file
         written[path] = write_listing(listing, path, on, synthetic, known_on)
     return written
+
+
+def lists_zip(
+    engine: sa.Engine,
+    on: dt.date,
+    scope: Scope,
+    taken_by: str,
+    at: dt.datetime,
+    known_on: dt.date | None = None,
+) -> tuple[bytes, int]:
+    """(a zip of ``scope``'s lists, each marked as taken by ``taken_by`` at ``at``; the number
+    of list rows in it) — the lists as a browser downloads them."""
+    with tempfile.TemporaryDirectory() as tmp:
+        written = write_lists(engine, on, Path(tmp), known_on, scope)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
+            for path in written:
+                mark_taken(path, taken_by, at)
+                bundle.write(path, path.name)
+    return buffer.getvalue(), sum(written.values())

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TypeVar
 
 import sqlalchemy as sa
@@ -33,6 +35,23 @@ SELECT (SELECT COALESCE(max(id), 0) FROM load_record), (SELECT count(*) FROM loa
 """
 
 
+# The versions read in the current request (``one_version``): None outside one.
+_versions: ContextVar[dict[int, tuple] | None] = ContextVar("exitmap_versions", default=None)
+
+
+@contextmanager
+def one_version() -> Iterator[None]:
+    """Within this block every cache reads the data version once: one web request asks
+    several cached things (a page's layout: standing, units, freeze list) and sees them all of
+    one version, with one query instead of one per read. Not for a block that writes data and
+    then reads it back (it would read the version from before its write)."""
+    token = _versions.set({})
+    try:
+        yield
+    finally:
+        _versions.reset(token)
+
+
 class VersionedCache:
     """Named LRU stores of computed values; one computation per key at a time."""
 
@@ -44,8 +63,14 @@ class VersionedCache:
         self._pending: dict[tuple, threading.Lock] = {}
 
     def version(self) -> tuple:
+        seen = _versions.get()
+        if seen is not None and id(self) in seen:
+            return seen[id(self)]
         with self.engine.connect() as conn:
-            return tuple(conn.execute(sa.text(VERSION_SQL)).one())
+            version = tuple(conn.execute(sa.text(VERSION_SQL)).one())
+        if seen is not None:
+            seen[id(self)] = version
+        return version
 
     def cached(self, store: str, key: tuple, make: Callable[[], T]) -> T:
         """The value of ``key`` in ``store``, made (once) if absent; the oldest entries go."""

@@ -52,7 +52,7 @@ def units(
     (the units ``scope`` sees)."""
     frame = evaluate(engine, on, policy=policy, scope=scope, known_on=known_on, **filters)
     with engine.connect() as conn:
-        extra = pd.read_sql(sa.text(REGISTER_SQL), conn, params=scope.params())
+        extra = pd.read_sql_query(sa.text(REGISTER_SQL), conn, params=scope.params())
     frame = frame.merge(extra, on="unit_key", how="left", validate="one_to_one")
     frame["departments"] = frame["category"].map(departments)
     frame.attrs["as_of"] = on

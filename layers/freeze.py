@@ -56,7 +56,7 @@ def decisions(
     known on ``known_on``, if given (decisions and lifts recorded by then)."""
     known = {"known": end_of(known_on) if known_on else None}
     with engine.connect() as conn:
-        return pd.read_sql(sa.text(DECISIONS_SQL), conn, params=scope.params() | known)
+        return pd.read_sql_query(sa.text(DECISIONS_SQL), conn, params=scope.params() | known)
 
 
 def active(frame: pd.DataFrame, on: dt.date) -> pd.DataFrame:

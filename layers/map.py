@@ -20,14 +20,17 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import pandas as pd
 import polars as pl
 import sqlalchemy as sa
 
 from exitmap.db import SET_SCOPE_SQL, scope_setting
 from exitmap.policy import Policy
 from exitmap.policy.mirror import check_policy_synced
+from exitmap.policy.texts import Translate
 from exitmap.scope import Scope, scope_sql
 from exitmap.vocabulary import PROVINCE_ADCODE
+from layers.freeze import freeze_list
 from layers.standing import StandingCache
 from layers.units import STATE_CTES, apply_filters, as_known, policy_params
 
@@ -95,14 +98,39 @@ class MapData(StandingCache):
     def __init__(
         self, engine: sa.Engine, policy: Policy | None = None, size: int = 4, summaries: int = 48
     ):
-        # Unit frames are large (100k units ≈ 25 MB); summaries are tiny.
-        super().__init__(engine, policy, summaries, units=size)
+        # Unit frames are large (100k units ≈ 25 MB); summaries and freeze lists are tiny.
+        super().__init__(engine, policy, summaries, units=size, freeze=summaries)
 
     def units(self, on: dt.date, scope: Scope, known_on: dt.date | None = None) -> pl.DataFrame:
         """Every unit (of the scope) existing on ``on`` with its as-of state (unfiltered), as
         known on ``known_on`` if given."""
         key = ((on, known_on), scope.key(), self.version())
         return self.cached("units", key, lambda: self._read_units(on, scope, known_on))
+
+    def freeze_list(
+        self,
+        on: dt.date,
+        scope: Scope,
+        known_on: dt.date | None = None,
+        lang: str = "zh",
+        value: Translate | None = None,
+    ) -> pd.DataFrame:
+        """``layers.freeze.freeze_list`` of the scope on ``on`` (as known on ``known_on``), in
+        ``lang`` — ``value`` must be that language's translator: the key holds only ``lang``."""
+        key = ((on, known_on), scope.key(), lang, self.version())
+
+        def read() -> pd.DataFrame:
+            return freeze_list(
+                self.engine,
+                on,
+                scope=scope,
+                policy=self.policy,
+                lang=lang,
+                value=value,
+                known_on=known_on,
+            )
+
+        return self.cached("freeze", key, read).copy()  # callers may add columns
 
     def _read_units(self, on: dt.date, scope: Scope, known_on: dt.date | None) -> pl.DataFrame:
         copy_sql, known = _units_copy(known_on)

@@ -42,7 +42,15 @@ from exitmap.vocabulary import PROVINCE_ADCODE, PROVINCE_NAME
 from layers.cache import VersionedCache
 from layers.freeze import active, decisions
 from layers.meta import prefecture_names
-from layers.units import STATE_CTES, apply_filters, as_known, policy_params, recorded_by
+from layers.units import (
+    CURRENT_ROWS,
+    KNOWN_ROWS,
+    STATE_CTES,
+    apply_filters,
+    as_known,
+    policy_params,
+    recorded_by,
+)
 
 # What ``standing`` returns (the CLI's columns, in order).
 COLUMNS = [
@@ -133,7 +141,9 @@ SUMMARY_SCHEMA = {
 # function that runs with its owner's rights — the app's role, held to its own prefecture by
 # row-level security, gets the other prefectures' sums and never one of their units. Made from
 # SUMMARY_SQL itself (``published_function_sql``) by ``exitmap db migrate``, so the two agree.
+# A second function reads the sums as known on a date: what the province could publish then.
 PUBLISHED_FUNCTION = "exitmap_published_summary"
+PUBLISHED_KNOWN_FUNCTION = "exitmap_published_summary_known"
 _PUBLISHED_PARAMS = (
     ("on", "date"),
     ("trigger_categories", "text[]"),
@@ -142,24 +152,26 @@ _PUBLISHED_PARAMS = (
     ("s_rate", "float8[]"),
     ("s_id", "text[]"),
 )
+_KNOWN_PARAMS = (*_PUBLISHED_PARAMS, ("known", "timestamptz"))
 _PUBLISHED_TYPES = {pl.Int64: "bigint", pl.Float64: "float8", pl.String: "text"}
 
 
-def published_function_sql(app_role: str) -> str:
-    """CREATE OR REPLACE the published-summary function, executable by ``app_role`` only."""
+def _function_sql(name: str, query: str, parameters: tuple, app_role: str) -> str:
+    """CREATE OR REPLACE function ``name`` running ``query`` (its :params become arguments)
+    over every prefecture, executable by ``app_role`` only."""
     import re
 
-    body = SUMMARY_SQL.replace(f":{PARAM}", "NULL")
+    body = query.replace(f":{PARAM}", "NULL")
     body = re.sub(r"(?<![:\w]):([a-z_]+)", r"p_\1", body)
-    params = ", ".join(f"p_{name} {kind}" for name, kind in _PUBLISHED_PARAMS)
+    params = ", ".join(f"p_{arg} {kind}" for arg, kind in parameters)
     columns = ", ".join(
-        f"o_{name} {'integer' if name == 'prefecture_adcode' else _PUBLISHED_TYPES[kind]}"
-        for name, kind in SUMMARY_SCHEMA.items()
+        f"o_{col} {'integer' if col == 'prefecture_adcode' else _PUBLISHED_TYPES[kind]}"
+        for col, kind in SUMMARY_SCHEMA.items()
     )
-    signature = f"{PUBLISHED_FUNCTION}({', '.join(k for _, k in _PUBLISHED_PARAMS)})"
+    signature = f"{name}({', '.join(k for _, k in parameters)})"
     role = '"' + app_role.replace('"', '""') + '"'
     return f"""
-CREATE OR REPLACE FUNCTION {PUBLISHED_FUNCTION}({params}) RETURNS TABLE ({columns})
+CREATE OR REPLACE FUNCTION {name}({params}) RETURNS TABLE ({columns})
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $published$
 {body}
 $published$;
@@ -168,18 +180,32 @@ GRANT EXECUTE ON FUNCTION {signature} TO {role};
 """
 
 
-PUBLISHED_SQL = (
-    f"SELECT * FROM {PUBLISHED_FUNCTION}("
-    + ", ".join(f":{name}" for name, _ in _PUBLISHED_PARAMS)
-    + ")"
-)
+def published_function_sql(app_role: str) -> str:
+    """CREATE OR REPLACE the published-summary functions (now, and as known on a date),
+    executable by ``app_role`` only."""
+    known_sql = SUMMARY_SQL.replace(CURRENT_ROWS, KNOWN_ROWS)
+    return _function_sql(
+        PUBLISHED_FUNCTION, SUMMARY_SQL, _PUBLISHED_PARAMS, app_role
+    ) + _function_sql(PUBLISHED_KNOWN_FUNCTION, known_sql, _KNOWN_PARAMS, app_role)
 
 
-def read_published_summary(conn: sa.Connection, on: dt.date, policy: Policy) -> pl.DataFrame:
-    """SUMMARY_SQL's rows for every prefecture, whoever asks (the published ranking)."""
+def _call(name: str, parameters: tuple) -> str:
+    return f"SELECT * FROM {name}(" + ", ".join(f":{arg}" for arg, _ in parameters) + ")"
+
+
+def read_published_summary(
+    conn: sa.Connection, on: dt.date, policy: Policy, known_on: dt.date | None = None
+) -> pl.DataFrame:
+    """SUMMARY_SQL's rows for every prefecture, whoever asks (the published ranking), as
+    known on ``known_on`` if given."""
     check_policy_synced(conn, policy)
-    params = {k: v for k, v in policy_params(policy, on).items()}
-    rows = conn.execute(sa.text(PUBLISHED_SQL), params).all()
+    params = dict(policy_params(policy, on))
+    if known_on is None:
+        sql = _call(PUBLISHED_FUNCTION, _PUBLISHED_PARAMS)
+    else:
+        sql = _call(PUBLISHED_KNOWN_FUNCTION, _KNOWN_PARAMS)
+        params |= as_known(SUMMARY_SQL, known_on)[1]
+    rows = conn.execute(sa.text(sql), params).all()
     return pl.DataFrame(rows, schema=SUMMARY_SCHEMA, orient="row")
 
 
@@ -371,6 +397,16 @@ def standing(
     return frame
 
 
+def filter_key(filters: dict) -> tuple:
+    """The filters of a standing table as a cache key (values: a name, or several)."""
+    return tuple(
+        sorted(
+            (name, value if value is None or isinstance(value, str) else tuple(value))
+            for name, value in filters.items()
+        )
+    )
+
+
 class StandingCache(VersionedCache):
     """The dashboard's standing: summaries and prefecture-wide facts per (date, scope, version).
 
@@ -384,7 +420,8 @@ class StandingCache(VersionedCache):
         summaries: int = 48,
         **stores: int,
     ):
-        super().__init__(engine, {"summary": summaries, "wide": summaries, **stores})
+        stores = {"summary": summaries, "wide": summaries, "table": 4 * summaries, **stores}
+        super().__init__(engine, stores)
         self.policy = policy or default_policy()
 
     def summary(self, on: dt.date, scope: Scope, known_on: dt.date | None = None) -> pl.DataFrame:
@@ -409,30 +446,41 @@ class StandingCache(VersionedCache):
         known_on: dt.date | None = None,
         **filters,
     ) -> pl.DataFrame:
-        """The standing table (``aggregate``: TABLE_SCHEMA) for the filters, from the cache."""
+        """The standing table (``aggregate``: TABLE_SCHEMA) for the filters, from the cache
+        (a page asks for the same table several times: map, ranking, KPIs, charts)."""
         version = self.version()  # one version for both reads
         when = (on, known_on)
-        return aggregate(
-            self._summary(when, scope, version),
-            self._wide(when, scope, xianzhi_triggers, version),
-            **filters,
+        key = (when, scope.key(), xianzhi_triggers, filter_key(filters), version)
+        return self.cached(
+            "table",
+            key,
+            lambda: aggregate(
+                self._summary(when, scope, version),
+                self._wide(when, scope, xianzhi_triggers, version),
+                **filters,
+            ),
         )
 
     def published_table(
-        self, on: dt.date, own: Scope, xianzhi_triggers: bool = False, **filters
+        self,
+        on: dt.date,
+        own: Scope,
+        xianzhi_triggers: bool = False,
+        known_on: dt.date | None = None,
+        **filters,
     ) -> pl.DataFrame:
         """The standing table of every prefecture as the province publishes it (its 通报
         ranking), for a caller whose own scope is ``own``: the others' sums and rule verdicts;
-        quota and decisions only of its own prefectures (the rest are not published). What is
-        published is what is known now: there is no known-then ranking of the others."""
+        quota and decisions only of its own prefectures (the rest are not published). As known
+        on ``known_on``, if given: the ranking the province could have published then."""
         version = self.version()
 
         def read() -> pl.DataFrame:
             with self.engine.connect() as conn:
-                return read_published_summary(conn, on, self.policy)
+                return read_published_summary(conn, on, self.policy, known_on)
 
-        summary = self.cached("summary", ("published", on, version), read)
-        mine = self._wide((on, None), own, xianzhi_triggers, version)
+        summary = self.cached("summary", ("published", (on, known_on), version), read)
+        mine = self._wide((on, known_on), own, xianzhi_triggers, version)
         with self.engine.connect() as conn:
             names = prefecture_names(conn)
         wide = wide_rows(summary, names, {}, {}, self.policy, xianzhi_triggers)

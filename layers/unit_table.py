@@ -306,14 +306,13 @@ def unit_rows(
     start: int = 0,
     end: int = 100,
     *,
-    scope: Scope | None = None,
+    scope: Scope,
     label: Label = str,
     policy: Policy | None = None,
     limit: int = MAX_BLOCK,
 ) -> Rows:
     """Rows ``start`` … ``end`` - 1 of the units ``query`` asks for, seen by ``scope``, and how
     many rows the whole question has. At most ``limit`` rows come back."""
-    scope = scope or Scope.everything()
     policy = policy or default_policy()
     start = max(0, int(start))
     count = max(0, min(int(end) - start, limit))
@@ -339,12 +338,11 @@ def unit_count(
     engine: sa.Engine,
     query: UnitQuery,
     *,
-    scope: Scope | None = None,
+    scope: Scope,
     label: Label = str,
     policy: Policy | None = None,
 ) -> int:
     """How many units ``query`` asks for, seen by ``scope`` (no rows read out)."""
-    scope = scope or Scope.everything()
     policy = policy or default_policy()
     where, sql = _where(query, scope, label)
     counted, known = as_known(COUNT_SQL.format(where=where), query.known_on)

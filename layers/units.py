@@ -419,14 +419,14 @@ def history(engine: sa.Engine, unit_key: str, scope: Scope = EVERYTHING) -> pd.D
     not see the unit."""
     params = {"unit_key": unit_key} | scope.params()
     with engine.connect() as conn:
-        return pd.read_sql(sa.text(HISTORY_SQL), conn, params=params)
+        return pd.read_sql_query(sa.text(HISTORY_SQL), conn, params=params)
 
 
 def recorded(engine: sa.Engine, unit_key: str, scope: Scope = EVERYTHING) -> pd.DataFrame:
     """What the registers said of a unit, in the order they were recorded (record time)."""
     params = {"unit_key": unit_key} | scope.params()
     with engine.connect() as conn:
-        return pd.read_sql(sa.text(RECORDED_SQL), conn, params=params)
+        return pd.read_sql_query(sa.text(RECORDED_SQL), conn, params=params)
 
 
 def exists(engine: sa.Engine, unit_key: str, scope: Scope = EVERYTHING) -> bool:

@@ -98,6 +98,17 @@ def test_the_published_ranking_shows_the_others_sums_but_no_units(chromium, demo
     assert links == [f"/prefecture/{KUNMING}"]  # only its own page is a link
     ranking = page.inner_text("#ranking")  # the published total is the province's
     assert "云南省" in ranking and "合计（本账户范围）" not in ranking
+    # A day in the past, as it was then known and as it is known now: the province
+    # published the ranking as it knew it then (fewer exits were on record).
+    texts = []
+    for view in ("/?on=2024-06-30&known=2024-06-30", "/?on=2024-06-30"):
+        page.goto(demo_site + view)
+        wait_map(page)
+        page.wait_for_selector("#ranking tbody tr")
+        wait_idle(page)
+        assert len(ranking_names(page)) == 16 and GREY not in fills(page).values()
+        texts.append(page.inner_text("#ranking"))
+    assert texts[0] != texts[1]
     page.context.close()
 
 
@@ -294,3 +305,12 @@ def test_the_leaders_deck_holds_every_prefecture(demo_site):
     )
     assert "昆明市" in text and "曲靖市" in text and "迪庆藏族自治州" in text
     assert len(deck.slides) == 4 + 16  # title, map, ranking, each prefecture, freeze
+
+
+def test_a_prefecture_presents_its_own_progress(chromium, demo_site):
+    """Presentation mode as a prefecture user: the first slide is its own, by name."""
+    page = open_as(chromium, demo_site, "prefecture", "/?present=1")
+    page.wait_for_selector(".slide h2")
+    title = page.inner_text("#slide-1 h2")
+    assert title == "昆明市淘汰落后产能退出进展", title
+    page.context.close()

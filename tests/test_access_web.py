@@ -342,3 +342,60 @@ def test_a_download_holds_the_callers_rows_whatever_the_browser_asks(demo_site, 
     assert download({"startRow": 0, "filterModel": theirs}) == []
     log = audit.entries(demo_engine, user="t_kunming", actions=["download"])
     assert list(log["row_count"][:2]) == [0, len(rows)]  # newest first
+
+
+def lists_of(session: requests.Session, base: str) -> tuple[dict[str, list[dict]], bytes]:
+    """The 数据 page's 公示名单 download as ``session`` takes it: {file: its rows as dicts by
+    header}, and the zip's bytes."""
+    import base64
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    session.get(base + "/data")
+    body = {
+        "output": "d-lists-download.data",
+        "outputs": {"id": "d-lists-download", "property": "data"},
+        "inputs": [{"id": "d-lists", "property": "n_clicks", "value": 1}],
+        "state": [{"id": "d-view", "property": "data", "value": "?on=2026-06-30"}],
+        "changedPropIds": ["d-lists.n_clicks"],
+    }
+    headers = {"X-CSRFToken": session.cookies.get("_csrf_token", "")}
+    resp = session.post(base + "/_dash-update-component", json=body, headers=headers, timeout=120)
+    assert resp.status_code == 200, resp.text
+    data = base64.b64decode(resp.json()["response"]["d-lists-download"]["data"]["content"])
+    out = {}
+    with zipfile.ZipFile(io.BytesIO(data)) as bundle:
+        for name in bundle.namelist():
+            sheet = load_workbook(io.BytesIO(bundle.read(name))).active
+            rows = list(sheet.iter_rows(min_row=4, values_only=True))
+            out[name] = [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
+    return out, data
+
+
+def test_the_public_lists_are_the_callers_own(demo_site, demo_engine):
+    """公示名单 on the web: the office gets every list; a department the 限期整改 list of the
+    category it leads and only its categories' rows in the others; a prefecture only its own
+    rows. Each file names who took it, and the zip is logged with its hash."""
+    import hashlib
+
+    office, _ = lists_of(sign_in(demo_site, "province"), demo_site)
+    assert len(office) == 8
+    closed = next(n for n in office if n.startswith("06_"))
+    assert len({r["退出类别"] for r in office[closed]}) > 2  # exits of many categories
+
+    dept, data = lists_of(sign_in(demo_site, "department"), demo_site)
+    rectify = sorted(n for n in dept if n[:2] in ("01", "02", "03", "04"))
+    assert rectify == [n for n in office if n.startswith("02_环保不达标")]
+    for name, rows in dept.items():
+        for row in rows:
+            cats = row.get("问题类别") or row.get("退出类别")
+            assert set(str(cats).split("、")) <= {"环保不达标"}, (name, row)
+    assert dept[closed] and len(dept[closed]) < len(office[closed])
+    log = audit.entries(demo_engine, user="t_env", actions=["download"]).iloc[0]
+    assert log["sha256"] == hashlib.sha256(data).hexdigest()
+    assert log["row_count"] == sum(len(r) for r in dept.values())
+
+    kunming, _ = lists_of(sign_in(demo_site, "prefecture"), demo_site)
+    places = {r["州（市）"] for rows in kunming.values() for r in rows}
+    assert places == {"昆明市"}

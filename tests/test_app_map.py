@@ -135,3 +135,30 @@ def test_decided_freeze_in_table_and_hideout(engine):
     assert (
         data.table(DEMO_TODAY, EVERYTHING)["freeze_decided"].sum() == 0
     )  # lifting changes the version
+
+
+def test_tables_and_freeze_lists_are_kept_per_filters_scope_and_language(demo_engine):
+    """A page asks for the same standing table and freeze list several times: each is made
+    once per (date, filters, scope, language), and never handed across any of them."""
+    from app.i18n import layer_words
+    from layers.cache import one_version
+    from layers.freeze import freeze_list
+
+    data = MapData(demo_engine)
+    steel = data.table(DEMO_TODAY, EVERYTHING, sector=("钢铁",))
+    assert data.table(DEMO_TODAY, EVERYTHING, sector=["钢铁"]) is steel  # the same entry
+    cement = data.table(DEMO_TODAY, EVERYTHING, sector=("建材",))
+    assert not steel.equals(cement)
+    assert not data.table(DEMO_TODAY, EVERYTHING.narrow([QUJING]), sector=("钢铁",)).equals(steel)
+
+    whole = data.freeze_list(DEMO_TODAY, EVERYTHING, **layer_words("zh"))
+    assert whole.equals(freeze_list(demo_engine, DEMO_TODAY, **layer_words("zh")))
+    qujing = data.freeze_list(DEMO_TODAY, EVERYTHING.narrow([QUJING]), **layer_words("zh"))
+    assert len(whole) == 16 and list(qujing["adcode"]) == [QUJING]
+    english = data.freeze_list(DEMO_TODAY, EVERYTHING, **layer_words("en"))
+    triggered = whole["triggered"].idxmax()
+    assert english.at[triggered, "trigger_reasons"] != whole.at[triggered, "trigger_reasons"]
+    whole["added"] = 1  # a caller's column stays its own
+    assert "added" not in data.freeze_list(DEMO_TODAY, EVERYTHING, **layer_words("zh"))
+    with one_version():  # one request: the version is read once
+        assert data.version() is data.version()

@@ -415,5 +415,42 @@ def test_the_paged_unit_tables_read_both_views(engine, tmp_path):
     assert then == [f"{credit_code(1)}/1#", f"{credit_code(2)}/1#"] == on_the_map(D(2025, 6, 30))
     now = late(None)
     assert len(now) == 1 and now == on_the_map(None)
-    assert unit_count(engine, UnitQuery(on, known_on=D(2025, 1, 9))) == 0  # nothing recorded yet
-    assert unit_count(engine, UnitQuery(on)) == 3
+    assert (
+        unit_count(engine, UnitQuery(on, known_on=D(2025, 1, 9)), scope=EVERYTHING) == 0
+    )  # nothing recorded yet
+    assert unit_count(engine, UnitQuery(on), scope=EVERYTHING) == 3
+
+
+def test_the_published_ranking_reads_both_views(engine, tmp_path):
+    """A prefecture user, held to its own rows by row-level security, reads the others'
+    published sums as they were known then in a view as known then, the same as the owner's."""
+    from exitmap.db import app_database_url, scoped, scoped_engine
+    from exitmap.policy import default_policy
+    from exitmap.scope import Scope
+    from layers.standing import read_published_summary, read_summary
+
+    _two_loads(engine, tmp_path)
+    policy, on = default_policy(), D(2022, 1, 1)
+    qujing = Scope("prefecture", "qj", frozenset({530300}))
+    app = scoped_engine(app_database_url(_url(engine)))
+
+    def sums(frame) -> list:
+        row = frame.filter(frame["prefecture_adcode"] == KUNMING).sum()
+        return [row[c].item() for c in ("units_in_scope", "units_resolved", "units_overdue")]
+
+    try:
+        for known_on, expected in [
+            (None, [3, 1, 1]),
+            (D(2025, 6, 30), [3, 0, 2]),
+            (D(2025, 1, 9), [0, 0, 0]),
+        ]:
+            with scoped(qujing), app.connect() as conn:
+                published = read_published_summary(conn, on, policy, known_on)
+                own = read_summary(conn, on, policy, qujing, known_on)
+            with engine.connect() as conn:
+                owner = read_summary(conn, on, policy, EVERYTHING, known_on)
+            assert own.is_empty()  # its own prefecture has no units
+            assert sums(published) == expected, known_on
+            assert published.sort(published.columns).equals(owner.sort(owner.columns))
+    finally:
+        app.dispose()

@@ -100,6 +100,12 @@ def test_every_kind_of_response_carries_the_headers(client):
         assert_secure(response, kind)
         assert "no-store" not in response.headers.get("Cache-Control", ""), kind
     assert "immutable" in kept["asset"].headers["Cache-Control"]
+    # The code is the same for everyone: nothing in its answer depends on the session (a
+    # front keeping one copy per cookie would keep one per user), and no cookie is set.
+    for kind in ("asset", "component suite"):
+        headers = kept[kind].headers
+        assert "cookie" not in headers.get("Vary", "").lower(), (kind, headers.get("Vary"))
+        assert "Set-Cookie" not in headers, kind
     assert "immutable" not in kept["asset without fingerprint"].headers.get("Cache-Control", "")
 
 

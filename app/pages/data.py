@@ -27,6 +27,7 @@ from app.state import ViewState, parse, to_search
 from exitmap import settings
 from exitmap.scope import Scope
 from exitmap.vocabulary import PREFECTURES
+from exports.lists import lists_zip
 from exports.table import STEM, table_csv, table_geojson, table_xlsx
 from layers.unit_table import QueryError, UnitQuery, search_words, unit_count, unit_rows
 
@@ -145,6 +146,13 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
                     html.Button(t("d.csv", lang), id="d-csv", className="btn"),
                     html.Button(t("d.xlsx", lang), id="d-xlsx", className="btn"),
                     html.Button(t("d.geojson", lang), id="d-geojson", className="btn"),
+                    html.Button(
+                        t("d.lists", lang),
+                        id="d-lists",
+                        className="btn",
+                        title=t("d.lists_title", lang),
+                    ),
+                    dcc.Download(id="d-lists-download"),
                     html.Span(id="d-count", className="muted"),
                     html.Span(id="d-note", className="download-note", role="status"),
                     dcc.Download(id="d-download"),
@@ -300,6 +308,33 @@ def register(app, ctx: Context) -> None:
                 sha256=hashlib.sha256(data).hexdigest(),
             )
         return file, note
+
+    @guarded(
+        app,
+        "download",
+        Output("d-lists-download", "data"),
+        Input("d-lists", "n_clicks"),
+        State("d-view", "data"),
+        prevent_initial_call=True,
+    )
+    def download_lists(clicks, view):
+        """The public lists (seed 三(六), 三(八)) on the view's date, as the caller's own: its
+        prefectures, and for a department the categories it leads."""
+        if not clicks:
+            raise PreventUpdate
+        state = parse(view, ctx.today())
+        on = state.date(ctx.today())
+        scope = current_caller().scope
+        data, rows = lists_zip(ctx.engine, on, scope, scope.user, ctx.now(), state.known)
+        name = f"公示名单_{on.isoformat()}_{scope.user}.zip"
+        record(
+            "download",
+            "/data",
+            {"format": "lists", "on": on.isoformat(), "file": name},
+            row_count=rows,
+            sha256=hashlib.sha256(data).hexdigest(),
+        )
+        return dcc.send_bytes(data, name)
 
 
 __all__ = ["layout", "register"]

@@ -13,7 +13,7 @@ from app.context import Context
 from app.i18n import layer_words, t, v
 from app.state import ViewState, to_search
 from exitmap.policy import default_policy
-from layers.freeze import decisions, freeze_list
+from layers.freeze import decisions
 
 
 def _since(ctx: Context, state: ViewState, on: dt.date, adcode: int, need: int) -> dt.date | None:
@@ -35,9 +35,7 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
     search = to_search(state)
     policy = default_policy()
     scope = ctx.scope()
-    frame = freeze_list(
-        ctx.engine, on, scope=scope, policy=policy, known_on=state.known, **layer_words(lang)
-    ).to_dict("records")
+    frame = ctx.data.freeze_list(on, scope, state.known, **layer_words(lang)).to_dict("records")
     for r in frame:
         r["since"] = (
             _since(ctx, state, on, r["adcode"], policy.freeze.min_overdue_units)

@@ -20,7 +20,9 @@ from app.pages import errors
 from app.state import ViewState, parse, to_search
 from exitmap.policy import default_policy
 from exitmap.scope import Scope
-from layers.freeze import decisions, freeze_list
+from layers import resettlement
+from layers.freeze import decisions
+from layers.inspections import findings
 from layers.map import MEASURES, rank
 from layers.unit_table import QueryError, UnitQuery, unit_rows
 from layers.units import apply_filters
@@ -137,6 +139,7 @@ def layout(ctx: Context, state: ViewState, raw: str) -> html.Div:
                                 id="pf-freeze",
                             ),
                             html.Div([html.H2(t("p.quota", lang)), quota_box], className="card"),
+                            _resettlement_box(ctx, adcode, on, lang),
                             side_list(
                                 t("p.overdue", lang),
                                 unit_columns(lang, search, [late_col]),
@@ -144,6 +147,7 @@ def layout(ctx: Context, state: ViewState, raw: str) -> html.Div:
                                 "pf-overdue",
                                 lang,
                             ),
+                            _inspections_box(ctx, adcode, on, lang),
                             side_list(
                                 t("p.due_soon", lang),
                                 unit_columns(lang, search),
@@ -167,6 +171,47 @@ def layout(ctx: Context, state: ViewState, raw: str) -> html.Div:
             ),
         ]
     )
+
+
+def _resettlement_box(ctx: Context, adcode: int, on: dt.date, lang: str) -> html.Div:
+    """职工安置 here: the workers the plans cover, those resettled, the firms without a plan."""
+    sums = resettlement.summary(ctx.engine, on, ctx.scope().narrow(adcode))
+    missing = sums["firms_without_plan"]
+    pairs = [
+        (t("c.workers", lang), fmt.integer(sums["workers"])),
+        (t("c.resettled", lang), fmt.integer(sums["resettled"])),
+        (
+            t("c.no_plan", lang),
+            html.Span(fmt.integer(missing), className="tag bad") if missing else "0",
+        ),
+    ]
+    return html.Div([html.H2(t("p.resettlement", lang)), facts(pairs)], className="card")
+
+
+def _inspections_box(ctx: Context, adcode: int, on: dt.date, lang: str) -> html.Div:
+    """The open findings of the office's inspections here (督导检查), overdue ones marked."""
+    found = findings(ctx.engine, on, ctx.scope().narrow(adcode))
+    still = found[found["state"] != "closed"].to_dict("records")
+    cols = [
+        Col(t("c.finding", lang), lambda r: r["finding"]),
+        Col(t("c.demand", lang), lambda r: r["demand"]),
+        Col(t("c.deadline", lang), lambda r: fmt.date(r["deadline"], lang), nowrap=True),
+        Col(
+            t("c.days_late", lang),
+            lambda r: (
+                html.Span(fmt.integer(r["days_late"]), className="tag bad")
+                if r["state"] == "overdue"
+                else ""
+            ),
+            True,
+        ),
+        Col(t("c.visited", lang), lambda r: fmt.date(r["visited_on"], lang), nowrap=True),
+    ]
+    title = f"{t('p.inspections', lang)}（{len(still)}）"
+    if not still:
+        return html.Div([html.H2(title), html.P(t("p.none", lang))], className="card")
+    body = frame([table(cols, still, id="pf-inspections")], title, "scroll short")
+    return html.Div([html.H2(title), body], className="card")
 
 
 # The side lists show the most urgent units; all of them are in the unit list below, paged.
@@ -289,10 +334,8 @@ def dl_counties(ctx: Context, hideout: dict):
 def _freeze_box(ctx: Context, state: ViewState, adcode: int, on: dt.date) -> list:
     lang = state.lang
     policy = default_policy()
-    mine = ctx.scope().narrow(adcode)
-    frame = freeze_list(
-        ctx.engine, on, scope=mine, policy=policy, known_on=state.known, **layer_words(lang)
-    )
+    # The caller's whole list (cached, shared with 区域限批 and the other prefecture pages).
+    frame = ctx.data.freeze_list(on, ctx.scope(), state.known, **layer_words(lang))
     r = frame[frame["adcode"] == adcode].iloc[0]
     kids = []
     if r["triggered"]:
@@ -319,21 +362,12 @@ def _freeze_box(ctx: Context, state: ViewState, adcode: int, on: dt.date) -> lis
     else:
         kids.append(html.P(html.Span(t("p.freeze_off", lang), className="tag ok")))
     if r["decided"]:
-        kids.append(
-            html.P(
-                t(
-                    "p.freeze_decided",
-                    lang,
-                    doc=r["decision_document"],
-                    start=fmt.date(r["decision_start"], lang),
-                )
-            )
-        )
+        kids.append(html.P(fmt.freeze_decided(r, lang)))
     else:
         kids.append(html.P(t("p.freeze_no_decision", lang), className="muted small"))
     if r["disagreement"]:
         kids.append(html.P(r["disagreement"], className="warning"))
-    hist = decisions(ctx.engine, mine, state.known)
+    hist = decisions(ctx.engine, ctx.scope().narrow(adcode), state.known)
     if len(hist):
         kids.append(html.P(f"{t('z.history', lang)}：{len(hist)}", className="small muted"))
     return kids

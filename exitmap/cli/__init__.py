@@ -13,7 +13,18 @@ import sys
 
 import click
 
-from exitmap.cli import access, admin, etl, export, policy, submissions
+from exitmap.cli import (
+    access,
+    admin,
+    etl,
+    export,
+    inspections,
+    land,
+    policy,
+    replacement,
+    resettlement,
+    submissions,
+)
 from exitmap.errors import UserError
 
 
@@ -33,6 +44,17 @@ def main() -> None:
     """产能退出一张图 — 云南省淘汰落后和低端低效产能退出。"""
 
 
-for module in (admin, etl, policy, export, access, submissions):
+for module in (
+    admin,
+    etl,
+    policy,
+    replacement,
+    inspections,
+    resettlement,
+    land,
+    export,
+    access,
+    submissions,
+):
     for command in module.COMMANDS:
         main.add_command(command)

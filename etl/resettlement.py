@@ -1,0 +1,74 @@
+"""职工安置 written to the database (seed 四(三)): an exiting firm's resettlement plan — the
+workers affected, how many are resettled by each channel, the plan's date and status, the funds.
+
+One plan per firm: recording it again replaces it (the plan as it now stands)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+
+from etl.decisions import DecisionError
+from exitmap.vocabulary import RESETTLEMENT_CHANNELS, RESETTLEMENT_STATUSES
+
+FIRM_SQL = """
+SELECT e.id, e.name, COALESCE(e.prefecture_adcode,
+       (SELECT min(u.prefecture_adcode) FROM unit u WHERE u.enterprise_id = e.id)) AS adcode
+FROM enterprise e WHERE e.credit_code = :firm OR e.name = :firm
+"""
+
+UPSERT_SQL = f"""
+INSERT INTO resettlement_plan (enterprise_id, prefecture_adcode, workers,
+    {", ".join(RESETTLEMENT_CHANNELS)}, funds_10k_yuan, plan_date, status, recorded_by)
+VALUES (:firm_id, :adcode, :workers, {", ".join(":" + c for c in RESETTLEMENT_CHANNELS)},
+    :funds, :plan_date, :status, :by)
+ON CONFLICT (enterprise_id) DO UPDATE SET
+    {", ".join(f"{c} = EXCLUDED.{c}" for c in ("workers", *RESETTLEMENT_CHANNELS))},
+    funds_10k_yuan = EXCLUDED.funds_10k_yuan, plan_date = EXCLUDED.plan_date,
+    status = EXCLUDED.status, recorded_by = EXCLUDED.recorded_by, recorded_at = now()
+RETURNING id
+"""
+
+
+def record_plan(
+    engine: sa.Engine,
+    firm: str,
+    workers: int,
+    channels: dict[str, int],
+    plan_date: dt.date,
+    status: str,
+    by: str,
+    funds_10k_yuan: float | None = None,
+) -> int:
+    """Record (or replace) the plan of ``firm`` (统一社会信用代码 or exact name); its id.
+    Refused with a DecisionError (Chinese) saying what is wrong."""
+    unknown = set(channels) - set(RESETTLEMENT_CHANNELS)
+    if unknown:
+        raise DecisionError(f"没有这种安置渠道：{'、'.join(sorted(unknown))}")
+    if status not in RESETTLEMENT_STATUSES:
+        raise DecisionError(
+            f"方案状态应为 {'、'.join(RESETTLEMENT_STATUSES)} 之一，收到「{status}」"
+        )
+    counts = {c: int(channels.get(c, 0)) for c in RESETTLEMENT_CHANNELS}
+    if workers < 0 or any(n < 0 for n in counts.values()):
+        raise DecisionError("人数不能为负")
+    if sum(counts.values()) > workers:
+        told = "、".join(f"{RESETTLEMENT_CHANNELS[c]} {n}" for c, n in counts.items() if n)
+        raise DecisionError(
+            f"各渠道安置人数合计 {sum(counts.values())}（{told}）超过涉及职工 {workers}"
+        )
+    if funds_10k_yuan is not None and funds_10k_yuan < 0:
+        raise DecisionError("安置资金不能为负")
+    with engine.begin() as conn:
+        found = conn.execute(sa.text(FIRM_SQL), {"firm": firm.strip()}).all()
+        if not found:
+            raise DecisionError(f"找不到企业「{firm}」：请用统一社会信用代码或企业全称")
+        if len(found) > 1:
+            raise DecisionError(f"企业名称「{firm}」对应多家企业：请用统一社会信用代码")
+        firm_id, name, adcode = found[0]
+        if adcode is None:
+            raise DecisionError(f"企业「{name}」没有所在州（市）")
+        params = {"firm_id": firm_id, "adcode": adcode, "workers": workers, **counts}
+        params |= {"funds": funds_10k_yuan, "plan_date": plan_date, "status": status, "by": by}
+        return conn.execute(sa.text(UPSERT_SQL), params).scalar_one()
