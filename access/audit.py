@@ -27,6 +27,7 @@ ACTIONS = (
     "load",
     "decision",
     "user_change",
+    "report",
 )
 
 INSERT_SQL = """
