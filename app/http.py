@@ -95,9 +95,26 @@ class Headers:
         return response
 
 
+BODY_ATTR = "exitmap_max_body"
+
+
+def body_limit(max_bytes: int):
+    """Let one view read a larger body than the app's limit (the public's photos)."""
+
+    def mark(fn):
+        setattr(fn, BODY_ATTR, max_bytes)
+        return fn
+
+    return mark
+
+
 def refuse_large_bodies() -> None:
-    """413 before reading a body whose declared length is past the limit."""
-    limit = flask.current_app.config["MAX_CONTENT_LENGTH"]
+    """413 before reading a body whose declared length is past the limit (the view's own,
+    ``body_limit``, or the app's)."""
+    app = flask.current_app
+    view = app.view_functions.get(flask.request.endpoint or "")
+    limit = getattr(view, BODY_ATTR, None) or app.config["MAX_CONTENT_LENGTH"]
+    flask.request.max_content_length = limit
     length = flask.request.content_length
     if length is not None and length > limit:
         raise RequestEntityTooLarge()

@@ -15,7 +15,16 @@ from flask_compress import Compress
 
 from access import login
 from access.guard import Guard, current_caller, guarded, guarded_clientside, record
-from app import api, briefing, document, export_routes, http, permissions, presentation
+from app import (
+    api,
+    briefing,
+    document,
+    export_routes,
+    http,
+    permissions,
+    presentation,
+    report_public,
+)
 from app.components.header import (
     account,
     export_links,
@@ -103,6 +112,8 @@ def create_app(database_url: str | None = None, engine: sa.Engine | None = None)
     app = dash.Dash(
         __name__,
         assets_folder=str(ASSETS),
+        # The public pages' own files (assets/public/): served, never loaded into the app's.
+        assets_path_ignore=["^public$"],
         title="产能退出一张图 · 云南省",
         serve_locally=True,
         suppress_callback_exceptions=True,
@@ -208,6 +219,7 @@ def create_app(database_url: str | None = None, engine: sa.Engine | None = None)
     export_routes.register(app, ctx)
     export_routes.register_deck(app, ctx)
     api.register(app.server, ctx)
+    report_public.register(app, ctx)
     for page in (overview, prefecture, unit, quota, freeze, data, about, admin):
         if hasattr(page, "register"):
             page.register(app, ctx)
