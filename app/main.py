@@ -21,6 +21,7 @@ from app import (
     document,
     export_routes,
     http,
+    open311,
     permissions,
     presentation,
     report_public,
@@ -220,6 +221,7 @@ def create_app(database_url: str | None = None, engine: sa.Engine | None = None)
     export_routes.register_deck(app, ctx)
     api.register(app.server, ctx)
     report_public.register(app, ctx)
+    open311.register(app.server, ctx)
     for page in (overview, prefecture, unit, quota, freeze, data, about, admin):
         if hasattr(page, "register"):
             page.register(app, ctx)

@@ -12,7 +12,7 @@ import sys
 
 import click
 
-from exitmap.cli import access, admin, etl, export, policy
+from exitmap.cli import access, admin, etl, export, policy, reports
 from exitmap.errors import UserError
 
 
@@ -32,6 +32,6 @@ def main() -> None:
     """产能退出一张图 — 云南省淘汰落后和低端低效产能退出。"""
 
 
-for module in (admin, etl, policy, export, access):
+for module in (admin, etl, policy, export, access, reports):
     for command in module.COMMANDS:
         main.add_command(command)
