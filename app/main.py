@@ -37,6 +37,7 @@ from app.components.header import (
 from app.context import Context
 from app.i18n import t
 from app.pages import about, admin, data, errors, freeze, overview, prefecture, quota, unit
+from app.pages import reports as report_pages
 from app.state import parse, to_search
 from exitmap.db import app_database_url, scoped, scoped_engine
 from exitmap.db import engine as make_engine
@@ -54,6 +55,7 @@ PAGES = {
     "/about": about.layout,
     "/admin/users": admin.users_layout,
     "/admin/audit": admin.audit_layout,
+    "/reports": report_pages.layout,
 }
 
 
@@ -83,6 +85,8 @@ def route(ctx: Context, pathname: str | None, search: str | None):
             page = prefecture.layout(ctx, state, unquote(path[len("/prefecture/") :]))
         elif path.startswith("/unit/"):
             page = unit.layout(ctx, state, unquote(path[len("/unit/") :]))
+        elif path.startswith("/reports/"):
+            page = report_pages.detail(ctx, state, unquote(path[len("/reports/") :]))
         else:
             page = errors.page(state, t("e.not_found", state.lang, path=path))
     except Exception:  # a page must never show a traceback
@@ -222,7 +226,7 @@ def create_app(database_url: str | None = None, engine: sa.Engine | None = None)
     api.register(app.server, ctx)
     report_public.register(app, ctx)
     open311.register(app.server, ctx)
-    for page in (overview, prefecture, unit, quota, freeze, data, about, admin):
+    for page in (overview, prefecture, unit, quota, freeze, data, about, admin, report_pages):
         if hasattr(page, "register"):
             page.register(app, ctx)
     return app

@@ -14,6 +14,7 @@ NAV = (
     ("/quota", "nav.quota"),
     ("/freeze", "nav.freeze"),
     ("/data", "nav.data"),
+    ("/reports", "nav.reports"),
     ("/about", "nav.about"),
 )
 
