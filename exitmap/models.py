@@ -531,3 +531,18 @@ class Open311Key(Base):
         sa.DateTime(timezone=True), server_default=sa.func.now()
     )
     revoked_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+
+class UnitHold(Base):
+    """A unit whose exit a substantiated report disputes (it is producing again): its released
+    quota is held from ``held_from`` until the office decides (``released_on``). The exit
+    stays in the history — disputed, not undone."""
+
+    __tablename__ = "unit_hold"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id", ondelete="CASCADE"), index=True)
+    report_id: Mapped[int] = mapped_column(sa.ForeignKey("report.id", ondelete="CASCADE"))
+    prefecture_adcode: Mapped[int] = mapped_column(sa.Integer)
+    held_from: Mapped[dt.date] = mapped_column(sa.Date)
+    released_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    decision: Mapped[str | None] = mapped_column(sa.Text)

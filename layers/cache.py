@@ -29,7 +29,8 @@ SELECT (SELECT COALESCE(max(id), 0) FROM load_record), (SELECT count(*) FROM loa
        (SELECT COALESCE(max(id), 0) FROM unit), (SELECT COALESCE(max(id), 0) FROM unit_event),
        (SELECT COALESCE(max(id), 0) FROM quota_entry), (SELECT count(*) FROM quota_entry),
        (SELECT COALESCE(max(id), 0) FROM freeze_decision), (SELECT count(*) FROM freeze_decision),
-       (SELECT count(lift_date) FROM freeze_decision)
+       (SELECT count(lift_date) FROM freeze_decision),
+       (SELECT count(*) FROM unit_hold), (SELECT count(released_on) FROM unit_hold)
 """
 
 

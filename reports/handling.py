@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from exitmap.clock import ZONE
+from exitmap.policy import default_policy
 from exitmap.scope import Scope
 from reports.intake import INSERT_EVENT, MAX_DESCRIPTION
 from reports.policy import reports_policy
@@ -40,6 +42,13 @@ class ReportNotFound(StepRefused):
         super().__init__(f"没有编号为「{reference[:40]}」的举报，或您无权查看", "missing")
 
 
+UNIT_SQL = "SELECT id, prefecture_adcode, status FROM unit WHERE unit_key = :key"
+HOLD_SQL = """
+INSERT INTO unit_hold (unit_id, report_id, prefecture_adcode, held_from)
+VALUES (:unit_id, :report_id, :prefecture, :held_from)
+"""
+
+
 @dataclass(frozen=True)
 class Taken:
     reference: str
@@ -48,6 +57,7 @@ class Taken:
     to_status: str
     outcome: str | None
     department: str
+    held: bool = False  # a substantiated report on an exited unit: its quota is now held
 
 
 def departments() -> tuple[str, ...]:
@@ -92,6 +102,23 @@ def take(
         if step_name == "reassign" and agency == row["agency_responsible"]:
             raise StepRefused("改派须选择另一个承办部门", "input")
         to_status = step.target or row["status"]
+        held = False
+        if step_name == "close" and unit_key:
+            unit = conn.execute(sa.text(UNIT_SQL), {"key": unit_key}).mappings().first()
+            if unit is None:
+                raise StepRefused(f"没有编码为「{unit_key[:60]}」的装备", "input")
+            # An exited unit shown producing again: flag it and hold what its exit released.
+            if outcome == "substantiated" and unit["status"] in default_policy().statuses.exited:
+                conn.execute(
+                    sa.text(HOLD_SQL),
+                    {
+                        "unit_id": unit["id"],
+                        "report_id": row["id"],
+                        "prefecture": unit["prefecture_adcode"],
+                        "held_from": now.astimezone(ZONE).date(),
+                    },
+                )
+                held = True
         conn.execute(
             sa.text(UPDATE_SQL),
             {
@@ -121,7 +148,29 @@ def take(
                 "notes": notes,
             },
         )
-    return Taken(reference, step.name, row["status"], to_status, outcome, agency)
+    return Taken(reference, step.name, row["status"], to_status, outcome, agency, held)
 
 
-__all__ = ["STEPS", "ReportNotFound", "StepRefused", "Taken", "take"]
+RELEASE_SQL = """
+UPDATE unit_hold SET released_on = :on, decision = :decision
+WHERE released_on IS NULL AND unit_id = (SELECT id FROM unit WHERE unit_key = :key)
+"""
+
+
+def release_hold(engine: sa.Engine, scope: Scope, unit_key: str, on: dt.date, decision: str) -> int:
+    """The office's decision on a disputed exit: the held quota counts again from ``on``
+    (the decision, e.g. 核实已关停, is kept with the hold). The number of holds released."""
+    if scope.role not in ("province", "system"):
+        raise StepRefused("只有省办可以解除指标暂扣", "role")
+    if not decision.strip():
+        raise StepRefused("请写明决定（如：经核实已关停）", "input")
+    with engine.begin() as conn:
+        done = conn.execute(
+            sa.text(RELEASE_SQL), {"on": on, "decision": decision.strip(), "key": unit_key}
+        ).rowcount
+    if not done:
+        raise StepRefused(f"装备「{unit_key[:60]}」没有被暂扣的指标", "input")
+    return done
+
+
+__all__ = ["STEPS", "ReportNotFound", "StepRefused", "Taken", "release_hold", "take"]

@@ -10,6 +10,8 @@
 - ``report_photo``: photos, re-encoded without metadata, bounded by a CHECK.
 - ``report_attempt``: every submission, whatever became of it (the rate per address counts
   them); the office's sessions only.
+- ``unit_hold``: a unit whose exit a substantiated report disputes; its released quota is held
+  from the day the report was closed until the office decides (layers/quota.py leaves it out).
 - ``open311_key``: a platform's API key, its SHA-256 only; the app role cannot read the table
   and asks ``exitmap_open311_platform(sha)`` instead.
 
@@ -34,7 +36,14 @@ down_revision = "0005"
 branch_labels = None
 depends_on = None
 
-TABLES = ("report", "report_event", "report_contact", "report_photo", "report_attempt")
+TABLES = (
+    "report",
+    "report_event",
+    "report_contact",
+    "report_photo",
+    "report_attempt",
+    "unit_hold",
+)
 
 FUNCTIONS = """
 CREATE OR REPLACE FUNCTION exitmap_role() RETURNS text LANGUAGE sql STABLE AS $$
@@ -98,6 +107,10 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
 $$;
 """
 
+SEES_PREFECTURE = (
+    "(SELECT exitmap_sees_all())"
+    " OR prefecture_adcode = ANY ((SELECT exitmap_scope_prefectures())::integer[])"
+)
 VISIBLE = "exitmap_report_visible(prefecture_adcode, agency_responsible, status)"
 OF_VISIBLE_REPORT = "report_id IN (SELECT id FROM report)"
 # table → [(policy name, command, USING, WITH CHECK)]
@@ -128,6 +141,8 @@ POLICIES = {
         ("report_attempt_read", "SELECT", "exitmap_sees_reporters()", None),
         ("report_attempt_add", "INSERT", None, "true"),
     ],
+    # Seen and written like the quota: by prefecture (a department's scope is every one).
+    "unit_hold": [("unit_hold_scope", "ALL", SEES_PREFECTURE, SEES_PREFECTURE)],
 }
 
 
@@ -254,6 +269,24 @@ def upgrade() -> None:
     )
     op.create_index("ix_report_attempt_address_at", "report_attempt", ["address", "at"])
     op.create_table(
+        "unit_hold",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column(
+            "unit_id", sa.Integer(), sa.ForeignKey("unit.id", ondelete="CASCADE"), nullable=False
+        ),
+        sa.Column(
+            "report_id",
+            sa.Integer(),
+            sa.ForeignKey("report.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        sa.Column("prefecture_adcode", sa.Integer(), nullable=False),
+        sa.Column("held_from", sa.Date(), nullable=False),
+        sa.Column("released_on", sa.Date()),
+        sa.Column("decision", sa.Text()),
+    )
+    op.create_index("ix_unit_hold_unit_id", "unit_hold", ["unit_id"])
+    op.create_table(
         "open311_key",
         sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column("platform", sa.Text(), nullable=False, unique=True),
@@ -277,6 +310,7 @@ def _grant() -> None:
         op.execute(f"GRANT SELECT, INSERT ON {table} TO {role}")
         if table != "report_contact":  # keyed by its report
             op.execute(f"GRANT USAGE ON SEQUENCE {table}_id_seq TO {role}")
+    op.execute(f"GRANT UPDATE (released_on, decision) ON unit_hold TO {role}")
     # What a step changes; nothing else of a report is ever rewritten.
     op.execute(
         "GRANT UPDATE (status, screening, resolution, agency_responsible, unit_key,"
@@ -298,6 +332,7 @@ def _grant() -> None:
 def downgrade() -> None:
     for table in (
         "open311_key",
+        "unit_hold",
         "report_attempt",
         "report_photo",
         "report_contact",
