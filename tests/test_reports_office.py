@@ -16,8 +16,11 @@ import pytest
 import sqlalchemy as sa
 
 from access import audit
+from exports.lists import write_lists
+from exports.report import write_report
 from tests.helpers.accounts import client_as
 from tests.helpers.dash_http import call, callback_body, download_body
+from tests.helpers.demo import DEMO_TODAY
 from tests.helpers.reports import POINTS
 
 REFERENCE = re.compile(r"JB\d{8}-[2-9A-Z]{6}")
@@ -143,7 +146,17 @@ def test_the_department_works_its_own_reports_to_closure(desk, demo_engine):
     assert made["env"] in queue
     assert made["energy"] not in queue and made["qujing"] not in queue
     assert step(env, made["env"], "start", notes="已派员").status_code == 200
-    done = step(env, made["env"], "close", "substantiated", notes="查证属实", unit="U-TEST-1")
+    with demo_engine.connect() as conn:  # an operating unit: no quota of the shared demo held
+        unit = (
+            conn.execute(
+                sa.text(
+                    "SELECT unit_key FROM unit WHERE status = '在产' AND prefecture_adcode = 530100"
+                )
+            )
+            .scalars()
+            .first()
+        )
+    done = step(env, made["env"], "close", "substantiated", notes="查证属实", unit=unit)
     assert done.status_code == 200 and "已办理" in _said(done)
     assert tuple(state_of(demo_engine, made["env"]))[:3] == ("closed", "valid", "substantiated")
     # Another department's report: not found for it, whatever it sends.
@@ -191,7 +204,7 @@ def test_a_leader_sees_counts_only(desk):
     assert "电话举报" not in detail and "领导查看举报统计数字" in detail
 
 
-def test_the_contact_reaches_no_one_but_the_office(desk, demo_app, demo_engine):
+def test_the_contact_reaches_no_one_but_the_office(desk, demo_app, demo_engine, tmp_path):
     """Every page, list, export and API answer another role gets, and every audit row."""
     clients, made = desk
     secrets = list(SECRET.values())
@@ -209,6 +222,14 @@ def test_the_contact_reaches_no_one_but_the_office(desk, demo_app, demo_engine):
     deck = clients["province"].get("/export/deck")
     assert deck.status_code == 200
     seen["deck"] = _text_of(deck.get_data())
+    # The command line's exports: the annual report (both forms) and the public lists.
+    for suffix in (".docx", ".xlsx"):
+        out = tmp_path / f"report{suffix}"
+        write_report(demo_engine, DEMO_TODAY.year - 1, out, on=DEMO_TODAY)
+        seen[f"annual report {suffix}"] = _text_of(out.read_bytes())
+    for path in write_lists(demo_engine, DEMO_TODAY, tmp_path / "lists", None):
+        seen[f"list {path.name}"] = _text_of(path.read_bytes())
+    assert len(seen) > 30
     leaks = {where: s for where, text in seen.items() for s in secrets if s in text}
     assert leaks == {}
     with demo_engine.connect() as conn:
