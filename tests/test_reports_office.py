@@ -258,3 +258,16 @@ def _text_of(data: bytes) -> str:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             return "".join(z.read(n).decode("utf-8", "replace") for n in z.namelist())
     return data.decode("utf-8", "replace")
+
+
+def test_the_prefecture_page_lists_its_open_reports(desk):
+    clients, made = desk
+    kunming = page(clients["prefecture"], "/prefecture/530100")
+    assert "pf-reports-table" in kunming and made["energy"] in kunming
+    assert made["qujing"] not in kunming
+    assert SECRET["phone"] not in kunming
+    qujing = page(clients["province"], "/prefecture/530300")
+    assert made["qujing"] in qujing and made["energy"] not in qujing
+    leader = page(clients["leader"], "/prefecture/530100")
+    assert "pf-reports" in leader and made["energy"] not in leader
+    assert re.search(r"举报（未办结 \d+，逾期 \d+）", leader)

@@ -79,6 +79,10 @@ ZH_EN = {
     "missing": ("没有这个举报，或您无权查看。", "No such report, or not yours to see."),
     "leader": ("领导查看举报统计数字。", "Leaders see the counts."),
     "back": ("返回举报列表", "Back to the reports"),
+    "in_prefecture": (
+        "举报（未办结 {open}，逾期 {overdue}）",
+        "Reports ({open} open, {overdue} overdue)",
+    ),
 }
 CHANNELS = {
     "web": ("网站", "web"),
@@ -153,6 +157,39 @@ def _counts(ctx: Context, scope, lang: str):
         Col(tx("overdue", lang), lambda r: str(int(r["overdue"])), num=True),
     ]
     return frame(table(cols, counts.to_dict("records"), id="reports-counts"), tx("counts", lang))
+
+
+def prefecture_box(ctx: Context, adcode: int, lang: str) -> html.Div:
+    """The prefecture page's list of its open reports, overdue first (a leader: the counts)."""
+    scope = ctx.scope().narrow(adcode)
+    found = read.reports(ctx.engine, scope, ctx.today(), prefecture=adcode)
+    found = found[found["open"]].sort_values(
+        ["overdue", "expected_datetime"], ascending=[False, True], kind="stable"
+    )
+    title = tx("in_prefecture", lang, open=len(found), overdue=int(found["overdue"].sum()))
+    if scope.role == "leader" or found.empty:
+        return html.Div([html.H2(title)], className="card", id="pf-reports")
+    yes = tx("yes", lang)
+    cols = [
+        Col(
+            tx("reference", lang),
+            lambda r: dcc.Link(r["service_request_id"], href=f"/reports/{r['service_request_id']}"),
+            nowrap=True,
+        ),
+        Col(tx("kind", lang), lambda r: r["service_name"]),
+        Col(tx("state", lang), lambda r: STATE_LABELS[r["status"]]),
+        Col(tx("expected", lang), lambda r: _when(r["expected_datetime"])[:10], nowrap=True),
+        Col(
+            tx("overdue", lang),
+            lambda r: html.Strong(yes, className="overdue") if r["overdue"] else "",
+        ),
+    ]
+    rows = found.astype(object).where(found.notna(), None).to_dict("records")
+    return html.Div(
+        [html.H2(title), frame(table(cols, rows, id="pf-reports-table"), title)],
+        className="card",
+        id="pf-reports",
+    )
 
 
 def _input(id_: str, label: str, **attrs) -> html.Div:
