@@ -6,10 +6,13 @@ decides; before that day nothing changes."""
 from __future__ import annotations
 
 import datetime as dt
+import json
+from urllib.parse import quote
 
 import pytest
 import sqlalchemy as sa
 
+from app.main import create_app
 from exitmap.clock import ZONE
 from exitmap.scope import Scope
 from layers.quota import balance, ledger
@@ -18,6 +21,8 @@ from reports import handling
 from reports.intake import Contact, Intake, file_report
 from reports.routing import Place
 from reports.states import StepRefused
+from tests.helpers.accounts import client_as
+from tests.helpers.dash_http import call, callback_body
 from tests.helpers.demo import DEMO_TODAY
 
 OFFICE = Scope("province", "t_province")
@@ -108,3 +113,44 @@ def test_an_unsubstantiated_report_or_an_operating_unit_holds_nothing(decided_de
     assert not close_on(engine, operating[1], operating[0], "substantiated").held
     with pytest.raises(StepRefused, match="没有编码为"):
         close_on(engine, adcode, "NO-SUCH-UNIT", "substantiated")
+
+
+def test_the_unit_page_flags_the_disputed_exit_and_the_office_lifts_the_hold(
+    decided_demo_engine, exited, demo_env
+):
+    engine = decided_demo_engine
+    unit_key, adcode, _ = exited
+    before = balance(engine, adcode, DEMO_TODAY)
+    assert close_on(engine, adcode, unit_key, "substantiated").held
+    app = create_app(engine=engine)
+    path = f"/unit/{quote(unit_key, safe='')}"
+
+    def unit_page(client) -> str:
+        body = callback_body(
+            [("header", "children"), ("page", "children")],
+            [("url", "pathname", path)],
+            [("url", "search", "")],
+        )
+        return json.dumps(call(client, body).get_json(), ensure_ascii=False)
+
+    def lift(client, decision):
+        body = callback_body(
+            [("uh-message", "children")],
+            [("uh-lift", "n_clicks", 1)],
+            [("uh-decision", "value", decision), ("url", "pathname", path), ("url", "search", "")],
+        )
+        return call(client, body)
+
+    office, leader = client_as(app, engine, "province"), client_as(app, engine, "leader")
+    shown = unit_page(office)
+    assert "unit-disputed" in shown and "暂扣" in shown and "uh-lift" in shown
+    seen_by_leader = unit_page(leader)
+    assert "unit-disputed" in seen_by_leader and "uh-lift" not in seen_by_leader
+    assert lift(leader, "x").status_code == 403
+    assert balance(engine, adcode, DEMO_TODAY) < before
+    done = lift(office, "经核实已拆除")
+    assert done.status_code == 200 and "已解除暂扣" in json.dumps(
+        done.get_json(), ensure_ascii=False
+    )
+    assert balance(engine, adcode, DEMO_TODAY) == pytest.approx(before)
+    assert "unit-disputed" not in unit_page(office)

@@ -12,6 +12,8 @@ and contact view is audited — by reference, step and outcome, never with the r
 
 from __future__ import annotations
 
+from urllib.parse import unquote
+
 from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
@@ -23,6 +25,7 @@ from etl.locate import parse_address
 from exitmap import clock
 from exitmap.errors import UserError
 from exitmap.vocabulary import PREFECTURES
+from layers.holds import held_on, holds
 from reports import handling, read
 from reports.handling import departments
 from reports.intake import MAX_DESCRIPTION, MAX_FIELD, Contact, Intake, file_report
@@ -79,6 +82,14 @@ ZH_EN = {
     "missing": ("没有这个举报，或您无权查看。", "No such report, or not yours to see."),
     "leader": ("领导查看举报统计数字。", "Leaders see the counts."),
     "back": ("返回举报列表", "Back to the reports"),
+    "disputed": (
+        "该装备的退出经举报查实存在争议：其释放的能耗指标自 {held} 起暂扣，待省办决定。",
+        "A substantiated report disputes this unit's exit: its released quota is held from {held}"
+        " until the office decides.",
+    ),
+    "released_hold": ("已解除暂扣（{decision}）", "Hold lifted ({decision})"),
+    "decision": ("省办决定（如：经核实已拆除）", "The office's decision"),
+    "lift": ("解除暂扣", "Lift the hold"),
     "in_prefecture": (
         "举报（未办结 {open}，逾期 {overdue}）",
         "Reports ({open} open, {overdue} overdue)",
@@ -190,6 +201,28 @@ def prefecture_box(ctx: Context, adcode: int, lang: str) -> html.Div:
         className="card",
         id="pf-reports",
     )
+
+
+def hold_box(ctx: Context, unit_key: str, lang: str):
+    """The unit page's flag when a substantiated report disputes the unit's exit, with the
+    office's control to lift the hold; None when the unit is not held."""
+    scope = ctx.scope()
+    hold = held_on(holds(ctx.engine, unit_key, scope), ctx.today())
+    if hold is None:
+        return None
+    kids = [html.P(tx("disputed", lang, held=hold["held_from"].isoformat()), id="unit-disputed")]
+    if scope.role in ("province", "system"):
+        kids += [
+            html.Div(
+                [
+                    _input("uh-decision", tx("decision", lang), maxLength=MAX_FIELD),
+                    html.Button(tx("lift", lang), id="uh-lift"),
+                    html.P(id="uh-message", role="status"),
+                ],
+                className="report-desk",
+            )
+        ]
+    return html.Div(kids, className="banner", id="unit-hold")
 
 
 def _input(id_: str, label: str, **attrs) -> html.Div:
@@ -458,6 +491,32 @@ def register(app, ctx: Context) -> None:
         )
         message = tx("taken", lang, step=STEPS[done.step].label)
         return message, _detail_body(ctx, scope, reference, lang)
+
+    @guarded(
+        app,
+        "handle_reports",
+        Output("uh-message", "children"),
+        Input("uh-lift", "n_clicks"),
+        State("uh-decision", "value"),
+        State("url", "pathname"),
+        State("url", "search"),
+        prevent_initial_call=True,
+    )
+    def lift(_n, decision, pathname, search):
+        lang = _lang(search)
+        path = unquote(pathname or "")
+        if not path.startswith("/unit/"):
+            raise PreventUpdate
+        unit_key = path[len("/unit/") :]
+        try:
+            handling.release_hold(
+                ctx.engine, current_scope(), unit_key, ctx.today(), (decision or "")[:MAX_FIELD]
+            )
+        except StepRefused as refused:
+            record("forbidden", unit_key, {"step": "release_hold", "reason": refused.reason})
+            return html.Span(str(refused), role="alert")
+        record("decision", unit_key, {"step": "release_hold"})
+        return tx("released_hold", lang, decision=(decision or "").strip()[:MAX_FIELD])
 
     @guarded(
         app,
