@@ -20,9 +20,9 @@ import sqlalchemy as sa
 from access.guard import record, rule
 from exitmap import clock
 from exitmap.errors import UserError
+from exitmap.policy.reports import reports_policy
 from reports import keys
 from reports.intake import Contact, Intake, file_report, record_attempt
-from reports.policy import reports_policy
 from reports.routing import place_of_point
 from reports.states import OPEN311_STATUS
 

@@ -23,6 +23,7 @@ from app.report_map import province_svg
 from etl.locate import parse_address
 from exitmap import clock
 from exitmap.errors import UserError
+from exitmap.policy.reports import reports_policy
 from reports import read
 from reports.intake import (
     MAX_DESCRIPTION,
@@ -34,7 +35,6 @@ from reports.intake import (
     record_attempt,
 )
 from reports.photos import MAX_INPUT_BYTES, MAX_PHOTOS, clean_photo
-from reports.policy import reports_policy
 from reports.routing import Place, place_of_areas, place_of_point
 
 # Submissions an address may make in RATE_WINDOW (filed, refused or caught alike).

@@ -4,9 +4,11 @@ Modelled on FixMyStreet (the place picks the prefecture, the kind picks the depa
 table, a log of every step) and on Open311 GeoReport v2 (its field names), with what both lack:
 deadlines with overdue marking, and a reporter whose contact details stay with the office.
 
+The kinds, their departments and deadlines are policy data (data/policy/reports.toml, read by
+``exitmap.policy.reports`` in the core, so the read side and the exports can name the kinds).
+
 Modules:
 
-- ``policy``   data/policy/reports.toml: kind → department, days to acknowledge and to finish;
 - ``states``   the states and the transitions between them, who may take each (as data);
 - ``routing``  the place → prefecture and county (PostGIS), the kind → department, deadlines;
 - ``photos``   photos checked and re-encoded without their metadata (Pillow);

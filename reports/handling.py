@@ -16,9 +16,9 @@ import sqlalchemy as sa
 
 from exitmap.clock import ZONE
 from exitmap.policy import default_policy
+from exitmap.policy.reports import reports_policy
 from exitmap.scope import Scope
 from reports.intake import INSERT_EVENT, MAX_DESCRIPTION
-from reports.policy import reports_policy
 from reports.states import STEPS, StepRefused, check
 
 READ_SQL = """

@@ -20,8 +20,8 @@ import sqlalchemy as sa
 
 from exitmap.clock import ZONE
 from exitmap.errors import UserError
+from exitmap.policy.reports import ReportPolicy, reports_policy
 from reports.photos import MAX_PHOTOS, Photo
-from reports.policy import ReportPolicy, reports_policy
 from reports.routing import Place, deadlines
 
 CHANNELS = ("web", "open311", "phone", "letter")

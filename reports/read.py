@@ -13,8 +13,8 @@ import datetime as dt
 import pandas as pd
 import sqlalchemy as sa
 
+from exitmap.policy.reports import reports_policy
 from exitmap.scope import Scope, scope_sql
-from reports.policy import reports_policy
 from reports.routing import late
 from reports.states import LABELS, OPEN311_STATUS
 
@@ -71,7 +71,8 @@ def mark(frame: pd.DataFrame, today: dt.date) -> pd.DataFrame:
         (not d) and late(due, today)
         for d, due in zip(done, frame["expected_datetime"], strict=True)
     ]
-    return frame
+    # Booleans even when empty (an empty object column would select columns, not rows).
+    return frame.astype({"open": bool, "acknowledge_overdue": bool, "overdue": bool})
 
 
 def reports(

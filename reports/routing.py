@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from exitmap.clock import ZONE
 from exitmap.errors import UserError
-from reports.policy import Kind
+from exitmap.policy.reports import Kind
 
 POINT_SQL = """
 SELECT c.prefecture_adcode, c.adcode FROM county c

@@ -13,11 +13,11 @@ import sqlalchemy as sa
 from PIL import Image
 
 from exitmap.db import scoped
+from exitmap.policy.reports import load_reports_policy, reports_policy
 from exitmap.policy.rules import POLICY_DIR, PolicyError
 from exitmap.scope import Scope
 from reports import handling, read
 from reports.photos import PhotoError, clean_photo
-from reports.policy import load_reports_policy, reports_policy
 from reports.routing import PlaceError, place_of_areas, place_of_point
 from reports.states import STEPS, StepRefused
 from tests.helpers.reports import CONTACT, POINTS, RECEIVED, app_engine, file
@@ -375,3 +375,9 @@ def test_what_is_not_a_jpeg_or_png_is_refused():
         clean_photo(b"<script>alert(1)</script>", "照片2")
     with pytest.raises(PhotoError, match="超过"):
         clean_photo(b"\xff\xd8" + b"0" * (9 * 1024 * 1024), "照片3")
+
+
+def test_an_empty_list_still_has_its_marks_as_booleans(engine):
+    frame = read.reports(engine, KUNMING, RECEIVED.date())
+    assert frame.empty and frame[frame["open"]].empty
+    assert frame["overdue"].dtype == bool and "expected_datetime" in frame[frame["open"]]

@@ -24,12 +24,12 @@ from app.state import ViewState
 from etl.locate import parse_address
 from exitmap import clock
 from exitmap.errors import UserError
+from exitmap.policy.reports import reports_policy
 from exitmap.vocabulary import PREFECTURES
 from layers.holds import held_on, holds
 from reports import handling, read
 from reports.handling import departments
 from reports.intake import MAX_DESCRIPTION, MAX_FIELD, Contact, Intake, file_report
-from reports.policy import reports_policy
 from reports.routing import place_of_areas, place_of_point
 from reports.states import LABELS as STATE_LABELS
 from reports.states import STEPS, StepRefused

@@ -1,5 +1,6 @@
 """data/policy/reports.toml: which department each kind of report goes to, and its deadlines.
 
+In the core beside the other policy files, so that layers/ and exports/ can name the kinds too.
 Validated like the other policy files: the first problem stops the program with a Chinese
 message naming the file and the entry (``PolicyError``).
 """
