@@ -14,14 +14,18 @@ import zipfile
 
 import pytest
 import sqlalchemy as sa
+from PIL import Image
 
 from access import audit
 from exports.lists import write_lists
 from exports.report import write_report
+from reports.intake import Intake, file_report
+from reports.photos import clean_photo
+from reports.routing import Place
 from tests.helpers.accounts import client_as
 from tests.helpers.dash_http import call, callback_body, download_body
 from tests.helpers.demo import DEMO_TODAY
-from tests.helpers.reports import POINTS
+from tests.helpers.reports import POINTS, RECEIVED
 
 REFERENCE = re.compile(r"JB\d{8}-[2-9A-Z]{6}")
 # A reporter no other test uses: searched for in everything the other roles get.
@@ -271,3 +275,20 @@ def test_the_prefecture_page_lists_its_open_reports(desk):
     leader = page(clients["leader"], "/prefecture/530100")
     assert "pf-reports" in leader and made["energy"] not in leader
     assert re.search(r"举报（未办结 \d+，逾期 \d+）", leader)
+
+
+def test_a_photo_is_served_to_whom_the_report_is_visible(desk, demo_app, demo_engine):
+    raw = io.BytesIO()
+    Image.new("RGB", (30, 20), (1, 2, 3)).save(raw, "JPEG")
+    photo = clean_photo(raw.getvalue())
+    intake = Intake("environment", "带照片的举报", Place(530100, None), photos=(photo,))
+    reference = file_report(demo_engine, intake, RECEIVED)
+    clients, _ = desk
+    detail = page(clients["province"], f"/reports/{reference}")
+    src = re.search(rf"/reports/{reference}/photo/\d+", detail).group(0)
+    got = clients["province"].get(src)
+    assert got.status_code == 200 and got.mimetype == "image/jpeg" and got.data == photo.content
+    assert clients["prefecture"].get(src).status_code == 200  # Kunming's territory
+    assert clients["department"].get(src).status_code == 404  # not assigned to it yet
+    assert clients["leader"].get(src).status_code == 404  # counts only
+    assert demo_app.server.test_client().get(src).status_code == 401

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from urllib.parse import unquote
 
+import flask
 from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
-from access.guard import current_scope, guarded, record
+from access.guard import current_scope, guarded, record, rule
 from app.components.tables import Col, facts, frame, table
 from app.context import Context
 from app.state import ViewState
@@ -58,6 +59,7 @@ ZH_EN = {
     "channel": ("来源", "Channel"),
     "acknowledge": ("甄别期限", "Screen by"),
     "history": ("办理记录", "History"),
+    "photos": ("照片", "Photos"),
     "at": ("时间", "When"),
     "who": ("经办人", "Who"),
     "step": ("步骤", "Step"),
@@ -354,6 +356,25 @@ def _detail_body(ctx: Context, scope, reference: str, lang: str):
         Col(tx("department", lang), lambda e: e["department"] or ""),
         Col(tx("notes", lang), lambda e: e["notes"]),
     ]
+    if found["photos"]:
+        parts += [
+            html.H2(tx("photos", lang)),
+            html.Div(
+                [
+                    html.A(
+                        html.Img(
+                            src=f"/reports/{reference}/photo/{pid}",
+                            alt=f"{tx('photos', lang)} {n}",
+                            className="report-photo",
+                        ),
+                        href=f"/reports/{reference}/photo/{pid}",
+                        target="_blank",
+                    )
+                    for n, pid in enumerate(found["photos"], start=1)
+                ],
+                className="report-photos",
+            ),
+        ]
     parts += [
         html.H2(tx("history", lang)),
         frame(table(cols, found["events"], id="report-history"), tx("history", lang)),
@@ -446,6 +467,20 @@ def _lang(search: str | None) -> str:
 
 
 def register(app, ctx: Context) -> None:
+    @app.server.route("/reports/<reference>/photo/<int:photo_id>")
+    @rule("view")
+    def report_photo(reference: str, photo_id: int):
+        """A report's photo, as the caller's session may see the report (a leader: counts)."""
+        scope = current_scope()
+        found = None if scope.role == "leader" else read.photo(ctx.engine, reference[:40], photo_id)
+        if found is None:
+            record("forbidden", f"/reports/{reference[:40]}/photo/{photo_id}", {"rule": "view"})
+            flask.abort(404)
+        record("page_view", f"/reports/{reference[:40]}/photo/{photo_id}", {})
+        resp = flask.Response(found[1], mimetype=found[0])
+        resp.headers["Content-Disposition"] = "inline"
+        return resp
+
     @guarded(
         app,
         "work_reports",
