@@ -173,13 +173,13 @@ def test_a_report_walks_to_closure_with_who_when_and_notes(engine, app):
             (PROVINCE, "assign", {"notes": "移交省生态环境厅"}),
             (ENV, "start", {"notes": "已派员核查"}),
             (ENV, "note", {"notes": "现场发现设备仍在运行"}),
-            (ENV, "close", {"outcome": "substantiated", "notes": "查证属实", "unit_key": "U1"}),
+            (ENV, "close", {"outcome": "substantiated", "notes": "查证属实"}),
         ],
     )
     with scoped(PROVINCE):
         found = read.report(app, PROVINCE, reference, LATER.date())
     assert found["status"] == "closed" and found["resolution"] == "substantiated"
-    assert found["unit_key"] == "U1" and found["closed_datetime"] == LATER
+    assert found["closed_datetime"] == LATER
     steps = [(e["step"], e["actor"], e["from_status"], e["to_status"]) for e in found["events"]]
     assert steps == [
         ("receive", "公众", None, "received"),
