@@ -128,27 +128,36 @@ def _state_text(row) -> str:
     return f"{text}（{STATE_LABELS[outcome]}）" if outcome else text
 
 
+def _reference_col(lang: str) -> Col:
+    return Col(
+        tx("reference", lang),
+        lambda r: dcc.Link(r["service_request_id"], href=f"/reports/{r['service_request_id']}"),
+        nowrap=True,
+    )
+
+
+def _overdue_col(lang: str) -> Col:
+    yes = tx("yes", lang)
+    return Col(
+        tx("overdue", lang),
+        lambda r: html.Strong(yes, className="overdue") if r["overdue"] else "",
+    )
+
+
 def _queue(ctx: Context, scope, lang: str):
     frame_ = read.reports(ctx.engine, scope, ctx.today())
     if frame_.empty:
         return html.P(tx("none", lang), id="reports-none")
     yes = tx("yes", lang)
     cols = [
-        Col(
-            tx("reference", lang),
-            lambda r: dcc.Link(r["service_request_id"], href=f"/reports/{r['service_request_id']}"),
-            nowrap=True,
-        ),
+        _reference_col(lang),
         Col(tx("received", lang), lambda r: _when(r["requested_datetime"]), nowrap=True),
         Col(tx("kind", lang), lambda r: r["service_name"]),
         Col(tx("prefecture", lang), lambda r: PREFECTURES.get(r["prefecture_adcode"], "")),
         Col(tx("department", lang), lambda r: r["agency_responsible"]),
         Col(tx("state", lang), _state_text),
         Col(tx("expected", lang), lambda r: _when(r["expected_datetime"])[:10], nowrap=True),
-        Col(
-            tx("overdue", lang),
-            lambda r: html.Strong(yes, className="overdue") if r["overdue"] else "",
-        ),
+        _overdue_col(lang),
         Col(tx("ack_overdue", lang), lambda r: yes if r["acknowledge_overdue"] else ""),
     ]
     # pandas holds missing values as NaN/NaT: the cells want None.
@@ -182,20 +191,12 @@ def prefecture_box(ctx: Context, adcode: int, lang: str) -> html.Div:
     title = tx("in_prefecture", lang, open=len(found), overdue=int(found["overdue"].sum()))
     if scope.role == "leader" or found.empty:
         return html.Div([html.H2(title)], className="card", id="pf-reports")
-    yes = tx("yes", lang)
     cols = [
-        Col(
-            tx("reference", lang),
-            lambda r: dcc.Link(r["service_request_id"], href=f"/reports/{r['service_request_id']}"),
-            nowrap=True,
-        ),
+        _reference_col(lang),
         Col(tx("kind", lang), lambda r: r["service_name"]),
         Col(tx("state", lang), lambda r: STATE_LABELS[r["status"]]),
         Col(tx("expected", lang), lambda r: _when(r["expected_datetime"])[:10], nowrap=True),
-        Col(
-            tx("overdue", lang),
-            lambda r: html.Strong(yes, className="overdue") if r["overdue"] else "",
-        ),
+        _overdue_col(lang),
     ]
     rows = found.astype(object).where(found.notna(), None).to_dict("records")
     return html.Div(
