@@ -30,6 +30,8 @@ ACTIONS = (
     # A register uploaded in the app, and each change of its state (submissions/).
     "upload",
     "submission",
+    # A report from the public and each step of its handling (reports/).
+    "report",
 )
 
 INSERT_SQL = """

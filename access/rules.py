@@ -39,13 +39,21 @@ RULES: dict[str, frozenset[str]] = {
     "view_audit": frozenset({"province", SYSTEM}),
     # A callback that runs in the browser only (clientside): no request reaches us.
     "client": frozenset(),
+    # Open311 (/open311/v2): a platform's API key, checked by the route itself
+    # (app/open311.py); no user signs in, the platform sees only the reports it filed.
+    "open311": frozenset(),
+    # The office's report desk (举报): the queue, screening, assigning, notes, closing, the
+    # form for a telephone or letter report, the reporter's contact.
+    "handle_reports": frozenset({"province", SYSTEM}),
+    # A department's own reports (its kinds, once assigned): start, note, close.
+    "work_reports": frozenset({"province", "department", SYSTEM}),
 }
 
 # Actions that only read: a request taking one sees one data version throughout.
 READING = frozenset({"view", "view_units", "download", "export", "api"})
 
 # Actions that need no signed-in caller.
-ANONYMOUS = frozenset({"public", "client"})
+ANONYMOUS = frozenset({"public", "client", "open311"})
 
 
 def allowed(role: str | None, action: str) -> bool:

@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import flask
@@ -95,29 +96,41 @@ class Headers:
         return response
 
 
-# A view marked with ``takes_upload`` reads a register file: its bound is the ingest limit
-# (EXITMAP_MAX_FILE_MB) plus room for the form's other fields, not EXITMAP_MAX_REQUEST_KB.
-UPLOAD_ATTR = "exitmap_upload"
+# A view may read a larger body than the app's EXITMAP_MAX_REQUEST_KB: a register file (the
+# ingest limit, EXITMAP_MAX_FILE_MB, plus room for the form's other fields) or the public's
+# photos. Its limit is marked on it (``body_limit``) and checked before the body is read.
+BODY_ATTR = "exitmap_max_body"
 FORM_SLACK = 64 * 1024
 
 
-def takes_upload(fn):
-    setattr(fn, UPLOAD_ATTR, True)
-    return fn
+def body_limit(max_bytes: int | Callable[[], int]):
+    """Let one view read a larger body than the app's limit (bytes, or a function of the
+    settings read at each request)."""
+
+    def mark(fn):
+        setattr(fn, BODY_ATTR, max_bytes)
+        return fn
+
+    return mark
 
 
 def upload_limit() -> int:
     return settings.get_int("max_file_mb") * 1024 * 1024 + FORM_SLACK
 
 
+# A view that reads a register file.
+takes_upload = body_limit(upload_limit)
+
+
 def refuse_large_bodies() -> None:
-    """413 before reading a body whose declared length is past the limit."""
-    limit = flask.current_app.config["MAX_CONTENT_LENGTH"]
-    request = flask.request
-    view = flask.current_app.view_functions.get(request.endpoint) if request.url_rule else None
-    if getattr(view, UPLOAD_ATTR, False):
-        limit = upload_limit()
-        request.max_content_length = limit  # werkzeug stops reading past it, too
+    """413 before reading a body whose declared length is past the limit (the view's own,
+    ``body_limit``, or the app's)."""
+    app = flask.current_app
+    view = app.view_functions.get(flask.request.endpoint or "")
+    limit = getattr(view, BODY_ATTR, None) or app.config["MAX_CONTENT_LENGTH"]
+    if callable(limit):
+        limit = limit()
+    flask.request.max_content_length = limit  # werkzeug stops reading past it, too
     length = flask.request.content_length
     if length is not None and length > limit:
         raise RequestEntityTooLarge()

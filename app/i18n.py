@@ -21,6 +21,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "nav.freeze": ("区域限批", "Approval freeze"),
     "nav.data": ("数据", "Data"),
     "nav.about": ("说明", "About"),
+    "nav.reports": ("举报", "Reports"),
     "lang.switch": ("English", "中文"),
     "data_as_of": ("数据截至 {date}", "Data as of {date}"),
     "view_as_of": ("统计日期 {date}", "Figures as of {date}"),

@@ -16,7 +16,17 @@ from flask_compress import Compress
 from access import login
 from access.guard import Guard, current_caller, guarded, guarded_clientside, record
 from access.rules import READING
-from app import api, briefing, document, export_routes, http, permissions, presentation
+from app import (
+    api,
+    briefing,
+    document,
+    export_routes,
+    http,
+    open311,
+    permissions,
+    presentation,
+    report_public,
+)
 from app.components.header import (
     account,
     export_links,
@@ -41,6 +51,7 @@ from app.pages import (
     submit,
     unit,
 )
+from app.pages import reports as report_pages
 from app.state import parse, to_search
 from exitmap.db import app_database_url, scoped, scoped_engine
 from exitmap.db import engine as make_engine
@@ -63,9 +74,14 @@ PAGES = {
     "/submit": submit.layout,
     "/review": review.layout,
     "/decisions": decisions.layout,
+    "/reports": report_pages.layout,
 }
 # Pages of one thing named in the path after the prefix: (ctx, state, the rest of the path).
-DETAIL_PAGES = {"/submit/": submit.detail_layout, "/review/": review.detail_layout}
+DETAIL_PAGES = {
+    "/submit/": submit.detail_layout,
+    "/review/": review.detail_layout,
+    "/reports/": report_pages.detail,
+}
 
 
 def route(ctx: Context, pathname: str | None, search: str | None):
@@ -129,6 +145,8 @@ def create_app(database_url: str | None = None, engine: sa.Engine | None = None)
     app = dash.Dash(
         __name__,
         assets_folder=str(ASSETS),
+        # The public pages' own files (assets/public/): served, never loaded into the app's.
+        assets_path_ignore=["^public$"],
         title="产能退出一张图 · 云南省",
         serve_locally=True,
         suppress_callback_exceptions=True,
@@ -235,6 +253,8 @@ def create_app(database_url: str | None = None, engine: sa.Engine | None = None)
     export_routes.register(app, ctx)
     export_routes.register_deck(app, ctx)
     api.register(app.server, ctx)
+    report_public.register(app, ctx)
+    open311.register(app.server, ctx)
     for page in (
         overview,
         prefecture,
@@ -247,6 +267,7 @@ def create_app(database_url: str | None = None, engine: sa.Engine | None = None)
         submit,
         review,
         decisions,
+        report_pages,
     ):
         if hasattr(page, "register"):
             page.register(app, ctx)

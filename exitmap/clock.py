@@ -25,3 +25,13 @@ def start_of(day: dt.date) -> dt.datetime:
 def end_of(day: dt.date) -> dt.datetime:
     """The first instant after ``day`` in the province: known on ``day`` = recorded before it."""
     return start_of(day + dt.timedelta(days=1))
+
+
+def now() -> dt.datetime:
+    """This instant in the province; on a fixed day (EXITMAP_TODAY) that day at this time, so
+    that what is recorded today (a report received) agrees with the pages' today."""
+    current = dt.datetime.now(ZONE)
+    fixed = settings.get("today")
+    if not fixed:
+        return current
+    return dt.datetime.combine(dt.date.fromisoformat(fixed), current.timetz())

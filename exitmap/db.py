@@ -26,7 +26,13 @@ _DB_SCOPE: contextvars.ContextVar[Scope | None] = contextvars.ContextVar(
     "exitmap_db_scope", default=None
 )
 SCOPE_SETTING = "exitmap.prefectures"
-SET_SCOPE_SQL = f"SELECT set_config('{SCOPE_SETTING}', %(scope)s, true)"
+# Who is asking, beside which prefectures: the policies of tables that are not by prefecture
+# (the public's reports and their reporters, migration 0007) read the role and departments.
+SET_SCOPE_SQL = (
+    f"SELECT set_config('{SCOPE_SETTING}', %(scope)s, true),"
+    " set_config('exitmap.role', %(role)s, true),"
+    " set_config('exitmap.departments', %(departments)s, true)"
+)
 
 
 def database_url() -> str:
@@ -69,7 +75,7 @@ def scoped_engine(url: str) -> sa.Engine:
 
     @sa.event.listens_for(eng, "begin")
     def set_scope(conn: sa.Connection) -> None:
-        conn.exec_driver_sql(SET_SCOPE_SQL, {"scope": scope_setting()})
+        conn.exec_driver_sql(SET_SCOPE_SQL, scope_settings())
 
     return eng
 
@@ -79,10 +85,17 @@ def db_scope() -> Scope | None:
     return _DB_SCOPE.get()
 
 
-def scope_setting() -> str:
-    """``exitmap.prefectures`` for the current scope: '' (nothing) when none is set."""
+def scope_settings() -> dict[str, str]:
+    """The parameters of ``SET_SCOPE_SQL`` for the current scope (all '' when none is set)."""
     scope = _DB_SCOPE.get()
-    return "" if scope is None else scope.setting()
+    if scope is None:
+        return {"scope": "", "role": "", "departments": ""}
+    return {
+        "scope": scope.setting(),
+        "role": scope.role,
+        # Department names hold no comma (data/policy/deadlines.toml ``lead``).
+        "departments": ",".join(sorted(scope.departments)),
+    }
 
 
 @contextlib.contextmanager

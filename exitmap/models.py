@@ -631,3 +631,153 @@ class ExitedSite(Base):
             "outcome IN ('收回', '转让', '转产', '闲置')", name="ck_exited_site_outcome"
         ),
     )
+
+
+# Reports from the public (migration 0007; written and read by reports/). ---------------------
+
+
+class Report(Base):
+    """One report (举报), with the field names of Open311 GeoReport v2 where it has them."""
+
+    __tablename__ = "report"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_request_id: Mapped[str] = mapped_column(sa.Text, unique=True)  # the reference
+    service_code: Mapped[str] = mapped_column(sa.Text)  # the kind (data/policy/reports.toml)
+    description: Mapped[str] = mapped_column(sa.Text)
+    lat: Mapped[float | None] = mapped_column(sa.Float)
+    long: Mapped[float | None] = mapped_column(sa.Float)
+    address_string: Mapped[str | None] = mapped_column(sa.Text)
+    prefecture_adcode: Mapped[int] = mapped_column(sa.ForeignKey("prefecture.adcode"), index=True)
+    county_adcode: Mapped[int | None] = mapped_column(sa.ForeignKey("county.adcode"))
+    firm_named: Mapped[str | None] = mapped_column(sa.Text)
+    enterprise_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("enterprise.id", ondelete="SET NULL")
+    )
+    # The unit a substantiated report concerns (unit.unit_key), named when it is closed.
+    unit_key: Mapped[str | None] = mapped_column(sa.Text)
+    channel: Mapped[str] = mapped_column(sa.Text)
+    platform: Mapped[str | None] = mapped_column(sa.Text)
+    status: Mapped[str] = mapped_column(sa.Text, index=True)
+    screening: Mapped[str | None] = mapped_column(sa.Text)
+    resolution: Mapped[str | None] = mapped_column(sa.Text)
+    agency_responsible: Mapped[str] = mapped_column(sa.Text)
+    requested_datetime: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
+    updated_datetime: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
+    acknowledge_datetime: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
+    expected_datetime: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
+    acknowledged_datetime: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    closed_datetime: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    __table_args__ = (
+        sa.CheckConstraint("char_length(description) <= 4000", name="report_description_size"),
+        sa.CheckConstraint(
+            "channel IN ('web', 'open311', 'phone', 'letter')", name="report_channel"
+        ),
+        sa.CheckConstraint(
+            "status IN ('received', 'screened', 'assigned', 'investigating', 'closed')",
+            name="report_status",
+        ),
+        sa.CheckConstraint(
+            "screening IS NULL OR screening IN ('valid', 'duplicate', 'out_of_scope')",
+            name="report_screening",
+        ),
+        sa.CheckConstraint(
+            "resolution IS NULL OR resolution IN ('substantiated', 'unsubstantiated', 'referred')",
+            name="report_resolution",
+        ),
+    )
+
+
+class ReportEvent(Base):
+    """Every step taken on a report: who, when, from which state to which, with notes."""
+
+    __tablename__ = "report_event"
+    id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True)
+    report_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("report.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(sa.Text)
+    actor_role: Mapped[str] = mapped_column(sa.Text)
+    step: Mapped[str] = mapped_column(sa.Text)
+    from_status: Mapped[str | None] = mapped_column(sa.Text)
+    to_status: Mapped[str] = mapped_column(sa.Text)
+    outcome: Mapped[str | None] = mapped_column(sa.Text)
+    department: Mapped[str | None] = mapped_column(sa.Text)
+    notes: Mapped[str] = mapped_column(sa.Text, server_default="")
+    __table_args__ = (
+        sa.CheckConstraint("char_length(notes) <= 4000", name="report_event_notes_size"),
+    )
+
+
+class ReportContact(Base):
+    """The reporter, apart: only the office's sessions may read it (its own policy)."""
+
+    __tablename__ = "report_contact"
+    report_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("report.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    name: Mapped[str | None] = mapped_column(sa.Text)
+    phone: Mapped[str | None] = mapped_column(sa.Text)
+    email: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class ReportPhoto(Base):
+    """A photo, re-encoded without its metadata; bounded in size by the database too."""
+
+    __tablename__ = "report_photo"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("report.id", ondelete="CASCADE"), index=True
+    )
+    media_type: Mapped[str] = mapped_column(sa.Text)
+    content: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    width: Mapped[int] = mapped_column(sa.Integer)
+    height: Mapped[int] = mapped_column(sa.Integer)
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    __table_args__ = (
+        sa.CheckConstraint("octet_length(content) <= 2000000", name="report_photo_size"),
+        sa.CheckConstraint("media_type IN ('image/jpeg', 'image/png')", name="report_photo_type"),
+    )
+
+
+class ReportAttempt(Base):
+    """Every submission, kept whatever became of it (filed, honeypot, over the rate, invalid);
+    the rate per address counts these. Only the office reads it."""
+
+    __tablename__ = "report_attempt"
+    id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
+    address: Mapped[str] = mapped_column(sa.Text)
+    channel: Mapped[str] = mapped_column(sa.Text)
+    outcome: Mapped[str] = mapped_column(sa.Text)
+    report_id: Mapped[int | None] = mapped_column(sa.ForeignKey("report.id", ondelete="SET NULL"))
+    payload = mapped_column(JSONB, nullable=False, server_default="{}")
+    __table_args__ = (sa.Index("ix_report_attempt_address_at", "address", "at"),)
+
+
+class Open311Key(Base):
+    """An API key of a platform that files reports (the 12345 hotline…): only its SHA-256."""
+
+    __tablename__ = "open311_key"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(sa.Text, unique=True)
+    key_sha256: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[dt.datetime | None] = mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now()
+    )
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+
+class UnitHold(Base):
+    """A unit whose exit a substantiated report disputes (it is producing again): its released
+    quota is held from ``held_from`` until the office decides (``released_on``). The exit
+    stays in the history — disputed, not undone."""
+
+    __tablename__ = "unit_hold"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id", ondelete="CASCADE"), index=True)
+    report_id: Mapped[int] = mapped_column(sa.ForeignKey("report.id", ondelete="CASCADE"))
+    prefecture_adcode: Mapped[int] = mapped_column(sa.Integer)
+    held_from: Mapped[dt.date] = mapped_column(sa.Date)
+    released_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    decision: Mapped[str | None] = mapped_column(sa.Text)

@@ -42,6 +42,7 @@ from exports.office import (
 )
 from layers import disclosure
 from layers.meta import data_status
+from layers.reports_year import reports_in_year
 from layers.standing import standing
 
 
@@ -124,6 +125,7 @@ def annual(engine: sa.Engine, year: int, on: dt.date | None = None) -> Annual:
         _quota(data),
         _freeze(data),
         _carried_over(data),
+        _reports(data),
     ]
     synthetic = bool(data_status(engine).get("synthetic"))
     return Annual(year, data.end, sections, synthetic)
@@ -356,6 +358,42 @@ def _carried_over(data: _Year) -> Section:
         else f"年末无逾期未完成任务结转{year + 1}年。"
     ]
     return "六、结转下一年度的逾期任务", carried, [t7]
+
+
+def _reports(data: _Year) -> Section:
+    """七、群众举报: table 8, the year's reports by kind (seed 三(七)), counts only."""
+    year = data.year
+    frame = reports_in_year(data.engine, year, data.end)
+    rows = [
+        [
+            r.kind,
+            r.received,
+            r.closed,
+            r.substantiated,
+            pct(r.substantiated_pct),
+            r.days_to_close if pd.notna(r.days_to_close) else "—",
+        ]
+        for r in frame.itertuples()
+    ]
+    received, closed = int(frame["received"].sum()), int(frame["closed"].sum())
+    substantiated = int(frame["substantiated"].sum())
+    share = pct(100 * substantiated / closed) if closed else "—"
+    rows.append(["合计", received, closed, substantiated, share, "—"])
+    t8 = Table(
+        "reports",
+        f"表8　{year}年群众举报受理和办理情况",
+        ["类别", "受理", "办结", "查证属实", "属实率", "平均办结天数"],
+        rows,
+        [3.4, 2.0, 2.0, 2.2, 2.0, 2.8],
+        "举报由省淘汰落后产能工作领导小组办公室集中受理，按职责移交主管部门限期核查"
+        "（征求意见稿 三(七)）；属实率按已办结计。",
+    )
+    text = [
+        f"全年受理群众举报{received}件，办结{closed}件，其中查证属实{substantiated}件（属实率{share}）。"
+        if received
+        else "全年未受理群众举报。"
+    ]
+    return "七、群众举报", text, [t8]
 
 
 def report_title(year: int) -> str:

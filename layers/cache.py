@@ -4,7 +4,8 @@ The dashboard reads the same few things for every callback (the standing summary
 every unit's state); ``VersionedCache`` keeps them, each store a small LRU, and reads again
 when the data changes. Keys are built by the callers: the date, the access scope
 (``exitmap.scope.Scope.key``) and ``version()``, so two scopes never share an entry; ``cached``
-adds the scope the database applies (``exitmap.db.db_scope``, row-level security), so a read
+adds what the database applies (``exitmap.db.scope_settings``: the prefectures, role and
+departments its row-level security reads), so a read
 made under one request's wall is never served under another's.
 """
 
@@ -19,7 +20,7 @@ from typing import TypeVar
 
 import sqlalchemy as sa
 
-from exitmap.db import scope_setting
+from exitmap.db import scope_settings
 
 T = TypeVar("T")
 
@@ -31,7 +32,8 @@ SELECT (SELECT COALESCE(max(id), 0) FROM load_record), (SELECT count(*) FROM loa
        (SELECT COALESCE(max(id), 0) FROM unit), (SELECT COALESCE(max(id), 0) FROM unit_event),
        (SELECT COALESCE(max(id), 0) FROM quota_entry), (SELECT count(*) FROM quota_entry),
        (SELECT COALESCE(max(id), 0) FROM freeze_decision), (SELECT count(*) FROM freeze_decision),
-       (SELECT count(lift_date) FROM freeze_decision)
+       (SELECT count(lift_date) FROM freeze_decision),
+       (SELECT count(*) FROM unit_hold), (SELECT count(released_on) FROM unit_hold)
 """
 
 
@@ -75,7 +77,7 @@ class VersionedCache:
     def cached(self, store: str, key: tuple, make: Callable[[], T]) -> T:
         """The value of ``key`` in ``store``, made (once) if absent; the oldest entries go."""
         entries = self._stores[store]
-        key = (*key, scope_setting())
+        key = (*key, tuple(sorted(scope_settings().items())))
         with self._lock:
             if key in entries:
                 entries.move_to_end(key)

@@ -24,7 +24,7 @@ import pandas as pd
 import polars as pl
 import sqlalchemy as sa
 
-from exitmap.db import SET_SCOPE_SQL, scope_setting
+from exitmap.db import SET_SCOPE_SQL, scope_settings
 from exitmap.policy import Policy
 from exitmap.policy.mirror import check_policy_synced
 from exitmap.policy.texts import Translate
@@ -142,7 +142,7 @@ class MapData(StandingCache):
         try:
             with raw.driver_connection.cursor() as cur:
                 # COPY goes round SQLAlchemy's begin event: set the database's scope here.
-                cur.execute(SET_SCOPE_SQL, {"scope": scope_setting()})
+                cur.execute(SET_SCOPE_SQL, scope_settings())
                 with cur.copy(copy_sql, params) as copy:
                     for chunk in copy:
                         buf.write(chunk)

@@ -36,13 +36,28 @@ SELECT q.prefecture_adcode, q.entry_date, 'allocation', -q.amount_tce, q.project
 FROM quota_entry q
 WHERE q.kind = 'allocation' AND q.entry_date <= :on AND {scope_sql("q.prefecture_adcode")}
       {{known}}
+UNION ALL
+SELECT ev.prefecture_adcode, h.held_from, 'hold', -ev.energy_tce, u.unit_key, r.service_request_id
+FROM unit_hold h JOIN ev ON ev.unit_id = h.unit_id JOIN unit u ON u.id = h.unit_id
+JOIN report r ON r.id = h.report_id
+WHERE h.held_from <= :on AND ev.in_scope AND ev.exited AND COALESCE(ev.energy_tce, 0) > 0
+      AND {scope_sql("ev.prefecture_adcode")}
+UNION ALL
+SELECT ev.prefecture_adcode, h.released_on, 'unhold', ev.energy_tce, u.unit_key, h.decision
+FROM unit_hold h JOIN ev ON ev.unit_id = h.unit_id JOIN unit u ON u.id = h.unit_id
+WHERE h.released_on <= :on AND ev.in_scope AND ev.exited AND COALESCE(ev.energy_tce, 0) > 0
+      AND {scope_sql("ev.prefecture_adcode")}
 """
 
 
+# A unit whose exit a substantiated report disputes (unit_hold, migration 0007) releases
+# nothing while its hold runs: from the day it was held until the office decides.
 RELEASED_SQL = f"""
 WITH {STATE_CTES}
 SELECT COALESCE(sum(ev.energy_tce), 0) FROM ev
 WHERE ev.in_scope AND ev.exited AND ev.prefecture_adcode = :adcode
+  AND NOT EXISTS (SELECT 1 FROM unit_hold h WHERE h.unit_id = ev.unit_id AND h.held_from <= :on
+                  AND (h.released_on IS NULL OR h.released_on > :on))
 """
 
 ALLOCATED_SQL = """
@@ -52,7 +67,12 @@ WHERE kind = 'allocation' AND prefecture_adcode = :adcode AND entry_date <= :on 
 
 EPSILON_TCE = 1e-6  # floating sums of exits must not turn an exact balance into a shortfall
 
-KIND_LABEL = {"release": "产能退出释放", "allocation": "分配项目"}
+KIND_LABEL = {
+    "release": "产能退出释放",
+    "allocation": "分配项目",
+    "hold": "举报查实暂扣",
+    "unhold": "省办决定解除暂扣",
+}
 
 
 def ledger(
@@ -81,7 +101,7 @@ def ledger(
         columns=["adcode", "entry_date", "kind", "amount_tce", "item", "document"],
     )
     # Credits before debits on the same day: an exit and an allocation on one date balance.
-    frame["order"] = frame["kind"].map({"release": 0, "allocation": 1})
+    frame["order"] = frame["kind"].map({"release": 0, "unhold": 0, "allocation": 1, "hold": 2})
     frame = frame.sort_values(["adcode", "entry_date", "order", "item"], kind="stable")
     frame["name"] = frame["adcode"].map(names)
     frame["kind_label"] = frame["kind"].map(KIND_LABEL)

@@ -98,8 +98,12 @@ TABLE_SCHEMA = {
 
 # Released quota and the overdue counts the freeze rule reads are summed here too: they are
 # prefecture-wide (unfiltered) sums of it.
+# A unit whose exit a substantiated report disputes (unit_hold, migration 0007) releases no
+# quota while its hold runs: the exit still counts as an exit, its quota does not.
 SUMMARY_SQL = f"""
-WITH {STATE_CTES}
+WITH {STATE_CTES},
+held AS (SELECT DISTINCT unit_id FROM unit_hold
+         WHERE held_from <= :on AND (released_on IS NULL OR released_on > :on))
 SELECT ev.prefecture_adcode, ev.sector, ev.sub_industry, ev.category, ev.status,
        count(*) AS units_in_scope,
        count(*) FILTER (WHERE ev.resolved) AS units_resolved,
@@ -109,10 +113,11 @@ SELECT ev.prefecture_adcode, ev.sector, ev.sub_industry, ev.category, ev.status,
        COALESCE(sum(ev.energy_tce) FILTER (WHERE ev.resolved), 0)::float8 AS energy_resolved_tce,
        COALESCE(sum(ev.energy_tce) FILTER (WHERE ev.remaining), 0)::float8
            AS energy_remaining_tce,
-       COALESCE(sum(ev.energy_tce) FILTER (WHERE ev.exited), 0)::float8 AS quota_released_tce,
+       COALESCE(sum(ev.energy_tce) FILTER (WHERE ev.exited AND held.unit_id IS NULL), 0)::float8
+           AS quota_released_tce,
        COALESCE(sum(COALESCE(ev.electricity_10k_kwh, 0) * 10000 * COALESCE(ev.surcharge_rate, 0))
                 FILTER (WHERE ev.remaining), 0)::float8 AS surcharge_estimate_yuan
-FROM ev
+FROM ev LEFT JOIN held ON held.unit_id = ev.unit_id
 WHERE ev.in_scope AND {scope_sql("ev.prefecture_adcode")}
 GROUP BY 1, 2, 3, 4, 5
 """

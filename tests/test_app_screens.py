@@ -191,3 +191,26 @@ def test_the_login_page_and_the_offices_pages_fit_the_screen(chromium, dashboard
     finally:
         office.context.close()
     assert found == {}
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_public_report_pages_fit_the_screen(chromium, dashboard, size):
+    """The public's 举报 form and a report's state page (no session, Chinese only): no sideways
+    scroll, the map inside its frame, 44 px targets on phones."""
+    base, _ = dashboard
+    page = new_page(chromium, cpu_slowdown=CPU_SLOWDOWN, viewport=viewport(size))
+    found = {}
+    try:
+        for path, ready in (("/report", "#report-map path"), ("/report/JB00000000-XXXXXX", "h1")):
+            page.goto(base + path)
+            page.wait_for_selector(ready)
+            wrong = [f"{extra} px sideways scroll"] if (extra := sideways(page)) > 0 else []
+            if size[0] <= 400:
+                wrong += [f"small target: {p}" for p in small_targets(page)]
+            if path == "/report":
+                wrong += [f"map: {p}" for p in map_misfit(page, ".map-frame", "#report-map path")]
+            if wrong:
+                found[path] = wrong
+    finally:
+        page.context.close()
+    assert found == {}

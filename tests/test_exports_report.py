@@ -30,7 +30,12 @@ def test_docx_report_has_heading_narrative_and_tables(decided_demo_engine, exits
     assert doc.paragraphs[0].text == f"关于{YEAR}年度全省落后和低端低效产能退出情况的报告"
     assert f"全省共退出落后和低端低效产能装备{len(year_exits)}台（套）" in text
     assert "一、总体情况" in text and "六、结转下一年度的逾期任务" in text
-    assert len(doc.tables) == 7
+    # 七、群众举报: the year's reports by kind (none in the demo: zero rows, said so).
+    assert "七、群众举报" in text and "全年未受理群众举报。" in text
+    assert len(doc.tables) == 8
+    reports = doc.tables[7]
+    assert [c.text for c in reports.rows[-1].cells][:4] == ["合计", "0", "0", "0"]
+    assert len(reports.rows) == 1 + 5 + 1
     by_pref = doc.tables[0]
     total = [c.text for c in by_pref.rows[-1].cells]
     assert total[0] == "全省" and total[1] == f"{len(year_exits):,}"

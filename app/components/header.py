@@ -15,6 +15,7 @@ NAV = (
     ("/quota", "nav.quota"),
     ("/freeze", "nav.freeze"),
     ("/data", "nav.data"),
+    ("/reports", "nav.reports"),
     ("/about", "nav.about"),
 )
 

@@ -17,6 +17,7 @@ from app.components.tables import Col, facts, frame, table
 from app.context import Context
 from app.i18n import layer_words, t, v
 from app.pages import errors
+from app.pages import reports as report_pages
 from app.state import ViewState, parse, to_search
 from exitmap.policy import default_policy
 from exitmap.scope import Scope
@@ -155,6 +156,7 @@ def layout(ctx: Context, state: ViewState, raw: str) -> html.Div:
                                 "pf-soon",
                                 lang,
                             ),
+                            report_pages.prefecture_box(ctx, adcode, lang),
                         ],
                         className="side",
                     ),

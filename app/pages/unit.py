@@ -12,6 +12,7 @@ from app.context import Context
 from app.geo import shift_point
 from app.i18n import layer_words, t, v
 from app.pages import errors
+from app.pages import reports as report_pages
 from app.state import ViewState, to_search
 from layers.map import status_class
 from layers.meta import unit_record
@@ -204,6 +205,7 @@ def layout(ctx: Context, state: ViewState, key: str) -> html.Div:
                 className="page-title",
             ),
             html.Div(t("u.synthetic", lang), className="banner") if rec["synthetic"] else None,
+            report_pages.hold_box(ctx, key, lang),
             html.Div(
                 [
                     html.Div(

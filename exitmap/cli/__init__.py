@@ -22,6 +22,7 @@ from exitmap.cli import (
     land,
     policy,
     replacement,
+    reports,
     resettlement,
     submissions,
 )
@@ -55,6 +56,7 @@ for module in (
     export,
     access,
     submissions,
+    reports,
 ):
     for command in module.COMMANDS:
         main.add_command(command)

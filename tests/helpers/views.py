@@ -34,11 +34,12 @@ def pages(app) -> dict[str, str]:
         "quota": "/quota",
         "freeze": "/freeze",
         "data": "/data",
+        "reports": "/reports",
         "about": "/about",
     }
 
 
-KINDS = ("overview", "prefecture", "unit", "quota", "freeze", "data", "about")
+KINDS = ("overview", "prefecture", "unit", "quota", "freeze", "data", "reports", "about")
 
 
 def with_lang(path: str, lang: str) -> str:

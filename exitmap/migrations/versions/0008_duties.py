@@ -22,14 +22,14 @@ of it and when; one row per unit, replaced when it changes.
 Written to be renumbered at merge time: it reads nothing of the revisions around it.
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
