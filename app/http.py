@@ -24,8 +24,10 @@ from urllib.parse import urlsplit
 
 import flask
 from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from exitmap import settings
+from exitmap.errors import SettingsError
 
 # Code and public boundaries: the same for every caller, safe to keep.
 STATIC = ("/assets/", "/_dash-component-suites/", "/geo/", "/_favicon.ico")
@@ -136,10 +138,21 @@ def refuse_large_bodies() -> None:
         raise RequestEntityTooLarge()
 
 
+def trusted_proxies() -> int:
+    """EXITMAP_TRUSTED_PROXIES: 0 (none in front) or more."""
+    text = settings.get("trusted_proxies").strip() or "0"
+    if not text.isdigit():
+        raise SettingsError(f"设置 EXITMAP_TRUSTED_PROXIES={text!r} 无效：应为 0 或正整数")
+    return int(text)
+
+
 def install(app, tile_url: str = "") -> None:
     """Bound the request bodies the Dash ``app``'s server reads and set every response's
     headers (call once the app is built)."""
     server = app.server
+    proxies = trusted_proxies()
+    if proxies > 0:
+        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=proxies, x_proto=proxies)
     server.config["MAX_CONTENT_LENGTH"] = settings.get_int("max_request_kb") * 1024
     server.before_request(refuse_large_bodies)
     server.after_request(Headers(app, tile_url).apply)

@@ -131,6 +131,16 @@ SETTINGS: tuple[Setting, ...] = (
         "256",
         "Largest request body the web app reads, in KB (larger: 413, before it is read).",
     ),
+    # Behind nginx (deploy/nginx/exitmap.conf) every request comes from the proxy: the app takes
+    # the client's address from the last X-Forwarded-For hop the trusted proxies added, so that
+    # the per-address limits (sign-in lockout, the public's report rate) and the audit log see
+    # the person, not the proxy. 0: no proxy in front; never more than the proxies there are.
+    Setting(
+        "trusted_proxies",
+        "EXITMAP_TRUSTED_PROXIES",
+        "0",
+        "Proxies in front of the app whose X-Forwarded-For is believed (1 behind the nginx front).",
+    ),
     # `exitmap serve --prod` (gunicorn): worker processes (one per core) and the threads of
     # each (a slow client or a long export holds one thread, not a whole worker).
     Setting("web_workers", "EXITMAP_WEB_WORKERS", "2", "Web server worker processes."),

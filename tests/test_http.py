@@ -8,6 +8,7 @@ import json
 import re
 
 import pytest
+import sqlalchemy as sa
 
 from app.http import tile_source
 from tests.helpers.accounts import client_as
@@ -184,3 +185,29 @@ def test_a_body_past_the_limit_is_refused_unread(client):
 )
 def test_tiles_of_the_configured_server_may_load(template, source):
     assert tile_source(template) == source
+
+
+@pytest.mark.parametrize("proxies, seen", [(0, "127.0.0.1"), (1, "10.1.2.3")])
+def test_the_clients_address_is_the_proxys_last_hop_only_when_a_proxy_is_trusted(
+    demo_engine, monkeypatch, proxies, seen
+):
+    """Behind nginx (EXITMAP_TRUSTED_PROXIES=1) the lockout and the audit log see the address
+    nginx added last to X-Forwarded-For — never a hop the client wrote itself; without a
+    trusted proxy the header is ignored."""
+    from access import audit
+    from app.main import create_app
+    from tests.helpers.accounts import csrf_of
+
+    monkeypatch.setenv("EXITMAP_TRUSTED_PROXIES", str(proxies))
+    app = create_app(engine=demo_engine)
+    c = app.server.test_client()
+    forwarded = {"X-Forwarded-For": "9.9.9.9, 10.1.2.3"}  # the client's lie, then nginx's hop
+    token = csrf_of(c.get("/login", headers=forwarded).get_data(as_text=True))
+    form = {"username": "t_leader", "password": f"wrong {proxies}", "csrf_token": token}
+    try:
+        assert c.post("/login", data=form, headers=forwarded).status_code == 401
+        failed = audit.entries(demo_engine, user="t_leader", actions=["failed_login"]).iloc[0]
+        assert failed["address"] == seen
+    finally:
+        with demo_engine.begin() as conn:
+            conn.execute(sa.text("DELETE FROM login_failure"))

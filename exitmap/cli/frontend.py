@@ -35,6 +35,9 @@ HTTP_LISTEN = ("listen 80;", "listen [::]:80;")
 HTTPS_LISTEN = ("listen 443 ssl http2;", "listen [::]:443 ssl http2;")
 TLS_DIR = "/etc/exitmap/tls/"
 BODY = ("client_max_body_size 256k;", "client_body_buffer_size 256k;")
+# The register files' and the public's photos' own limits (app/http.py body_limit).
+UPLOAD_BODY = "client_max_body_size 51m;"
+REPORT_BODY = "client_max_body_size 25m;"
 CACHE_DIR = "/var/cache/nginx/exitmap"
 
 
@@ -63,6 +66,12 @@ def render(
     text = _swap(text, f"{TLS_DIR}fullchain.pem", f"{tls_dir.rstrip('/')}/fullchain.pem")
     text = _swap(text, f"{TLS_DIR}privkey.pem", f"{tls_dir.rstrip('/')}/privkey.pem")
     text = _swap(text, f"proxy_cache_path {CACHE_DIR} ", f"proxy_cache_path {cache_dir} ")
+    from reports.photos import MAX_INPUT_BYTES, MAX_PHOTOS
+
+    upload_mb = settings.get_int("max_file_mb") + 1  # the form's other fields
+    text = _swap(text, UPLOAD_BODY, f"client_max_body_size {upload_mb}m;")
+    report_mb = -(-(MAX_PHOTOS * MAX_INPUT_BYTES + 256 * 1024) // (1024 * 1024))
+    text = _swap(text, REPORT_BODY, f"client_max_body_size {report_mb}m;")
     kb = settings.get_int("max_request_kb")
     text = _swap(text, BODY[0], f"client_max_body_size {kb}k;")
     return _swap(text, BODY[1], f"client_body_buffer_size {kb}k;")
