@@ -140,7 +140,6 @@ def layout(ctx: Context, state: ViewState, raw: str) -> html.Div:
                                 id="pf-freeze",
                             ),
                             html.Div([html.H2(t("p.quota", lang)), quota_box], className="card"),
-                            _resettlement_box(ctx, adcode, on, lang),
                             side_list(
                                 t("p.overdue", lang),
                                 unit_columns(lang, search, [late_col]),
@@ -148,7 +147,6 @@ def layout(ctx: Context, state: ViewState, raw: str) -> html.Div:
                                 "pf-overdue",
                                 lang,
                             ),
-                            _inspections_box(ctx, adcode, on, lang),
                             side_list(
                                 t("p.due_soon", lang),
                                 unit_columns(lang, search),
@@ -170,6 +168,14 @@ def layout(ctx: Context, state: ViewState, raw: str) -> html.Div:
                 ],
                 className="card",
                 style={"marginTop": "12px"},
+            ),
+            # The seed's other duties here, after the units (a phone reaches the list first).
+            html.Div(
+                [
+                    _inspections_box(ctx, adcode, on, lang),
+                    _resettlement_box(ctx, adcode, on, lang),
+                ],
+                className="duties",
             ),
         ]
     )
