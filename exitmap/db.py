@@ -55,15 +55,20 @@ def app_database_url(owner_url: str | None = None) -> str:
     )
 
 
-@functools.cache
 def engine(url: str | None = None) -> sa.Engine:
+    """The engine of ``url`` (default: DATABASE_URL as it is now), one per URL."""
+    return _engine_of(url or database_url())
+
+
+@functools.cache
+def _engine_of(url: str) -> sa.Engine:
     # JIT compiling the as-of replay query costs seconds and saves milliseconds: off, also
     # on a server we do not configure. The data sits in memory (a province is a few hundred
     # MB at most), where an index read costs about what a sequential one does; at the default
     # random_page_cost of 4 the planner reads the whole history table instead of the standing's
     # covering index (migration 0004), 1.4–3× slower.
     return sa.create_engine(
-        url or database_url(),
+        url,
         pool_pre_ping=True,
         connect_args={"options": "-c jit=off -c random_page_cost=1.1"},
     )
