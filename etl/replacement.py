@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from etl.decisions import DecisionError, resolve_prefecture
 from exitmap.policy.replacement import ReplacementRules, default_replacement
-from layers.units import evaluate
+from layers.units import exited_by
 
 # Capacities are 万吨/年 with two decimals in the registers: closer than this is equal.
 EPSILON_WT = 0.005
@@ -62,7 +62,7 @@ def record_project(
     keys = [key for key, _ in uses]
     if len(set(keys)) != len(keys):
         raise DecisionError("同一装备在一个置换项目中只能列一次")
-    exited = _exited_by(engine, keys, project.approved_on)
+    exited = _exited_by(engine, keys, project)
     with engine.begin() as conn:
         adcode, _ = resolve_prefecture(conn, project.prefecture)
         found = {r.unit_key: r for r in conn.execute(sa.text(UNITS_SQL), {"keys": keys})}
@@ -123,11 +123,12 @@ def _check_project(project: Project, rules: ReplacementRules) -> None:
         raise DecisionError(f"新建产能应大于 0，现为 {project.new_capacity_wt}")
 
 
-def _exited_by(engine: sa.Engine, keys: list[str], on: dt.date) -> dict[str, dt.date]:
-    """The units of ``keys`` that had exited on or before ``on``, with their exit dates."""
-    frame = evaluate(engine, on)
-    frame = frame[frame["unit_key"].isin(keys) & frame["exit_date"].notna()]
-    return {k: d for k, d in zip(frame["unit_key"], frame["exit_date"], strict=True) if d <= on}
+def _exited_by(engine: sa.Engine, keys: list[str], project: Project) -> dict[str, dt.date]:
+    """The units of ``keys`` that had exited by the approval date, with their exit dates (only
+    the project's sub-industry is read: no other unit may serve it)."""
+    frame = exited_by(engine, project.approved_on, sub_industry=project.sub_industry)
+    frame = frame[frame["unit_key"].isin(keys)]
+    return dict(zip(frame["unit_key"], frame["exit_date"], strict=True))
 
 
 def _take(row, key: str, wanted: float | None, project: Project, exited: dict) -> tuple:

@@ -8,10 +8,9 @@ import datetime as dt
 import pandas as pd
 import sqlalchemy as sa
 
-from exitmap.policy import default_policy
 from exitmap.scope import EVERYTHING, Scope, scope_sql
 from exitmap.vocabulary import RESETTLEMENT_CHANNELS
-from layers.units import evaluate
+from layers.units import exited_by
 
 PLANS_SQL = f"""
 SELECT r.id, e.name AS enterprise_name, e.credit_code, r.prefecture_adcode,
@@ -33,13 +32,14 @@ def plans(engine: sa.Engine, on: dt.date, scope: Scope = EVERYTHING) -> pd.DataF
         return pd.read_sql_query(sa.text(PLANS_SQL), conn, params={"on": on} | scope.params())
 
 
-def without_plan(engine: sa.Engine, on: dt.date, scope: Scope = EVERYTHING) -> pd.DataFrame:
-    """Firms with a unit exited on or before ``on`` and no plan dated by then: one row per
-    firm (name, credit code, prefecture, exited units)."""
-    # Only the exited statuses are read (filtered in the query): a page asks for this.
-    units = evaluate(engine, on, scope=scope, status=default_policy().statuses.exited)
-    gone = units[units["exit_date"].notna()]
-    done = plans(engine, on, scope)
+def without_plan(
+    engine: sa.Engine, on: dt.date, scope: Scope = EVERYTHING, done: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Firms with a unit exited on or before ``on`` and no plan dated by then (``done``: the
+    plans, if already read): one row per firm (name, credit code, prefecture, exited units)."""
+    gone = exited_by(engine, on, scope)
+    if done is None:
+        done = plans(engine, on, scope)
     planned = set(done["credit_code"].dropna()) | set(done["enterprise_name"])
     firm = gone["credit_code"].fillna(gone["enterprise_name"])  # a firm by its code, else name
     gone = gone[~firm.isin(planned)]
@@ -56,5 +56,5 @@ def summary(engine: sa.Engine, on: dt.date, scope: Scope = EVERYTHING) -> dict[s
     return {
         "workers": int(found["workers"].sum()),
         "resettled": int(found["resettled"].sum()),
-        "firms_without_plan": len(without_plan(engine, on, scope)),
+        "firms_without_plan": len(without_plan(engine, on, scope, found)),
     }

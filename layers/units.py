@@ -288,6 +288,13 @@ def evaluate(
     return frame
 
 
+def exited_by(engine: sa.Engine, on: dt.date, scope: Scope = EVERYTHING, **filters) -> pd.DataFrame:
+    """``evaluate``'s rows of the units (of the scope, after filters) that had exited on or
+    before ``on``: an exited status, read in the query, and an exit date by then."""
+    units = evaluate(engine, on, scope=scope, status=default_policy().statuses.exited, **filters)
+    return units[units["exit_date"].notna() & (units["exit_date"] <= on)]
+
+
 def _explain_row(r: dict, on: dt.date, policy: Policy, lang: str, value) -> dict:
     """Add the Python-side reasons: deadline basis text, flags, catalog suggestion."""
     r["as_of"] = on
