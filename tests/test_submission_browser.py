@@ -107,9 +107,11 @@ def test_a_prefecture_submits_and_the_office_returns_then_accepts(site, chromium
     expect(kunming.locator("#s-problems .ag-row-selected")).to_have_count(1)
     first_selected = kunming.locator("#s-problems .ag-row-selected").get_attribute("row-index")
     kunming.click("#s-next")
-    second_selected = kunming.locator("#s-problems .ag-row-selected").get_attribute("row-index")
-    # Each press moves to the problem after the one selected (round to the first).
-    assert int(second_selected) == (int(first_selected) + 1) % everything
+    # Each press moves to the problem after the one selected (round to the first); the
+    # selection moves when the callback returns, so wait for it rather than read at once.
+    expect(kunming.locator("#s-problems .ag-row-selected")).to_have_attribute(
+        "row-index", str((int(first_selected) + 1) % everything)
+    )
     expect(kunming.locator("#s-submit")).to_have_count(0)  # rejected rows: nothing to submit
     _shot(kunming, "submit-problems")
     assert_accessible(kunming, where="报送 problems")
