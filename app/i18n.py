@@ -65,6 +65,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "m.energy_remaining": ("剩余能耗", "Energy remaining"),
     "m.units_overdue": ("逾期台套", "Units overdue"),
     "m.quota_balance": ("能耗指标结余", "Quota balance"),
+    "m.target_completion": ("年度目标完成率", "Annual target completion"),
     # legend
     "legend.no_data": ("无退出任务", "No units in scope"),
     "legend.frozen": ("区域限批（触发或已决定）", "Approval freeze (triggered or decided)"),

@@ -16,7 +16,8 @@ import sqlalchemy as sa
 
 from access import audit
 from access.rules import allowed
-from etl.decisions import allocate, decide_freeze, lift_freeze, resolve_prefecture
+from etl.decisions import DecisionError, allocate, decide_freeze, lift_freeze, resolve_prefecture
+from etl.targets import TargetLine, set_target
 from exitmap import settings
 from exitmap.errors import UserError
 from exitmap.policy import default_policy
@@ -28,12 +29,14 @@ KINDS = {
     "freeze_decide": "区域限批决定",
     "freeze_lift": "解除区域限批",
     "quota_allocate": "能耗指标分配",
+    "annual_target": "年度目标任务",
 }
 # What each kind needs, checked when drafted (the writers check the rest when applied).
 NEEDS = {
     "freeze_decide": ("document", "on"),
     "freeze_lift": ("document", "on"),
     "quota_allocate": ("tce", "project", "on"),
+    "annual_target": ("year",),
 }
 
 
@@ -82,6 +85,8 @@ def draft(
     missing = [k for k in NEEDS[kind] if params.get(k) in (None, "")]
     if missing:
         raise DraftRefused(f"{KINDS[kind]}缺少：{'、'.join(missing)}")
+    if kind == "annual_target":
+        params = _target_params(params)
     name, pdf = document or (None, None)
     _check_pdf(name, pdf)
     with engine.begin() as conn:
@@ -111,6 +116,17 @@ def draft(
             {"stage": "draft", "kind": kind, "prefecture": adcode, **params},
         )
     return new_id
+
+
+def _target_params(params: dict) -> dict:
+    """A target line's parameters, checked when drafted (the named units when approved)."""
+    try:
+        line = TargetLine.from_params(params)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise DraftRefused(f"年度目标任务的参数无效（{exc}）") from None
+    if problems := line.problems():
+        raise DraftRefused("；".join(message for _, message in problems))
+    return line.params()
 
 
 def _read(conn: sa.Connection, scope: Scope, draft_id: int, lock: bool = False) -> Draft:
@@ -149,6 +165,8 @@ def engine_view(engine: sa.Engine, d: Draft, on: dt.date | None = None) -> str:
     """What the policy engine says beside a draft: for a freeze or a lift, whether the rule is
     triggered on its date and why; for an allocation, the balance free on its date (the
     lowest of that date and every later one)."""
+    if d.kind == "annual_target":
+        return _target_view(engine, d, on)
     day = dt.date.fromisoformat(str(d.params["on"]))
     if d.kind != "quota_allocate":
         rows = freeze_list(engine, day, scope=Scope.everything().narrow(d.prefecture_adcode))
@@ -163,6 +181,23 @@ def engine_view(engine: sa.Engine, d: Draft, on: dt.date | None = None) -> str:
     return (
         f"{day} 起可分配余额 {max(free, 0):,.2f} 吨标准煤；本次分配 {float(d.params['tce']):,.2f}"
     )
+
+
+def _target_view(engine: sa.Engine, d: Draft, on: dt.date | None) -> str:
+    """The line, and how far the prefecture is with the year's targets in force now."""
+    from layers.targets import lines
+
+    line = TargetLine.from_params(d.params)
+    day = min(on or dt.date.today(), line.due_date)
+    frame = lines(
+        engine, day, Scope.everything().narrow(d.prefecture_adcode), years=(line.year,) * 2
+    )
+    now = (
+        "尚无该年度目标"
+        if frame.empty
+        else f"该年度现有目标 {len(frame)} 项，完成率 {frame['pct'].mean():.1f}%（截至 {day}）"
+    )
+    return f"{line.describe()}；{now}"
 
 
 def approve(engine: sa.Engine, scope: Scope, draft_id: int) -> int:
@@ -184,7 +219,7 @@ def _approve(engine: sa.Engine, scope: Scope, draft_id: int) -> int:
             raise DraftRefused(f"草稿 {draft_id} 已由 {d.approved_by} 审批，不能再次审批")
         if d.drafted_by == scope.user:
             raise _Own(d.drafted_by)
-        decision_id = _apply(conn, d)
+        decision_id = _apply(conn, d, scope.user)
         conn.execute(
             sa.text(
                 "UPDATE decision_draft SET state = 'approved', approved_by = :who, "
@@ -212,8 +247,14 @@ def _refuse(engine: sa.Engine, scope: Scope, draft_id: int, why: str) -> None:
     raise DraftRefused(why)
 
 
-def _apply(conn: sa.Connection, d: Draft) -> int:
+def _apply(conn: sa.Connection, d: Draft, approver: str) -> int:
     p = d.params
+    if d.kind == "annual_target":
+        try:
+            line = TargetLine.from_params(p)
+            return set_target(conn, d.prefecture_adcode, line, d.drafted_by, approver)
+        except DecisionError as exc:
+            raise DraftRefused(str(exc)) from None
     on = dt.date.fromisoformat(str(p["on"]))
     if d.kind == "freeze_decide":
         return decide_freeze(conn, d.prefecture_adcode, p["document"], on, p.get("reason"))

@@ -500,7 +500,8 @@ class DecisionDraft(Base):
     decision_id: Mapped[int | None] = mapped_column(sa.Integer)
     __table_args__ = (
         sa.CheckConstraint(
-            "kind IN ('freeze_decide', 'freeze_lift', 'quota_allocate')", name="decision_draft_kind"
+            "kind IN ('freeze_decide', 'freeze_lift', 'quota_allocate', 'annual_target')",
+            name="decision_draft_kind",
         ),
         sa.CheckConstraint("state IN ('draft', 'approved')", name="decision_draft_state"),
         sa.CheckConstraint(
@@ -781,3 +782,50 @@ class UnitHold(Base):
     held_from: Mapped[dt.date] = mapped_column(sa.Date)
     released_on: Mapped[dt.date | None] = mapped_column(sa.Date)
     decision: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class AnnualTarget(Base):
+    """One line of a prefecture's annual targets (目标任务): units to exit and/or tce to release,
+    for all categories or one (and/or a sub-industry), by ``due``; set by two people. Set
+    again, the line in force is replaced (``replaced_at``) and kept."""
+
+    __tablename__ = "annual_target"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    prefecture_adcode: Mapped[int] = mapped_column(sa.ForeignKey("prefecture.adcode"))
+    year: Mapped[int] = mapped_column(sa.Integer)
+    category: Mapped[str | None] = mapped_column(sa.Text)
+    sub_industry: Mapped[str | None] = mapped_column(sa.Text)
+    units: Mapped[int | None] = mapped_column(sa.Integer)
+    tce: Mapped[float | None] = mapped_column(sa.Float)
+    due: Mapped[dt.date] = mapped_column(sa.Date)
+    document_no: Mapped[str | None] = mapped_column(sa.Text)
+    drafted_by: Mapped[str] = mapped_column(sa.Text)
+    approved_by: Mapped[str] = mapped_column(sa.Text)
+    recorded_at: Mapped[dt.datetime] = mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now()
+    )
+    replaced_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    __table_args__ = (
+        sa.CheckConstraint("year BETWEEN 2000 AND 2100", name="ck_annual_target_year"),
+        sa.CheckConstraint("units IS NULL OR units > 0", name="ck_annual_target_units"),
+        sa.CheckConstraint("tce IS NULL OR tce > 0", name="ck_annual_target_tce"),
+        sa.CheckConstraint("due >= make_date(year, 1, 1)", name="ck_annual_target_due"),
+        sa.CheckConstraint("approved_by <> drafted_by", name="ck_annual_target_two_people"),
+        sa.Index(
+            "ux_annual_target_line",
+            "prefecture_adcode",
+            "year",
+            sa.text("COALESCE(category, '')"),
+            sa.text("COALESCE(sub_industry, '')"),
+            unique=True,
+            postgresql_where=sa.text("replaced_at IS NULL"),
+        ),
+    )
+
+
+class AnnualTargetUnit(Base):
+    """A unit a target line names: it must have exited by the line's due date."""
+
+    __tablename__ = "annual_target_unit"
+    target_id: Mapped[int] = mapped_column(sa.ForeignKey("annual_target.id"), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"), primary_key=True)

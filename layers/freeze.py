@@ -2,9 +2,10 @@
 
 The rule (data/policy/freeze.toml, applied by ``Policy.freeze_verdict`` — the same call the
 standing and the map make): a prefecture is triggered once it has overdue units in a trigger
-category. A decision is a document with a start and maybe a lift date. They can disagree — a
-triggered prefecture without a decision, or a decision the rule no longer supports — and the
-product shows that rather than hiding either side.
+category, or, with the target trigger switched on, once it missed a year's targets
+(layers/targets.py); the reasons name which. A decision is a document with a start and maybe
+a lift date. They can disagree — a triggered prefecture without a decision, or a decision the
+rule no longer supports — and the product shows that rather than hiding either side.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from exitmap.policy import Policy, default_policy
 from exitmap.policy.texts import Translate, say
 from exitmap.scope import EVERYTHING, Scope, scope_sql
 from layers.meta import prefecture_names
+from layers.targets import TargetStanding, standing_on
 from layers.units import evaluate
 
 # As known on K (``:known``, the end of K; NULL: now), a lift recorded later is not yet made.
@@ -89,11 +91,13 @@ def freeze_list(
     with engine.connect() as conn:
         names = prefecture_names(conn, scope)
     in_force = active(decisions(engine, scope, known_on), on)
+    targets = standing_on(engine, on, policy.freeze.target, scope, known_on)
     rows = []
     for adcode, name in names.items():
         late = overdue[overdue["prefecture_adcode"] == adcode]
         by_category = late.groupby("category").size().to_dict()
-        verdict = policy.freeze_verdict(by_category, xianzhi_triggers)
+        missed = targets.get(adcode, TargetStanding()).missed
+        verdict = policy.freeze_verdict(by_category, xianzhi_triggers, missed)
         units = late[late["category"].isin(verdict.categories)]
         triggered = verdict.triggered
         dec = in_force[in_force["adcode"] == adcode]

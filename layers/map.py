@@ -176,6 +176,7 @@ MEASURES: dict[str, Measure] = {
         Measure("energy_remaining", "energy_remaining_tce", "tce", False),
         Measure("units_overdue", "units_overdue", "units", False),
         Measure("quota_balance", "quota_balance_tce", "tce", True),
+        Measure("target_completion", "target_completion_pct", "pct", True),
     )
 }
 DEFAULT_MEASURE = "completion_units"

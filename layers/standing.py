@@ -42,6 +42,7 @@ from exitmap.vocabulary import PROVINCE_ADCODE, PROVINCE_NAME
 from layers.cache import VersionedCache
 from layers.freeze import active, decisions
 from layers.meta import prefecture_names
+from layers.targets import TargetStanding, standing_on
 from layers.units import (
     CURRENT_ROWS,
     KNOWN_ROWS,
@@ -71,6 +72,7 @@ COLUMNS = [
     "quota_allocated_tce",
     "quota_balance_tce",
     "surcharge_estimate_yuan",
+    "target_completion_pct",
 ]
 
 # What ``aggregate`` returns: COLUMNS and two the dashboard draws (a map measure, a map mark).
@@ -94,6 +96,7 @@ TABLE_SCHEMA = {
     "quota_allocated_tce": pl.Float64,
     "quota_balance_tce": pl.Float64,
     "surcharge_estimate_yuan": pl.Float64,
+    "target_completion_pct": pl.Float64,
 }
 
 # Released quota and the overdue counts the freeze rule reads are summed here too: they are
@@ -257,7 +260,8 @@ def prefecture_wide(
         allocated = dict(conn.execute(sa.text(ALLOCATED_SQL.format(known=entered)), params).all())
     in_force = active(decisions(engine, scope, known_on), on)
     documents = dict(zip(in_force["adcode"], in_force["document_no"], strict=True))
-    return wide_rows(summary, names, allocated, documents, policy, xianzhi_triggers)
+    targets = standing_on(engine, on, policy.freeze.target, scope, known_on)
+    return wide_rows(summary, names, allocated, documents, policy, xianzhi_triggers, targets)
 
 
 def wide_rows(
@@ -267,8 +271,10 @@ def wide_rows(
     documents: dict[int, str],
     policy: Policy,
     xianzhi_triggers: bool = False,
+    targets: dict[int, TargetStanding] | None = None,
 ) -> dict[int, dict]:
-    """``prefecture_wide`` from what was read: one entry per adcode in ``names`` + the province."""
+    """``prefecture_wide`` from what was read: one entry per adcode in ``names`` + the province.
+    ``targets``: the annual targets' standing of the prefectures that have them."""
     overdue: dict[int, dict[str, int]] = {}
     for r in (
         summary.group_by("prefecture_adcode", "category").agg(pl.col("units_overdue").sum())
@@ -278,8 +284,10 @@ def wide_rows(
         summary.group_by("prefecture_adcode").agg(pl.col("quota_released_tce").sum()).iter_rows()
     )
     out: dict[int, dict] = {}
+    targets = targets or {}
     for adcode, name in names.items():
-        verdict = policy.freeze_verdict(overdue.get(adcode, {}), xianzhi_triggers)
+        target = targets.get(adcode, TargetStanding())
+        verdict = policy.freeze_verdict(overdue.get(adcode, {}), xianzhi_triggers, target.missed)
         out[adcode] = {
             "adcode": adcode,
             "name": name,
@@ -290,6 +298,7 @@ def wide_rows(
             "freeze_document": documents.get(adcode),
             "quota_released_tce": float(released.get(adcode) or 0),
             "quota_allocated_tce": float(allocated.get(adcode) or 0),
+            "target_completion_pct": target.completion_pct,
         }
     prefs = list(out.values())
     hit = [r["name"] for r in prefs if r["freeze_triggered"]]
@@ -302,8 +311,14 @@ def wide_rows(
         else "",
         "freeze_decided": any(r["freeze_decided"] for r in prefs),
         "freeze_document": None,
+        "target_completion_pct": None,  # ``aggregate``: the mean of the rows shown
     }
     return out
+
+
+def _mean(values: Iterable[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return round(sum(known) / len(known), 1) if known else None
 
 
 # ------------------------------------------------------------------------------ the fold
@@ -340,6 +355,7 @@ def aggregate(summary: pl.DataFrame, wide: dict[int, dict], **filters) -> pl.Dat
     province = wide[PROVINCE_ADCODE] | {
         "quota_released_tce": sum(r["quota_released_tce"] for r in rows),
         "quota_allocated_tce": sum(r["quota_allocated_tce"] for r in rows),
+        "target_completion_pct": _mean(r["target_completion_pct"] for r in rows),
     }
     rows.append(_row(province, total))
     return pl.DataFrame(rows, schema=TABLE_SCHEMA)
@@ -363,6 +379,7 @@ def _row(w: dict, g: dict) -> dict:
     row["quota_allocated_tce"] = round(float(w["quota_allocated_tce"]), 2)
     row["quota_balance_tce"] = round(row["quota_released_tce"] - row["quota_allocated_tce"], 2)
     row["surcharge_estimate_yuan"] = round(float(g.get("surcharge_estimate_yuan") or 0), 2)
+    row["target_completion_pct"] = w.get("target_completion_pct")
     return row
 
 

@@ -2,7 +2,8 @@
 
 ``admin`` (database, boundaries, serving, settings), ``etl`` (bringing data in), ``policy``
 (standing, explain, quota, freeze), ``export`` (deck, lists, report, images) and ``access``
-(users, the audit log), ``submissions`` (the job worker, registers submitted in the app).
+(users, the audit log), ``submissions`` (the job worker, registers submitted in the app), and
+one module per duty of the seed (targets, replacement, inspections, resettlement, land).
 A user error
 from anywhere below (exitmap.errors.UserError) becomes one Chinese line and exit code 1 here.
 """
@@ -25,6 +26,7 @@ from exitmap.cli import (
     reports,
     resettlement,
     submissions,
+    targets,
 )
 from exitmap.errors import UserError
 
@@ -53,6 +55,7 @@ for module in (
     inspections,
     resettlement,
     land,
+    targets,
     export,
     access,
     submissions,

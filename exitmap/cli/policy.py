@@ -87,20 +87,26 @@ def approved_by_option(command):
     )(command)
 
 
-def _two_people(kind: str, prefecture: str, params: dict, approver: str) -> int:
-    """Draft as the command line's login, approve as ``approver``: the pages' path."""
+def approver_scope(approver: str):
+    """The scope of ``--approved-by``'s user (an enabled account of ours), or a UserError."""
     from access import users
     from access.users import User
+
+    who: User | None = users.get(_engine(), approver)
+    if who is None or who.disabled:
+        raise UserError(f"没有可用的用户「{approver}」（--approved-by）")
+    return who.scope()
+
+
+def _two_people(kind: str, prefecture: str, params: dict, approver: str) -> int:
+    """Draft as the command line's login, approve as ``approver``: the pages' path."""
     from approvals import drafts
     from exitmap.cli.access import cli_user
     from exitmap.scope import Scope
 
-    eng = _engine()
-    who: User | None = users.get(eng, approver)
-    if who is None or who.disabled:
-        raise UserError(f"没有可用的用户「{approver}」（--approved-by）")
-    draft_id = drafts.draft(eng, Scope.everything(cli_user()), kind, prefecture, params)
-    return drafts.approve(eng, who.scope(), draft_id)
+    approving = approver_scope(approver)
+    draft_id = drafts.draft(_engine(), Scope.everything(cli_user()), kind, prefecture, params)
+    return drafts.approve(_engine(), approving, draft_id)
 
 
 @quota.command("allocate")

@@ -12,7 +12,7 @@ import datetime as dt
 import functools
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -102,11 +102,22 @@ class Surcharge:
 
 
 @dataclass(frozen=True)
+class TargetTrigger:
+    """「未完成年度目标任务」as a 区域限批 trigger (freeze.toml [target_trigger]): off unless
+    switched on; a line missed on its due date counts for ``counts_for_days`` after it."""
+
+    enabled: bool
+    counts_for_days: int
+    source: str
+
+
+@dataclass(frozen=True)
 class FreezeRule:
     categories: tuple[str, ...]
     min_overdue_units: int
     reported_separately: tuple[str, ...]
     source: str
+    target: TargetTrigger = TargetTrigger(False, 365, "")
 
 
 @dataclass(frozen=True)
@@ -116,6 +127,9 @@ class FreezeVerdict:
     triggered: bool
     # The trigger categories that have overdue units, with their counts, in the policy's order.
     overdue: tuple[tuple[str, int], ...]
+    # The years whose targets were missed by their due date, with their completion (%), when
+    # the target trigger is on (layers/targets.py says which lines count on a date).
+    missed: tuple[tuple[int, float], ...] = ()
 
     @property
     def units(self) -> int:
@@ -128,8 +142,10 @@ class FreezeVerdict:
         return tuple(c for c, _ in self.overdue)
 
     def reasons(self, lang: str = "zh", value: Translate | None = None) -> str:
-        """「淘汰类逾期2个、环保不达标逾期1个」: each counted category, in the policy's order."""
-        parts = (say("freeze.reason", lang, value, cat=c, n=n) for c, n in self.overdue)
+        """「淘汰类逾期2个、环保不达标逾期1个」: each counted category, in the policy's order,
+        then each missed year's targets (「未完成2025年度目标任务（完成率60.0%）」)."""
+        parts = [say("freeze.reason", lang, value, cat=c, n=n) for c, n in self.overdue]
+        parts += [say("freeze.target", lang, year=y, pct=f"{p:.1f}") for y, p in self.missed]
         return joined("list", parts, lang)
 
 
@@ -179,12 +195,17 @@ class Policy:
         return cats
 
     def freeze_verdict(
-        self, overdue: Mapping[str, int], xianzhi_triggers: bool = False
+        self,
+        overdue: Mapping[str, int],
+        xianzhi_triggers: bool = False,
+        missed: Mapping[int, float] | None = None,
     ) -> FreezeVerdict:
-        """The 区域限批 rule applied to one prefecture's overdue units per category.
+        """The 区域限批 rule applied to one prefecture's overdue units per category, and to
+        the years whose targets it missed (year → completion %, the lines that count now).
 
         Every category may be given; only the trigger categories count (限制类 too when
-        ``xianzhi_triggers``). Triggered once they hold ``min_overdue_units`` together.
+        ``xianzhi_triggers``). Triggered once they hold ``min_overdue_units`` together, or,
+        with the target trigger switched on, by any missed year.
         The standing, the map and the freeze list all ask here.
         """
         triggers = self.trigger_categories(xianzhi_triggers)
@@ -193,8 +214,9 @@ class Policy:
             for cat in self.categories  # the policy's order, whatever the caller's
             if cat in triggers and cat in overdue and overdue[cat] > 0
         )
+        years = tuple(sorted((missed or {}).items())) if self.freeze.target.enabled else ()
         total = sum(n for _, n in counted)
-        return FreezeVerdict(total >= self.freeze.min_overdue_units, counted)
+        return FreezeVerdict(total >= self.freeze.min_overdue_units or bool(years), counted, years)
 
 
 # ---------------------------------------------------------------- validation helpers
@@ -427,6 +449,22 @@ def _freeze(data: dict[str, Any], file: str) -> FreezeRule:
     )
     if rule.min_overdue_units < 1:
         raise e.fail("min_overdue_units 至少为 1")
+    return replace(rule, target=_target_trigger(data.get("target_trigger"), file))
+
+
+def _target_trigger(data: Any, file: str) -> TargetTrigger:
+    if data is None:
+        return FreezeRule.target
+    if not isinstance(data, dict):
+        raise PolicyError(f"政策数据文件 {file} 的 [target_trigger] 应为一个表")
+    e = _Entry(file, "target_trigger", data)
+    rule = TargetTrigger(
+        enabled=e.get("enabled", bool),
+        counts_for_days=e.get("counts_for_days", int),
+        source=e.source(),
+    )
+    if rule.counts_for_days < 1:
+        raise e.fail("counts_for_days 至少为 1")
     return rule
 
 

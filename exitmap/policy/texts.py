@@ -13,6 +13,10 @@ from collections.abc import Callable
 TEMPLATES: dict[str, tuple[str, str]] = {
     # 区域限批 (FreezeVerdict in exitmap/policy/rules.py; layers/freeze.py, layers/standing.py)
     "freeze.reason": ("{cat}逾期{n}个", "{cat}: {n} overdue"),
+    "freeze.target": (
+        "未完成{year}年度目标任务（完成率{pct}%）",
+        "{year} targets missed ({pct}% done)",
+    ),
     "freeze.province": ("{n}个州（市）触发：{names}", "{n} prefectures triggered: {names}"),
     "freeze.unit": (
         "{key}（{cat}，期限 {deadline}，逾期{days}天）",
