@@ -68,6 +68,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "m.target_completion": ("年度目标完成率", "Annual target completion"),
     # legend
     "legend.no_data": ("无退出任务", "No units in scope"),
+    "legend.no_data.target_completion": ("未下达年度目标", "No target set for the year"),
     "legend.frozen": ("区域限批（触发或已决定）", "Approval freeze (triggered or decided)"),
     "legend.units": ("装备：", "Units:"),
     "legend.source": (

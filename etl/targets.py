@@ -117,10 +117,12 @@ def set_target(
     line: TargetLine,
     drafted_by: str,
     approved_by: str,
+    recorded_at: dt.datetime | None = None,
 ) -> int:
     """Write ``line`` for ``prefecture`` (replacing the line in force for the same year,
     category and sub-industry) in the caller's transaction; its id. Refused with a
-    DecisionError (Chinese) saying what is wrong."""
+    DecisionError (Chinese) saying what is wrong. ``recorded_at``: now, unless the demo
+    backfills its history."""
     if problems := line.problems():
         raise DecisionError("；".join(message for _, message in problems))
     if drafted_by == approved_by:
@@ -139,8 +141,9 @@ def set_target(
     target_id = conn.execute(
         sa.text(
             "INSERT INTO annual_target (prefecture_adcode, year, category, sub_industry, units,"
-            " tce, due, document_no, drafted_by, approved_by) VALUES (:a, :year, :category,"
-            " :sub, :units, :tce, :due, :doc, :drafted, :approved) RETURNING id"
+            " tce, due, document_no, drafted_by, approved_by, recorded_at) VALUES (:a, :year,"
+            " :category, :sub, :units, :tce, :due, :doc, :drafted, :approved,"
+            " COALESCE(CAST(:recorded AS timestamptz), now())) RETURNING id"
         ),
         {
             "a": adcode,
@@ -153,6 +156,7 @@ def set_target(
             "doc": line.document_no,
             "drafted": drafted_by,
             "approved": approved_by,
+            "recorded": recorded_at,
         },
     ).scalar_one()
     if unit_ids:

@@ -304,6 +304,11 @@ def _overdue_rows(units: pd.DataFrame) -> list[list[str]]:
     ]
 
 
+def _target_line(value, year: int) -> str:
+    """「2026年度目标完成 97.9%」, or nothing where no target was set for the year."""
+    return "" if value is None or pd.isna(value) else f"{year}年度目标完成 {pct(value)}"
+
+
 def _prefecture_slide(prs, ctx: Context, adcode: int, renderer: charts.Renderer) -> None:
     slide = prs.slides.add_slide(prs.slide_layouts[LAYOUT_TITLE_ONLY])
     r = ctx.row(adcode)
@@ -339,7 +344,7 @@ def _prefecture_slide(prs, ctx: Context, adcode: int, renderer: charts.Renderer)
         (
             "未完成 / 已逾期（台套）",
             f"{r['units_remaining']} / {r['units_overdue']}",
-            "",
+            _target_line(r["target_completion_pct"], ctx.on.year),
             "kpi_remaining",
             BAD if r["units_overdue"] else ACCENT,
         ),

@@ -51,6 +51,7 @@ def pages(app, role: str = "province") -> list[tuple[str, str, str]]:
         ("02-overview-energy-steel", "/?measure=energy_remaining&sector=钢铁", "ranking"),
         ("03-overview-2021", "/?on=2021-12-31&measure=units_overdue", "ranking"),
         ("03b-overview-2022-known-then", "/?on=2022-06-30&known=2022-06-30", "ranking"),
+        ("03c-overview-targets", "/?measure=target_completion", "ranking"),
         ("04-prefecture", f"/prefecture/{adcode}", ""),
         ("05-unit", f"/unit/{quote(key, safe='')}", ""),
         ("06-quota", "/quota", "map"),

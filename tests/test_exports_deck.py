@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from pptx import Presentation
 from pptx.util import Emu
@@ -55,9 +56,14 @@ def test_province_kpis_equal_standing(deck):
 def test_each_prefecture_slide_shows_its_standing(deck):
     _, prs, table = deck
     prefs = table[table["adcode"] != 530000]
+    targeted = 0
     for slide, row in zip(list(prs.slides)[3:19], prefs.itertuples(), strict=True):
         assert _named(slide, "kpi_completion_units") == pct(row.completion_units_pct)
         assert _named(slide, "kpi_remaining") == f"{row.units_remaining} / {row.units_overdue}"
+        if not pd.isna(row.target_completion_pct):  # the demo's year has targets (etl/demo)
+            targeted += 1
+            expected = f"{DEMO_TODAY.year}年度目标完成 {pct(row.target_completion_pct)}"
+            assert _named(slide, "kpi_remaining_sub") == expected
         overdue = [s for s in slide.shapes if s.name == "table_overdue"]
         if row.units_overdue:
             assert len(overdue[0].table.rows) - 1 == min(row.units_overdue, 5)
@@ -66,6 +72,7 @@ def test_each_prefecture_slide_shows_its_standing(deck):
         # A recorded decision puts the prefecture under 限批 even where the rule does not.
         frozen = row.freeze_triggered or row.adcode == DECISION[0]
         assert _named(slide, "kpi_freeze") == ("是" if frozen else "否")
+    assert targeted > 0
 
 
 def test_east_asian_font_is_set_on_text(deck):

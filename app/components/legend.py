@@ -5,7 +5,7 @@ from __future__ import annotations
 from dash import html
 
 from app import format as fmt
-from app.i18n import t
+from app.i18n import STRINGS, t
 from layers.map import NO_DATA
 
 # The two kinds of 区域限批 mark (app/assets/map.js draws them): kept here, beside the swatches.
@@ -40,6 +40,11 @@ def _range(lo, hi, kind: str, lang: str) -> str:
     return f"{f(lo)}–{f(hi)}"
 
 
+def _no_data_key(measure: str) -> str:
+    key = f"legend.no_data.{measure}"
+    return key if key in STRINGS else "legend.no_data"
+
+
 def legend(hideout: dict, lang: str, show_units: bool) -> list:
     kind = hideout["kind"]
     unit = {
@@ -65,7 +70,8 @@ def legend(hideout: dict, lang: str, show_units: bool) -> list:
         html.Div(
             [
                 html.Span(className="swatch", style={"background": NO_DATA}),
-                html.Span(t("legend.no_data", lang)),
+                # A measure may say why a prefecture has no value (no target set).
+                html.Span(t(_no_data_key(hideout["measure"]), lang)),
             ],
             className="row",
         )

@@ -182,11 +182,13 @@ def template_cmd(out: Path) -> None:
 @click.option("--today", "as_of", callback=parse_date, help="最后一期快照的日期（默认今天）。")
 @click.option("--keep", type=click.Path(path_type=Path), help="把生成的登记表保存到此目录。")
 def demo_cmd(as_of, keep) -> None:
-    """生成合成演示登记表（2020–2025 年末及今天的快照）并逐期载入；替换旧演示数据。"""
+    """生成合成演示登记表（2020–2025 年末及今天的快照）并逐期载入，下达当年演示目标任务；
+    替换旧演示数据。"""
     import tempfile
 
     from etl.demo import write_demo
     from etl.demo.snapshots import snapshot_dates
+    from etl.demo.targets import write_demo_targets
     from etl.load import latest_record_time, remove_source
     from exitmap.clock import start_of
     from exitmap.db import engine
@@ -217,6 +219,8 @@ def demo_cmd(as_of, keep) -> None:
             )
             if code:
                 sys.exit(code)
+    lines = write_demo_targets(engine(), as_of, backfill)
+    click.echo(f"演示目标任务：{lines} 个州（市）的 {as_of.year} 年度目标")
 
 
 @click.command("import-gem")

@@ -21,8 +21,10 @@ DECISION = (530300, "演示限批〔2026〕2号", dt.date(2026, 4, 1))
 
 
 def load_demo(engine: sa.Engine, today: dt.date = DEMO_TODAY) -> None:
-    """Write the demo register's snapshots up to ``today`` and load them in date order."""
+    """Write the demo register's snapshots up to ``today`` and load them in date order; set
+    the demo's targets for the year (as `exitmap demo` does)."""
     from etl.demo import write_demo
+    from etl.demo.targets import write_demo_targets
     from etl.load import load
     from etl.pipeline import prepare
     from exitmap.clock import start_of
@@ -33,6 +35,7 @@ def load_demo(engine: sa.Engine, today: dt.date = DEMO_TODAY) -> None:
             load(
                 engine, prepare([path]), as_of, source="demo", synthetic=True, recorded_at=recorded
             )
+    write_demo_targets(engine, today)
 
 
 def rename_first_enterprise(engine: sa.Engine, name: str) -> None:
