@@ -49,6 +49,7 @@ from app.pages import (
     quota,
     review,
     submit,
+    targets,
     unit,
 )
 from app.pages import reports as report_pages
@@ -268,6 +269,7 @@ def create_app(database_url: str | None = None, engine: sa.Engine | None = None)
         review,
         decisions,
         report_pages,
+        targets,
     ):
         if hasattr(page, "register"):
             page.register(app, ctx)

@@ -129,6 +129,24 @@ def _target_params(params: dict) -> dict:
     return line.params()
 
 
+_PARAM_NAMES = {
+    "document": "文号",
+    "on": "日期",
+    "reason": "理由",
+    "tce": "吨标准煤",
+    "project": "项目",
+}
+
+
+def describe(d: Draft) -> str:
+    """What a draft would decide, in words (the 决定 page's 内容)."""
+    if d.kind == "annual_target":
+        return TargetLine.from_params(d.params).describe()
+    return "；".join(
+        f"{_PARAM_NAMES.get(k, k)} {v}" for k, v in d.params.items() if v not in (None, "")
+    )
+
+
 def _read(conn: sa.Connection, scope: Scope, draft_id: int, lock: bool = False) -> Draft:
     """The draft in the caller's scope (``lock``: held for a change until commit)."""
     row = conn.execute(

@@ -31,22 +31,11 @@ def _pending(ctx: Context) -> html.Div:
         Col("编号", lambda r: str(r["d"].id), nowrap=True),
         Col("决定", lambda r: drafts.KINDS[r["d"].kind], nowrap=True),
         Col("州（市）", lambda r: PREFECTURES.get(r["d"].prefecture_adcode, ""), nowrap=True),
-        Col("内容", lambda r: _describe(r["d"].params)),
+        Col("内容", lambda r: drafts.describe(r["d"])),
         Col("政策引擎", lambda r: r["view"]),
         Col("起草人", lambda r: r["d"].drafted_by, nowrap=True),
     ]  # fmt: skip
     return frame(table(cols, rows, id="d-pending", row_id=lambda r: str(r["d"].id)), "待审批")
-
-
-def _describe(params: dict) -> str:
-    names = {
-        "document": "文号",
-        "on": "日期",
-        "reason": "理由",
-        "tce": "吨标准煤",
-        "project": "项目",
-    }
-    return "；".join(f"{names.get(k, k)} {v}" for k, v in params.items() if v not in (None, ""))
 
 
 def layout(ctx: Context, state: ViewState) -> html.Div:
@@ -63,7 +52,8 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
                 [
                     html.Label(["决定", dcc.Dropdown(
                         id="d-kind", clearable=False, value="freeze_decide",
-                        options=[{"label": v, "value": k} for k, v in drafts.KINDS.items()])]),
+                        options=[{"label": v, "value": k} for k, v in drafts.KINDS.items()
+                                 if k != "annual_target"])]),  # drafted on 区域限批
                     html.Label(["州（市）", dcc.Dropdown(id="d-prefecture", options=prefectures)]),
                     html.Label(["文号", dcc.Input(id="d-document", maxLength=200)]),
                     html.Label(["日期（YYYY-MM-DD）", dcc.Input(

@@ -1,4 +1,5 @@
-"""区域限批 /freeze: prefectures triggered (rule) and decided (documents), since, history."""
+"""区域限批 /freeze: prefectures triggered (rule) and decided (documents), since, history; the
+year's annual targets (app/pages/targets.py), which the optional target trigger reads."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from app.components.tables import Col, table
 from app.components.tables import frame as framed
 from app.context import Context
 from app.i18n import layer_words, t, v
+from app.pages import targets
 from app.state import ViewState, to_search
 from exitmap.policy import default_policy
 from layers.freeze import decisions
@@ -130,5 +132,6 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
                 className="card",
                 style={"marginTop": "12px"},
             ),
+            targets.section(ctx, state, on),
         ]
     )
