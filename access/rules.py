@@ -33,6 +33,8 @@ RULES: dict[str, frozenset[str]] = {
     "approve": frozenset({"province", SYSTEM}),
     # Approving a decision another user drafted (区域限批, quota allocation): maker–checker.
     "approve_decision": frozenset({"province", SYSTEM}),
+    # The seed's other duties entered on screen (专项工作: 产能置换, 督导检查, 职工安置, 土地).
+    "record_duties": frozenset({"province", SYSTEM}),
     # 用户管理.
     "admin_users": frozenset({"province", SYSTEM}),
     # 审计.

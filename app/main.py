@@ -42,6 +42,7 @@ from app.pages import (
     admin,
     data,
     decisions,
+    duties,
     errors,
     freeze,
     overview,
@@ -75,6 +76,7 @@ PAGES = {
     "/submit": submit.layout,
     "/review": review.layout,
     "/decisions": decisions.layout,
+    "/duties": duties.layout,
     "/reports": report_pages.layout,
 }
 # Pages of one thing named in the path after the prefix: (ctx, state, the rest of the path).
@@ -270,6 +272,7 @@ def create_app(database_url: str | None = None, engine: sa.Engine | None = None)
         decisions,
         report_pages,
         targets,
+        duties,
     ):
         if hasattr(page, "register"):
             page.register(app, ctx)

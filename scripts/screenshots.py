@@ -58,6 +58,7 @@ def pages(app, role: str = "province") -> list[tuple[str, str, str]]:
         ("07-freeze", "/freeze", ""),
         ("08-data", "/data", ""),
         ("09-about", "/about", ""),
+        ("10-duties", "/duties", ""),
         ("11-bad-adcode", "/prefecture/999999", ""),
         *(
             [("13-admin-users", "/admin/users", ""), ("14-admin-audit", "/admin/audit", "")]

@@ -22,7 +22,7 @@ NAV = (
 
 def section_of(path: str) -> str:
     """The navigation entry a page belongs to ('' for the office's own pages: none)."""
-    if path.startswith(("/admin/", "/submit", "/review", "/decisions")):
+    if path.startswith(("/admin/", "/submit", "/review", "/decisions", "/duties")):
         return ""
     for href, _ in NAV[1:]:
         if path.startswith(href):

@@ -1,4 +1,5 @@
-"""The header's links to 报送 and 审核, for the roles that may use them (access/rules.py)."""
+"""The header's links to 报送, 审核, 决定 and 专项, for the roles that may use them
+(access/rules.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ LINKS = (
     ("/submit", "submit_register", ("报送", "Submit"), "nav-submit"),
     ("/review", "approve", ("审核", "Review"), "nav-review"),
     ("/decisions", "decide", ("决定", "Decisions"), "nav-decisions"),
+    ("/duties", "view", ("专项", "Duties"), "nav-duties"),
 )
 
 

@@ -35,11 +35,14 @@ def pages(app) -> dict[str, str]:
         "freeze": "/freeze",
         "data": "/data",
         "reports": "/reports",
+        "duties": "/duties",
         "about": "/about",
     }
 
 
-KINDS = ("overview", "prefecture", "unit", "quota", "freeze", "data", "reports", "about")
+KINDS = (
+    "overview", "prefecture", "unit", "quota", "freeze", "data", "reports", "duties", "about",
+)  # fmt: skip
 
 
 def with_lang(path: str, lang: str) -> str:
