@@ -13,13 +13,17 @@ SELECT p.id, p.name, p.enterprise, p.prefecture_adcode, pr.name AS prefecture_na
        p.sub_industry, p.new_capacity_wt, p.ratio, p.document_no, p.approved_on,
        COALESCE(sum(r.capacity_wt), 0)::float8 AS used_capacity_wt,
        count(r.id) AS units,
-       string_agg(u.unit_key, '、' ORDER BY u.unit_key) AS unit_keys
+       string_agg(u.unit_key, '、' ORDER BY u.unit_key) AS unit_keys,
+       -- Where the map puts the project: a point inside its county, else its prefecture.
+       ST_X(ST_PointOnSurface(COALESCE(c.geom, pr.geom))) AS lon,
+       ST_Y(ST_PointOnSurface(COALESCE(c.geom, pr.geom))) AS lat
 FROM replacement_project p
 JOIN prefecture pr ON pr.adcode = p.prefecture_adcode
+LEFT JOIN county c ON c.adcode = p.county_adcode
 LEFT JOIN replacement_use r ON r.project_id = p.id
 LEFT JOIN unit u ON u.id = r.unit_id
 WHERE {scope_sql("p.prefecture_adcode")}
-GROUP BY p.id, pr.name
+GROUP BY p.id, pr.name, pr.geom, c.geom
 ORDER BY p.approved_on, p.id
 """
 

@@ -123,6 +123,11 @@ def test_the_office_enters_one_of_each_duty(site, chromium):
     office.reload()
     for table in ("replacement", "inspections", "resettlement", "land"):
         expect(office.locator(f"#{table}-table tbody tr").first).to_be_visible()
+    # The map: a line from each used unit to the project, and the site by its outcome.
+    expect(office.locator("#du-map path.duty-use")).to_have_count(2)
+    expect(office.locator("#du-map path.duty-project")).to_have_count(1)
+    expect(office.locator("#du-map path.duty-site")).to_have_count(1)
+    assert office.locator("#du-map path.duty-site").get_attribute("fill") == "#d95f02"  # 转产
     wait_idle(office)
     assert_accessible(office, where="专项工作")
     entered = audit.entries(engine, actions=["decision"])

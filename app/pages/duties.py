@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import dash_leaflet as dl
 from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
@@ -15,9 +16,11 @@ from access import audit
 from access.guard import guarded
 from access.rules import allowed
 from app import format as fmt
+from app.components.mapview import background, map_container, outline
 from app.components.tables import Col, table
 from app.components.tables import frame as framed
 from app.context import Context
+from app.geo import shift_point
 from app.i18n import in_lang, v
 from app.state import ViewState
 from etl.inspections import Finding, close_finding, record_inspection
@@ -88,6 +91,15 @@ ZH_EN = {
     "open": ("未到期", "open"),
     "overdue": ("逾期", "overdue"),
     "closed": ("已销号", "closed"),
+    "map": ("产能置换与退出场地", "Capacity replacement and exited sites"),
+    "map_note": (
+        "连线：新项目使用的退出装备（灰点）→ 新项目（深蓝点，位于其县或州市）；"
+        "彩色圆点：退出场地，按处置方式着色。",
+        "Lines: the exited units a new project uses → the project (in its county or prefecture);"
+        " dots: exited sites, by what became of them.",
+    ),
+    "project": ("置换项目", "Replacement project"),
+    "used_unit": ("被使用的退出装备", "Exited unit used"),
     "saved": ("已录入（编号 {id}）。", "Entered (no. {id})."),
     "closed_done": ("问题 {id} 已销号。", "Finding {id} closed."),
 }
@@ -106,6 +118,7 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
             html.Div([html.H1(tx("title", lang)),
                       html.Span(fmt.as_of(state, on), className="muted")], className="page-title"),
             html.P(tx("intro", lang), className="muted"),
+            _map_card(ctx, on, lang),
             _card("replacement", _projects(ctx, lang), _replacement_form(lang) if office else None,
                   lang),
             _card("inspections", _findings(ctx, on, lang),
@@ -116,6 +129,73 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
         ],
         id="duties-page",
     )  # fmt: skip
+
+
+# Sites by what became of them (ColorBrewer Dark2: told apart in colour-blind vision too).
+OUTCOME_COLOURS = {"收回": "#1b9e77", "转让": "#7570b3", "转产": "#d95f02", "闲置": "#e7298a"}
+PROJECT_COLOUR, USE_COLOUR = "#253494", "#636363"
+
+
+def _map_card(ctx: Context, on: dt.date, lang: str) -> html.Div:
+    scope = ctx.scope()
+    projects = replacement.projects(ctx.engine, scope)
+    used = replacement.uses(ctx.engine, scope)
+    sites = land.sites(ctx.engine, on, scope)
+    where = {int(r.id): _at(ctx, r.lon, r.lat) for r in projects.itertuples()}
+    layers = []
+    for r in used.itertuples():
+        if r.lon is None or r.project_id not in where:
+            continue
+        unit = _at(ctx, r.lon, r.lat)
+        layers += [
+            dl.Polyline(positions=[unit, where[r.project_id]], color=PROJECT_COLOUR, weight=2,
+                        dashArray="5 4", className="duty-use"),
+            dl.CircleMarker(center=unit, radius=5, color=USE_COLOUR, fillColor=USE_COLOUR,
+                            fillOpacity=0.9, className="duty-used-unit",
+                            children=dl.Tooltip(f"{tx('used_unit', lang)}：{r.unit_key}")),
+        ]  # fmt: skip
+    for r in projects.itertuples():
+        tip = f"{tx('project', lang)}：{r.name}（{r.new_capacity_wt:g} 万吨/年）"
+        layers.append(
+            dl.CircleMarker(center=where[int(r.id)], radius=9, color="#fff", weight=2,
+                            fillColor=PROJECT_COLOUR, fillOpacity=1, className="duty-project",
+                            children=dl.Tooltip(tip))
+        )  # fmt: skip
+    for r in sites.itertuples():
+        if r.lon is None:
+            continue
+        colour = OUTCOME_COLOURS[r.outcome]
+        layers.append(
+            dl.CircleMarker(center=_at(ctx, r.lon, r.lat), radius=7, color=colour,
+                            fillColor=colour, fillOpacity=0.85, className="duty-site",
+                            children=dl.Tooltip(f"{r.enterprise_name}：{v(r.outcome, lang)}"))
+        )  # fmt: skip
+    legend = html.Ul(
+        [
+            html.Li([html.Span(className="swatch", style={"background": PROJECT_COLOUR}),
+                     tx("project", lang)]),
+            html.Li([html.Span(className="swatch", style={"background": USE_COLOUR}),
+                     tx("used_unit", lang)]),
+            *(html.Li([html.Span(className="swatch", style={"background": c}), v(o, lang)])
+              for o, c in OUTCOME_COLOURS.items()),
+        ],
+        className="duty-legend",
+    )  # fmt: skip
+    the_map = map_container(
+        "du-map", [*background(ctx, "du"), outline(ctx, "du"), *layers], bounds=ctx.province_bounds
+    )
+    return html.Div(
+        [html.H2(tx("map", lang)), html.P(tx("map_note", lang), className="muted"),
+         html.Div(the_map, className="duty-map"), legend],
+        className="card", id="duty-map", style={"marginTop": "12px"},
+    )  # fmt: skip
+
+
+def _at(ctx: Context, lon: float, lat: float) -> list[float]:
+    """[lat, lon] on the map's background (GCJ-02 tiles shift WGS-84 points)."""
+    if ctx.gcj:
+        lon, lat = shift_point(lon, lat)
+    return [lat, lon]
 
 
 def _card(key: str, listing, form, lang: str) -> html.Div:
