@@ -19,9 +19,11 @@ from app.api.openapi import SPEC
 from app.state import EARLIEST
 from exitmap.cells import neutralise_frame
 from exitmap.vocabulary import PREFECTURES
+from layers import inspections, land, replacement, resettlement
 from layers.freeze import freeze_list
 from layers.quota import ledger
 from layers.standing import standing
+from layers.targets import lines
 from layers.units import apply_filters
 
 
@@ -120,5 +122,24 @@ def register(server: flask.Flask, ctx) -> None:
         on = _date("on", ctx, ctx.today())
         return _answer(ledger(ctx.engine, on, ctx.scope()), "quota", on)
 
+    # The seed's other duties, each as its own list (targets of the year of ``on``).
+    duties = {
+        "targets": lambda on, scope: lines(ctx.engine, on, scope),
+        "replacement": lambda on, scope: replacement.projects(ctx.engine, scope),
+        "inspections": lambda on, scope: inspections.findings(ctx.engine, on, scope),
+        "resettlement": lambda on, scope: resettlement.plans(ctx.engine, on, scope),
+        "land": lambda on, scope: land.sites(ctx.engine, on, scope),
+    }
+    for what, read in duties.items():
+        api.add_url_rule(f"/{what}", f"duty_{what}", rule("api")(_duty(ctx, what, read)))
+
     submissions.register(api, ctx)
     server.register_blueprint(api)
+
+
+def _duty(ctx, what: str, read):
+    def answer():
+        on = _date("on", ctx, ctx.today())
+        return _answer(read(on, ctx.scope()), what, on, _format())
+
+    return answer

@@ -16,6 +16,7 @@ def _param(name: str, description: str, schema: dict, required: bool = False) ->
 
 
 _ON = _param("on", "截至日期（默认今天）/ as-of date (default today)", _DATE)
+_FORMAT = _param("format", "json | csv", {"type": "string", "enum": ["json", "csv"]})
 _ERRORS = {
     "400": {"$ref": "#/components/responses/Error"},
     "401": {"description": "缺少或无效的令牌 / no or bad token"},
@@ -220,12 +221,25 @@ SPEC: dict = {
             [
                 _ON,
                 _param("prefecture", "州（市）代码 / prefecture adcode", {"type": "integer"}),
-                _param("format", "json | csv", {"type": "string", "enum": ["json", "csv"]}),
+                _FORMAT,
             ],
             csv=True,
         ),
         "/api/v1/freezes": _op("区域限批 / approval freezes", "freezes", [_ON]),
         "/api/v1/quota": _op("能耗指标台账 / energy-quota ledger", "quota", [_ON]),
+        "/api/v1/targets": _op("年度目标任务 / annual targets", "targets", [_ON, _FORMAT], True),
+        "/api/v1/replacement": _op(
+            "产能置换项目 / capacity replacement", "replacement", [_ON, _FORMAT], True
+        ),
+        "/api/v1/inspections": _op(
+            "督导检查发现的问题 / inspection findings", "inspections", [_ON, _FORMAT], True
+        ),
+        "/api/v1/resettlement": _op(
+            "职工安置方案 / worker resettlement", "resettlement", [_ON, _FORMAT], True
+        ),
+        "/api/v1/land": _op(
+            "退出场地土地处置 / land of exited sites", "land", [_ON, _FORMAT], True
+        ),
         **SUBMISSION_PATHS,
     },
     "components": {
