@@ -43,7 +43,9 @@ from exports.office import (
 from layers import disclosure
 from layers.meta import data_status
 from layers.reports_year import reports_in_year
+from layers.resettlement import plans, without_plan
 from layers.standing import standing
+from layers.targets import lines
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,8 @@ def annual(engine: sa.Engine, year: int, on: dt.date | None = None) -> Annual:
         _freeze(data),
         _carried_over(data),
         _reports(data),
+        _targets(data),
+        _resettlement(data),
     ]
     synthetic = bool(data_status(engine).get("synthetic"))
     return Annual(year, data.end, sections, synthetic)
@@ -394,6 +398,65 @@ def _reports(data: _Year) -> Section:
         else "全年未受理群众举报。"
     ]
     return "七、群众举报", text, [t8]
+
+
+def _targets(data: _Year) -> Section:
+    """八、年度目标任务完成情况: table 9, each prefecture's lines for the year at its end."""
+    year = data.year
+    frame = lines(data.engine, data.end, years=(year, year))
+    rows = []
+    for (_, name), group in frame.groupby(["prefecture_adcode", "name"], sort=True):
+        done = int((group["pct"] >= 100).sum())
+        rows.append([name, len(group), done, int(group["missed"].sum()),
+                     pct(round(group["pct"].mean(), 1))])  # fmt: skip
+    t9 = Table(
+        "targets",
+        f"表9　{year}年度目标任务完成情况",
+        ["州（市）", "目标项数", "已完成", "逾期未完成", "完成率"],
+        rows,
+        [4.4, 2.2, 2.2, 2.6, 2.2],
+        "一项目标的完成率取其装备数、能耗和指定装备中最低者（每项至多100%），"
+        "州（市）完成率为各项平均；按当年1月1日至完成期限的实际退出计算。",
+    )
+    if frame.empty:
+        return "八、年度目标任务完成情况", [f"{year}年度未下达目标任务。"], [t9]
+    text = [
+        f"全省{len(rows)}个州（市）下达{year}年度目标任务{len(frame)}项，"
+        f"截至{data.end:%Y年%m月%d日}完成{int((frame['pct'] >= 100).sum())}项，"
+        f"逾期未完成{int(frame['missed'].sum())}项。"
+    ]
+    return "八、年度目标任务完成情况", text, [t9]
+
+
+def _resettlement(data: _Year) -> Section:
+    """九、职工安置: table 10, the plans by prefecture at the year's end (seed 四(三)), and the
+    firms whose units exited with no plan recorded."""
+    found = plans(data.engine, data.end)
+    missing = without_plan(data.engine, data.end, done=found)
+    rows = [
+        [name, len(g), int(g["workers"].sum()), int(g["resettled"].sum()),
+         round(float(g["funds_10k_yuan"].fillna(0).sum()), 2)]
+        for (_, name), g in found.groupby(["prefecture_adcode", "prefecture_name"], sort=True)
+    ]  # fmt: skip
+    if rows:
+        rows.append(["全省", *(sum(r[i] for r in rows) for i in range(1, 4)),
+                     round(sum(r[4] for r in rows), 2)])  # fmt: skip
+    t10 = Table(
+        "resettlement",
+        f"表10　截至{data.year}年底职工安置情况",
+        ["州（市）", "企业数", "涉及职工", "已安置", "安置资金（万元）"],
+        rows,
+        [4.4, 2.0, 2.4, 2.4, 3.2],
+        "按已登记的职工安置方案统计（征求意见稿 四(三)）。",
+    )
+    workers = int(found["workers"].sum())
+    text = [
+        f"已登记职工安置方案{len(found)}个，涉及职工{workers}人，已安置{int(found['resettled'].sum())}人。"
+        if len(found)
+        else "尚未登记职工安置方案。",
+        f"有装备已退出但尚无安置方案的企业{len(missing)}家。" if len(missing) else "",
+    ]
+    return "九、职工安置", [t for t in text if t], [t10]
 
 
 def report_title(year: int) -> str:

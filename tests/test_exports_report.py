@@ -32,7 +32,9 @@ def test_docx_report_has_heading_narrative_and_tables(decided_demo_engine, exits
     assert "一、总体情况" in text and "六、结转下一年度的逾期任务" in text
     # 七、群众举报: the year's reports by kind (none in the demo: zero rows, said so).
     assert "七、群众举报" in text and "全年未受理群众举报。" in text
-    assert len(doc.tables) == 8
+    # 八、九: the demo's targets are for its own year (2026), its duties unrecorded: said so.
+    assert f"{YEAR}年度未下达目标任务。" in text and "尚未登记职工安置方案。" in text
+    assert len(doc.tables) == 10
     reports = doc.tables[7]
     assert [c.text for c in reports.rows[-1].cells][:4] == ["合计", "0", "0", "0"]
     assert len(reports.rows) == 1 + 5 + 1

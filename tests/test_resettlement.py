@@ -98,3 +98,18 @@ def test_the_command_line_records_and_lists_with_an_audit_line(firms):
     params = json.loads(audit.entries(firms, actions=["decision"]).iloc[0]["params"])
     assert params["kind"] == "resettlement" and params["reemployed"] == 50
     assert plans(firms, D(2023, 6, 30), EVERYTHING.narrow(QUJING)).empty  # another prefecture
+
+
+def test_the_annual_report_sums_the_plans(firms):
+    from exports.report import annual
+
+    record_plan(firms, credit_code(1), 120, {"transferred": 60, "retired": 30}, D(2022, 3, 1),
+                "实施中", "t", 350.0)  # fmt: skip
+    heading, text, (table,) = annual(firms, 2023).sections[8]
+    assert heading == "九、职工安置"
+    # Firm 1's plan; firm 2 exited in 2023 with none.
+    assert table.rows == [["昆明市", 1, 120, 90, 350.0], ["全省", 1, 120, 90, 350.0]]
+    assert text == [
+        "已登记职工安置方案1个，涉及职工120人，已安置90人。",
+        "有装备已退出但尚无安置方案的企业1家。",
+    ]

@@ -263,3 +263,19 @@ def test_a_target_file_is_all_or_nothing_and_names_each_bad_row(kunming, tmp_pat
     )
     assert res.exit_code == 0, res.output
     assert "2026年度 全部类别：5,000 吨标准煤，期限 2026-12-31" in res.output
+
+
+def test_the_annual_report_gives_the_years_targets(kunming):
+    from exports.office import pct
+    from exports.report import annual
+
+    _set(kunming, "昆明", FURNACES)
+    _set(kunming, "昆明", ENERGY)
+    _set(kunming, "曲靖", TargetLine(2025, tce=1000, due=D(2025, 6, 30)))  # nothing done: missed
+    report = annual(kunming, 2025)
+    heading, text, (table,) = report.sections[7]
+    assert heading == "八、年度目标任务完成情况"
+    assert table.rows == [["昆明市", 2, 1, 0, pct(75.0)], ["曲靖市", 1, 0, 1, pct(0.0)]]
+    assert text == [
+        "全省2个州（市）下达2025年度目标任务3项，截至2025年12月31日完成1项，逾期未完成1项。"
+    ]
