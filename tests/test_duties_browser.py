@@ -17,6 +17,7 @@ from etl.pipeline import prepare
 from layers import inspections, land, replacement, resettlement
 from tests.helpers.a11y import assert_accessible
 from tests.helpers.accounts import add_accounts, browser_state
+from tests.helpers.browser import pick
 from tests.helpers.registers import credit_code, unit_row, write_csv
 
 GONE = {"当前状态": "已拆除", "退出方式": "拆除"}
@@ -44,12 +45,6 @@ def site(engine, monkeypatch, tmp_path):
         yield base, engine
 
 
-def _pick(page, dropdown: str, text: str) -> None:
-    page.click(dropdown)
-    page.get_by_role("option", name=text, exact=True).click()
-    expect(page.locator(dropdown)).to_contain_text(text)
-
-
 def test_the_office_enters_one_of_each_duty(site, chromium):
     base, engine = site
     office = new_page(chromium, storage_state=browser_state(base, "province"))
@@ -60,8 +55,8 @@ def test_the_office_enters_one_of_each_duty(site, chromium):
     # 产能置换: 56 new at 1.25:1 needs 70 — short with furnace 1 alone, met with both.
     office.fill("#dr-name", "新建高炉项目")
     office.fill("#dr-enterprise", "云南测试新钢有限公司")
-    _pick(office, "#dr-prefecture", "昆明市")
-    _pick(office, "#dr-sub", "炼铁")
+    pick(office, "#dr-prefecture", "昆明市")
+    pick(office, "#dr-sub", "炼铁")
     office.fill("#dr-capacity", "56")
     office.fill("#dr-document", "云工信〔2022〕1号")
     office.fill("#dr-date", "2022-06-30")
@@ -76,7 +71,7 @@ def test_the_office_enters_one_of_each_duty(site, chromium):
     assert (project["used_capacity_wt"], project["units"]) == (70.0, 2)
 
     # 督导检查: a visit with two findings, one about unit 3; then one closed.
-    _pick(office, "#di-prefecture", "昆明市")
+    pick(office, "#di-prefecture", "昆明市")
     office.fill("#di-date", "2026-05-06")
     office.fill("#di-team", "省督导组第一组")
     office.fill(
@@ -100,7 +95,7 @@ def test_the_office_enters_one_of_each_duty(site, chromium):
     office.fill("#ds-transferred", "80")
     office.fill("#ds-retired", "30")
     office.fill("#ds-date", "2021-05-01")
-    _pick(office, "#ds-status", "实施中")
+    pick(office, "#ds-status", "实施中")
     office.click("#ds-save")
     expect(office.locator("#ds-message")).to_contain_text("合计 110")
     office.fill("#ds-retired", "20")
@@ -112,8 +107,8 @@ def test_the_office_enters_one_of_each_duty(site, chromium):
     # 土地: the site of furnace 1, converted to services.
     office.fill("#dl-unit", key(1))
     office.fill("#dl-area", "85")
-    _pick(office, "#dl-right", "出让")
-    _pick(office, "#dl-outcome", "转产")
+    pick(office, "#dl-right", "出让")
+    pick(office, "#dl-outcome", "转产")
     office.fill("#dl-date", "2022-03-01")
     office.click("#dl-save")
     expect(office.locator("#dl-message")).to_contain_text("已录入")

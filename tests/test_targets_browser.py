@@ -16,6 +16,7 @@ from etl.pipeline import prepare
 from layers.targets import lines
 from tests.helpers.a11y import assert_accessible
 from tests.helpers.accounts import PASSWORD, add_accounts, browser_state
+from tests.helpers.browser import pick
 from tests.helpers.registers import unit_row, write_csv
 
 GONE = {"当前状态": "已拆除", "退出方式": "拆除", "退出类别": "限制类"}
@@ -39,12 +40,6 @@ def site(engine, monkeypatch, tmp_path):
         yield base, engine
 
 
-def _pick(page, dropdown: str, text: str) -> None:
-    page.click(dropdown)
-    page.get_by_role("option", name=text, exact=True).click()
-    expect(page.locator(dropdown)).to_contain_text(text)
-
-
 def test_a_target_is_drafted_on_screen_and_approved_by_another(site, chromium):
     base, engine = site
     maker = new_page(chromium, storage_state=browser_state(base, "province"))
@@ -52,8 +47,8 @@ def test_a_target_is_drafted_on_screen_and_approved_by_another(site, chromium):
     maker.wait_for_selector("#tg-draft")
     expect(maker.locator("#targets-none")).to_have_text("本年度尚未下达目标任务。")
     expect(maker.locator("#targets-trigger")).to_contain_text("未启用")
-    _pick(maker, "#tg-prefecture", "昆明市")
-    _pick(maker, "#tg-category", "限制类")
+    pick(maker, "#tg-prefecture", "昆明市")
+    pick(maker, "#tg-category", "限制类")
     maker.fill("#tg-units", "4")
     maker.fill("#tg-tce", "80,000")
     maker.fill("#tg-document", "云工信〔2025〕7号")

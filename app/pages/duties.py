@@ -20,6 +20,7 @@ from app.components.mapview import background, map_container, outline
 from app.components.tables import Col, table
 from app.components.tables import frame as framed
 from app.context import Context
+from app.forms import day, number
 from app.geo import shift_point
 from app.i18n import in_lang, v
 from app.state import ViewState
@@ -383,33 +384,13 @@ def _land_form(lang: str) -> html.Div:
 # ---------------------------------------------------------------- reading what was typed
 
 
-def _date(text, label: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(str(text or "").strip())
-    except ValueError:
-        raise UserError(f"{label}应为 YYYY-MM-DD 格式，收到「{str(text or '')[:20]}」") from None
-
-
-def _number(text, label: str, kind: type = float, required: bool = True):
-    if text in (None, ""):
-        if required:
-            raise UserError(f"请填写{label}")
-        return None
-    try:
-        return kind(str(text).replace(",", "").strip())
-    except ValueError:
-        raise UserError(
-            f"{label}应填写{'整数' if kind is int else '数字'}，收到「{str(text)[:20]}」"
-        ) from None
-
-
 def _uses(text: str | None) -> list[tuple[str, float | None]]:
     out = []
     for part in (text or "").replace("；", ";").split(";"):
         if not part.strip():
             continue
         key, _, amount = part.strip().partition("=")
-        out.append((key.strip(), _number(amount, "使用产能", required=False) if amount else None))
+        out.append((key.strip(), number(amount, "使用产能") if amount else None))
     return out
 
 
@@ -421,7 +402,7 @@ def _findings_typed(text: str | None) -> list[Finding]:
         parts = [p.strip() for p in line.split("|")]
         if len(parts) not in (3, 4):
             raise UserError(f"第{n}行问题应为 问题|整改要求|期限[|装备编码]")
-        deadline = _date(parts[2], f"第{n}行问题的期限")
+        deadline = day(parts[2], f"第{n}行问题的期限")
         out.append(Finding(parts[0], parts[1], deadline, parts[3] if len(parts) == 4 else None))
     return out
 
@@ -459,9 +440,9 @@ def register(app, ctx: Context) -> None:
                 firm or "",
                 prefecture or "",
                 sub or "",
-                _number(capacity, "新建产能"),
+                number(capacity, "新建产能", required=True),
                 document or "",
-                _date(on, "批复日期"),
+                day(on, "批复日期"),
             )
             new_id = record_project(writer(), project, _uses(uses), ctx.scope().user)
         except UserError as exc:
@@ -495,7 +476,7 @@ def register(app, ctx: Context) -> None:
             new_id = record_inspection(
                 writer(),
                 prefecture,
-                _date(on, "检查日期"),
+                day(on, "检查日期"),
                 team or "",
                 found,
                 ctx.scope().user,
@@ -524,14 +505,14 @@ def register(app, ctx: Context) -> None:
         if not clicks:
             raise PreventUpdate
         try:
-            number = _number(finding_id, "问题编号", int)
-            close_finding(writer(), number, _date(on, "销号日期"), ctx.scope().user, note or "")
+            finding = number(finding_id, "问题编号", int, required=True)
+            close_finding(writer(), finding, day(on, "销号日期"), ctx.scope().user, note or "")
         except UserError as exc:
             return str(exc)
         audit.record(
-            writer(), ctx.scope(), "decision", f"finding/{number}", {"kind": "inspection-close"}
+            writer(), ctx.scope(), "decision", f"finding/{finding}", {"kind": "inspection-close"}
         )
-        return tx("closed_done", "zh", id=number)
+        return tx("closed_done", "zh", id=finding)
 
     @guarded(
         app,
@@ -552,18 +533,18 @@ def register(app, ctx: Context) -> None:
         *counts, on, status, funds = rest
         try:
             channels = {
-                c: _number(n, RESETTLEMENT_CHANNELS[c], int, required=False) or 0
+                c: number(n, RESETTLEMENT_CHANNELS[c], int) or 0
                 for c, n in zip(RESETTLEMENT_CHANNELS, counts, strict=True)
             }
             new_id = record_plan(
                 writer(),
                 firm or "",
-                _number(workers, "涉及职工", int),
+                number(workers, "涉及职工", int, required=True),
                 channels,
-                _date(on, "方案日期"),
+                day(on, "方案日期"),
                 status or "",
                 ctx.scope().user,
-                _number(funds, "安置资金", required=False),
+                number(funds, "安置资金"),
             )
         except UserError as exc:
             return str(exc)
@@ -588,10 +569,10 @@ def register(app, ctx: Context) -> None:
             new_id = record_site(
                 writer(),
                 (unit_key or "").strip(),
-                _number(area, "面积"),
+                number(area, "面积", required=True),
                 right or "",
                 outcome or "",
-                _date(on, "处置日期"),
+                day(on, "处置日期"),
                 ctx.scope().user,
             )
         except UserError as exc:

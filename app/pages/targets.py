@@ -19,6 +19,7 @@ from app import format as fmt
 from app.components.tables import Col, table
 from app.components.tables import frame as framed
 from app.context import Context
+from app.forms import day, number
 from app.i18n import in_lang, v
 from app.state import ViewState
 from approvals import drafts
@@ -173,33 +174,6 @@ def _form(ctx: Context, lang: str, on: dt.date) -> list:
     ]  # fmt: skip
 
 
-def _integer(text, label: str) -> int | None:
-    if text in (None, ""):
-        return None
-    try:
-        return int(str(text).replace(",", "").strip())
-    except ValueError:
-        raise UserError(f"{label}应填写整数，收到「{str(text)[:20]}」") from None
-
-
-def _decimal(text, label: str) -> float | None:
-    if text in (None, ""):
-        return None
-    try:
-        return float(str(text).replace(",", "").strip())
-    except ValueError:
-        raise UserError(f"{label}应填写数字，收到「{str(text)[:20]}」") from None
-
-
-def _day(text) -> dt.date | None:
-    if not text:
-        return None
-    try:
-        return dt.date.fromisoformat(str(text).strip())
-    except ValueError:
-        raise UserError(f"完成期限应为 YYYY-MM-DD 格式，收到「{str(text)[:20]}」") from None
-
-
 def register(app, ctx: Context) -> None:
     @guarded(
         app,
@@ -225,12 +199,12 @@ def register(app, ctx: Context) -> None:
                 raise UserError("请选择州（市）")
             keys = tuple(k.strip() for k in (named or "").replace("；", ";").split(";"))
             line = TargetLine(
-                year=_integer(year, "年度") or 0,
-                units=_integer(units, "目标装备数"),
-                tce=_decimal(tce, "目标能耗"),
+                year=number(year, "年度", int, required=True),
+                units=number(units, "目标装备数", int),
+                tce=number(tce, "目标能耗"),
                 category=category or None,
                 sub_industry=sub or None,
-                due=_day(due),
+                due=day(due, "完成期限", required=False),
                 unit_keys=tuple(k for k in keys if k),
                 document_no=(document or "").strip() or None,
             )

@@ -1,9 +1,11 @@
 """What only the browser tests need on top of app.browser: a slowed-down CPU on request, the
-map's colours, and the label-overlap check."""
+map's colours, the label-overlap check, and choosing in a dropdown."""
 
 from __future__ import annotations
 
 import os
+
+from playwright.sync_api import expect
 
 # Runs the pages on a browser this many times slower, to shake out tests that read too early
 # (the browser tests pass at 12). Pass it to app.browser.new_page.
@@ -31,3 +33,10 @@ def labels_overlap(page) -> list[tuple[str, str]]:
       }
       return out;
     }""")
+
+
+def pick(page, dropdown: str, text: str) -> None:
+    """Choose ``text`` in a Dash dropdown, as a user does: open it, click the option."""
+    page.click(dropdown)
+    page.get_by_role("option", name=text, exact=True).click()
+    expect(page.locator(dropdown)).to_contain_text(text)
