@@ -475,8 +475,16 @@ class Job(Base):
     started_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
     heartbeat_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
     finished_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    params = mapped_column(JSONB, nullable=False, server_default=sa.text("'{}'"))
+    result = mapped_column(JSONB)
     __table_args__ = (
         sa.CheckConstraint("state IN ('queued', 'running', 'done', 'failed')", name="job_state"),
+        sa.Index(
+            "ux_job_one_acceptance",
+            "submission_id",
+            unique=True,
+            postgresql_where=sa.text("kind = 'accept' AND state IN ('queued', 'running')"),
+        ),
     )
 
 

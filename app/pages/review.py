@@ -4,7 +4,9 @@
                 returned, accepted), and the registers waiting for review
 /review/<id>    one register: what accepting it would change in the register (new units,
                 status/dates/category/coordinates old → new, units it no longer lists), on a
-                map; return it with a comment, or accept it (loads it).
+                map; return it with a comment, or accept it: the worker loads it (a job, as
+                the validation is) while the page shows the load's progress (polling the
+                job's row); the state becomes 已采用 when the load commits.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from app.components.tables import Col, frame, table
 from app.context import Context
 from app.state import ViewState
 from exitmap.errors import UserError
-from submissions import periods, review, store
+from submissions import jobs, periods, review, store
 
 # Marker colours of the difference's kinds (colour-blind safe, with the legend's words).
 KINDS = {
@@ -136,10 +138,34 @@ def _legend() -> html.Ul:
     )
 
 
-def _decision(s: store.Submission) -> list:
+def _loading(job: jobs.Job) -> list:
+    """The load's progress bar (the job queued or running)."""
+    step = "排队中，等待载入" if job.state == "queued" else job.step or "载入中"
+    return [
+        html.Div(
+            [
+                html.Progress(
+                    value=str(job.progress), max="1", id="r-progress", **{"aria-label": "载入进度"}
+                ),
+                html.Span(step, id="r-step", role="status"),
+            ],
+            className="s-progress",
+        )
+    ]
+
+
+def _decision(s: store.Submission, job: jobs.Job | None = None) -> list:
+    """What the office can do now: the load's progress while an acceptance runs, the
+    comment and the two buttons while the register waits, else its state."""
+    if job is not None and job.active:
+        return _loading(job)
     if s.state != "submitted":
         return [html.P(f"此登记表当前状态为「{s.state_label}」，无需审核。", id="r-done")]
+    failed = []
+    if job is not None and job.state == "failed":
+        failed = [html.P(f"上次载入未成功：{job.message}", className="error", id="r-failed")]
     return [
+        *failed,
         html.Label(
             ["审核意见（退回时必填，报送单位可见）", dcc.Textarea(id="r-comment", maxLength=4000)]
         ),
@@ -165,6 +191,7 @@ def detail_layout(ctx: Context, state: ViewState, rest: str) -> html.Div:
             id="review-missing",
         )
     diff = review.difference(ctx.engine, scope, sid) if s.validated else None
+    job = jobs.of_submission(ctx.engine, sid, review.ACCEPT)
     bounds = ctx.prefecture_bounds.get(s.prefecture_adcode)
     return html.Div(
         [
@@ -187,9 +214,10 @@ def detail_layout(ctx: Context, state: ViewState, rest: str) -> html.Div:
             ),
             *(_diff_tables(diff) if diff else [html.P("尚未检查完毕。")]),
             html.H2("审核"),
-            html.Div(_decision(s), className="review-actions", id="r-actions"),
+            html.Div(_decision(s, job), className="review-actions", id="r-actions"),
             html.P(id="r-message", role="status"),
             dcc.Store(id="r-id", data=s.id),
+            dcc.Interval(id="r-poll", interval=1000, disabled=not (job and job.active)),
             dcc.Link("返回审核列表", href="/review"),
         ],
         className="card review-page",
@@ -204,6 +232,7 @@ def register(app, ctx: Context) -> None:
         Output("r-message", "children"),
         Output("r-state", "children"),
         Output("r-actions", "children"),
+        Output("r-poll", "disabled"),
         Input("r-return", "n_clicks"),
         Input("r-accept", "n_clicks"),
         State("r-comment", "value"),
@@ -219,13 +248,44 @@ def register(app, ctx: Context) -> None:
         scope, sid = ctx.scope(), int(sid)
         try:
             if cb.triggered_id == "r-accept":
-                loaded = review.accept(ctx.owner or ctx.engine, scope, sid, comment or "")
-                message = f"已采用并载入：新增 {loaded.inserted}，更新 {loaded.updated}。"
-            else:
-                store.act(ctx.engine, scope, sid, "return", comment or "")
-                message = "已退回，报送单位将看到审核意见。"
+                # The worker loads it; this request only queues the job.
+                job = review.request_accept(ctx.engine, scope, sid, comment or "")
+                s = store.get(ctx.engine, scope, sid)
+                return "已开始载入，完成后状态变为「已采用」。", s.state_label, _loading(job), False
+            store.act(ctx.engine, scope, sid, "return", comment or "")
+            message = "已退回，报送单位将看到审核意见。"
         except UserError as exc:
             s = store.get(ctx.engine, scope, sid)
-            return str(exc), s.state_label, _decision(s)
+            return str(exc), s.state_label, _decision(s), True
         s = store.get(ctx.engine, scope, sid)
-        return message, s.state_label, _decision(s)
+        return message, s.state_label, _decision(s), True
+
+    @guarded(
+        app,
+        "approve",
+        Output("r-message", "children", allow_duplicate=True),
+        Output("r-state", "children", allow_duplicate=True),
+        Output("r-actions", "children", allow_duplicate=True),
+        Output("r-poll", "disabled", allow_duplicate=True),
+        Input("r-poll", "n_intervals"),
+        State("r-id", "data"),
+        prevent_initial_call=True,
+    )
+    def loading(_n, sid):
+        scope, sid = ctx.scope(), int(sid)
+        s = store.get(ctx.engine, scope, sid)
+        job = jobs.of_submission(ctx.engine, sid, review.ACCEPT)
+        if job is None:
+            return "", s.state_label, _decision(s), True
+        if job.active:
+            return "", s.state_label, _loading(job), False
+        if job.state == "done":
+            loaded = job.result or {}
+            added, updated = loaded.get("inserted", 0), loaded.get("updated", 0)
+            return (
+                f"已采用并载入：新增 {added}，更新 {updated}。",
+                s.state_label,
+                _decision(s),
+                True,
+            )
+        return f"载入未成功：{job.message}", s.state_label, _decision(s), True

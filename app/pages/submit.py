@@ -225,7 +225,7 @@ def detail_layout(ctx: Context, state: ViewState, rest: str) -> html.Div:
             className="card",
             id="submit-missing",
         )
-    job = jobs.of_submission(ctx.engine, sid)
+    job = jobs.of_submission(ctx.engine, sid, "validate")
     done = s.validated
     progress, step = (1.0, "检查完成") if done else _progress(job)
     return html.Div(
@@ -300,7 +300,7 @@ def register(app, ctx: Context) -> None:
         s = store.get(ctx.engine, ctx.scope(), int(sid))
         if s.validated:
             return "1", "检查完成", _result(ctx, s), _actions(ctx, s), True
-        progress, step = _progress(jobs.of_submission(ctx.engine, s.id))
+        progress, step = _progress(jobs.of_submission(ctx.engine, s.id, "validate"))
         failed = step.startswith("检查失败")
         return str(progress), step, [], [], failed
 
