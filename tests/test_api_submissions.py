@@ -251,14 +251,14 @@ def test_the_pages_callbacks_and_upload_route_are_refused_to_roles_that_may_not(
             ("r-poll", "disabled"),
         ],
         [("r-return", "n_clicks", 1), ("r-accept", "n_clicks", 0)],
-        [("r-comment", "value", "x"), ("r-id", "data", sid)],
+        [("r-comment", "value", "x"), ("r-id", "data", sid), ("r-lang", "data", "zh")],
     )
     assert call(kunming, decide).status_code == 403
     leader = client_as(app, engine, "leader")
     submit = callback_body(
         [("s-message", "children"), ("s-state", "children"), ("s-actions", "children")],
         [("s-submit", "n_clicks", 1)],
-        [("s-id", "data", sid)],
+        [("s-id", "data", sid), ("s-lang", "data", "zh")],
     )
     # s-actions is also the poll's output: Dash names this callback's copy with a hash.
     submit["output"] = next(k for k in app.callback_map if k.startswith("..s-message.children"))
