@@ -41,7 +41,7 @@ ERROR_KEY = "exitmap_upload_error"
 PROBLEM_COLUMNS = (
     ("sheet", ("工作表", "Sheet"), 110),
     ("cellRef", ("单元格", "Cell"), 80),
-    ("rowNumber", ("行", "Row"), 70),
+    ("rowNumber", ("行", "Row"), 84),
     ("fieldName", ("列", "Column"), 120),
     ("level", ("级别", "Level"), 120),
     ("cell", ("填写内容", "Value"), 140),
