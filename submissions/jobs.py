@@ -140,22 +140,14 @@ def of_submission(engine: sa.Engine, submission_id: int, kind: str | None = None
     """The latest job of a submission, of ``kind`` if given (the pages' progress bars poll
     this)."""
     with engine.connect() as conn:
-        row = conn.execute(
-            sa.text(
-                f"SELECT {_COLUMNS} FROM job WHERE submission_id = :sid "
-                "AND (CAST(:kind AS text) IS NULL OR kind = :kind) ORDER BY id DESC LIMIT 1"
-            ),
-            {"sid": submission_id, "kind": kind},
-        ).one_or_none()
-    return None if row is None else Job(*row)
+        return latest(conn, submission_id, kind)
 
 
-def active(conn: sa.Connection, submission_id: int, kind: str) -> Job | None:
-    """The queued or running job of ``kind`` of a submission, if any."""
+def latest(conn: sa.Connection, submission_id: int, kind: str | None = None) -> Job | None:
     row = conn.execute(
         sa.text(
-            f"SELECT {_COLUMNS} FROM job WHERE submission_id = :sid AND kind = :kind "
-            "AND state IN ('queued', 'running') ORDER BY id DESC LIMIT 1"
+            f"SELECT {_COLUMNS} FROM job WHERE submission_id = :sid "
+            "AND (CAST(:kind AS text) IS NULL OR kind = :kind) ORDER BY id DESC LIMIT 1"
         ),
         {"sid": submission_id, "kind": kind},
     ).one_or_none()

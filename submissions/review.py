@@ -108,8 +108,9 @@ def request_accept(engine: sa.Engine, scope: Scope, submission_id: int, comment:
         except TransitionRefused as exc:
             store._refused(engine, scope, current, ACCEPT, exc)
             raise
-        waiting = jobs.active(conn, submission_id, ACCEPT)
-        if waiting is not None:
+        # At most one acceptance waits at a time (migration 0009's index): the latest.
+        waiting = jobs.latest(conn, submission_id, ACCEPT)
+        if waiting is not None and waiting.active:
             return waiting
         params = {"by": scope.user, "role": scope.role, "comment": comment}
         return jobs.get(conn, jobs.enqueue(conn, ACCEPT, submission_id, params))
