@@ -1,6 +1,7 @@
 """A decision's document (决定): the drafter's PDF is kept whole with its SHA-256, refused
 before it is read when past EXITMAP_MAX_DOCUMENT_MB, refused when it is not a PDF, and handed
-only to callers whose scope covers the prefecture — each taking audited."""
+only to callers whose scope covers the prefecture — each taking audited. And the office's
+pages 报送, 审核 and 决定 in English when asked (?lang=en), Chinese otherwise."""
 
 from __future__ import annotations
 
@@ -163,3 +164,22 @@ def test_nginx_gives_the_drafting_form_the_document_limit():
     out = CliRunner().invoke(main, ["nginx-conf"], env={"EXITMAP_MAX_DOCUMENT_MB": "5"}).output
     block = out[out.index("location = /decisions/draft {") :]
     assert block[: block.index("}")].count("client_max_body_size 6m;") == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "english", "chinese"),
+    [
+        ("/submit", ["Submit a register", "Upload and check", "My submissions"], "报送登记表"),
+        ("/review", ["Review registers", "This period, by prefecture", "Overdue"], "审核登记表"),
+        ("/decisions", ["Decisions (two people)", "Document PDF (optional", "In effect"], "起草"),
+    ],
+)
+def test_the_submission_pages_speak_english_when_asked(web, path, english, chinese):
+    app, engine = web
+    office = client_as(app, engine, "province")
+    for lang, words, absent in (("en", english, chinese), ("zh", [chinese], english[0])):
+        search = "?lang=en" if lang == "en" else ""
+        sent = office.get("/_dash-layout", headers={"Referer": f"http://localhost{path}{search}"})
+        page = json.dumps(sent.get_json(), ensure_ascii=False)
+        assert [w for w in words if w not in page] == [], (path, lang)
+        assert absent not in page, (path, lang)
