@@ -123,10 +123,24 @@ def upload_limit() -> int:
 # A view that reads a register file.
 takes_upload = body_limit(upload_limit)
 
+# A form's view may answer a body past its limit with its page and a message (said before the
+# body is read) rather than a bare 413.
+TOO_LARGE_ATTR = "exitmap_too_large"
 
-def refuse_large_bodies() -> None:
+
+def when_too_large(answer: Callable[[], flask.typing.ResponseReturnValue]):
+    """Mark a view's answer to a body past its limit (called instead of the 413)."""
+
+    def mark(fn):
+        setattr(fn, TOO_LARGE_ATTR, answer)
+        return fn
+
+    return mark
+
+
+def refuse_large_bodies() -> flask.typing.ResponseReturnValue | None:
     """413 before reading a body whose declared length is past the limit (the view's own,
-    ``body_limit``, or the app's)."""
+    ``body_limit``, or the app's), or the view's own answer (``when_too_large``)."""
     app = flask.current_app
     view = app.view_functions.get(flask.request.endpoint or "")
     limit = getattr(view, BODY_ATTR, None) or app.config["MAX_CONTENT_LENGTH"]
@@ -135,7 +149,11 @@ def refuse_large_bodies() -> None:
     flask.request.max_content_length = limit  # werkzeug stops reading past it, too
     length = flask.request.content_length
     if length is not None and length > limit:
+        answer = getattr(view, TOO_LARGE_ATTR, None)
+        if answer is not None:
+            return answer()
         raise RequestEntityTooLarge()
+    return None
 
 
 def trusted_proxies() -> int:

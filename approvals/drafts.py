@@ -9,6 +9,7 @@ approve: the office (``approve_decision``), the command line naming the approver
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from dataclasses import dataclass
 
@@ -54,19 +55,37 @@ class Draft:
     drafted_by: str
     approved_by: str | None
     decision_id: int | None
+    # The document's name and SHA-256 (its bytes only through ``document``).
+    document_name: str | None = None
+    document_sha256: str | None = None
+    approved_at: dt.datetime | None = None
 
 
-_FIELDS = "id, kind, prefecture_adcode, params, state, drafted_by, approved_by, decision_id"
+_FIELDS = (
+    "id, kind, prefecture_adcode, params, state, drafted_by, approved_by, decision_id, "
+    "document_name, document_sha256, approved_at"
+)
+PDF_MAGIC = b"%PDF-"
+
+
+def document_limit() -> int:
+    """The largest document PDF taken, in bytes (EXITMAP_MAX_DOCUMENT_MB)."""
+    return settings.get_int("max_document_mb") * 1024 * 1024
+
+
+def too_large(name: str | None) -> str:
+    """The refusal of a document past the limit (also said by the web route, which refuses
+    it before reading it)."""
+    return f"文件 {name or '（未命名）'}：超过上限 {document_limit() // 2**20} MB，未保存草稿"
 
 
 def _check_pdf(name: str | None, pdf: bytes | None) -> None:
     if pdf is None:
         return
-    limit = settings.get_int("max_file_mb") * 1024 * 1024
-    if len(pdf) > limit:
-        raise DraftRefused(f"文件 {name}：超过上限 {limit // 2**20} MB")
-    if not pdf.startswith(b"%PDF-"):
-        raise DraftRefused(f"文件 {name}：不是 PDF 文件")
+    if len(pdf) > document_limit():
+        raise DraftRefused(too_large(name))
+    if not pdf.startswith(PDF_MAGIC):
+        raise DraftRefused(f"文件 {name}：不是 PDF 文件（应以 %PDF- 开头），未保存草稿")
 
 
 def draft(
@@ -89,6 +108,7 @@ def draft(
         params = _target_params(params)
     name, pdf = document or (None, None)
     _check_pdf(name, pdf)
+    digest = hashlib.sha256(pdf).hexdigest() if pdf is not None else None
     with engine.begin() as conn:
         adcode, pref_name = resolve_prefecture(conn, prefecture)
         if not scope.sees(adcode):
@@ -96,8 +116,8 @@ def draft(
         new_id = conn.execute(
             sa.text(
                 "INSERT INTO decision_draft (kind, prefecture_adcode, params, document_name, "
-                "document_pdf, drafted_by) VALUES (:kind, :p, CAST(:params AS jsonb), :dn, :pdf, "
-                ":who) RETURNING id"
+                "document_pdf, document_sha256, drafted_by) VALUES (:kind, :p, "
+                "CAST(:params AS jsonb), :dn, :pdf, :sha, :who) RETURNING id"
             ),
             {
                 "kind": kind,
@@ -105,6 +125,7 @@ def draft(
                 "params": json.dumps(params, ensure_ascii=False, default=str),
                 "dn": name,
                 "pdf": pdf,
+                "sha": digest,
                 "who": scope.user,
             },
         ).scalar_one()
@@ -114,6 +135,7 @@ def draft(
             "decision",
             f"decision_draft/{new_id}",
             {"stage": "draft", "kind": kind, "prefecture": adcode, **params},
+            sha256=digest,
         )
     return new_id
 
@@ -127,24 +149,6 @@ def _target_params(params: dict) -> dict:
     if problems := line.problems():
         raise DraftRefused("；".join(message for _, message in problems))
     return line.params()
-
-
-_PARAM_NAMES = {
-    "document": "文号",
-    "on": "日期",
-    "reason": "理由",
-    "tce": "吨标准煤",
-    "project": "项目",
-}
-
-
-def describe(d: Draft) -> str:
-    """What a draft would decide, in words (the 决定 page's 内容)."""
-    if d.kind == "annual_target":
-        return TargetLine.from_params(d.params).describe()
-    return "；".join(
-        f"{_PARAM_NAMES.get(k, k)} {v}" for k, v in d.params.items() if v not in (None, "")
-    )
 
 
 def _read(conn: sa.Connection, scope: Scope, draft_id: int, lock: bool = False) -> Draft:
@@ -177,6 +181,43 @@ def pending(engine: sa.Engine, scope: Scope) -> list[Draft]:
             scope.params(),
         ).all()
     return [Draft(*r) for r in rows]
+
+
+def decided(engine: sa.Engine, scope: Scope, limit: int = 50) -> list[Draft]:
+    """The approved drafts (each now a decision), newest first, in the caller's scope."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.text(
+                f"SELECT {_FIELDS} FROM decision_draft WHERE state = 'approved' AND "
+                f"{scope_sql('prefecture_adcode')} ORDER BY approved_at DESC, id DESC LIMIT :n"
+            ),
+            {**scope.params(), "n": limit},
+        ).all()
+    return [Draft(*r) for r in rows]
+
+
+def document(engine: sa.Engine, scope: Scope, draft_id: int) -> tuple[str, bytes, str]:
+    """The document of a draft in the caller's scope (name, bytes, SHA-256); the taking is
+    audited. Refused when the draft is not in the scope or has no document."""
+    with engine.begin() as conn:
+        row = conn.execute(
+            sa.text(
+                "SELECT document_name, document_pdf, document_sha256 FROM decision_draft "
+                f"WHERE id = :id AND document_pdf IS NOT NULL AND {scope_sql('prefecture_adcode')}"
+            ),
+            {"id": draft_id, **scope.params()},
+        ).one_or_none()
+        if row is None:
+            raise DraftRefused(f"决定草稿 {draft_id} 没有文件（或不在您的权限范围内）")
+        audit.record(
+            conn,
+            scope,
+            "download",
+            f"decision_draft/{draft_id}/document",
+            {"bytes": len(row.document_pdf)},
+            sha256=row.document_sha256,
+        )
+    return row.document_name or f"决定{draft_id}.pdf", bytes(row.document_pdf), row.document_sha256
 
 
 def engine_view(engine: sa.Engine, d: Draft, on: dt.date | None = None) -> str:

@@ -1,4 +1,5 @@
-"""Benchmark: the site answering other users while a 20,000-row register is checked.
+"""Benchmark: the site answering other users while a 20,000-row register is checked, then
+accepted (loaded).
 
 Serves a throwaway database with ``exitmap serve --prod`` (gunicorn and, beside it, the job
 worker process — as in production), signs in as the office and as 昆明市, and measures the
@@ -6,10 +7,12 @@ latency of a page (the 审核 page's layout, which reads the database) and of th
 submissions:
 - idle: nothing queued;
 - busy: while the worker checks a --rows register (default 20,000) that 昆明市 uploaded
-  through the 报送 form, sampling the job's progress as the page's bar polls it.
-Prints median / p95 / max of both, the ratio busy / idle (the baseline, measured in the same
-run), how long the check took, the progress values seen, and the load average — the machine is
-shared: figures may be contended.
+  through the 报送 form, sampling the job's progress as the page's bar polls it;
+- accepting: while the worker loads it, once 昆明市 has submitted it and the office has
+  asked to accept it (POST …/accept: 202 and the job — the request itself is timed too).
+Prints median / p95 / max of each, the ratios busy / idle and accepting / idle (the baseline,
+measured in the same run), how long the check and the load took, the progress values seen,
+and the load average — the machine is shared: figures may be contended.
 
     .venv/bin/python benchmarks/bench_submission.py [--rows 20000] [--requests 40]
 """
@@ -101,6 +104,43 @@ def figures(label: str, values: list[float]) -> float:
     return median
 
 
+def while_job_runs(
+    office: requests.Session, watcher: requests.Session, base: str, sid: int, started: float
+) -> tuple[list[tuple[float, float]], list[tuple[float, float, str]], dict]:
+    """The office's latencies while the submission's latest job runs, the job's progress as
+    the page's bar reads it (every second: GET …/{id}, the job row), and the job at its end."""
+    progress: list[tuple[float, float, str]] = []
+    done = threading.Event()
+    last: dict = {}
+
+    def watch() -> None:
+        while not done.is_set():
+            job = watcher.get(f"{base}/api/v1/submissions/{sid}", timeout=120).json()
+            j = job["job"] or {}
+            progress.append(
+                (time.perf_counter() - started, j.get("progress", 0), j.get("step", ""))
+            )
+            if j.get("state") in ("done", "failed"):
+                last.update(j)
+                done.set()
+                return
+            time.sleep(1)
+
+    thread = threading.Thread(target=watch)
+    thread.start()
+    busy = []
+    while not done.is_set():
+        busy.append(timed(office, base))
+    thread.join()
+    return busy, progress, last
+
+
+def _steps(label: str, progress: list[tuple[float, float, str]]) -> None:
+    seen = sorted({round(p, 2) for _, p, _ in progress})
+    print(f"  {label} progress values seen by the bar: {seen}")
+    print(f"  {label} steps seen: {list(dict.fromkeys(s for _, _, s in progress))}")
+
+
 def _counts(summary: dict | None) -> str:
     if not summary:
         return "none"
@@ -167,30 +207,30 @@ def main() -> None:
             assert sent.status_code == 303, (sent.status_code, sent.text[:300])
             sid = int(sent.headers["Location"].rsplit("/", 1)[1])
 
-            progress: list[tuple[float, float, str]] = []
-            done = threading.Event()
-
-            def watch() -> None:
-                # What the page's bar reads every second (GET …/{id}: the job row).
-                while not done.is_set():
-                    job = kunming.get(f"{base}/api/v1/submissions/{sid}", timeout=120).json()
-                    j = job["job"] or {}
-                    progress.append(
-                        (time.perf_counter() - started, j.get("progress", 0), j.get("step", ""))
-                    )
-                    if j.get("state") in ("done", "failed"):
-                        done.set()
-                        return
-                    time.sleep(1)
-
-            watcher = threading.Thread(target=watch)
-            watcher.start()
-            busy = []
-            while not done.is_set():
-                busy.append(timed(office, base))
-            watcher.join()
+            busy, progress, _ = while_job_runs(office, kunming, base, sid, started)
             checked_s = progress[-1][0]
             state = kunming.get(f"{base}/api/v1/submissions/{sid}", timeout=120).json()
+
+            # 昆明市 submits it; the office accepts it: the request queues the load.
+            submitted = kunming.post(
+                f"{base}/api/v1/submissions/{sid}/submit",
+                json={},
+                headers={"X-CSRFToken": token},
+                timeout=120,
+            )
+            assert submitted.status_code == 200, (submitted.status_code, submitted.text[:300])
+            started = time.perf_counter()
+            asked = office.post(
+                f"{base}/api/v1/submissions/{sid}/accept",
+                json={"comment": "benchmark"},
+                headers={"X-CSRFToken": office.cookies.get("_csrf_token")},
+                timeout=300,
+            )
+            accept_ms = (time.perf_counter() - started) * 1000
+            assert asked.status_code == 202, (asked.status_code, asked.text[:300])
+            loading, load_progress, job = while_job_runs(office, office, base, sid, started)
+            loaded_s = load_progress[-1][0]
+            accepted = office.get(f"{base}/api/v1/submissions/{sid}", timeout=120).json()
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(30)
@@ -200,17 +240,27 @@ def main() -> None:
         f"Check of {args.rows:,} rows: {checked_s:.1f} s, job {state['job']['state']};"
         f" summary {_counts(state['summary'])}"
     )
-    seen = sorted({round(p, 2) for _, p, _ in progress})
-    print(f"  progress values seen by the bar: {seen}")
-    print(f"  steps seen: {list(dict.fromkeys(s for _, _, s in progress))}")
-    print("Latency (the office, while 昆明市's register is checked vs idle):")
-    idle_page = figures("page, idle", [p for p, _ in idle])
-    busy_page = figures(f"page, busy ({len(busy)} requests)", [p for p, _ in busy])
-    idle_api = figures("API list, idle", [a for _, a in idle])
-    busy_api = figures("API list, busy", [a for _, a in busy])
+    _steps("check:", progress)
     print(
-        f"  ratio busy / idle (median): page {busy_page / idle_page:.2f}×,"
+        f"Accept of {args.rows:,} rows: the request (POST …/accept → 202) {accept_ms:.0f} ms;"
+        f" the load {loaded_s:.1f} s, job {job.get('state')} {job.get('result') or ''}"
+        f"{job.get('message') or ''}; state {accepted['state']}"
+    )
+    _steps("accept:", load_progress)
+    print("Latency (the office, while 昆明市's register is checked / accepted vs idle):")
+    idle_page = figures("page, idle", [p for p, _ in idle])
+    busy_page = figures(f"page, checking ({len(busy)} req.)", [p for p, _ in busy])
+    load_page = figures(f"page, accepting ({len(loading)} req.)", [p for p, _ in loading])
+    idle_api = figures("API list, idle", [a for _, a in idle])
+    busy_api = figures("API list, checking", [a for _, a in busy])
+    load_api = figures("API list, accepting", [a for _, a in loading])
+    print(
+        f"  ratio checking / idle (median): page {busy_page / idle_page:.2f}×,"
         f" API {busy_api / idle_api:.2f}×"
+    )
+    print(
+        f"  ratio accepting / idle (median): page {load_page / idle_page:.2f}×,"
+        f" API {load_api / idle_api:.2f}×"
     )
     print(f"Load average: {os.getloadavg()} — a shared 2-core machine: figures may be contended.")
 

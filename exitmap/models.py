@@ -475,8 +475,16 @@ class Job(Base):
     started_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
     heartbeat_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
     finished_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    params = mapped_column(JSONB, nullable=False, server_default=sa.text("'{}'"))
+    result = mapped_column(JSONB)
     __table_args__ = (
         sa.CheckConstraint("state IN ('queued', 'running', 'done', 'failed')", name="job_state"),
+        sa.Index(
+            "ux_job_one_acceptance",
+            "submission_id",
+            unique=True,
+            postgresql_where=sa.text("kind = 'accept' AND state IN ('queued', 'running')"),
+        ),
     )
 
 
@@ -490,6 +498,7 @@ class DecisionDraft(Base):
     params = mapped_column(JSONB, nullable=False)
     document_name: Mapped[str | None] = mapped_column(sa.Text)
     document_pdf: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    document_sha256: Mapped[str | None] = mapped_column(sa.String(64))
     state: Mapped[str] = mapped_column(sa.Text, server_default="draft", index=True)
     drafted_by: Mapped[str] = mapped_column(sa.Text)
     drafted_at: Mapped[dt.datetime] = mapped_column(
@@ -506,6 +515,10 @@ class DecisionDraft(Base):
         sa.CheckConstraint("state IN ('draft', 'approved')", name="decision_draft_state"),
         sa.CheckConstraint(
             "approved_by IS NULL OR approved_by <> drafted_by", name="decision_draft_two_people"
+        ),
+        sa.CheckConstraint(
+            "(document_pdf IS NULL) = (document_sha256 IS NULL)",
+            name="decision_draft_document_digest",
         ),
     )
 

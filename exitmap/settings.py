@@ -107,6 +107,14 @@ SETTINGS: tuple[Setting, ...] = (
     # under 20,000 rows; the defaults admit 110,000 and keep a load under 2 GB of memory
     # (benchmarks/bench_ingest.py measures the largest file they admit).
     Setting("max_file_mb", "EXITMAP_MAX_FILE_MB", "50", "Largest register file read, in MB."),
+    # A decision's document (the PDF of a 区域限批 decision or lift, 决定 page): a scanned
+    # notice of a few pages is a few MB.
+    Setting(
+        "max_document_mb",
+        "EXITMAP_MAX_DOCUMENT_MB",
+        "20",
+        "Largest PDF of a decision's document read, in MB.",
+    ),
     Setting("max_rows", "EXITMAP_MAX_ROWS", "110000", "Most rows of a register sheet or CSV."),
     Setting("max_columns", "EXITMAP_MAX_COLUMNS", "40", "Most columns of a register sheet or CSV."),
     Setting(

@@ -14,7 +14,8 @@ it done or failed with the message. A running job whose heartbeat is older than
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
@@ -31,16 +32,40 @@ class Job:
     step: str
     message: str
     attempts: int
+    # What the job was asked with (an acceptance: who, their role, the comment), and what it
+    # did (an acceptance: the rows the load inserted and updated).
+    params: dict = field(default_factory=dict)
+    result: dict | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.state in ("queued", "running")
+
+    def as_json(self) -> dict:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "state": self.state,
+            "progress": self.progress,
+            "step": self.step,
+            "message": self.message,
+            "result": self.result,
+        }
 
 
-_COLUMNS = "id, kind, submission_id, state, progress, step, message, attempts"
+_COLUMNS = "id, kind, submission_id, state, progress, step, message, attempts, params, result"
+# The first step a claimed job shows, by its kind.
+FIRST_STEP = {"validate": "开始检查", "accept": "开始载入"}
 CRASHED = "处理程序意外中断（{seconds} 秒无心跳），请重新上传；如反复出现，请联系管理员"
 
 
-def enqueue(conn: sa.Connection, kind: str, submission_id: int) -> int:
+def enqueue(conn: sa.Connection, kind: str, submission_id: int, params: dict | None = None) -> int:
     return conn.execute(
-        sa.text("INSERT INTO job (kind, submission_id) VALUES (:kind, :sid) RETURNING id"),
-        {"kind": kind, "sid": submission_id},
+        sa.text(
+            "INSERT INTO job (kind, submission_id, params) "
+            "VALUES (:kind, :sid, CAST(:params AS jsonb)) RETURNING id"
+        ),
+        {"kind": kind, "sid": submission_id, "params": json.dumps(params or {})},
     ).scalar_one()
 
 
@@ -51,13 +76,14 @@ def claim(engine: sa.Engine, worker: str) -> Job | None:
             sa.text(
                 f"""
                 UPDATE job SET state = 'running', started_at = now(), heartbeat_at = now(),
-                       attempts = attempts + 1, worker = :worker, step = '开始检查'
+                       attempts = attempts + 1, worker = :worker,
+                       step = COALESCE(CAST(:steps AS jsonb) ->> kind, '')
                 WHERE id = (SELECT id FROM job WHERE state = 'queued' ORDER BY id
                             FOR UPDATE SKIP LOCKED LIMIT 1)
                 RETURNING {_COLUMNS}
                 """
             ),
-            {"worker": worker},
+            {"worker": worker, "steps": json.dumps(FIRST_STEP, ensure_ascii=False)},
         ).one_or_none()
     return None if row is None else Job(*row)
 
@@ -75,13 +101,14 @@ def beat(engine: sa.Engine, job_id: int, progress: float | None = None, step: st
         )
 
 
-def finish(conn: sa.Connection, job_id: int) -> None:
+def finish(conn: sa.Connection, job_id: int, result: dict | None = None) -> None:
+    """Mark the job done, in the transaction of the work it did (done only if that commits)."""
     conn.execute(
         sa.text(
             "UPDATE job SET state = 'done', progress = 1, step = '完成', finished_at = now(), "
-            "heartbeat_at = now() WHERE id = :id"
+            "heartbeat_at = now(), result = CAST(:result AS jsonb) WHERE id = :id"
         ),
-        {"id": job_id},
+        {"id": job_id, "result": None if result is None else json.dumps(result)},
     )
 
 
@@ -109,13 +136,24 @@ def reap(engine: sa.Engine, stale_seconds: int | None = None) -> int:
         ).rowcount
 
 
-def of_submission(engine: sa.Engine, submission_id: int) -> Job | None:
-    """The latest job of a submission (the page's progress bar polls this)."""
+def of_submission(engine: sa.Engine, submission_id: int, kind: str | None = None) -> Job | None:
+    """The latest job of a submission, of ``kind`` if given (the pages' progress bars poll
+    this)."""
     with engine.connect() as conn:
-        row = conn.execute(
-            sa.text(
-                f"SELECT {_COLUMNS} FROM job WHERE submission_id = :sid ORDER BY id DESC LIMIT 1"
-            ),
-            {"sid": submission_id},
-        ).one_or_none()
+        return latest(conn, submission_id, kind)
+
+
+def latest(conn: sa.Connection, submission_id: int, kind: str | None = None) -> Job | None:
+    row = conn.execute(
+        sa.text(
+            f"SELECT {_COLUMNS} FROM job WHERE submission_id = :sid "
+            "AND (CAST(:kind AS text) IS NULL OR kind = :kind) ORDER BY id DESC LIMIT 1"
+        ),
+        {"sid": submission_id, "kind": kind},
+    ).one_or_none()
     return None if row is None else Job(*row)
+
+
+def get(conn: sa.Connection, job_id: int) -> Job:
+    row = conn.execute(sa.text(f"SELECT {_COLUMNS} FROM job WHERE id = :id"), {"id": job_id})
+    return Job(*row.one())

@@ -1,5 +1,9 @@
 """The province's side: what a submitted register changes, and accepting it.
 
+The pages and the API ask for an acceptance (``request_accept``: checked at once, then queued
+in the job table); the worker does it (``run_accept``) — a 20,000-row load takes about a
+minute, which no web worker should spend. The command line accepts in its own process.
+
 Accepting loads the register through etl's loader — the same checks and history as ``exitmap
 load`` — dated by its 数据日期, recorded at the moment of acceptance, in one transaction with
 the submission's new state, its transition row, its audit row and the load record naming the
@@ -15,7 +19,7 @@ import sqlalchemy as sa
 
 from etl.load import LoadSummary, load
 from exitmap.scope import Scope
-from submissions import store
+from submissions import jobs, store
 from submissions.states import TransitionRefused, transition
 from submissions.validate import validate
 
@@ -26,9 +30,11 @@ def accept(
     submission_id: int,
     comment: str = "",
     on_step: Callable[[str], None] = lambda _: None,
+    then: Callable[[sa.Connection, LoadSummary], None] | None = None,
 ) -> LoadSummary:
     """Load the submitted register and mark it accepted. ``engine``: the owner's (the loader
-    writes the register's tables, which the app's role may only read)."""
+    writes the register's tables, which the app's role may only read). ``then``: more to do
+    in the load's transaction (the job marked done)."""
     current = store.get(engine, scope, submission_id)
     try:
         transition(current.state, "accept", scope.role, comment)
@@ -76,8 +82,58 @@ def accept(
                 "updated": summary.updated,
             },
         )
+        if then is not None:
+            then(conn, summary)
 
     return load(engine, prepared, current.as_of, then=mark_accepted, on_step=on_step)
+
+
+ACCEPT = "accept"
+# Share of the bar each step reaches (the pipeline and the loader name their steps).
+ACCEPT_PROGRESS = (
+    ("读取", 0.1, "读取文件"),
+    ("检查并定位", 0.3, "再次检查各行"),
+    ("写入数据库", 0.6, "写入登记库"),
+)
+
+
+def request_accept(engine: sa.Engine, scope: Scope, submission_id: int, comment: str = ""):
+    """Queue the acceptance of a submitted register for the worker; return its job. Refused
+    at once (and audited) when the caller may not accept it or it is not submitted; asked
+    again while one is queued or running, the same job."""
+    with engine.begin() as conn:
+        current = store.lock(conn, scope, submission_id)
+        try:
+            transition(current.state, ACCEPT, scope.role, comment)
+        except TransitionRefused as exc:
+            store._refused(engine, scope, current, ACCEPT, exc)
+            raise
+        # At most one acceptance waits at a time (migration 0009's index): the latest.
+        waiting = jobs.latest(conn, submission_id, ACCEPT)
+        if waiting is not None and waiting.active:
+            return waiting
+        params = {"by": scope.user, "role": scope.role, "comment": comment}
+        return jobs.get(conn, jobs.enqueue(conn, ACCEPT, submission_id, params))
+
+
+def run_accept(engine: sa.Engine, job: jobs.Job, beat=None) -> None:
+    """The worker's side: accept as the user who asked (their role: the office's scope sees
+    every prefecture). The job is done in the load's transaction; refused, it fails with
+    the message and the submission stays as it was."""
+    beat = beat or (lambda progress, step: jobs.beat(engine, job.id, progress, step))
+    asked = job.params
+    scope = Scope(asked["role"], asked["by"])
+
+    def on_step(text: str) -> None:
+        for start, progress, label in ACCEPT_PROGRESS:
+            if text.startswith(start):
+                beat(progress, label)
+
+    def done(conn: sa.Connection, summary: LoadSummary) -> None:
+        result = {"inserted": summary.inserted, "updated": summary.updated}
+        jobs.finish(conn, job.id, result)
+
+    accept(engine, scope, job.submission_id, asked.get("comment", ""), on_step, done)
 
 
 # ------------------------------------------------------------------------------ difference

@@ -16,11 +16,12 @@ import sqlalchemy as sa
 from exitmap import settings
 from exitmap.errors import UserError
 from submissions import jobs
+from submissions.review import run_accept
 from submissions.work import run_validation
 
 log = logging.getLogger(__name__)
 
-RUNNERS = {"validate": run_validation}
+RUNNERS = {"validate": run_validation, "accept": run_accept}
 
 
 def name() -> str:

@@ -25,6 +25,7 @@ from tests.helpers.demo import (
     DEMO_TODAY,
     XSS_NAME,
     add_decisions,
+    add_submissions,
     load_demo,
     rename_first_enterprise,
 )
@@ -94,13 +95,14 @@ def empty_engine(pg_cluster) -> sa.Engine:
 @pytest.fixture(scope="session")
 def demo_engine(pg_cluster, template_db) -> sa.Engine:
     """The demo register as the pages show it (on tests.helpers.demo.DEMO_TODAY), one enterprise
-    named XSS_NAME, the test accounts (tests.helpers.accounts); one database for the whole
-    session."""
+    named XSS_NAME, the test accounts (tests.helpers.accounts), two registers of 昆明市 sent
+    through 报送 (tests.helpers.demo.add_submissions); one database for the whole session."""
     name = _fresh_database(pg_cluster, template_db)
     eng = sa.create_engine(pg_cluster.url(name))
     load_demo(eng)
     rename_first_enterprise(eng, XSS_NAME)
     add_accounts(eng)
+    add_submissions(eng)
     yield eng
     eng.dispose()
     _drop_database(pg_cluster, name)

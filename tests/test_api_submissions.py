@@ -83,7 +83,13 @@ def test_an_upload_goes_through_every_state_and_every_refusal(api, monkeypatch):
     assert run_one(engine, "api-test")
     shown = client.get(f"/api/v1/submissions/{sid}", headers=_h(tok["prefecture"])).json
     assert shown["summary"]["ok"] == 2 and shown["report"]["valid"] is True
-    assert shown["job"] == {"state": "done", "progress": 1.0, "step": "完成", "message": ""}
+    assert {k: shown["job"][k] for k in ("kind", "state", "progress", "step", "message")} == {
+        "kind": "validate",
+        "state": "done",
+        "progress": 1.0,
+        "step": "完成",
+        "message": "",
+    }
     # Another prefecture does not see it at all; the office and leaders do.
     assert client.get(f"/api/v1/submissions/{sid}", headers=_h(tok["qujing"])).status_code == 404
     assert _act(client, tok["qujing"], sid, "submit").status_code == 404
@@ -115,12 +121,25 @@ def test_an_upload_goes_through_every_state_and_every_refusal(api, monkeypatch):
     assert _act(client, tok["prefecture"], second, "accept").status_code == 403
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM unit")).scalar_one() == 0
-    accepted = _act(client, tok["province"], second, "accept", "核对无误")
-    assert accepted.status_code == 200, accepted.json
-    assert accepted.json["state"] == "accepted" and accepted.json["loaded"]["inserted"] == 2
-    assert accepted.json["accepted_by"] == "t_province"
+    # Accepting queues the load for the worker: 202 and the job; nothing changes until the
+    # job's transaction commits, and asking again while it waits gives the same job.
+    queued = _act(client, tok["province"], second, "accept", "核对无误")
+    assert queued.status_code == 202, queued.json
+    assert queued.json["state"] == "submitted"
+    assert queued.json["job"]["kind"] == "accept" and queued.json["job"]["state"] == "queued"
+    again = _act(client, tok["province"], second, "accept", "核对无误")
+    assert again.status_code == 202 and again.json["job"]["id"] == queued.json["job"]["id"]
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM unit")).scalar_one() == 0
+    assert run_one(engine, "api-test")
+    accepted = client.get(f"/api/v1/submissions/{second}", headers=_h(tok["province"])).json
+    assert accepted["state"] == "accepted" and accepted["accepted_by"] == "t_province"
+    assert accepted["job"]["state"] == "done"
+    assert accepted["job"]["result"] == {"inserted": 2, "updated": 0}
+    assert accepted["history"][-1]["comment"] == "核对无误"
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM unit")).scalar_one() == 2
+    assert not run_one(engine, "api-test")  # one job, done once
     assert _act(client, tok["province"], second, "accept").status_code == 409
     assert _act(client, tok["province"], second, "return", "晚了").status_code == 409
     assert _act(client, tok["prefecture"], second, "reopen", "想改").status_code == 403
@@ -146,6 +165,33 @@ def test_an_upload_goes_through_every_state_and_every_refusal(api, monkeypatch):
         "submit",
         "submit",
     ]
+
+
+def test_a_load_the_worker_refuses_leaves_the_submission_submitted_with_the_message(api):
+    """The register is older than what is recorded of its units: the job fails with the
+    loader's message, the submission stays submitted and may be accepted again later."""
+    client, tok, engine = api
+    first = _upload(client, tok["prefecture"], csv_bytes([unit_row(1)])).json["id"]
+    run_one(engine, "api-test")
+    _act(client, tok["prefecture"], first, "submit")
+    assert _act(client, tok["province"], first, "accept").status_code == 202
+    assert run_one(engine, "api-test")
+    older = _upload(
+        client, tok["prefecture"], csv_bytes([unit_row(1, 当前状态="停产")]), as_of="2026-03-31"
+    ).json["id"]
+    run_one(engine, "api-test")
+    _act(client, tok["prefecture"], older, "submit")
+    assert _act(client, tok["province"], older, "accept").status_code == 202
+    assert run_one(engine, "api-test")
+    shown = client.get(f"/api/v1/submissions/{older}", headers=_h(tok["province"])).json
+    assert shown["state"] == "submitted" and shown["load_id"] is None
+    assert shown["job"]["state"] == "failed"
+    assert "早于这些装备已载入的最新数据日期" in shown["job"]["message"]
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM load_record")).scalar_one() == 1
+    # Failed, not stuck: a new acceptance may be asked for (and is queued anew).
+    retry = _act(client, tok["province"], older, "accept")
+    assert retry.status_code == 202 and retry.json["job"]["id"] != shown["job"]["id"]
 
 
 def test_the_reports_and_the_marked_workbook_download_in_scope(api):
@@ -198,16 +244,21 @@ def test_the_pages_callbacks_and_upload_route_are_refused_to_roles_that_may_not(
     run_one(engine, "t")
     store.act(engine, KUNMING_USER, sid, "submit")
     decide = callback_body(
-        [("r-message", "children"), ("r-state", "children"), ("r-actions", "children")],
+        [
+            ("r-message", "children"),
+            ("r-state", "children"),
+            ("r-actions", "children"),
+            ("r-poll", "disabled"),
+        ],
         [("r-return", "n_clicks", 1), ("r-accept", "n_clicks", 0)],
-        [("r-comment", "value", "x"), ("r-id", "data", sid)],
+        [("r-comment", "value", "x"), ("r-id", "data", sid), ("r-lang", "data", "zh")],
     )
     assert call(kunming, decide).status_code == 403
     leader = client_as(app, engine, "leader")
     submit = callback_body(
         [("s-message", "children"), ("s-state", "children"), ("s-actions", "children")],
         [("s-submit", "n_clicks", 1)],
-        [("s-id", "data", sid)],
+        [("s-id", "data", sid), ("s-lang", "data", "zh")],
     )
     # s-actions is also the poll's output: Dash names this callback's copy with a hash.
     submit["output"] = next(k for k in app.callback_map if k.startswith("..s-message.children"))

@@ -1,8 +1,11 @@
-"""决定 in headless Chromium: one office user drafts a 区域限批 decision, cannot approve it
-herself, and a second office user approves it — only then is the prefecture frozen."""
+"""决定 in headless Chromium: one office user drafts a 区域限批 decision with its document's PDF
+(a non-PDF and a file past the limit are refused with the message), cannot approve it herself,
+and a second office user approves it — only then is the prefecture frozen, and the PDF that
+downloads from the decision is the one uploaded."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -23,6 +26,7 @@ def site(engine, monkeypatch):
     from app.main import create_app
 
     monkeypatch.setenv("EXITMAP_TODAY", "2026-10-20")
+    monkeypatch.setenv("EXITMAP_MAX_DOCUMENT_MB", "1")
     add_accounts(engine)
     users.add(engine, "t_province2", "province", password=PASSWORD, display_name="第二审批人")
     with serve(create_app(engine=engine)) as base:
@@ -40,18 +44,42 @@ def _pick(page, dropdown: str, text: str) -> None:
     expect(page.locator(dropdown)).to_contain_text(text)
 
 
+PDF = b"%PDF-1.7\n% decision 9 of 2026\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
+
+
+def _fill(page, document: dict) -> None:
+    """The draft's fields (the form is drawn anew after each post) and its file."""
+    page.wait_for_selector("#d-file")
+    _pick(page, "#d-prefecture", "昆明市")
+    page.fill("#d-document", "云政发〔2026〕9号")
+    page.fill("#d-date", "2026-10-01")
+    page.fill("#d-reason", "淘汰类逾期")
+    page.set_input_files("#d-file", files=[document])
+
+
 def test_a_second_office_user_approves_what_the_first_drafted(site, chromium):
     base, engine = site
     maker = new_page(chromium, storage_state=browser_state(base, "province"))
     maker.goto(base + "/decisions")
-    maker.wait_for_selector("#d-draft")
-    _pick(maker, "#d-prefecture", "昆明市")
-    maker.fill("#d-document", "云政发〔2026〕9号")
-    maker.fill("#d-date", "2026-10-01")
-    maker.fill("#d-reason", "淘汰类逾期")
+    # Not a PDF, then past the limit (refused before it is read): the message, nothing kept.
+    _fill(maker, {"name": "scan.pdf", "mimeType": "application/pdf", "buffer": b"GIF89a"})
+    maker.click("#d-draft")
+    expect(maker.locator("#d-message")).to_contain_text("文件 scan.pdf：不是 PDF 文件")
+    expect(maker.locator("#d-document")).to_have_value("云政发〔2026〕9号")
+    big = PDF + b"0" * (1024 * 1024 + 100 * 1024)
+    _fill(maker, {"name": "big.pdf", "mimeType": "application/pdf", "buffer": big})
+    maker.click("#d-draft")
+    expect(maker.locator("#d-message")).to_contain_text("超过上限 1 MB，未保存草稿")
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM decision_draft")).scalar_one() == 0
+
+    _fill(maker, {"name": "决定.pdf", "mimeType": "application/pdf", "buffer": PDF})
     maker.click("#d-draft")
     expect(maker.locator("#d-message")).to_contain_text("已起草 1 号")
     expect(maker.locator("#d-pending")).to_contain_text("云政发〔2026〕9号")
+    digest = hashlib.sha256(PDF).hexdigest()
+    expect(maker.locator("#d-pending .d-sha")).to_have_attribute("data-sha256", digest)
+    expect(maker.locator("#d-pending a.d-doc")).to_have_text("决定.pdf")
     assert _frozen(engine) == 0
     # Her own draft: refused on the server, whatever the page offers.
     maker.fill("#d-id", "1")
@@ -73,8 +101,16 @@ def test_a_second_office_user_approves_what_the_first_drafted(site, chromium):
     expect(checker.locator("#d-message")).to_contain_text("1 号已审批通过并生效")
     expect(checker.locator("#d-pending tbody tr")).to_have_count(0)
     assert _frozen(engine) == 1
+    # The decision carries the document: the same bytes come back.
+    expect(checker.locator("#d-decided .d-sha")).to_have_attribute("data-sha256", digest)
+    with checker.expect_download() as got:
+        checker.click("#d-decided a.d-doc")
+    assert Path(got.value.path()).read_bytes() == PDF
+    assert got.value.suggested_filename == "决定.pdf"
     approvals = audit.entries(engine, actions=["decision"])
     assert list(approvals["username"]) == ["t_province2", "t_province"]
+    taken = audit.entries(engine, actions=["download"])
+    assert list(taken["username"]) == ["t_province2"] and list(taken["sha256"]) == [digest]
 
     # Who may not: a prefecture does not open the page, nor call its callbacks.
     kunming = new_page(chromium, storage_state=browser_state(base, "prefecture"))

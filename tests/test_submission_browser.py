@@ -181,9 +181,17 @@ def test_a_prefecture_submits_and_the_office_returns_then_accepts(site, chromium
     office.goto(base + f"/review/{third}")
     office.wait_for_selector("#r-accept")
     office.click("#r-accept")
-    expect(office.locator("#r-message")).to_contain_text("已采用并载入：新增 1")
+    # The worker loads it; the page polls the job: the bar, then the state once it committed.
+    expect(office.locator("#r-message")).to_contain_text("已采用并载入：新增 1", timeout=60_000)
     expect(office.locator("#r-state")).to_have_text("已采用")
+    expect(office.locator("#r-done")).to_contain_text("无需审核")
     assert _units(engine) == 4
+    with engine.connect() as conn:
+        job = conn.execute(
+            sa.text("SELECT state, progress FROM job WHERE kind = 'accept' AND submission_id = :s"),
+            {"s": third},
+        ).one()
+    assert tuple(job) == ("done", 1.0)
     with engine.connect() as conn:
         status = conn.execute(
             sa.text("SELECT status FROM unit WHERE unit_key LIKE :k"),

@@ -101,7 +101,7 @@ def _json_ok(schema: dict, status: str = "200") -> dict:
     return {status: {"description": "OK", "content": {"application/json": {"schema": schema}}}}
 
 
-def _action(summary: str, comment: str) -> dict:
+def _action(summary: str, comment: str, status: str = "200") -> dict:
     return {
         "post": {
             "summary": summary,
@@ -118,7 +118,7 @@ def _action(summary: str, comment: str) -> dict:
                     }
                 },
             },
-            "responses": {**_json_ok(_SUBMISSION), **_REFUSALS},
+            "responses": {**_json_ok(_SUBMISSION, status), **_REFUSALS},
         }
     }
 
@@ -191,7 +191,12 @@ SUBMISSION_PATHS: dict = {
         }
     },
     "/api/v1/submissions/{id}/submit": _action("报送 / submit", "（可选）/ optional"),
-    "/api/v1/submissions/{id}/accept": _action("采用并载入 / accept and load", "（可选）"),
+    # The worker loads it: 202 and the job (``job``); GET …/{id} until the job is done.
+    "/api/v1/submissions/{id}/accept": _action(
+        "采用并载入（后台载入）/ accept and load (in the background: 202 and the job)",
+        "（可选）/ optional",
+        "202",
+    ),
     "/api/v1/submissions/{id}/return": _action("退回 / return", "退回意见（必填）/ required"),
     "/api/v1/submissions/{id}/reopen": _action("重新打开 / reopen", "理由（必填）/ required"),
 }

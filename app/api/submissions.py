@@ -72,14 +72,7 @@ def detail(engine, scope, submission_id: int) -> dict:
     job = jobs.of_submission(engine, submission_id)
     return {
         **s.as_json(),
-        "job": None
-        if job is None
-        else {
-            "state": job.state,
-            "progress": job.progress,
-            "step": job.step,
-            "message": job.message,
-        },
+        "job": None if job is None else job.as_json(),
         "history": store.history(engine, scope, submission_id),
         "report": store.report(engine, scope, submission_id),
     }
@@ -149,13 +142,13 @@ def register(api: flask.Blueprint, ctx) -> None:
         def view(submission_id: int):
             scope, comment = ctx.scope(), _comment()
             if action == "accept":
-                summary = review.accept(ctx.owner or ctx.engine, scope, submission_id, comment)
-                loaded = {"inserted": summary.inserted, "updated": summary.updated}
-            else:
-                store.act(ctx.engine, scope, submission_id, action, comment)
-                loaded = None
-            body = detail(ctx.engine, scope, submission_id)
-            return _json({**body, "loaded": loaded})
+                # The worker loads it: 202 and the job; GET …/{id} shows its progress, and
+                # the state becomes accepted when the load commits.
+                job = review.request_accept(ctx.engine, scope, submission_id, comment)
+                body = detail(ctx.engine, scope, submission_id)
+                return _json({**body, "job": job.as_json()}, 202)
+            store.act(ctx.engine, scope, submission_id, action, comment)
+            return _json(detail(ctx.engine, scope, submission_id))
 
         view.__name__ = f"submission_{action}"
         return rule(ACTION_RULES[action])(view)

@@ -17,13 +17,22 @@ window.exitmapSubmission = {
   },
 };
 
-/* The 报送 form's file and date inputs: native ones, which a form sends (Dash has neither).
-   Each slot span[data-native] gets its input once; the page re-renders only on navigation. */
+/* The 报送 form's file and date inputs, and the 决定 form's PDF: native ones, which a form
+   sends (Dash has neither). Each slot span[data-native] gets its input once; the page
+   re-renders only on navigation. The PDF is optional. */
 (function () {
   function fill() {
-    document.querySelectorAll("#s-form span[data-native]:empty").forEach(function (slot) {
+    var slots = "#s-form span[data-native]:empty, #d-form span[data-native]:empty";
+    document.querySelectorAll(slots).forEach(function (slot) {
       var input = document.createElement("input");
-      if (slot.dataset.native === "file") {
+      input.required = true;
+      if (slot.dataset.native === "pdf") {
+        input.type = "file";
+        input.name = "pdf";
+        input.id = "d-file";
+        input.accept = ".pdf,application/pdf";
+        input.required = false;
+      } else if (slot.dataset.native === "file") {
         input.type = "file";
         input.name = "file";
         input.id = "s-file";
@@ -34,7 +43,6 @@ window.exitmapSubmission = {
         input.id = "s-as-of";
         input.value = slot.dataset.value || "";
       }
-      input.required = true;
       slot.appendChild(input);
     });
   }

@@ -35,9 +35,11 @@ HTTP_LISTEN = ("listen 80;", "listen [::]:80;")
 HTTPS_LISTEN = ("listen 443 ssl http2;", "listen [::]:443 ssl http2;")
 TLS_DIR = "/etc/exitmap/tls/"
 BODY = ("client_max_body_size 256k;", "client_body_buffer_size 256k;")
-# The register files' and the public's photos' own limits (app/http.py body_limit).
+# The register files', a decision's document's and the public's photos' own limits
+# (app/http.py body_limit).
 UPLOAD_BODY = "client_max_body_size 51m;"
 REPORT_BODY = "client_max_body_size 25m;"
+DOCUMENT_BODY = "client_max_body_size 21m;"
 CACHE_DIR = "/var/cache/nginx/exitmap"
 
 
@@ -70,6 +72,8 @@ def render(
 
     upload_mb = settings.get_int("max_file_mb") + 1  # the form's other fields
     text = _swap(text, UPLOAD_BODY, f"client_max_body_size {upload_mb}m;")
+    document_mb = settings.get_int("max_document_mb") + 1  # the form's other fields
+    text = _swap(text, DOCUMENT_BODY, f"client_max_body_size {document_mb}m;")
     report_mb = -(-(MAX_PHOTOS * MAX_INPUT_BYTES + 256 * 1024) // (1024 * 1024))
     text = _swap(text, REPORT_BODY, f"client_max_body_size {report_mb}m;")
     kb = settings.get_int("max_request_kb")

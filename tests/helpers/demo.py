@@ -55,3 +55,23 @@ def add_decisions(engine: sa.Engine) -> None:
 
     allocate(engine, *ALLOCATION)
     decide_freeze(engine, *DECISION, reason="测试")
+
+
+def add_submissions(engine: sa.Engine) -> None:
+    """Two registers of 昆明市 through 报送, checked by the worker as the app's would be: one
+    with problems (a draft: the 报送 page's problem grid) and one clean and submitted (the 审核
+    page's difference against the demo register). Nothing is accepted: the register and the
+    standing stay the demo's."""
+    from submissions import store
+    from submissions.worker import run_one
+    from tests.helpers.registers import unit_row
+    from tests.helpers.submissions import KUNMING_USER, csv_bytes
+
+    on = DEMO_TODAY - dt.timedelta(days=1)
+    bad = [unit_row(1), unit_row(2, 退出类别="乱写"), unit_row(3, 装备编号="")]
+    store.create(engine, KUNMING_USER, "昆明登记表.csv", csv_bytes(bad), on)
+    clean = [unit_row(1), unit_row(2, 当前状态="已关停", 实际退出日期="2026-05-31")]
+    submitted = store.create(engine, KUNMING_USER, "昆明登记表（修正）.csv", csv_bytes(clean), on)
+    while run_one(engine, "demo"):
+        pass
+    store.act(engine, KUNMING_USER, submitted, "submit")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+import sqlalchemy as sa
+
 from app.browser import wait_idle, wait_map
 from exitmap.db import scoped
 from exitmap.scope import EVERYTHING
@@ -25,6 +27,14 @@ def overdue_unit(app) -> str:
     return units.filter(units["overdue"])["unit_key"][0]
 
 
+def submission(app, state: str) -> int:
+    """The demo's submission in ``state`` (tests.helpers.demo.add_submissions)."""
+    with scoped(EVERYTHING), app.ctx.engine.connect() as conn:
+        return conn.execute(
+            sa.text("SELECT min(id) FROM submission WHERE state = :s"), {"s": state}
+        ).scalar_one()
+
+
 def pages(app) -> dict[str, str]:
     """Each page kind and a path that shows it on the demo."""
     return {
@@ -37,12 +47,38 @@ def pages(app) -> dict[str, str]:
         "reports": "/reports",
         "duties": "/duties",
         "about": "/about",
+        "submit": "/submit",
+        "submission": f"/submit/{submission(app, 'draft')}",
+        "review": "/review",
+        "review-detail": f"/review/{submission(app, 'submitted')}",
+        "decisions": "/decisions",
     }
 
 
 KINDS = (
-    "overview", "prefecture", "unit", "quota", "freeze", "data", "reports", "duties", "about",
-)  # fmt: skip
+    "overview",
+    "prefecture",
+    "unit",
+    "quota",
+    "freeze",
+    "data",
+    "reports",
+    "duties",
+    "about",
+    "submit",
+    "submission",
+    "review",
+    "review-detail",
+    "decisions",
+)
+# What each page of 报送, 审核 and 决定 draws last.
+DRAWN = {
+    "submit": "#s-list",
+    "submission": "#s-problems .ag-row",
+    "review": "#r-status",
+    "review-detail": "#r-map path.diff-added",
+    "decisions": "#d-file",
+}
 
 
 def with_lang(path: str, lang: str) -> str:
@@ -67,4 +103,6 @@ def open_view(page, base: str, kind: str, path: str, timeout: float = 30_000) ->
         page.wait_for_selector("#un-map .unit-marker", timeout=timeout)
     elif kind == "data":
         page.wait_for_selector("#d-grid .ag-row", state="attached", timeout=timeout)
+    elif kind in DRAWN:
+        page.wait_for_selector(DRAWN[kind], state="attached", timeout=timeout)
     wait_idle(page, timeout=timeout)
