@@ -65,6 +65,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "m.energy_remaining": ("剩余能耗", "Energy remaining"),
     "m.units_overdue": ("逾期台套", "Units overdue"),
     "m.quota_balance": ("能耗指标结余", "Quota balance"),
+    "m.reports_overdue": ("逾期举报", "Reports overdue"),
     # legend
     "legend.no_data": ("无退出任务", "No units in scope"),
     "legend.frozen": ("区域限批（触发或已决定）", "Approval freeze (triggered or decided)"),
@@ -127,6 +128,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "c.lift_doc": ("解除文件", "Lift document"),
     "c.note": ("说明", "Note"),
     "c.units_count": ("台套", "Units"),
+    "c.reports_count": ("件", "Reports"),
     # overview
     "o.ranking": ("州（市）排名", "Prefecture ranking"),
     "o.by_sub": ("分细分行业：已完成与剩余", "By sub-industry: done vs remaining"),

@@ -163,7 +163,7 @@ class MapData(StandingCache):
 class Measure:
     id: str
     column: str
-    kind: str  # pct | units | tce
+    kind: str  # pct | units | tce | reports (a count of reports from the public)
     higher_is_better: bool
 
 
@@ -176,6 +176,7 @@ MEASURES: dict[str, Measure] = {
         Measure("energy_remaining", "energy_remaining_tce", "tce", False),
         Measure("units_overdue", "units_overdue", "units", False),
         Measure("quota_balance", "quota_balance_tce", "tce", True),
+        Measure("reports_overdue", "reports_overdue", "reports", False),
     )
 }
 DEFAULT_MEASURE = "completion_units"
@@ -207,9 +208,10 @@ def breaks_for(measure: Measure, values: Iterable[float | None]) -> list[float]:
     top = vals[-1]
     # Class 0 is "none" (0 or less); four classes above it with nice round bounds.
     cuts = [_nice(top * f) for f in (0.25, 0.5, 0.75)]
-    if measure.kind == "units":
+    counted = measure.kind in ("units", "reports")
+    if counted:
         cuts = [max(1.0, math.ceil(c)) for c in cuts]
-    out = [1.0 if measure.kind == "units" else 1e-9]
+    out = [1.0 if counted else 1e-9]
     for c in cuts:
         if c > out[-1]:
             out.append(c)

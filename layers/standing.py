@@ -42,6 +42,8 @@ from exitmap.vocabulary import PROVINCE_ADCODE, PROVINCE_NAME
 from layers.cache import VersionedCache
 from layers.freeze import active, decisions
 from layers.meta import prefecture_names
+from layers.report_counts import overdue_by_prefecture, published_overdue, report_counts
+from layers.report_counts import published_function_sql as reports_function_sql
 from layers.units import (
     CURRENT_ROWS,
     KNOWN_ROWS,
@@ -94,6 +96,7 @@ TABLE_SCHEMA = {
     "quota_allocated_tce": pl.Float64,
     "quota_balance_tce": pl.Float64,
     "surcharge_estimate_yuan": pl.Float64,
+    "reports_overdue": pl.Int64,
 }
 
 # Released quota and the overdue counts the freeze rule reads are summed here too: they are
@@ -189,9 +192,11 @@ def published_function_sql(app_role: str) -> str:
     """CREATE OR REPLACE the published-summary functions (now, and as known on a date),
     executable by ``app_role`` only."""
     known_sql = SUMMARY_SQL.replace(CURRENT_ROWS, KNOWN_ROWS)
-    return _function_sql(
-        PUBLISHED_FUNCTION, SUMMARY_SQL, _PUBLISHED_PARAMS, app_role
-    ) + _function_sql(PUBLISHED_KNOWN_FUNCTION, known_sql, _KNOWN_PARAMS, app_role)
+    return (
+        _function_sql(PUBLISHED_FUNCTION, SUMMARY_SQL, _PUBLISHED_PARAMS, app_role)
+        + _function_sql(PUBLISHED_KNOWN_FUNCTION, known_sql, _KNOWN_PARAMS, app_role)
+        + reports_function_sql(app_role)
+    )
 
 
 def _call(name: str, parameters: tuple) -> str:
@@ -249,15 +254,17 @@ def prefecture_wide(
     known_on: dt.date | None = None,
 ) -> dict[int, dict]:
     """Per prefecture (in scope) and the province: the freeze rule's verdict, the decision in
-    force, the quota — the same whatever the filters."""
+    force, the quota, the overdue reports from the public the scope sees — the same whatever
+    the filters (they narrow units; a report has a kind, not a sector)."""
     entered, known = recorded_by("created_at", known_on)
     with engine.connect() as conn:
         names = prefecture_names(conn, scope)
         params = {"on": on} | scope.params() | known
         allocated = dict(conn.execute(sa.text(ALLOCATED_SQL.format(known=entered)), params).all())
+        reports = overdue_by_prefecture(report_counts(conn, on, scope, known_on))
     in_force = active(decisions(engine, scope, known_on), on)
     documents = dict(zip(in_force["adcode"], in_force["document_no"], strict=True))
-    return wide_rows(summary, names, allocated, documents, policy, xianzhi_triggers)
+    return wide_rows(summary, names, allocated, documents, policy, xianzhi_triggers, reports)
 
 
 def wide_rows(
@@ -267,8 +274,10 @@ def wide_rows(
     documents: dict[int, str],
     policy: Policy,
     xianzhi_triggers: bool = False,
+    reports_overdue: dict[int, int] | None = None,
 ) -> dict[int, dict]:
     """``prefecture_wide`` from what was read: one entry per adcode in ``names`` + the province."""
+    reports_overdue = reports_overdue or {}
     overdue: dict[int, dict[str, int]] = {}
     for r in (
         summary.group_by("prefecture_adcode", "category").agg(pl.col("units_overdue").sum())
@@ -290,6 +299,7 @@ def wide_rows(
             "freeze_document": documents.get(adcode),
             "quota_released_tce": float(released.get(adcode) or 0),
             "quota_allocated_tce": float(allocated.get(adcode) or 0),
+            "reports_overdue": int(reports_overdue.get(adcode) or 0),
         }
     prefs = list(out.values())
     hit = [r["name"] for r in prefs if r["freeze_triggered"]]
@@ -340,6 +350,7 @@ def aggregate(summary: pl.DataFrame, wide: dict[int, dict], **filters) -> pl.Dat
     province = wide[PROVINCE_ADCODE] | {
         "quota_released_tce": sum(r["quota_released_tce"] for r in rows),
         "quota_allocated_tce": sum(r["quota_allocated_tce"] for r in rows),
+        "reports_overdue": sum(r["reports_overdue"] for r in rows),
     }
     rows.append(_row(province, total))
     return pl.DataFrame(rows, schema=TABLE_SCHEMA)
@@ -363,6 +374,7 @@ def _row(w: dict, g: dict) -> dict:
     row["quota_allocated_tce"] = round(float(w["quota_allocated_tce"]), 2)
     row["quota_balance_tce"] = round(row["quota_released_tce"] - row["quota_allocated_tce"], 2)
     row["surcharge_estimate_yuan"] = round(float(g.get("surcharge_estimate_yuan") or 0), 2)
+    row["reports_overdue"] = int(w.get("reports_overdue") or 0)
     return row
 
 
@@ -484,11 +496,16 @@ class StandingCache(VersionedCache):
             with self.engine.connect() as conn:
                 return read_published_summary(conn, on, self.policy, known_on)
 
+        def read_reports() -> dict[int, int]:
+            with self.engine.connect() as conn:
+                return published_overdue(conn, on, known_on)
+
         summary = self.cached("summary", ("published", (on, known_on), version), read)
+        reports = self.cached("wide", ("published reports", (on, known_on), version), read_reports)
         mine = self._wide((on, known_on), own, xianzhi_triggers, version)
         with self.engine.connect() as conn:
             names = prefecture_names(conn)
-        wide = wide_rows(summary, names, {}, {}, self.policy, xianzhi_triggers)
+        wide = wide_rows(summary, names, {}, {}, self.policy, xianzhi_triggers, reports)
         for adcode, facts in mine.items():
             if adcode != PROVINCE_ADCODE:
                 wide[adcode] = facts
