@@ -133,3 +133,69 @@ def published_overdue(
         {"on": on, "cut": cut_of(on, known_on)},
     ).all()
     return {int(a): int(n) for a, n in rows}
+
+
+# ------------------------------------------------------------------------------ the map layer
+
+# Where a county's reports are drawn: a point inside the county (a report placed in no county
+# is drawn at a point inside its prefecture). Boundaries only: the same for every caller.
+PLACES_SQL = """
+SELECT adcode, name, prefecture_adcode,
+       ST_X(ST_PointOnSurface(geom)) AS lon, ST_Y(ST_PointOnSurface(geom)) AS lat
+FROM county
+UNION ALL
+SELECT adcode, name, adcode,
+       ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom))
+FROM prefecture
+"""
+
+
+def places(conn: sa.Connection) -> dict[int, dict]:
+    """adcode → name, prefecture and a point inside it, of every county and prefecture."""
+    return {int(r["adcode"]): dict(r) for r in conn.execute(sa.text(PLACES_SQL)).mappings().all()}
+
+
+def county_features(
+    counts: pl.DataFrame, where: dict[int, dict], kinds: list[str], states: list[str]
+) -> dict:
+    """GeoJSON points, one per county with reports in ``counts`` (``report_counts``): its
+    adcode ``a``, name ``n``, reports ``t``, open ``o``, overdue ``d``, and ``r``: per kind of
+    ``kinds`` with any, [kind, [reports in each of ``states``], open, overdue]."""
+    if counts.is_empty():
+        return {"type": "FeatureCollection", "features": []}
+    counts = counts.with_columns(pl.coalesce("county_adcode", "prefecture_adcode").alias("place"))
+    features = []
+    for (place,), rows in sorted(counts.group_by("place"), key=lambda g: g[0][0]):
+        at = where[int(place)]
+        by_kind = []
+        for kind in kinds:
+            of_kind = rows.filter(pl.col("service_code") == kind)
+            if of_kind.is_empty():
+                continue
+            per_state = dict(zip(of_kind["status"], of_kind["reports"], strict=True))
+            by_kind.append(
+                [
+                    kind,
+                    [int(per_state.get(s, 0)) for s in states],
+                    int(of_kind["open"].sum()),
+                    int(of_kind["overdue"].sum()),
+                ]
+            )
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {
+                    "type": "Point",
+                    "coordinates": [round(at["lon"], 5), round(at["lat"], 5)],
+                },
+                "properties": {
+                    "a": int(place),
+                    "n": at["name"],
+                    "t": int(rows["reports"].sum()),
+                    "o": int(rows["open"].sum()),
+                    "d": int(rows["overdue"].sum()),
+                    "r": by_kind,
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
