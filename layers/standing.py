@@ -45,11 +45,11 @@ from layers.meta import prefecture_names
 from layers.report_counts import overdue_by_prefecture, published_overdue, report_counts
 from layers.report_counts import published_function_sql as reports_function_sql
 from layers.units import (
-    CURRENT_ROWS,
-    KNOWN_ROWS,
+    HOLD_CURRENT,
     STATE_CTES,
     apply_filters,
     as_known,
+    known_text,
     policy_params,
     recorded_by,
 )
@@ -102,11 +102,11 @@ TABLE_SCHEMA = {
 # Released quota and the overdue counts the freeze rule reads are summed here too: they are
 # prefecture-wide (unfiltered) sums of it.
 # A unit whose exit a substantiated report disputes (unit_hold, migration 0007) releases no
-# quota while its hold runs: the exit still counts as an exit, its quota does not.
+# quota while its hold runs: the exit still counts as an exit, its quota does not. As known
+# on a day: the holds, and their lifting, recorded by then (migration 0010).
 SUMMARY_SQL = f"""
 WITH {STATE_CTES},
-held AS (SELECT DISTINCT unit_id FROM unit_hold
-         WHERE held_from <= :on AND (released_on IS NULL OR released_on > :on))
+held AS (SELECT DISTINCT h.unit_id FROM unit_hold h WHERE {HOLD_CURRENT})
 SELECT ev.prefecture_adcode, ev.sector, ev.sub_industry, ev.category, ev.status,
        count(*) AS units_in_scope,
        count(*) FILTER (WHERE ev.resolved) AS units_resolved,
@@ -191,7 +191,7 @@ GRANT EXECUTE ON FUNCTION {signature} TO {role};
 def published_function_sql(app_role: str) -> str:
     """CREATE OR REPLACE the published-summary functions (now, and as known on a date),
     executable by ``app_role`` only."""
-    known_sql = SUMMARY_SQL.replace(CURRENT_ROWS, KNOWN_ROWS)
+    known_sql = known_text(SUMMARY_SQL)
     return (
         _function_sql(PUBLISHED_FUNCTION, SUMMARY_SQL, _PUBLISHED_PARAMS, app_role)
         + _function_sql(PUBLISHED_KNOWN_FUNCTION, known_sql, _KNOWN_PARAMS, app_role)
