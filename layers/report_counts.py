@@ -48,19 +48,23 @@ def report_scope_params(scope: Scope) -> dict[str, object]:
     }
 
 
+# Each report's last step recorded by the cut, in one pass over the steps (a lookup per
+# report cost ~45× a plain GROUP BY over 50,000 reports: benchmarks/bench_report_counts.py).
 _COUNTS_TEMPLATE = """
-WITH seen AS (
+WITH last AS (
+    SELECT DISTINCT ON (e.report_id) e.report_id, e.to_status AS status
+    FROM report_event e WHERE e.at < {cut}
+    ORDER BY e.report_id, e.at DESC, e.id DESC
+), seen AS (
     SELECT r.prefecture_adcode, r.county_adcode, r.service_code, r.screening,
-           (r.expected_datetime AT TIME ZONE '{zone}')::date < {on} AS past_due,
-           (SELECT e.to_status FROM report_event e WHERE e.report_id = r.id AND e.at < {cut}
-            ORDER BY e.at DESC, e.id DESC LIMIT 1) AS status
-    FROM report r
+           (r.expected_datetime AT TIME ZONE '{zone}')::date < {on} AS past_due, last.status
+    FROM report r JOIN last ON last.report_id = r.id
     WHERE r.requested_datetime < {cut} AND {where}
 ), marked AS (
     SELECT *, NOT (status = 'closed'
                    OR (status = 'screened' AND screening IN ('duplicate', 'out_of_scope')))
               AS open
-    FROM seen WHERE status IS NOT NULL
+    FROM seen
 )
 SELECT prefecture_adcode, county_adcode, service_code, status,
        count(*) AS reports,
@@ -161,26 +165,21 @@ def county_features(
     """GeoJSON points, one per county with reports in ``counts`` (``report_counts``): its
     adcode ``a``, name ``n``, reports ``t``, open ``o``, overdue ``d``, and ``r``: per kind of
     ``kinds`` with any, [kind, [reports in each of ``states``], open, overdue]."""
-    if counts.is_empty():
-        return {"type": "FeatureCollection", "features": []}
-    counts = counts.with_columns(pl.coalesce("county_adcode", "prefecture_adcode").alias("place"))
+    column = {state: i for i, state in enumerate(states)}
+    # place → kind → [reports per state, open, overdue]: one pass over the (few thousand) rows.
+    tally: dict[int, dict[str, list]] = {}
+    for row in counts.iter_rows(named=True):
+        place = row["county_adcode"] or row["prefecture_adcode"]
+        by_kind = tally.setdefault(place, {})
+        kind = by_kind.setdefault(row["service_code"], [[0] * len(states), 0, 0])
+        if row["status"] in column:
+            kind[0][column[row["status"]]] += row["reports"]
+        kind[1] += row["open"]
+        kind[2] += row["overdue"]
     features = []
-    for (place,), rows in sorted(counts.group_by("place"), key=lambda g: g[0][0]):
-        at = where[int(place)]
-        by_kind = []
-        for kind in kinds:
-            of_kind = rows.filter(pl.col("service_code") == kind)
-            if of_kind.is_empty():
-                continue
-            per_state = dict(zip(of_kind["status"], of_kind["reports"], strict=True))
-            by_kind.append(
-                [
-                    kind,
-                    [int(per_state.get(s, 0)) for s in states],
-                    int(of_kind["open"].sum()),
-                    int(of_kind["overdue"].sum()),
-                ]
-            )
+    for place in sorted(tally):
+        at, found = where[place], tally[place]
+        rows = [[k, *found[k]] for k in kinds if k in found]
         features.append(
             {
                 "type": "Feature",
@@ -189,12 +188,12 @@ def county_features(
                     "coordinates": [round(at["lon"], 5), round(at["lat"], 5)],
                 },
                 "properties": {
-                    "a": int(place),
+                    "a": place,
                     "n": at["name"],
-                    "t": int(rows["reports"].sum()),
-                    "o": int(rows["open"].sum()),
-                    "d": int(rows["overdue"].sum()),
-                    "r": by_kind,
+                    "t": sum(sum(r[1]) for r in rows),
+                    "o": sum(r[2] for r in rows),
+                    "d": sum(r[3] for r in rows),
+                    "r": rows,
                 },
             }
         )
