@@ -11,6 +11,7 @@ _UNITS = {
     "tce": ("吨标准煤", "tce"),
     "yuan": ("元", "yuan"),
     "units": ("台（套）", "units"),
+    "reports": ("件", "reports"),
     "kwh": ("千瓦时", "kWh"),
 }
 
@@ -87,8 +88,8 @@ def date(d, lang: str = "zh") -> str:
 def measure_value(x, kind: str, lang: str = "zh") -> str:
     if kind == "pct":
         return pct(x)
-    if kind == "units":
-        return units(x, lang)
+    if kind in ("units", "reports"):
+        return amount(x, kind, lang)
     return tce(x, lang)
 
 

@@ -66,6 +66,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "m.units_overdue": ("逾期台套", "Units overdue"),
     "m.quota_balance": ("能耗指标结余", "Quota balance"),
     "m.target_completion": ("年度目标完成率", "Annual target completion"),
+    "m.reports_overdue": ("逾期举报", "Reports overdue"),
     # legend
     "legend.no_data": ("无退出任务", "No units in scope"),
     "legend.no_data.target_completion": ("未下达年度目标", "No target set for the year"),
@@ -129,6 +130,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "c.lift_doc": ("解除文件", "Lift document"),
     "c.note": ("说明", "Note"),
     "c.units_count": ("台套", "Units"),
+    "c.reports_count": ("件", "Reports"),
     # overview
     "o.ranking": ("州（市）排名", "Prefecture ranking"),
     "o.by_sub": ("分细分行业：已完成与剩余", "By sub-industry: done vs remaining"),
@@ -147,6 +149,13 @@ STRINGS: dict[str, tuple[str, str]] = {
         "The text version of this map is the prefecture ranking table: every prefecture's value, "
         "progress and approval freeze, with a link to its page.",
     ),
+    # the overview's layer of reports from the public by county
+    "r.layer": ("举报（按县）", "Reports by county"),
+    "r.reports": ("举报", "reports"),
+    "r.kind": ("类型", "Kind"),
+    "r.open": ("未办结", "Open"),
+    "r.overdue": ("逾期", "Overdue"),
+    "r.summary": ("举报 {t} 件，未办结 {o} 件，逾期 {d} 件", "{t} reports, {o} open, {d} overdue"),
     "o.skip_to_ranking": ("跳到排名表（地图的文字版本）", "Skip to the ranking (the map as text)"),
     "o.ranking_caption": (
         "地图的文字版本：各州（市）按“{measure}”排序，含区域限批状态",
@@ -294,6 +303,17 @@ VALUES_EN: dict[str, str] = {
     "在建": "Under construction",
     "产能退出释放": "Released by exit",
     "分配项目": "Allocated to project",
+    # reports from the public: kinds (data/policy/reports.toml) and states (reports/states.py)
+    "能耗": "Energy",
+    "环保": "Environment",
+    "质量": "Quality",
+    "安全": "Safety",
+    "技术落后（淘汰类）": "Outdated technology",
+    "已受理": "Received",
+    "已甄别": "Screened",
+    "已移交": "Assigned",
+    "核查中": "Investigating",
+    "已办结": "Closed",
 }
 
 

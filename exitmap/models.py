@@ -795,6 +795,11 @@ class UnitHold(Base):
     held_from: Mapped[dt.date] = mapped_column(sa.Date)
     released_on: Mapped[dt.date | None] = mapped_column(sa.Date)
     decision: Mapped[str | None] = mapped_column(sa.Text)
+    # Record times (migration 0010): a view as known on a day holds what was recorded by then.
+    recorded_at: Mapped[dt.datetime] = mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now()
+    )
+    released_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
 
 class AnnualTarget(Base):

@@ -92,7 +92,9 @@ class Scope:
     def key(self) -> tuple:
         """A hashable key for caches: equal keys see exactly the same rows."""
         prefs = self.adcodes()
-        return (None if prefs is None else tuple(prefs),)
+        # A department sees the reports of its own kinds (layers/report_counts.py).
+        departments = tuple(sorted(self.departments)) if self.role == "department" else ()
+        return (None if prefs is None else tuple(prefs), departments)
 
     def params(self) -> dict[str, object]:
         """The bound parameter of ``scope_sql``."""

@@ -1,14 +1,16 @@
 """The meeting deck (pptx, 16:9): province, ranking, each prefecture, 区域限批.
 
-Slides, in order, for N selected prefectures — ``slide_count(N) = N + 4``:
+Slides, in order, for N selected prefectures — ``slide_count(N) = N + 5``:
 
 1. title (date, issuer, 内部资料 marking);
 2. 全省进展 — the province map by completion (区域限批 hatched) and six KPIs;
 3. 排名与分行业 — the prefecture ranking beside eliminated-vs-remaining by sub-industry;
 4 … N+3. one per prefecture — its map with units by stage, its standing, quota and overdue list;
-N+4. 区域限批 — rule triggers beside recorded decisions, with the disagreements.
+N+4. 区域限批 — rule triggers beside recorded decisions, with the disagreements;
+N+5. 群众举报 — the year's reports from the public by kind, the substantiated share and the
+     days to close (layers/reports_year.py: the annual report's section 七 reads the same).
 
-All 16 prefectures give 20 slides. The issue's "18-slide deck" cannot hold its own list
+All 16 prefectures give 21 slides. The issue's "18-slide deck" cannot hold its own list
 (title, map, ranking, sub-industry, 16 prefectures, freeze); folding ranking and sub-industry
 onto one slide and keeping 区域限批 apart (it is a decision the meeting takes) gives N + 4.
 
@@ -39,6 +41,7 @@ from exports.office import (
     ISSUER,
     SYNTHETIC_NOTE,
     as_of_zh,
+    days,
     fixed_time,
     pct,
     stabilize,
@@ -48,6 +51,7 @@ from exports.slides import ACCENT, BAD, INK, MUTED, OK
 from layers import disclosure
 from layers.freeze import freeze_list
 from layers.meta import data_status
+from layers.reports_year import ReportsYear, reports_year
 from layers.standing import standing
 
 WIDTH, HEIGHT = Emu(12192000), Emu(6858000)  # 13.333 × 7.5 in, PowerPoint's 16:9
@@ -59,7 +63,7 @@ DECK_TITLE = "云南省淘汰落后和低端低效产能退出工作情况"
 
 
 def slide_count(prefectures: int) -> int:
-    return prefectures + 4
+    return prefectures + 5
 
 
 # ------------------------------------------------------------- every slide's title and footer
@@ -114,6 +118,7 @@ class Context:
     marking: str = "内部资料"
     frozen: set[int] = field(default_factory=set)
     known_on: dt.date | None = None  # as known on that day; None: everything known now
+    reports: ReportsYear | None = None  # the year's reports from the public up to ``on``
     taken_by: str = ""  # who took this deck (the web app's requester), in its properties
 
     def row(self, adcode: int) -> pd.Series:
@@ -148,6 +153,7 @@ def read_context(
         marking=marking,
         frozen=frozen,
         known_on=known_on,
+        reports=reports_year(engine, on.year, on, scope),
     )
 
 
@@ -460,6 +466,59 @@ def _freeze_slide(prs, ctx: Context) -> None:
     )
 
 
+def _reports_slide(prs, ctx: Context) -> None:
+    """The year's reports from the public (seed 三(七)) by kind, counts only."""
+    slide = prs.slides.add_slide(prs.slide_layouts[LAYOUT_TITLE_ONLY])
+    year = ctx.on.year
+    _title(slide, f"{year}年群众举报受理和办理情况")
+    found = ctx.reports
+    total = found.total
+    basis = (
+        f"{year}年1月1日至{ctx.on.month}月{ctx.on.day}日受理的举报，由省领导小组办公室集中受理、"
+        "按职责移交主管部门限期核查（征求意见稿 三(七)）；属实率按已办结计，办结天数自受理起算。"
+    )
+    slides.textbox(
+        slide, MARGIN, BODY_TOP, WIDTH - 2 * MARGIN, Inches(0.6), [basis], 13, colour=MUTED
+    )
+    cards = [
+        ("受理举报（件）", str(total["received"]), "", "kpi_reports_received"),
+        ("已办结（件）", str(total["closed"]), "", "kpi_reports_closed"),
+        (
+            "查证属实率",
+            pct(total["substantiated_pct"]),
+            f"查证属实 {total['substantiated']} 件",
+            "kpi_reports_substantiated",
+        ),
+        ("平均办结天数", days(total["days_to_close"]), "", "kpi_reports_days"),
+    ]
+    w, h, gap = Inches(2.95), Inches(1.35), Inches(0.19)
+    for i, (label, value, sub, name) in enumerate(cards):
+        slides.card(slide, MARGIN + i * (w + gap), Inches(1.95), w, h, label, value, sub, name)
+    rows = [
+        [
+            r["kind"],
+            str(r["received"]),
+            str(r["closed"]),
+            str(r["substantiated"]),
+            pct(r["substantiated_pct"]),
+            days(r["days_to_close"]),
+        ]
+        for r in [*found.kinds.to_dict("records"), total]
+    ]
+    slides.table(
+        slide,
+        MARGIN,
+        Inches(3.55),
+        WIDTH - 2 * MARGIN,
+        ["类别", "受理", "办结", "查证属实", "属实率", "平均办结天数"],
+        rows,
+        [3.43, 1.7, 1.7, 1.8, 1.8, 2.0],
+        size=12,
+        name="table_reports",
+        row_h=0.42,
+    )
+
+
 def build(ctx: Context, renderer: charts.Renderer) -> Presentation:
     prs = Presentation()
     prs.slide_width, prs.slide_height = WIDTH, HEIGHT
@@ -469,6 +528,7 @@ def build(ctx: Context, renderer: charts.Renderer) -> Presentation:
     for adcode in ctx.prefectures:
         _prefecture_slide(prs, ctx, adcode, renderer)
     _freeze_slide(prs, ctx)
+    _reports_slide(prs, ctx)
     total = len(prs.slides)
     for n, slide in enumerate(prs.slides, start=1):
         if n > 1:

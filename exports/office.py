@@ -98,6 +98,11 @@ def pct(x) -> str:
     return "—" if x is None or x != x else f"{x:.1f}%"
 
 
+def days(x) -> str:
+    """A mean number of days, to the tenth it is kept at ("—" when there is none)."""
+    return "—" if x is None or x != x else f"{x:.1f}"
+
+
 def wan(x: float, unit: str = "吨标准煤") -> str:
     """56,000 tce → "5.60万吨标准煤": briefings speak in 万."""
     return f"{x / 1e4:,.2f}万{unit}"

@@ -35,6 +35,7 @@ from exports.office import (
     ISSUER,
     SYNTHETIC_NOTE,
     date_zh,
+    days,
     fixed_time,
     pct,
     stabilize,
@@ -42,7 +43,7 @@ from exports.office import (
 )
 from layers import disclosure
 from layers.meta import data_status
-from layers.reports_year import reports_in_year
+from layers.reports_year import reports_year
 from layers.resettlement import plans, without_plan
 from layers.standing import standing
 from layers.targets import lines
@@ -364,25 +365,25 @@ def _carried_over(data: _Year) -> Section:
     return "六、结转下一年度的逾期任务", carried, [t7]
 
 
+def _report_row(r: dict) -> list:
+    return [
+        r["kind"],
+        r["received"],
+        r["closed"],
+        r["substantiated"],
+        pct(r["substantiated_pct"]),
+        days(r["days_to_close"]),
+    ]
+
+
 def _reports(data: _Year) -> Section:
     """七、群众举报: table 8, the year's reports by kind (seed 三(七)), counts only."""
     year = data.year
-    frame = reports_in_year(data.engine, year, data.end)
-    rows = [
-        [
-            r.kind,
-            r.received,
-            r.closed,
-            r.substantiated,
-            pct(r.substantiated_pct),
-            r.days_to_close if pd.notna(r.days_to_close) else "—",
-        ]
-        for r in frame.itertuples()
-    ]
-    received, closed = int(frame["received"].sum()), int(frame["closed"].sum())
-    substantiated = int(frame["substantiated"].sum())
-    share = pct(100 * substantiated / closed) if closed else "—"
-    rows.append(["合计", received, closed, substantiated, share, "—"])
+    found = reports_year(data.engine, year, data.end)
+    rows = [_report_row(r) for r in [*found.kinds.to_dict("records"), found.total]]
+    received, closed = found.total["received"], found.total["closed"]
+    substantiated = found.total["substantiated"]
+    share = pct(found.total["substantiated_pct"])
     t8 = Table(
         "reports",
         f"表8　{year}年群众举报受理和办理情况",

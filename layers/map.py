@@ -7,8 +7,9 @@ unit lists — read with ``COPY … TO STDOUT`` into polars (no Python object pe
 in ~1 s instead of ~3 s through the DB-API rows). Each is keyed by date, access scope and data
 version, so a filter change never waits for the database.
 
-Also here: the map measures, their colour classes (a colour-blind-safe sequential palette), the
-unit points as compact GeoJSON and the charts' figures.
+Cached the same way: the reports from the public by place, kind and state (the map's layer of
+reports by county). Also here: the map measures, their colour classes (a colour-blind-safe
+sequential palette), the unit points as compact GeoJSON and the charts' figures.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from exitmap.policy.texts import Translate
 from exitmap.scope import Scope, scope_sql
 from exitmap.vocabulary import PROVINCE_ADCODE
 from layers.freeze import freeze_list
+from layers.report_counts import places, report_counts
 from layers.standing import StandingCache
 from layers.units import STATE_CTES, apply_filters, as_known, policy_params
 
@@ -99,7 +101,9 @@ class MapData(StandingCache):
         self, engine: sa.Engine, policy: Policy | None = None, size: int = 4, summaries: int = 48
     ):
         # Unit frames are large (100k units ≈ 25 MB); summaries and freeze lists are tiny.
-        super().__init__(engine, policy, summaries, units=size, freeze=summaries)
+        super().__init__(
+            engine, policy, summaries, units=size, freeze=summaries, reports=summaries, places=1
+        )
 
     def units(self, on: dt.date, scope: Scope, known_on: dt.date | None = None) -> pl.DataFrame:
         """Every unit (of the scope) existing on ``on`` with its as-of state (unfiltered), as
@@ -132,6 +136,27 @@ class MapData(StandingCache):
 
         return self.cached("freeze", key, read).copy()  # callers may add columns
 
+    def report_counts(
+        self, on: dt.date, scope: Scope, known_on: dt.date | None = None
+    ) -> pl.DataFrame:
+        """``layers.report_counts.report_counts`` of the scope on ``on``, cached."""
+        key = ((on, known_on), scope.key(), self.version())
+
+        def read() -> pl.DataFrame:
+            with self.engine.connect() as conn:
+                return report_counts(conn, on, scope, known_on)
+
+        return self.cached("reports", key, read)
+
+    def report_places(self) -> dict[int, dict]:
+        """``layers.report_counts.places``, read once per data version."""
+
+        def read() -> dict[int, dict]:
+            with self.engine.connect() as conn:
+                return places(conn)
+
+        return self.cached("places", (self.version(),), read)
+
     def _read_units(self, on: dt.date, scope: Scope, known_on: dt.date | None) -> pl.DataFrame:
         copy_sql, known = _units_copy(known_on)
         params = policy_params(self.policy, on) | scope.params() | known
@@ -163,7 +188,7 @@ class MapData(StandingCache):
 class Measure:
     id: str
     column: str
-    kind: str  # pct | units | tce
+    kind: str  # pct | units | tce | reports (a count of reports from the public)
     higher_is_better: bool
 
 
@@ -177,6 +202,7 @@ MEASURES: dict[str, Measure] = {
         Measure("units_overdue", "units_overdue", "units", False),
         Measure("quota_balance", "quota_balance_tce", "tce", True),
         Measure("target_completion", "target_completion_pct", "pct", True),
+        Measure("reports_overdue", "reports_overdue", "reports", False),
     )
 }
 DEFAULT_MEASURE = "completion_units"
@@ -208,9 +234,10 @@ def breaks_for(measure: Measure, values: Iterable[float | None]) -> list[float]:
     top = vals[-1]
     # Class 0 is "none" (0 or less); four classes above it with nice round bounds.
     cuts = [_nice(top * f) for f in (0.25, 0.5, 0.75)]
-    if measure.kind == "units":
+    counted = measure.kind in ("units", "reports")
+    if counted:
         cuts = [max(1.0, math.ceil(c)) for c in cuts]
-    out = [1.0 if measure.kind == "units" else 1e-9]
+    out = [1.0 if counted else 1e-9]
     for c in cuts:
         if c > out[-1]:
             out.append(c)

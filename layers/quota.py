@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from exitmap.policy import Policy, default_policy
 from exitmap.policy.mirror import check_policy_synced
 from exitmap.scope import EVERYTHING, Scope, scope_sql
-from layers.units import STATE_CTES, as_known, policy_params, recorded_by
+from layers.units import HOLD_CURRENT, STATE_CTES, as_known, policy_params, recorded_by
 
 LEDGER_SQL = f"""
 WITH {STATE_CTES}
@@ -41,12 +41,12 @@ SELECT ev.prefecture_adcode, h.held_from, 'hold', -ev.energy_tce, u.unit_key, r.
 FROM unit_hold h JOIN ev ON ev.unit_id = h.unit_id JOIN unit u ON u.id = h.unit_id
 JOIN report r ON r.id = h.report_id
 WHERE h.held_from <= :on AND ev.in_scope AND ev.exited AND COALESCE(ev.energy_tce, 0) > 0
-      AND {scope_sql("ev.prefecture_adcode")}
+      AND {scope_sql("ev.prefecture_adcode")} {{hold_known}}
 UNION ALL
 SELECT ev.prefecture_adcode, h.released_on, 'unhold', ev.energy_tce, u.unit_key, h.decision
 FROM unit_hold h JOIN ev ON ev.unit_id = h.unit_id JOIN unit u ON u.id = h.unit_id
 WHERE h.released_on <= :on AND ev.in_scope AND ev.exited AND COALESCE(ev.energy_tce, 0) > 0
-      AND {scope_sql("ev.prefecture_adcode")}
+      AND {scope_sql("ev.prefecture_adcode")} {{unhold_known}}
 """
 
 
@@ -56,8 +56,7 @@ RELEASED_SQL = f"""
 WITH {STATE_CTES}
 SELECT COALESCE(sum(ev.energy_tce), 0) FROM ev
 WHERE ev.in_scope AND ev.exited AND ev.prefecture_adcode = :adcode
-  AND NOT EXISTS (SELECT 1 FROM unit_hold h WHERE h.unit_id = ev.unit_id AND h.held_from <= :on
-                  AND (h.released_on IS NULL OR h.released_on > :on))
+  AND NOT EXISTS (SELECT 1 FROM unit_hold h WHERE h.unit_id = ev.unit_id AND {HOLD_CURRENT})
 """
 
 ALLOCATED_SQL = """
@@ -91,7 +90,10 @@ def ledger(
     policy = policy or default_policy()
     params = policy_params(policy, on) | scope.params()
     entered, known = recorded_by("q.created_at", known_on)
-    sql, known = as_known(LEDGER_SQL.format(known=entered), known_on)
+    held, _ = recorded_by("h.recorded_at", known_on)
+    lifted, _ = recorded_by("h.released_at", known_on)
+    ledger_sql = LEDGER_SQL.format(known=entered, hold_known=held, unhold_known=lifted)
+    sql, known = as_known(ledger_sql, known_on)
     with engine.connect() as conn:
         check_policy_synced(conn, policy)
         rows = conn.execute(sa.text(sql), params | known).mappings().all()

@@ -42,13 +42,15 @@ from exitmap.vocabulary import PROVINCE_ADCODE, PROVINCE_NAME
 from layers.cache import VersionedCache
 from layers.freeze import active, decisions
 from layers.meta import prefecture_names
+from layers.report_counts import overdue_by_prefecture, published_overdue, report_counts
+from layers.report_counts import published_function_sql as reports_function_sql
 from layers.targets import TargetStanding, standing_on
 from layers.units import (
-    CURRENT_ROWS,
-    KNOWN_ROWS,
+    HOLD_CURRENT,
     STATE_CTES,
     apply_filters,
     as_known,
+    known_text,
     policy_params,
     recorded_by,
 )
@@ -97,16 +99,17 @@ TABLE_SCHEMA = {
     "quota_balance_tce": pl.Float64,
     "surcharge_estimate_yuan": pl.Float64,
     "target_completion_pct": pl.Float64,
+    "reports_overdue": pl.Int64,
 }
 
 # Released quota and the overdue counts the freeze rule reads are summed here too: they are
 # prefecture-wide (unfiltered) sums of it.
 # A unit whose exit a substantiated report disputes (unit_hold, migration 0007) releases no
-# quota while its hold runs: the exit still counts as an exit, its quota does not.
+# quota while its hold runs: the exit still counts as an exit, its quota does not. As known
+# on a day: the holds, and their lifting, recorded by then (migration 0010).
 SUMMARY_SQL = f"""
 WITH {STATE_CTES},
-held AS (SELECT DISTINCT unit_id FROM unit_hold
-         WHERE held_from <= :on AND (released_on IS NULL OR released_on > :on))
+held AS (SELECT DISTINCT h.unit_id FROM unit_hold h WHERE {HOLD_CURRENT})
 SELECT ev.prefecture_adcode, ev.sector, ev.sub_industry, ev.category, ev.status,
        count(*) AS units_in_scope,
        count(*) FILTER (WHERE ev.resolved) AS units_resolved,
@@ -191,10 +194,12 @@ GRANT EXECUTE ON FUNCTION {signature} TO {role};
 def published_function_sql(app_role: str) -> str:
     """CREATE OR REPLACE the published-summary functions (now, and as known on a date),
     executable by ``app_role`` only."""
-    known_sql = SUMMARY_SQL.replace(CURRENT_ROWS, KNOWN_ROWS)
-    return _function_sql(
-        PUBLISHED_FUNCTION, SUMMARY_SQL, _PUBLISHED_PARAMS, app_role
-    ) + _function_sql(PUBLISHED_KNOWN_FUNCTION, known_sql, _KNOWN_PARAMS, app_role)
+    known_sql = known_text(SUMMARY_SQL)
+    return (
+        _function_sql(PUBLISHED_FUNCTION, SUMMARY_SQL, _PUBLISHED_PARAMS, app_role)
+        + _function_sql(PUBLISHED_KNOWN_FUNCTION, known_sql, _KNOWN_PARAMS, app_role)
+        + reports_function_sql(app_role)
+    )
 
 
 def _call(name: str, parameters: tuple) -> str:
@@ -252,16 +257,20 @@ def prefecture_wide(
     known_on: dt.date | None = None,
 ) -> dict[int, dict]:
     """Per prefecture (in scope) and the province: the freeze rule's verdict, the decision in
-    force, the quota — the same whatever the filters."""
+    force, the quota, the overdue reports from the public the scope sees — the same whatever
+    the filters (they narrow units; a report has a kind, not a sector)."""
     entered, known = recorded_by("created_at", known_on)
     with engine.connect() as conn:
         names = prefecture_names(conn, scope)
         params = {"on": on} | scope.params() | known
         allocated = dict(conn.execute(sa.text(ALLOCATED_SQL.format(known=entered)), params).all())
+        reports = overdue_by_prefecture(report_counts(conn, on, scope, known_on))
     in_force = active(decisions(engine, scope, known_on), on)
     documents = dict(zip(in_force["adcode"], in_force["document_no"], strict=True))
     targets = standing_on(engine, on, policy.freeze.target, scope, known_on)
-    return wide_rows(summary, names, allocated, documents, policy, xianzhi_triggers, targets)
+    return wide_rows(
+        summary, names, allocated, documents, policy, xianzhi_triggers, reports, targets
+    )
 
 
 def wide_rows(
@@ -271,10 +280,12 @@ def wide_rows(
     documents: dict[int, str],
     policy: Policy,
     xianzhi_triggers: bool = False,
+    reports_overdue: dict[int, int] | None = None,
     targets: dict[int, TargetStanding] | None = None,
 ) -> dict[int, dict]:
     """``prefecture_wide`` from what was read: one entry per adcode in ``names`` + the province.
     ``targets``: the annual targets' standing of the prefectures that have them."""
+    reports_overdue = reports_overdue or {}
     overdue: dict[int, dict[str, int]] = {}
     for r in (
         summary.group_by("prefecture_adcode", "category").agg(pl.col("units_overdue").sum())
@@ -299,6 +310,7 @@ def wide_rows(
             "quota_released_tce": float(released.get(adcode) or 0),
             "quota_allocated_tce": float(allocated.get(adcode) or 0),
             "target_completion_pct": target.completion_pct,
+            "reports_overdue": int(reports_overdue.get(adcode) or 0),
         }
     prefs = list(out.values())
     hit = [r["name"] for r in prefs if r["freeze_triggered"]]
@@ -356,6 +368,7 @@ def aggregate(summary: pl.DataFrame, wide: dict[int, dict], **filters) -> pl.Dat
         "quota_released_tce": sum(r["quota_released_tce"] for r in rows),
         "quota_allocated_tce": sum(r["quota_allocated_tce"] for r in rows),
         "target_completion_pct": _mean(r["target_completion_pct"] for r in rows),
+        "reports_overdue": sum(r["reports_overdue"] for r in rows),
     }
     rows.append(_row(province, total))
     return pl.DataFrame(rows, schema=TABLE_SCHEMA)
@@ -380,6 +393,7 @@ def _row(w: dict, g: dict) -> dict:
     row["quota_balance_tce"] = round(row["quota_released_tce"] - row["quota_allocated_tce"], 2)
     row["surcharge_estimate_yuan"] = round(float(g.get("surcharge_estimate_yuan") or 0), 2)
     row["target_completion_pct"] = w.get("target_completion_pct")
+    row["reports_overdue"] = int(w.get("reports_overdue") or 0)
     return row
 
 
@@ -501,11 +515,16 @@ class StandingCache(VersionedCache):
             with self.engine.connect() as conn:
                 return read_published_summary(conn, on, self.policy, known_on)
 
+        def read_reports() -> dict[int, int]:
+            with self.engine.connect() as conn:
+                return published_overdue(conn, on, known_on)
+
         summary = self.cached("summary", ("published", (on, known_on), version), read)
+        reports = self.cached("wide", ("published reports", (on, known_on), version), read_reports)
         mine = self._wide((on, known_on), own, xianzhi_triggers, version)
         with self.engine.connect() as conn:
             names = prefecture_names(conn)
-        wide = wide_rows(summary, names, {}, {}, self.policy, xianzhi_triggers)
+        wide = wide_rows(summary, names, {}, {}, self.policy, xianzhi_triggers, reports)
         for adcode, facts in mine.items():
             if adcode != PROVINCE_ADCODE:
                 wide[adcode] = facts

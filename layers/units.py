@@ -93,12 +93,26 @@ CURRENT_ROWS = "e.superseded_at IS NULL"
 KNOWN_ROWS = "e.recorded_at < :known AND (e.superseded_at IS NULL OR e.superseded_at >= :known)"
 
 
+# A hold on a disputed unit's quota (unit_hold as h) in force on :on, with everything known
+# now … or as known on K: recorded by K's end, and lifted only by a decision recorded by then.
+HOLD_CURRENT = "h.held_from <= :on AND (h.released_on IS NULL OR h.released_on > :on)"
+HOLD_KNOWN = (
+    "h.held_from <= :on AND h.recorded_at < :known"
+    " AND (h.released_on IS NULL OR h.released_on > :on OR h.released_at >= :known)"
+)
+
+
+def known_text(sql: str) -> str:
+    """``sql`` reading the versions and holds known on ``:known`` instead of the current."""
+    return sql.replace(CURRENT_ROWS, KNOWN_ROWS).replace(HOLD_CURRENT, HOLD_KNOWN)
+
+
 def as_known(sql: str, known_on: dt.date | None) -> tuple[str, dict[str, object]]:
-    """``sql`` (built on STATE_CTES) reading what was known on ``known_on`` (None: now), and
-    the parameter that says when."""
+    """``sql`` (built on STATE_CTES, or reading holds by HOLD_CURRENT) reading what was known
+    on ``known_on`` (None: now), and the parameter that says when."""
     if known_on is None:
         return sql, {}
-    return sql.replace(CURRENT_ROWS, KNOWN_ROWS), {"known": end_of(known_on)}
+    return known_text(sql), {"known": end_of(known_on)}
 
 
 def recorded_by(column: str, known_on: dt.date | None) -> tuple[str, dict[str, object]]:

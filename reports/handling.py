@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from exitmap import clock
 from exitmap.clock import ZONE
 from exitmap.policy import default_policy
 from exitmap.policy.reports import reports_policy
@@ -44,8 +45,8 @@ class ReportNotFound(StepRefused):
 
 UNIT_SQL = "SELECT id, prefecture_adcode, status FROM unit WHERE unit_key = :key"
 HOLD_SQL = """
-INSERT INTO unit_hold (unit_id, report_id, prefecture_adcode, held_from)
-VALUES (:unit_id, :report_id, :prefecture, :held_from)
+INSERT INTO unit_hold (unit_id, report_id, prefecture_adcode, held_from, recorded_at)
+VALUES (:unit_id, :report_id, :prefecture, :held_from, :recorded_at)
 """
 
 
@@ -116,6 +117,7 @@ def take(
                         "report_id": row["id"],
                         "prefecture": unit["prefecture_adcode"],
                         "held_from": now.astimezone(ZONE).date(),
+                        "recorded_at": now,
                     },
                 )
                 held = True
@@ -152,21 +154,35 @@ def take(
 
 
 RELEASE_SQL = """
-UPDATE unit_hold SET released_on = :on, decision = :decision
+UPDATE unit_hold SET released_on = :on, decision = :decision, released_at = :recorded_at
 WHERE released_on IS NULL AND unit_id = (SELECT id FROM unit WHERE unit_key = :key)
 """
 
 
-def release_hold(engine: sa.Engine, scope: Scope, unit_key: str, on: dt.date, decision: str) -> int:
+def release_hold(
+    engine: sa.Engine,
+    scope: Scope,
+    unit_key: str,
+    on: dt.date,
+    decision: str,
+    now: dt.datetime | None = None,
+) -> int:
     """The office's decision on a disputed exit: the held quota counts again from ``on``
-    (the decision, e.g. 核实已关停, is kept with the hold). The number of holds released."""
+    (the decision, e.g. 核实已关停, is kept with the hold), recorded at ``now`` (the clock's,
+    unless given). The number of holds released."""
     if scope.role not in ("province", "system"):
         raise StepRefused("只有省办可以解除指标暂扣", "role")
     if not decision.strip():
         raise StepRefused("请写明决定（如：经核实已关停）", "input")
     with engine.begin() as conn:
         done = conn.execute(
-            sa.text(RELEASE_SQL), {"on": on, "decision": decision.strip(), "key": unit_key}
+            sa.text(RELEASE_SQL),
+            {
+                "on": on,
+                "decision": decision.strip(),
+                "key": unit_key,
+                "recorded_at": now or clock.now(),
+            },
         ).rowcount
     if not done:
         raise StepRefused(f"装备「{unit_key[:60]}」没有被暂扣的指标", "input")

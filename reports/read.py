@@ -14,7 +14,8 @@ import pandas as pd
 import sqlalchemy as sa
 
 from exitmap.policy.reports import reports_policy
-from exitmap.scope import Scope, scope_sql
+from exitmap.scope import Scope
+from layers.report_counts import report_scope_params, report_scope_sql
 from reports.routing import late
 from reports.states import LABELS, OPEN311_STATUS
 
@@ -42,16 +43,10 @@ COLUMNS = (
     "acknowledged_datetime",
     "closed_datetime",
 )
-HANDED_ON = ("assigned", "investigating", "closed")
 
 
 def _where(scope: Scope) -> tuple[str, dict]:
-    where = scope_sql("r.prefecture_adcode")
-    params: dict[str, object] = dict(scope.params())
-    if scope.role == "department":
-        where += " AND r.agency_responsible = ANY(:departments) AND r.status = ANY(:handed_on)"
-        params |= {"departments": sorted(scope.departments), "handed_on": list(HANDED_ON)}
-    return where, params
+    return report_scope_sql("r"), report_scope_params(scope)
 
 
 def finished(status: str, screening: str | None) -> bool:

@@ -216,7 +216,7 @@ def test_a_prefecture_deck_holds_its_own_prefecture(demo_site):
         if shape.has_text_frame
     )
     assert "昆明市" in text and "曲靖市" not in text
-    assert len(deck.slides) == 5  # title, map, ranking, one prefecture, freeze
+    assert len(deck.slides) == 6  # title, map, ranking, one prefecture, freeze, reports
 
 
 def test_the_office_adds_a_user_and_reads_the_audit_log_in_the_browser(
@@ -304,7 +304,7 @@ def test_the_leaders_deck_holds_every_prefecture(demo_site):
         if shape.has_text_frame
     )
     assert "昆明市" in text and "曲靖市" in text and "迪庆藏族自治州" in text
-    assert len(deck.slides) == 4 + 16  # title, map, ranking, each prefecture, freeze
+    assert len(deck.slides) == 5 + 16  # title, map, ranking, each prefecture, freeze, reports
 
 
 def test_a_prefecture_presents_its_own_progress(chromium, demo_site):

@@ -32,7 +32,7 @@ def deck(decided_demo_engine, tmp_path_factory):
 def test_full_deck_has_a_slide_per_prefecture_in_order(deck):
     n, prs, table = deck
     prefs = table[table["adcode"] != 530000]
-    assert n == len(prs.slides) == slide_count(16) == 20
+    assert n == len(prs.slides) == slide_count(16) == 21
     assert (prs.slide_width, prs.slide_height) == (Emu(12192000), Emu(6858000))
     titles = [_title(s) for s in prs.slides]
     assert titles[0].startswith("云南省淘汰落后")
@@ -40,6 +40,7 @@ def test_full_deck_has_a_slide_per_prefecture_in_order(deck):
     assert titles[2].startswith("各州（市）完成情况排名")
     assert [t.split("（")[0] for t in titles[3:19]] == list(prefs["name"])
     assert titles[19].startswith("区域限批")
+    assert titles[20] == f"{DEMO_TODAY.year}年群众举报受理和办理情况"
 
 
 def test_province_kpis_equal_standing(deck):
@@ -86,7 +87,7 @@ def test_selected_prefectures_deck_is_deterministic(decided_demo_engine, tmp_pat
     with Renderer() as r:
         a = write_deck(decided_demo_engine, DEMO_TODAY, tmp_path / "a.pptx", [532500], renderer=r)
         write_deck(decided_demo_engine, DEMO_TODAY, tmp_path / "b.pptx", [532500], renderer=r)
-    assert a == slide_count(1) == 5
+    assert a == slide_count(1) == 6
     assert (tmp_path / "a.pptx").read_bytes() == (tmp_path / "b.pptx").read_bytes()
     with pytest.raises(ValueError, match="未知"):
         write_deck(decided_demo_engine, DEMO_TODAY, tmp_path / "c.pptx", [123456])

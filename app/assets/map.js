@@ -314,6 +314,46 @@
         '</table><a class="unit-popup-link" href="' + esc(link) + '">' + t.more + "</a></div>"
       );
     },
+    // Reports from the public by county (the overview's overlay): a disc per county with its
+    // number of reports, red when any is overdue, amber when any is open; the popup has the
+    // county's reports by kind and state. Counts only: the data holds nothing else.
+    reportPoint: function (feature, latlng, context) {
+      var p = feature.properties, h = (context && context.hideout) || {};
+      var tone = p.d ? "overdue" : p.o ? "open" : "done";
+      var size = Math.round(Math.max(24, Math.min(44, 18 + 6 * Math.sqrt(p.t || 0))));
+      var words = (h.words || {});
+      return L.marker(latlng, {
+        title: (p.n || "") + " " + (words.reports || "") + " " + p.t,
+        riseOnHover: true,
+        icon: L.divIcon({
+          className: "report-marker " + tone, iconSize: L.point(size, size),
+          html: '<span data-county="' + esc(p.a) + '" data-open="' + esc(p.o) +
+                '" data-overdue="' + esc(p.d) + '">' + esc(p.t) + "</span>" })
+      });
+    },
+    reportEach: function (feature, layer, context) {
+      var p = feature.properties, h = (context && context.hideout) || {};
+      var w = h.words || {}, kinds = h.kinds || {}, states = h.states || [];
+      var head = "<tr><th>" + esc(w.kind) + "</th>" + states.map(function (s) {
+        return "<th>" + esc(s) + "</th>"; }).join("") +
+        "<th>" + esc(w.open) + "</th><th>" + esc(w.overdue) + "</th></tr>";
+      var rows = (p.r || []).map(function (r) {
+        return '<tr data-kind="' + esc(r[0]) + '"><th>' + esc(kinds[r[0]] || r[0]) + "</th>" +
+          r[1].map(function (n) { return "<td>" + esc(n) + "</td>"; }).join("") +
+          "<td>" + esc(r[2]) + '</td><td class="' + (r[3] ? "late" : "") + '">' + esc(r[3]) +
+          "</td></tr>";
+      }).join("");
+      var sum = esc(w.summary || "").replace("{t}", esc(p.t)).replace("{o}", esc(p.o))
+        .replace("{d}", esc(p.d));
+      layer.bindTooltip("<b>" + esc(p.n) + "</b><br>" + sum);
+      layer.bindPopup('<div class="report-popup" data-county="' + esc(p.a) + '">' +
+        '<div class="unit-popup-name">' + esc(p.n) + "</div><div>" + sum + "</div>" +
+        "<table>" + head + rows + "</table></div>",
+        // Clear of the zoom buttons and the layer switch above the top-left corner (Leaflet's
+        // controls lie over its popups): on a phone's short map the table was hidden under them.
+        { maxWidth: 420, className: "report-popup-wrap", autoPanPadding: [8, 8],
+          autoPanPaddingTopLeft: [8, 164] });
+    },
     cluster: function (feature, latlng, index, context) {
       var n = feature.properties.point_count;
       var size = n < 10 ? 30 : n < 100 ? 38 : n < 1000 ? 46 : 54;

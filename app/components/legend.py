@@ -17,15 +17,18 @@ FREEZE_TEXT = {
 DECIDED_SWATCH = {"background": "#fff", "border": "4px solid #111"}
 
 
+COUNTED = ("units", "reports")  # whole numbers: a class is a range of counts
+
+
 def _range(lo, hi, kind: str, lang: str) -> str:
     def f(x):
         if kind == "pct":
             return f"{x:g}%"
-        if kind == "units":
+        if kind in COUNTED:
             return fmt.integer(x)
         return fmt.number(x, lang)
 
-    if kind == "units":
+    if kind in COUNTED:
         if lo is None:
             return "0"
         if hi is None:
@@ -50,6 +53,7 @@ def legend(hideout: dict, lang: str, show_units: bool) -> list:
     unit = {
         "pct": "",
         "units": t("c.units_count", lang),
+        "reports": t("c.reports_count", lang),
         "tce": "吨标准煤" if lang == "zh" else "tce",
     }[kind]
     title = t(f"m.{hideout['measure']}", lang) + (

@@ -110,6 +110,25 @@ def unit_layer(id_: str, data: dict | None, hideout: dict) -> dl.GeoJSON:
     )
 
 
+def report_layer(id_: str, data: dict, hideout: dict, lang: str) -> dl.LayersControl:
+    """The reports from the public by county (``layers.report_counts.county_features``), an
+    overlay the reader turns on in the map's own layer control (off at first: the map's
+    subject is the exit; the reports are a second look)."""
+    layer = dl.GeoJSON(
+        id=id_,
+        data=data,
+        pointToLayer=fn("reportPoint"),
+        onEachFeature=fn("reportEach"),
+        hideout=hideout,
+    )
+    return dl.LayersControl(
+        [dl.Overlay(layer, name=t("r.layer", lang), checked=False, id=f"{id_}-overlay")],
+        position="topleft",
+        collapsed=False,
+        id=f"{id_}-control",
+    )
+
+
 def shift_points(ctx: Context, data: dict) -> dict:
     """Move WGS-84 unit points onto GCJ-02 tiles when the tiles are GCJ-02."""
     if ctx.gcj:

@@ -25,6 +25,7 @@ from app.components.tables import frame
 from app.context import Context
 from app.i18n import t, v
 from app.state import ViewState, parse, to_search
+from exitmap.policy.reports import reports_policy
 from exitmap.vocabulary import PROVINCE_ADCODE, SECTORS, SUB_INDUSTRIES
 from layers.map import (
     MEASURES,
@@ -33,6 +34,9 @@ from layers.map import (
     progress,
     rank,
 )
+from layers.report_counts import county_features
+from reports.states import LABELS as STATE_LABELS
+from reports.states import STATES
 
 
 def map_hideout(ctx: Context, table_: pl.DataFrame, state: ViewState) -> dict:
@@ -64,6 +68,24 @@ def units_payload(ctx: Context, state: ViewState, on: dt.date) -> tuple[dict | N
 
     frame = apply_filters(frame, **state.filters())
     return mapview.points_or_note(ctx, frame, state.lang)
+
+
+def reports_payload(ctx: Context, state: ViewState, on: dt.date) -> tuple[dict, dict]:
+    """The layer of reports by county as the caller's scope counts them on ``on`` (as known
+    on the view's known-on date), and its words in the view's language."""
+    lang = state.lang
+    kinds = reports_policy().kinds
+    counts = ctx.data.report_counts(on, ctx.scope(), known_on=state.known)
+    data = county_features(counts, ctx.data.report_places(), list(kinds), list(STATES))
+    hideout = {
+        "lang": lang,
+        "kinds": {code: v(kind.name, lang) for code, kind in kinds.items()},
+        "states": [v(STATE_LABELS[s], lang) for s in STATES],
+        "words": {
+            key: t(f"r.{key}", lang) for key in ("reports", "kind", "open", "overdue", "summary")
+        },
+    }
+    return mapview.shift_points(ctx, data), hideout
 
 
 def total_label(ctx: Context, table_: pl.DataFrame) -> str:
@@ -248,6 +270,7 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
     # The side panels follow once the map is painted (map.js sets ov-ready): the map comes first.
     hideout["ready"] = "ov-ready"
     points, note = units_payload(ctx, state, on)
+    reports, report_words = reports_payload(ctx, state, on)
     total = table_.filter(pl.col("adcode") == PROVINCE_ADCODE).to_dicts()[0]
     frozen = int(
         table_.filter((pl.col("adcode") != PROVINCE_ADCODE) & pl.col("freeze_triggered")).height
@@ -261,6 +284,7 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
             mapview.outline(ctx, "ov"),
             mapview.label_layer(ctx, "ov", hideout),
             mapview.unit_layer("ov-units", points, unit_hideout),
+            mapview.report_layer("ov-reports", reports, report_words, lang),
         ],
         bounds=ctx.province_bounds,
     )
@@ -424,6 +448,8 @@ def register(app, ctx: Context) -> None:
         Output("ov-units", "data"),
         Output("ov-units", "hideout"),
         Output("ov-map-note", "children"),
+        Output("ov-reports", "data"),
+        Output("ov-reports", "hideout"),
         *FOLLOW,
         *FILTER_STATES,
         State("url", "search"),
@@ -447,14 +473,15 @@ def register(app, ctx: Context) -> None:
             sub_chart(ctx, state, on_),
             progress_chart(ctx, state, on_),
         )
-        if applied is None:  # the first paint: the unit layer is the layout's
-            return *side, no_update, no_update, no_update
+        if applied is None:  # the first paint: the unit and report layers are the layout's
+            return *side, *(no_update,) * 5
         points, note = units_payload(ctx, state, on_)
         return (
             *side,
             points or {"type": "FeatureCollection", "features": []},
             {"lang": state.lang, "search": to_search(state)},
             note or t("o.click_hint", state.lang),
+            *reports_payload(ctx, state, on_),
         )
 
     @guarded(

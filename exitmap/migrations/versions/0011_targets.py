@@ -12,14 +12,14 @@ reads the lines in force then. The app role reads the lines of its scope (row-le
 Written to be renumbered at merge time: it reads nothing of the revisions around it.
 
 Revision ID: 0011
-Revises: 0008
+Revises: 0010
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0008"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
