@@ -41,7 +41,7 @@ from exports.office import (
     stabilize,
     wan,
 )
-from layers import disclosure
+from layers import disclosure, inspections, land, replacement
 from layers.meta import data_status
 from layers.reports_year import reports_year
 from layers.resettlement import plans, without_plan
@@ -131,6 +131,7 @@ def annual(engine: sa.Engine, year: int, on: dt.date | None = None) -> Annual:
         _reports(data),
         _targets(data),
         _resettlement(data),
+        _duties(data),
     ]
     synthetic = bool(data_status(engine).get("synthetic"))
     return Annual(year, data.end, sections, synthetic)
@@ -458,6 +459,57 @@ def _resettlement(data: _Year) -> Section:
         f"有装备已退出但尚无安置方案的企业{len(missing)}家。" if len(missing) else "",
     ]
     return "九、职工安置", [t for t in text if t], [t10]
+
+
+def _in_year(frame: pd.DataFrame, column: str, year: int) -> pd.DataFrame:
+    """The rows whose date ``column`` falls in ``year`` (an empty frame keeps its columns)."""
+    return frame.loc[[d.year == year for d in frame[column]]]
+
+
+def _duties(data: _Year) -> Section:
+    """十、督导检查、产能置换与土地处置: table 11, per prefecture, the year's inspection findings
+    (closed, overdue at the year's end), replacement projects approved and the exited capacity
+    they use, and the exited sites disposed of (seed 四(五), 二(三), 三(三))."""
+    year, end = data.year, data.end
+    found = _in_year(inspections.findings(data.engine, end), "visited_on", year)
+    projects = _in_year(replacement.projects(data.engine), "approved_on", year)
+    sites = _in_year(land.sites(data.engine, end), "outcome_date", year)
+    names = dict(zip(data.prefectures["adcode"], data.prefectures["name"], strict=True))
+    rows = []
+    for adcode, name in sorted(names.items()):
+        f = found[found["prefecture_adcode"] == adcode]
+        pr = projects[projects["prefecture_adcode"] == adcode]
+        si = sites[sites["prefecture_adcode"] == adcode]
+        state = f["state"]
+        row = [name, len(f), int((state == "closed").sum()), int((state == "overdue").sum()),
+               len(pr), round(float(pr["used_capacity_wt"].sum()), 2), len(si),
+               round(float(si["area_mu"].sum()), 2)]  # fmt: skip
+        if any(row[1:]):
+            rows.append(row)
+    if rows:
+        rows.append(["全省", *(round(sum(r[i] for r in rows), 2) for i in range(1, 8))])
+    t11 = Table(
+        "duties",
+        f"表11　{year}年督导检查、产能置换与退出场地处置情况",
+        ["州（市）", "检查发现问题", "已销号", "逾期未整改", "置换项目", "使用退出产能（万吨/年）",
+         "处置场地", "面积（亩）"],
+        rows,
+        [3.0, 1.9, 1.5, 1.9, 1.6, 2.6, 1.6, 1.9],
+        "问题按当年检查计、状态为年底状态；置换项目按当年批复计；场地按当年处置计。",
+    )  # fmt: skip
+    if not rows:
+        return (
+            "十、督导检查、产能置换与土地处置",
+            [f"{year}年无督导检查、产能置换和场地处置记录。"],
+            [t11],
+        )
+    total = rows[-1]
+    text = [
+        f"全年督导检查发现问题{total[1]}个，已销号{total[2]}个，年底逾期未整改{total[3]}个；"
+        f"批复产能置换项目{total[4]}个，使用退出产能{total[5]:g}万吨/年；"
+        f"处置退出场地{total[6]}块，面积{total[7]:g}亩。"
+    ]
+    return "十、督导检查、产能置换与土地处置", text, [t11]
 
 
 def report_title(year: int) -> str:

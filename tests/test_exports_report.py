@@ -34,7 +34,8 @@ def test_docx_report_has_heading_narrative_and_tables(decided_demo_engine, exits
     assert "七、群众举报" in text and "全年未受理群众举报。" in text
     # 八、九: the demo's targets are for its own year (2026), its duties unrecorded: said so.
     assert f"{YEAR}年度未下达目标任务。" in text and "尚未登记职工安置方案。" in text
-    assert len(doc.tables) == 10
+    assert f"{YEAR}年无督导检查、产能置换和场地处置记录。" in text
+    assert len(doc.tables) == 11
     reports = doc.tables[7]
     assert [c.text for c in reports.rows[-1].cells][:4] == ["合计", "0", "0", "0"]
     assert len(reports.rows) == 1 + 5 + 1
