@@ -1,6 +1,7 @@
 """What a user typed into a form's text field, read as a number or a date — or a UserError in
 Chinese naming the field. Numbers are typed in text fields on purpose: a number field's
-steppers are too small to tap, and it drops what it cannot parse without a word."""
+steppers are too small to tap, and it drops what it cannot parse without a word. (The pages
+of 决定, 目标任务 and 专项工作 read their fields here.)"""
 
 from __future__ import annotations
 

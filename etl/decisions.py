@@ -46,7 +46,7 @@ def _transaction(engine: sa.Engine | sa.Connection) -> Iterator[sa.Connection]:
         yield conn
 
 
-def _lock(conn: sa.Connection, adcode: int) -> None:
+def lock_prefecture(conn: sa.Connection, adcode: int) -> None:
     conn.execute(
         sa.text("SELECT adcode FROM prefecture WHERE adcode = :a FOR UPDATE"), {"a": adcode}
     )
@@ -66,7 +66,7 @@ def _allocate(
         raise DecisionError(f"分配量应大于 0，现为 {tce}")
     if not project or not project.strip():
         raise DecisionError("请注明项目名称（--project）")
-    _lock(conn, adcode)
+    lock_prefecture(conn, adcode)
     free = available(conn, adcode, on, policy)
     if tce > free + EPSILON_TCE:
         raise DecisionError(
@@ -171,7 +171,7 @@ def decide_freeze(
         adcode, name = resolve_prefecture(conn, prefecture)
         if not document or not document.strip():
             raise DecisionError("请注明限批决定的文号（--document）")
-        _lock(conn, adcode)
+        lock_prefecture(conn, adcode)
         clash = conn.execute(
             sa.text(
                 "SELECT document_no FROM freeze_decision WHERE prefecture_adcode = :a"
@@ -196,7 +196,7 @@ def lift_freeze(
     """Lift the decision in force on ``on``; ``document`` is the lifting document's number."""
     with _transaction(engine) as conn:
         adcode, name = resolve_prefecture(conn, prefecture)
-        _lock(conn, adcode)
+        lock_prefecture(conn, adcode)
         row = conn.execute(
             sa.text(
                 "SELECT id, start_date FROM freeze_decision WHERE prefecture_adcode = :a"

@@ -18,7 +18,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from etl.bounds import Limits, check_csv, regular_file
-from etl.decisions import DecisionError, _lock, resolve_prefecture
+from etl.decisions import DecisionError, lock_prefecture, resolve_prefecture
 from etl.text import decode
 from exitmap.vocabulary import ALL_SUB_INDUSTRIES, CATEGORIES
 
@@ -128,7 +128,7 @@ def set_target(
     if drafted_by == approved_by:
         raise DecisionError(f"起草人（{drafted_by}）不能审批自己起草的目标任务")
     adcode, name = resolve_prefecture(conn, prefecture)
-    _lock(conn, adcode)
+    lock_prefecture(conn, adcode)
     unit_ids = _named_units(conn, line.unit_keys, adcode, name)
     conn.execute(
         sa.text(

@@ -13,7 +13,6 @@ refused on the server (approvals/drafts.py), whatever the page shows.
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 
 import flask
@@ -24,6 +23,8 @@ from flask_wtf.csrf import generate_csrf
 from access.guard import guarded, guarded_clientside, rule
 from app.components.tables import Col, frame, table
 from app.context import Context
+from app.forms import day as read_day
+from app.forms import number as read_number
 from app.http import FORM_SLACK, body_limit, when_too_large
 from app.i18n import PREFECTURE_EN, in_lang
 from app.state import ViewState
@@ -305,7 +306,7 @@ def register(app, ctx: Context) -> None:
         if not clicks or not draft_id:
             raise PreventUpdate
         try:
-            number = int(_number(draft_id))
+            number = int(read_number(draft_id, ""))
             drafts.approve(ctx.owner or ctx.engine, ctx.scope(), number)
         except UserError as exc:
             return str(exc), "error", _pending(ctx, lang), _decided(ctx, lang)
@@ -316,12 +317,12 @@ def register(app, ctx: Context) -> None:
 def _draft(ctx: Context, form, sent) -> int:
     """Check the form's fields and keep the draft (with its document, when one was sent)."""
     kind = form.get("kind") or ""
-    day = _date(form.get("on"))
+    day = read_day(form.get("on"), "日期")
     params = {"document": form.get("document") or None, "on": day.isoformat()}
     if kind == "freeze_decide":
         params["reason"] = form.get("reason") or None
     if kind == "quota_allocate":
-        params |= {"tce": _number(form.get("tce")), "project": form.get("project") or None}
+        params |= {"tce": read_number(form.get("tce"), ""), "project": form.get("project") or None}
     prefecture = form.get("prefecture") or ""
     if not prefecture.isdigit():
         raise UserError(ZH_EN["pick_prefecture"][0])
@@ -330,20 +331,3 @@ def _draft(ctx: Context, form, sent) -> int:
         # At most one byte past the limit is read: enough to refuse it with the message.
         document = (sent.filename, sent.stream.read(drafts.document_limit() + 1))
     return drafts.draft(ctx.engine, ctx.scope(), kind, int(prefecture), params, document)
-
-
-def _number(text) -> float | None:
-    """A number typed in a text field (the number field's steppers are too small to tap)."""
-    if text in (None, ""):
-        return None
-    try:
-        return float(str(text).replace(",", "").strip())
-    except ValueError:
-        raise UserError(f"应填写数字，收到「{str(text)[:20]}」") from None
-
-
-def _date(text: str | None) -> dt.date:
-    try:
-        return dt.date.fromisoformat((text or "").strip())
-    except ValueError:
-        raise UserError(f"日期应为 YYYY-MM-DD 格式，收到「{(text or '')[:20]}」") from None

@@ -114,19 +114,22 @@ def layout(ctx: Context, state: ViewState) -> html.Div:
     lang, scope = state.lang, ctx.scope()
     on = state.date(ctx.today())
     office = allowed(scope.role, "record_duties")
+    # Read once: the map and the lists draw the same projects and sites.
+    projects = replacement.projects(ctx.engine, scope)
+    sites = land.sites(ctx.engine, on, scope)
     return html.Div(
         [
             html.Div([html.H1(tx("title", lang)),
                       html.Span(fmt.as_of(state, on), className="muted")], className="page-title"),
             html.P(tx("intro", lang), className="muted"),
-            _map_card(ctx, on, lang),
-            _card("replacement", _projects(ctx, lang), _replacement_form(lang) if office else None,
-                  lang),
+            _map_card(ctx, projects, sites, lang),
+            _card("replacement", _projects(projects, lang),
+                  _replacement_form(lang) if office else None, lang),
             _card("inspections", _findings(ctx, on, lang),
                   _inspection_form(lang) if office else None, lang),
             _card("resettlement", _plans(ctx, on, lang),
                   _resettlement_form(lang) if office else None, lang),
-            _card("land", _sites(ctx, on, lang), _land_form(lang) if office else None, lang),
+            _card("land", _sites(sites, lang), _land_form(lang) if office else None, lang),
         ],
         id="duties-page",
     )  # fmt: skip
@@ -137,11 +140,8 @@ OUTCOME_COLOURS = {"收回": "#1b9e77", "转让": "#7570b3", "转产": "#d95f02"
 PROJECT_COLOUR, USE_COLOUR = "#253494", "#636363"
 
 
-def _map_card(ctx: Context, on: dt.date, lang: str) -> html.Div:
-    scope = ctx.scope()
-    projects = replacement.projects(ctx.engine, scope)
-    used = replacement.uses(ctx.engine, scope)
-    sites = land.sites(ctx.engine, on, scope)
+def _map_card(ctx: Context, projects, sites, lang: str) -> html.Div:
+    used = replacement.uses(ctx.engine, ctx.scope())
     where = {int(r.id): _at(ctx, r.lon, r.lat) for r in projects.itertuples()}
     layers = []
     for r in used.itertuples():
@@ -216,8 +216,8 @@ def _num(x, digits: int = 0) -> str:
     return "—" if x is None or x != x else f"{x:,.{digits}f}"
 
 
-def _projects(ctx: Context, lang: str):
-    rows = replacement.projects(ctx.engine, ctx.scope()).to_dict("records")
+def _projects(projects, lang: str):
+    rows = projects.to_dict("records")
     cols = [
         Col(tx("name", lang), lambda r: r["name"]),
         Col(tx("enterprise", lang), lambda r: r["enterprise"]),
@@ -270,8 +270,8 @@ def _plans(ctx: Context, on: dt.date, lang: str):
     return _listing(cols, rows, "resettlement", lang)
 
 
-def _sites(ctx: Context, on: dt.date, lang: str):
-    rows = land.sites(ctx.engine, on, ctx.scope()).to_dict("records")
+def _sites(sites, lang: str):
+    rows = sites.to_dict("records")
     cols = [
         Col(tx("unit", lang), lambda r: r["unit_key"], nowrap=True),
         Col(tx("enterprise", lang), lambda r: r["enterprise_name"]),
