@@ -45,6 +45,8 @@ HERE = Path(__file__).resolve().parent
 EXITMAP = Path(sys.executable).parent / "exitmap"
 TODAY = "2026-06-30"
 PAGES = ["/", "/prefecture/530100", "/prefecture/530300", "/quota", "/freeze", "/data", "/about"]
+# The account every simulated user signs in with (the office: every page, whole province).
+USER, PASSWORD = "bench_load", "load benchmark password"
 TARGETS = {"50 users": 300, "200 users": 1000, "attack": 1000}
 
 
@@ -85,13 +87,14 @@ def prod_server(url: str):
 
 
 def record_callbacks(base: str) -> list[dict]:
-    """The callback POSTs each page makes when it loads in Chromium."""
-    from app.browser import browser, new_page, wait_idle
+    """The callback POSTs each page makes when it loads in Chromium, signed in."""
+    from app.browser import browser, new_page, sign_in, wait_idle
 
     recorded = []
     with browser() as b:
         for path in PAGES:
             page = new_page(b)
+            sign_in(page, base, USER, PASSWORD)
 
             def keep(req, path=path):
                 if req.method == "POST" and "/_dash-update-component" in req.url:
@@ -193,7 +196,9 @@ def main() -> None:
         sys.exit("--seconds 5…300, --attackers 1…60")
 
     from throwaway import throwaway_database
+    from web_session import sign_in
 
+    from access import users
     from etl.demo import write_demo
     from etl.load import load
     from etl.pipeline import prepare
@@ -209,6 +214,7 @@ def main() -> None:
                 load(eng, prepare([path]), as_of, source="demo", synthetic=True)
         with eng.connect() as conn:
             units = conn.execute(sa.text("SELECT count(*) FROM unit")).scalar_one()
+        users.add(eng, USER, "province", password=PASSWORD)
         url = eng.url.render_as_string(hide_password=False)
         with (
             prod_server(url) as port,
@@ -220,11 +226,15 @@ def main() -> None:
                 f"{settings.get('web_threads')} 线程，前置 nginx（deploy/nginx/exitmap.conf）"
             )
             callbacks = record_callbacks(f"http://127.0.0.1:{port}")
-            html = requests.get(f"http://127.0.0.1:{port}/", timeout=30).text
+            signed = requests.Session()
+            signed.trust_env = False
+            sign_in(signed, f"http://127.0.0.1:{port}", USER, PASSWORD)
+            html = signed.get(f"http://127.0.0.1:{port}/", timeout=30).text
             asset = re.search(r'src="(/assets/url\.js\?m=[^"]+)"', html).group(1)
             plan = Path(tmp) / "plan.json"
             plan.write_text(json.dumps({"target": front.https, "pages": PAGES,
-                                        "callbacks": callbacks, "asset": asset}))  # fmt: skip
+                                        "callbacks": callbacks, "asset": asset,
+                                        "username": USER, "password": PASSWORD}))  # fmt: skip
             if not callbacks:
                 raise RuntimeError("the pages made no callback in Chromium")
             print(f"记录到页面自身的回调请求 {len(callbacks)} 个（{len(PAGES)} 个页面）；"

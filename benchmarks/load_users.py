@@ -9,7 +9,9 @@ Each user comes from its own loopback address (127.1.x.y): nginx limits requests
 address, and on an intranet every person has one; a single address for all would measure the
 rate limit, not the site. A user makes one request, thinks 0.5–1.5 s, makes the next: page
 HTML, the page's layout (for that page, by its Referer), Dash's dependencies, one of the
-dashboard's own callback POSTs recorded from Chromium, or a fingerprinted static asset. Prints
+dashboard's own callback POSTs recorded from Chromium, or a fingerprinted static asset. Each
+user signs in first through the login form (the plan's account; benchmarks/web_session.py), and
+the figures count from when every user has signed in. Prints
 one JSON object: per request kind, count, failures, p50/p95/p99 in ms; with ``--static-only``
 every request is the static asset (the baseline).
 """
@@ -25,15 +27,18 @@ import itertools  # noqa: E402
 import json  # noqa: E402
 import random  # noqa: E402
 import sys  # noqa: E402
+import time  # noqa: E402
 
 import gevent  # noqa: E402
 import requests  # noqa: E402
 from locust import HttpUser, between, task  # noqa: E402
 from locust.env import Environment  # noqa: E402
+from web_session import csrf_header, sign_in  # noqa: E402
 
 ADDRESSES = (f"127.1.{i // 250}.{i % 250 + 1}" for i in itertools.count())
 MAX_USERS = 500
 MAX_SECONDS = 300
+SIGNED_IN = [0]  # users past their sign-in
 
 
 class FromAddress(requests.adapters.HTTPAdapter):
@@ -62,6 +67,9 @@ def user_class(plan: dict, static_only: bool) -> type[HttpUser]:
             self.client.verify = False  # nginx's throwaway certificate
             self.client.mount("https://", FromAddress(next(ADDRESSES)))
             self.client.headers["Accept-Encoding"] = "gzip"
+            if not static_only:
+                sign_in(self.client, plan["target"], plan["username"], plan["password"])
+            SIGNED_IN[0] += 1
 
         def referer(self, path: str) -> dict:
             return {"Referer": plan["target"] + path}
@@ -91,7 +99,11 @@ def user_class(plan: dict, static_only: bool) -> type[HttpUser]:
                 self.client.post(
                     c["url"],
                     data=c["body"].encode(),
-                    headers={"Content-Type": "application/json", **self.referer(c["page"])},
+                    headers={
+                        "Content-Type": "application/json",
+                        **self.referer(c["page"]),
+                        **csrf_header(self.client),
+                    },
                     name="callback",
                 )
 
@@ -116,6 +128,11 @@ def main() -> None:
     runner = env.create_local_runner()
     runner.start(args.users, spawn_rate=max(10, args.users / 5))
     runner.spawning_greenlet.join()
+    deadline = time.monotonic() + 180
+    while SIGNED_IN[0] < args.users and time.monotonic() < deadline:
+        gevent.sleep(0.5)
+    if SIGNED_IN[0] < args.users:
+        sys.exit(f"only {SIGNED_IN[0]} of {args.users} users signed in")
     gevent.sleep(3)  # every user past its first request (its TLS handshake)
     env.stats.reset_all()
     gevent.sleep(args.seconds)

@@ -12,8 +12,10 @@ from playwright.sync_api import expect
 
 from app import format as fmt
 from app.browser import new_page, wait_idle, wait_map
+from app.i18n import v
 from exitmap.db import scoped
 from exitmap.scope import EVERYTHING
+from exitmap.vocabulary import SUB_INDUSTRIES
 from layers.standing import standing
 from tests.helpers.accounts import browser_state, sign_in
 from tests.helpers.browser import CPU_SLOWDOWN, fills, labels_overlap
@@ -139,6 +141,27 @@ def test_filter_change_restyles_map(site, page, demo_engine):
     # The link reproduces the view exactly.
     goto(page, base, page.url.removeprefix(base), has_map=True)
     assert ranking_rows(page) == rows
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_sub_industries_follow_the_sectors(site, page, lang):
+    """Choosing a sector narrows 细分行业 to its sub-industries (in the page's language) and
+    drops a chosen sub-industry of another sector; the map follows."""
+    base, _ = site
+    query = "?sub=水泥熟料" + ("&lang=en" if lang == "en" else "")
+    goto(page, base, "/" + query, has_map=True)
+    steel = {"zh": ["炼钢", "炼铁", "铁合金"], "en": [v(s, "en") for s in SUB_INDUSTRIES["钢铁"]]}
+    page.click("#f-sector")
+    page.get_by_role("option", name=v("钢铁", lang), exact=True).click()
+    page.keyboard.press("Escape")
+    # The cement sub-industry is not steel's: dropped, and the view's link says so.
+    page.wait_for_function(
+        "() => location.search.includes('sector=') && !location.search.includes('sub=')"
+    )
+    page.click("#f-sub")
+    options = page.locator(".dash-dropdown-options [role=option]")
+    expect(options).to_have_text(steel[lang])
+    page.keyboard.press("Escape")
 
 
 def test_click_prefecture_opens_its_page(site, page):

@@ -5,6 +5,7 @@ state and the view state for its values."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from urllib.parse import urlencode
 
 from dash import dcc, html, no_update
@@ -23,6 +24,30 @@ def _options(values, lang):
 def sub_options(sectors, lang):
     subs = [s for sec in (sectors or SECTORS) for s in SUB_INDUSTRIES[sec]]
     return _options(subs, lang)
+
+
+# The sub-industry list follows the sectors chosen, in the browser: a server round trip here
+# held back the map's restyle, which waits for the sub-industry value this may change.
+NARROW_SUBS_JS = """function (sector, sub, search) {
+  var table = %s;
+  var lang = /[?&]lang=en(&|$)/.test(search || "") ? "en" : "zh";
+  var chosen = (sector && sector.length) ? sector : table.order;
+  var options = [];
+  chosen.forEach(function (s) { options = options.concat(table[lang][s] || []); });
+  var allowed = {};
+  options.forEach(function (o) { allowed[o.value] = true; });
+  var kept = (sub || []).filter(function (s) { return allowed[s]; });
+  return [options, kept.length !== (sub || []).length ? kept : window.dash_clientside.no_update];
+}"""
+
+
+def narrow_subs_js() -> str:
+    """NARROW_SUBS_JS with the vocabulary's sub-industries by sector, labelled in each language."""
+    table = {
+        lang: {sec: _options(SUB_INDUSTRIES[sec], lang) for sec in SECTORS} for lang in ("zh", "en")
+    }
+    table["order"] = list(SECTORS)
+    return NARROW_SUBS_JS % json.dumps(table, ensure_ascii=False)
 
 
 def _dropdown(id_, label, options, value, lang, wide=False):

@@ -16,8 +16,8 @@ from app.components.filters import (
     bar_update,
     filter_bar,
     filter_values,
+    narrow_subs_js,
     state_from,
-    sub_options,
 )
 from app.components.kpi import standing_cards
 from app.components.legend import FREEZE_TEXT, legend
@@ -26,7 +26,7 @@ from app.context import Context
 from app.i18n import t, v
 from app.state import ViewState, parse, to_search
 from exitmap.policy.reports import reports_policy
-from exitmap.vocabulary import PROVINCE_ADCODE, SECTORS, SUB_INDUSTRIES
+from exitmap.vocabulary import PROVINCE_ADCODE
 from layers.map import (
     MEASURES,
     by_sub_industry,
@@ -387,14 +387,19 @@ FILTER_INPUTS = [
 ]
 
 
+# The sector and the sub-industry value it narrows: one change of the user's.
+NARROWED = {"f-sector.value", "f-sub.value"}
+
+
 def _initial_call() -> bool:
     """Dash calls these callbacks once when the page is inserted (all inputs "changed"):
-    the layout already holds those outputs, so skip. A user's change triggers one input;
-    back/forward (``from_url``) may change several at once and says so in ov-from-url."""
+    the layout already holds those outputs, so skip. A user's change triggers one input, or
+    two when a sector chosen drops a sub-industry (narrow_subs_js); back/forward
+    (``from_url``) may change several at once and says so in ov-from-url."""
     from dash import callback_context
 
-    props = [t_["prop_id"] for t_ in callback_context.triggered]
-    return len(props) > 1 and "ov-from-url.data" not in props
+    props = {t_["prop_id"] for t_ in callback_context.triggered}
+    return len(props) > 1 and "ov-from-url.data" not in props and not props <= NARROWED
 
 
 def register(app, ctx: Context) -> None:
@@ -505,10 +510,9 @@ def register(app, ctx: Context) -> None:
         return *bar_update(filter_values(parse(search, today), today), now), time.time()
 
     for prefix in ("f", "df"):
-
-        @guarded(
+        guarded_clientside(
             app,
-            "view",
+            narrow_subs_js(),
             Output(f"{prefix}-sub", "options"),
             Output(f"{prefix}-sub", "value"),
             Input(f"{prefix}-sector", "value"),
@@ -516,11 +520,6 @@ def register(app, ctx: Context) -> None:
             State("url", "search"),
             prevent_initial_call=True,
         )
-        def narrow_subs(sector, sub, search):
-            lang = parse(search).lang
-            allowed = {s for sec in (sector or SECTORS) for s in SUB_INDUSTRIES[sec]}
-            kept = [s for s in (sub or []) if s in allowed]
-            return sub_options(sector, lang), kept if kept != (sub or []) else no_update
 
     @guarded(
         app,
