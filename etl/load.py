@@ -190,27 +190,35 @@ def latest_record_time(engine: sa.Engine) -> dt.datetime | None:
         return conn.execute(sa.text("SELECT max(recorded_at) FROM load_record")).scalar()
 
 
+# What names a unit besides its history: records about the units a source brought go with
+# them (a site's fate, a use by a replacement project, a target line's naming); an inspection
+# finding stays, no longer linked to a unit that is gone.
+UNIT_RECORDS = ("unit_event", "unit_observation", "replacement_use", "exited_site")
+UNIT_LINKS = (("annual_target_unit", "DELETE FROM {table}"),
+              ("inspection_finding", "UPDATE {table} SET unit_id = NULL"))  # fmt: skip
+LEFT_FIRMS = "NOT EXISTS (SELECT 1 FROM unit u WHERE u.enterprise_id = e.id)"
+
+
 def remove_source(engine: sa.Engine, source: str) -> int:
-    """Delete every unit a source brought (with history, firms left without units, loads)."""
+    """Delete every unit a source brought (with history, the records about those units, firms
+    left without units and their resettlement plans, loads)."""
+    units = "unit_id IN (SELECT id FROM unit WHERE source = :source)"
     with engine.begin() as conn:
         conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('exitmap.load'))"))
-        for table in ("unit_event", "unit_observation"):
-            conn.execute(
-                sa.text(
-                    f"DELETE FROM {table} WHERE unit_id IN "
-                    "(SELECT id FROM unit WHERE source = :source)"
-                ),
-                {"source": source},
-            )
+        for table in UNIT_RECORDS:
+            conn.execute(sa.text(f"DELETE FROM {table} WHERE {units}"), {"source": source})
+        for table, change in UNIT_LINKS:
+            conn.execute(sa.text(f"{change.format(table=table)} WHERE {units}"), {"source": source})
         removed = conn.execute(
             sa.text("DELETE FROM unit WHERE source = :source"), {"source": source}
         ).rowcount
         conn.execute(
             sa.text(
-                "DELETE FROM enterprise e WHERE NOT EXISTS "
-                "(SELECT 1 FROM unit u WHERE u.enterprise_id = e.id)"
+                "DELETE FROM resettlement_plan r USING enterprise e "
+                f"WHERE e.id = r.enterprise_id AND {LEFT_FIRMS}"
             )
         )
+        conn.execute(sa.text(f"DELETE FROM enterprise e WHERE {LEFT_FIRMS}"))
         conn.execute(
             sa.text(
                 "DELETE FROM load_record r WHERE r.source = :source AND NOT EXISTS "

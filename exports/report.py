@@ -434,7 +434,7 @@ def _resettlement(data: _Year) -> Section:
     """九、职工安置: table 10, the plans by prefecture at the year's end (seed 四(三)), and the
     firms whose units exited with no plan recorded."""
     found = plans(data.engine, data.end)
-    missing = without_plan(data.engine, data.end, done=found)
+    missing = without_plan(data.engine, data.end)
     rows = [
         [name, len(g), int(g["workers"].sum()), int(g["resettled"].sum()),
          round(float(g["funds_10k_yuan"].fillna(0).sum()), 2)]

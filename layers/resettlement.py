@@ -8,9 +8,11 @@ import datetime as dt
 import pandas as pd
 import sqlalchemy as sa
 
+from exitmap.policy import default_policy
+from exitmap.policy.mirror import check_policy_synced
 from exitmap.scope import EVERYTHING, Scope, scope_sql
 from exitmap.vocabulary import RESETTLEMENT_CHANNELS
-from layers.units import exited_by
+from layers.units import STATE_CTES, policy_params
 
 PLANS_SQL = f"""
 SELECT r.id, e.name AS enterprise_name, e.credit_code, r.prefecture_adcode,
@@ -32,22 +34,46 @@ def plans(engine: sa.Engine, on: dt.date, scope: Scope = EVERYTHING) -> pd.DataF
         return pd.read_sql_query(sa.text(PLANS_SQL), conn, params={"on": on} | scope.params())
 
 
-def without_plan(
-    engine: sa.Engine, on: dt.date, scope: Scope = EVERYTHING, done: pd.DataFrame | None = None
-) -> pd.DataFrame:
-    """Firms with a unit exited on or before ``on`` and no plan dated by then (``done``: the
-    plans, if already read): one row per firm (name, credit code, prefecture, exited units)."""
-    gone = exited_by(engine, on, scope)
-    if done is None:
-        done = plans(engine, on, scope)
-    planned = set(done["credit_code"].dropna()) | set(done["enterprise_name"])
-    firm = gone["credit_code"].fillna(gone["enterprise_name"])  # a firm by its code, else name
-    gone = gone[~firm.isin(planned)]
-    grouped = gone.groupby(
-        ["prefecture_adcode", "prefecture_name", "enterprise_name"], dropna=False
-    )
-    out = grouped.agg(credit_code=("credit_code", "first"), exited_units=("unit_key", "size"))
-    return out.reset_index().sort_values(["prefecture_adcode", "enterprise_name"], kind="stable")
+# Firms with a unit exited on or before :on (an exited status, an exit date by then) and no
+# plan dated by then: a firm by its credit code, else its name, as a plan names it either way.
+WITHOUT_PLAN_SQL = f"""
+WITH {STATE_CTES},
+planned AS (
+    SELECT unnest(ARRAY[e.credit_code, e.name]) AS firm
+    FROM resettlement_plan r JOIN enterprise e ON e.id = r.enterprise_id
+    WHERE r.plan_date <= :on AND {scope_sql("r.prefecture_adcode")}
+)
+SELECT ev.prefecture_adcode, p.name AS prefecture_name, en.name AS enterprise_name,
+       min(en.credit_code) AS credit_code, count(*) AS exited_units
+FROM ev
+JOIN unit u ON u.id = ev.unit_id
+JOIN enterprise en ON en.id = u.enterprise_id
+JOIN prefecture p ON p.adcode = ev.prefecture_adcode
+WHERE ev.status = ANY(:exited) AND ev.exit_date <= :on
+  AND {scope_sql("ev.prefecture_adcode")}
+  AND NOT EXISTS (SELECT 1 FROM planned WHERE planned.firm = COALESCE(en.credit_code, en.name))
+GROUP BY ev.prefecture_adcode, p.name, en.name
+ORDER BY ev.prefecture_adcode, en.name
+"""
+WITHOUT_PLAN_COLUMNS = [
+    "prefecture_adcode",
+    "prefecture_name",
+    "enterprise_name",
+    "credit_code",
+    "exited_units",
+]
+
+
+def without_plan(engine: sa.Engine, on: dt.date, scope: Scope = EVERYTHING) -> pd.DataFrame:
+    """Firms with a unit exited on or before ``on`` and no plan dated by then: one row per firm
+    (name, credit code, prefecture, exited units)."""
+    policy = default_policy()
+    params = policy_params(policy, on) | scope.params()
+    params |= {"on": on, "exited": list(policy.statuses.exited)}
+    with engine.connect() as conn:
+        check_policy_synced(conn, policy)
+        rows = conn.execute(sa.text(WITHOUT_PLAN_SQL), params).all()
+    return pd.DataFrame.from_records(rows, columns=WITHOUT_PLAN_COLUMNS)
 
 
 def summary(engine: sa.Engine, on: dt.date, scope: Scope = EVERYTHING) -> dict[str, int]:
@@ -56,5 +82,5 @@ def summary(engine: sa.Engine, on: dt.date, scope: Scope = EVERYTHING) -> dict[s
     return {
         "workers": int(found["workers"].sum()),
         "resettled": int(found["resettled"].sum()),
-        "firms_without_plan": len(without_plan(engine, on, scope, found)),
+        "firms_without_plan": len(without_plan(engine, on, scope)),
     }

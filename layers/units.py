@@ -302,11 +302,40 @@ def evaluate(
     return frame
 
 
+EXITED_SQL = f"""
+WITH {STATE_CTES}
+SELECT u.unit_key, ev.unit_id, en.name AS enterprise_name, en.credit_code,
+       ev.prefecture_adcode, p.name AS prefecture_name, ev.sub_industry, ev.exit_date
+FROM ev
+JOIN unit u ON u.id = ev.unit_id
+JOIN enterprise en ON en.id = u.enterprise_id
+JOIN prefecture p ON p.adcode = ev.prefecture_adcode
+WHERE ev.exit_date <= :on AND {scope_sql("ev.prefecture_adcode")} {{filters}}
+ORDER BY ev.prefecture_adcode, u.unit_key
+"""
+EXITED_COLUMNS = [
+    "unit_key",
+    "unit_id",
+    "enterprise_name",
+    "credit_code",
+    "prefecture_adcode",
+    "prefecture_name",
+    "sub_industry",
+    "exit_date",
+]
+
+
 def exited_by(engine: sa.Engine, on: dt.date, scope: Scope = EVERYTHING, **filters) -> pd.DataFrame:
-    """``evaluate``'s rows of the units (of the scope, after filters) that had exited on or
-    before ``on``: an exited status, read in the query, and an exit date by then."""
-    units = evaluate(engine, on, scope=scope, status=default_policy().statuses.exited, **filters)
-    return units[units["exit_date"].notna() & (units["exit_date"] <= on)]
+    """The units (of the scope, after filters) that had exited on or before ``on``: an exited
+    status and an exit date by then (EXITED_COLUMNS). ``evaluate`` says the same of them with
+    every reason; this reads only what a list of exits needs (a page reads it on every view)."""
+    policy = default_policy()
+    where, params = filter_sql(status=policy.statuses.exited, **filters)
+    params |= {"on": on} | policy_params(policy, on) | scope.params()
+    with engine.connect() as conn:
+        check_policy_synced(conn, policy)
+        rows = conn.execute(sa.text(EXITED_SQL.format(filters=where)), params).all()
+    return pd.DataFrame.from_records(rows, columns=EXITED_COLUMNS)
 
 
 def _explain_row(r: dict, on: dt.date, policy: Policy, lang: str, value) -> dict:
