@@ -31,6 +31,65 @@ RETURNING id
 """
 
 
+def plan_problems(
+    workers: int, channels: dict[str, int], status: str, funds_10k_yuan: float | None = None
+) -> list[tuple[str, str]]:
+    """What is wrong with a plan's values, as (field, message in Chinese); none: nothing.
+    The screen, the command line and the register's 职工安置 sheet all check with this."""
+    problems: list[tuple[str, str]] = []
+    unknown = set(channels) - set(RESETTLEMENT_CHANNELS)
+    if unknown:
+        problems.append(("channels", f"没有这种安置渠道：{'、'.join(sorted(unknown))}"))
+    if status not in RESETTLEMENT_STATUSES:
+        told = f"方案状态应为 {'、'.join(RESETTLEMENT_STATUSES)} 之一，收到「{status}」"
+        problems.append(("status", told))
+    counts = {c: int(channels.get(c, 0) or 0) for c in RESETTLEMENT_CHANNELS}
+    if workers < 0:
+        problems.append(("workers", "人数不能为负"))
+    problems += [(c, "人数不能为负") for c, n in counts.items() if n < 0]
+    if workers >= 0 and sum(counts.values()) > workers:
+        told = "、".join(f"{RESETTLEMENT_CHANNELS[c]} {n}" for c, n in counts.items() if n)
+        problems.append(
+            (
+                "workers",
+                f"各渠道安置人数合计 {sum(counts.values())}（{told}）超过涉及职工 {workers}",
+            )
+        )
+    if funds_10k_yuan is not None and funds_10k_yuan < 0:
+        problems.append(("funds_10k_yuan", "安置资金不能为负"))
+    return problems
+
+
+def find_firm(conn: sa.Connection, firm: str) -> tuple[int, str, int | None]:
+    """The firm named by ``firm`` (统一社会信用代码 or exact name): id, name, 州（市）."""
+    found = conn.execute(sa.text(FIRM_SQL), {"firm": firm.strip()}).all()
+    if not found:
+        raise DecisionError(f"找不到企业「{firm}」：请用统一社会信用代码或企业全称")
+    if len(found) > 1:
+        raise DecisionError(f"企业名称「{firm}」对应多家企业：请用统一社会信用代码")
+    return tuple(found[0])
+
+
+def write_plan(
+    conn: sa.Connection,
+    firm: str,
+    workers: int,
+    channels: dict[str, int],
+    plan_date: dt.date,
+    status: str,
+    by: str,
+    funds_10k_yuan: float | None = None,
+) -> int:
+    """Upsert a checked plan in the caller's transaction; its id."""
+    firm_id, name, adcode = find_firm(conn, firm)
+    if adcode is None:
+        raise DecisionError(f"企业「{name}」没有所在州（市）")
+    counts = {c: int(channels.get(c, 0) or 0) for c in RESETTLEMENT_CHANNELS}
+    params = {"firm_id": firm_id, "adcode": adcode, "workers": workers, **counts}
+    params |= {"funds": funds_10k_yuan, "plan_date": plan_date, "status": status, "by": by}
+    return conn.execute(sa.text(UPSERT_SQL), params).scalar_one()
+
+
 def record_plan(
     engine: sa.Engine,
     firm: str,
@@ -43,32 +102,8 @@ def record_plan(
 ) -> int:
     """Record (or replace) the plan of ``firm`` (统一社会信用代码 or exact name); its id.
     Refused with a DecisionError (Chinese) saying what is wrong."""
-    unknown = set(channels) - set(RESETTLEMENT_CHANNELS)
-    if unknown:
-        raise DecisionError(f"没有这种安置渠道：{'、'.join(sorted(unknown))}")
-    if status not in RESETTLEMENT_STATUSES:
-        raise DecisionError(
-            f"方案状态应为 {'、'.join(RESETTLEMENT_STATUSES)} 之一，收到「{status}」"
-        )
-    counts = {c: int(channels.get(c, 0)) for c in RESETTLEMENT_CHANNELS}
-    if workers < 0 or any(n < 0 for n in counts.values()):
-        raise DecisionError("人数不能为负")
-    if sum(counts.values()) > workers:
-        told = "、".join(f"{RESETTLEMENT_CHANNELS[c]} {n}" for c, n in counts.items() if n)
-        raise DecisionError(
-            f"各渠道安置人数合计 {sum(counts.values())}（{told}）超过涉及职工 {workers}"
-        )
-    if funds_10k_yuan is not None and funds_10k_yuan < 0:
-        raise DecisionError("安置资金不能为负")
+    problems = plan_problems(workers, channels, status, funds_10k_yuan)
+    if problems:
+        raise DecisionError(problems[0][1])
     with engine.begin() as conn:
-        found = conn.execute(sa.text(FIRM_SQL), {"firm": firm.strip()}).all()
-        if not found:
-            raise DecisionError(f"找不到企业「{firm}」：请用统一社会信用代码或企业全称")
-        if len(found) > 1:
-            raise DecisionError(f"企业名称「{firm}」对应多家企业：请用统一社会信用代码")
-        firm_id, name, adcode = found[0]
-        if adcode is None:
-            raise DecisionError(f"企业「{name}」没有所在州（市）")
-        params = {"firm_id": firm_id, "adcode": adcode, "workers": workers, **counts}
-        params |= {"funds": funds_10k_yuan, "plan_date": plan_date, "status": status, "by": by}
-        return conn.execute(sa.text(UPSERT_SQL), params).scalar_one()
+        return write_plan(conn, firm, workers, channels, plan_date, status, by, funds_10k_yuan)
