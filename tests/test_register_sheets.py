@@ -364,5 +364,26 @@ def test_the_submit_page_shows_the_sheets_problems_and_what_they_carry(engine, c
             SHOTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SHOTS / "submit-optional-sheets.png"), full_page=True)
             assert_accessible(page, where="报送 optional sheets")
+
+            # The fixed file, sent; the office sees what it carries and accepts it.
+            fixed = book_bytes(filled_template(tmp_path, UNITS, GOOD_PLANS[:1], GOOD_SITES[:1]))
+            sid = store.create(engine, KUNMING_USER, "昆明（修正）.xlsx", fixed, AS_OF)
+            assert run_one(engine, "test-worker")
+            store.act(engine, KUNMING_USER, sid, "submit")
+            office = new_page(chromium, storage_state=browser_state(base, "province"))
+            office.goto(base + f"/review/{sid}")
+            office.wait_for_selector("#r-accept")
+            expect(office.locator("#r-state").locator("..")).to_contain_text(
+                "拒绝 0；职工安置方案 1 个；场地处置 1 处"
+            )
+            office.click("#r-accept")
+            expect(office.locator("#r-message")).to_contain_text(
+                "已采用并载入：新增 2，更新 0。职工安置方案 1 个、场地处置 1 处已写入。",
+                timeout=60_000,
+            )
+            expect(office.locator("#r-state")).to_have_text("已采用")
+            wait_idle(office)
+            office.screenshot(path=str(SHOTS / "review-optional-sheets.png"), full_page=True)
     finally:
         stop.set()
+    assert (_count(engine, "resettlement_plan"), _count(engine, "exited_site")) == (1, 1)
