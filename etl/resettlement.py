@@ -10,12 +10,15 @@ import datetime as dt
 import sqlalchemy as sa
 
 from etl.decisions import DecisionError
-from exitmap.vocabulary import RESETTLEMENT_CHANNELS, RESETTLEMENT_STATUSES
+from exitmap.vocabulary import PREFECTURES, RESETTLEMENT_CHANNELS, RESETTLEMENT_STATUSES
 
+# Within a prefecture when one is given (a prefecture's upload sees its own firms only).
 FIRM_SQL = """
-SELECT e.id, e.name, COALESCE(e.prefecture_adcode,
-       (SELECT min(u.prefecture_adcode) FROM unit u WHERE u.enterprise_id = e.id)) AS adcode
-FROM enterprise e WHERE e.credit_code = :firm OR e.name = :firm
+SELECT id, name, adcode FROM (
+    SELECT e.id, e.name, COALESCE(e.prefecture_adcode,
+           (SELECT min(u.prefecture_adcode) FROM unit u WHERE u.enterprise_id = e.id)) AS adcode
+    FROM enterprise e WHERE e.credit_code = :firm OR e.name = :firm
+) f WHERE CAST(:prefecture AS integer) IS NULL OR adcode = :prefecture
 """
 
 UPSERT_SQL = f"""
@@ -60,11 +63,15 @@ def plan_problems(
     return problems
 
 
-def find_firm(conn: sa.Connection, firm: str) -> tuple[int, str, int | None]:
-    """The firm named by ``firm`` (统一社会信用代码 or exact name): id, name, 州（市）."""
-    found = conn.execute(sa.text(FIRM_SQL), {"firm": firm.strip()}).all()
+def find_firm(
+    conn: sa.Connection, firm: str, prefecture: int | None = None
+) -> tuple[int, str, int | None]:
+    """The firm named by ``firm`` (统一社会信用代码 or exact name): id, name, 州（市）; only
+    among the firms of ``prefecture`` if given."""
+    found = conn.execute(sa.text(FIRM_SQL), {"firm": firm.strip(), "prefecture": prefecture}).all()
     if not found:
-        raise DecisionError(f"找不到企业「{firm}」：请用统一社会信用代码或企业全称")
+        where = f"{PREFECTURES[prefecture]}的" if prefecture is not None else ""
+        raise DecisionError(f"找不到{where}企业「{firm}」：请用统一社会信用代码或企业全称")
     if len(found) > 1:
         raise DecisionError(f"企业名称「{firm}」对应多家企业：请用统一社会信用代码")
     return tuple(found[0])

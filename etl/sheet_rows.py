@@ -221,7 +221,7 @@ def check_references(
     must have exited by the site's date, as the register says or else the database."""
     if not rows:
         return
-    firms, names, units = _register_index(register)
+    firms, names, units = _register_index(register, prefecture)
     exited = set(default_policy().statuses.exited)
     with engine.connect() as conn:
         for r in rows:
@@ -233,19 +233,22 @@ def check_references(
                 _check_unit(engine, conn, r, units, exited, prefecture)
 
 
-def _register_index(register: pl.DataFrame):
-    if register.is_empty() or "outcome" not in register.columns:
-        return {}, {}, {}
-    kept = register.filter(pl.col("outcome") != REJECTED)
-    firms: dict[str, int | None] = {}
+def _register_index(register: pl.DataFrame, prefecture: int | None):
+    """The firms (by credit code, and by name) and units of the register's rows that are
+    kept, of ``prefecture`` only if given."""
+    firms: set[str] = set()
     names: dict[str, set[str]] = defaultdict(set)
     units: dict[str, dict] = {}
+    if register.is_empty() or "outcome" not in register.columns:
+        return firms, names, units
+    kept = register.filter(pl.col("outcome") != REJECTED)
+    if prefecture is not None:
+        kept = kept.filter(pl.col("prefecture_adcode") == prefecture)
     for u in kept.select(
-        "credit_code", "enterprise_name", "unit_key", "prefecture_adcode", "status",
-        "actual_exit_date",
-    ).iter_rows(named=True):  # fmt: skip
+        "credit_code", "enterprise_name", "unit_key", "status", "actual_exit_date"
+    ).iter_rows(named=True):
         if u["credit_code"]:
-            firms.setdefault(u["credit_code"], u["prefecture_adcode"])
+            firms.add(u["credit_code"])
             if u["enterprise_name"]:
                 names[u["enterprise_name"]].add(u["credit_code"])
         if u["unit_key"]:
@@ -253,62 +256,53 @@ def _register_index(register: pl.DataFrame):
     return firms, names, units
 
 
-def _foreign(r: SheetRow, header: str, what: str, prefecture: int) -> None:
-    own = PREFECTURES[prefecture]
-    r.problem(header, f"{what}不属于{own}：{own}只能报送本州（市）的{_SHEET_WHAT[r.kind]}")
-
-
-_SHEET_WHAT = {PLAN_SHEET.kind: "企业的职工安置方案", SITE_SHEET.kind: "装备的场地处置"}
+def _of(prefecture: int | None) -> str:
+    return f"{PREFECTURES[prefecture]}的" if prefecture is not None else ""
 
 
 def _check_firm(conn, r: SheetRow, firms, names, prefecture: int | None) -> None:
+    """In the register, or else in the database — within the prefecture either way, in SQL
+    for the database: another prefecture's firm is not found, and no more is told of it."""
     code, name = r.values.get("credit_code"), r.values.get("enterprise_name")
     header = PLAN_SHEET.header("credit_code" if code else "enterprise_name")
     firm = code or name
     if not firm:
         r.problem(PLAN_SHEET.header("credit_code"), "与「企业名称」均未填写：无法识别企业")
         return
-    if code in firms:
-        adcode = firms[code]
-    elif not code and len(names.get(name, ())) == 1:
-        adcode = firms[next(iter(names[name]))]
-    else:
-        try:
-            _, _, adcode = find_firm(conn, firm)
-        except DecisionError as exc:
-            r.problem(header, f"{exc}（本登记表中也没有这家企业）")
-            return
-    if prefecture is not None and adcode != prefecture:
-        _foreign(r, header, f"企业「{_shown(firm)}」", prefecture)
+    if code in firms or (not code and len(names.get(name, ())) == 1):
+        return
+    try:
+        find_firm(conn, firm, prefecture)
+    except DecisionError as exc:
+        r.problem(header, f"{exc}（本登记表中也没有{_of(prefecture)}这家企业）")
 
 
 def _check_unit(engine, conn, r: SheetRow, units, exited, prefecture: int | None) -> None:
     key, on = r.unit_key, r.values["outcome_date"]
-    header = SITE_SHEET.header("equipment_no")
     listed = units.get(key)
     if listed is not None:
-        adcode = listed["prefecture_adcode"]
-        gone = listed["status"] in exited
         # An exited unit with no exit date written counts as exited by then.
+        gone = listed["status"] in exited
         exit_date = (listed["actual_exit_date"] or on) if gone else None
     else:
         found = conn.execute(
-            sa.text("SELECT prefecture_adcode FROM unit WHERE unit_key = :k"), {"k": key}
+            sa.text(
+                "SELECT 1 FROM unit WHERE unit_key = :k "
+                "AND (CAST(:p AS integer) IS NULL OR prefecture_adcode = :p)"
+            ),
+            {"k": key, "p": prefecture},
         ).one_or_none()
         if found is None:
-            r.problem(header, f"找不到装备「{_shown(key)}」：既不在本登记表中，也不在库中")
+            r.problem(
+                SITE_SHEET.header("equipment_no"),
+                f"找不到{_of(prefecture)}装备「{_shown(key)}」：本登记表和库中都没有",
+            )
             return
-        adcode = found[0]
-        exit_date = None
-        if prefecture is None or adcode == prefecture:
-            try:
-                exit_date = recorded_exit(engine, key, on)[1]
-            except DecisionError as exc:
-                r.problem(header, str(exc))
-                return
-    if prefecture is not None and adcode != prefecture:
-        _foreign(r, header, f"装备「{_shown(key)}」", prefecture)
-        return
+        try:
+            exit_date = recorded_exit(engine, key, on)[1]
+        except DecisionError as exc:
+            r.problem(SITE_SHEET.header("equipment_no"), str(exc))
+            return
     problem = exit_problem(exit_date, _shown(key), on)
     if problem:
         r.problem(SITE_SHEET.header("outcome_date"), problem)

@@ -183,11 +183,12 @@ def test_bad_rows_are_reported_by_sheet_row_and_column_and_good_ones_written_on_
     assert text[("职工安置", 6, "方案状态", "K6")] == (
         "「方案状态」方案状态应为 编制中、已批复、实施中、已完成 之一，收到「差不多」"
     )
+    # Another prefecture's firm and unit are not found, and nothing more is told of them.
     assert text[("职工安置", 7, "统一社会信用代码", "A7")] == (
-        f"「统一社会信用代码」企业「{QUJING_FIRM}」不属于昆明市："
-        "昆明市只能报送本州（市）的企业的职工安置方案"
+        f"「统一社会信用代码」找不到昆明市的企业「{QUJING_FIRM}」：请用统一社会信用代码或企业全称"
+        "（本登记表中也没有昆明市的这家企业）"
     )
-    assert "找不到企业「没有这家公司」" in text[("职工安置", 8, "企业名称", "B8")]
+    assert "找不到昆明市的企业「没有这家公司」" in text[("职工安置", 8, "企业名称", "B8")]
     assert text[("场地处置", 5, "处置日期", "F5")] == (
         f"「处置日期」装备「{key(2)}」在 2022-06-01 尚未退出：其场地还不能处置"
     )
@@ -198,7 +199,9 @@ def test_bad_rows_are_reported_by_sheet_row_and_column_and_good_ones_written_on_
         text[("场地处置", 7, "面积（亩）", "C7")] == "「面积（亩）」面积应大于 0（亩），现为 -3.0"
     )
     assert "收到「出租」" in text[("场地处置", 7, "处置方式", "E7")]
-    assert "不属于昆明市" in text[("场地处置", 8, "装备编号", "B8")]
+    assert text[("场地处置", 8, "装备编号", "B8")] == (
+        f"「装备编号」找不到昆明市的装备「{QUJING_FIRM}/1#」：本登记表和库中都没有"
+    )
     assert found[("场地处置", 7, "面积（亩）", "C7")]["cell"] == "-3"
     # The marked copy marks them on the user's own sheets.
     marked = openpyxl.load_workbook(io.BytesIO(store.file(known, KUNMING_USER, sid, True)[1]))
