@@ -390,3 +390,51 @@ def test_the_submit_page_shows_the_sheets_problems_and_what_they_carry(engine, c
     finally:
         stop.set()
     assert (_count(engine, "resettlement_plan"), _count(engine, "exited_site")) == (1, 1)
+
+
+def test_a_sheet_missing_its_header_or_a_required_column_refuses_the_file(tmp_path):
+    book = filled_template(tmp_path, UNITS)
+    book["场地处置"].delete_cols(3)  # 面积（亩）
+    path = tmp_path / "no-area.xlsx"
+    book.save(path)
+    assert prepare([path]).file_errors == [
+        "文件 no-area.xlsx 工作表「场地处置」：缺少必填列「面积（亩）」"
+    ]
+    book = filled_template(tmp_path, UNITS)
+    book["职工安置"].delete_rows(1, 2)  # title and header gone, a row of data left
+    book["职工安置"]["A1"] = credit_code(1)
+    path = tmp_path / "no-header.xlsx"
+    book.save(path)
+    assert prepare([path]).file_errors == [
+        "文件 no-header.xlsx 工作表「职工安置」：未找到表头行"
+        "（应包含「统一社会信用代码」、「企业名称」、「涉及职工（人）」等列）"
+    ]
+
+
+def test_cells_are_read_as_officials_type_them_and_a_firm_twice_is_refused(tmp_path):
+    plans = [
+        # Full-width digits, a thousands separator, an Excel day number for the date.
+        plan(credit_code(1), "１,２００", "44621", "实施中", transferred="１００"),
+        plan(credit_code(2), 30, "2022.4.1", "实施中"),
+        plan(credit_code(2), 40, "2022-05-01", "已完成"),
+        plan(credit_code(3), "12.5", "2022-05-01", "已完成"),
+    ]
+    book = filled_template(tmp_path, UNITS, plans)
+    path = tmp_path / "typed.xlsx"
+    book.save(path)
+    first, *others = prepare([path]).sheet_rows
+    assert first.values == {
+        "credit_code": credit_code(1),
+        "workers": 1200,
+        "transferred": 100,
+        "plan_date": D(2022, 3, 1),
+        "status": "实施中",
+    }
+    assert not first.rejected
+    twice = f"同一企业（{credit_code(2)}）在本表出现多次：第 4、5 行，请只保留一行"
+    assert [r.messages for r in others] == [
+        [f"「统一社会信用代码」{twice}"],
+        [f"「统一社会信用代码」{twice}"],
+        ["「涉及职工（人）」应填写整数，收到「12.5」"],
+    ]
+    assert others[0].values["plan_date"] == D(2022, 4, 1)
