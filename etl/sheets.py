@@ -67,7 +67,8 @@ PLAN_SHEET = OptionalSheet(
         Field("status", "方案状态", "choice", required=True, choices=RESETTLEMENT_STATUSES),
     ),
     "「职工安置」表（选填）：每家有装备退出的企业填一行，企业以统一社会信用代码（或企业全称）"
-    "识别，须在本登记表中或已在库中、且属本州（市）；各渠道安置人数合计不超过涉及职工。",
+    "识别，须在本登记表中或已在库中、且属本州（市）；各渠道安置人数合计不超过涉及职工；"
+    "方案日期填写到日。随登记表报送，审核采用时一并写入。",
 )
 
 SITE_SHEET = OptionalSheet(
@@ -83,7 +84,8 @@ SITE_SHEET = OptionalSheet(
         Field("outcome_date", "处置日期", "date", required=True),
     ),
     "「场地处置」表（选填）：每台已退出装备的场地填一行，装备以统一社会信用代码 + 装备编号识别"
-    "（与登记表相同），须在处置日期前已退出（按本登记表或库中记录）。",
+    "（与登记表相同），须在处置日期前已退出（按本登记表或库中记录）；处置日期填写到日。"
+    "随登记表报送，审核采用时一并写入。",
 )
 
 OPTIONAL_SHEETS: tuple[OptionalSheet, ...] = (PLAN_SHEET, SITE_SHEET)

@@ -20,6 +20,7 @@ from playwright.sync_api import expect
 
 from access import audit
 from app.browser import new_page, serve, wait_idle
+from app.components.submission_words import summary_text
 from etl.bounds import RegisterError
 from etl.load import load
 from etl.pipeline import prepare
@@ -438,3 +439,15 @@ def test_cells_are_read_as_officials_type_them_and_a_firm_twice_is_refused(tmp_p
         ["「涉及职工（人）」应填写整数，收到「12.5」"],
     ]
     assert others[0].values["plan_date"] == D(2022, 4, 1)
+
+
+def test_the_summary_line_names_what_a_submission_carries_in_both_languages():
+    counted = {"rows": 6, "ok": 5, "warning": 0, "rejected": 1}
+    assert summary_text({**counted, "plans": 2, "sites": 1}, "en") == (
+        "6 rows: 5 ok, 0 with warnings, 1 rejected; 2 resettlement plans; 1 exited sites"
+    )
+    assert summary_text({**counted, "plans": 0, "sites": 3}, "zh") == (
+        "共 6 行：通过 5，有警告 0，拒绝 1；场地处置 3 处"
+    )
+    # A summary kept before the sheets existed reads as it did.
+    assert summary_text(counted, "zh") == "共 6 行：通过 5，有警告 0，拒绝 1"
