@@ -30,6 +30,7 @@ from etl.register import (
     EXCEL_EPOCH,
     EXCEL_SERIAL_MAX,
     EXCEL_SERIAL_MIN,
+    FORMULA_LEADS,
     TEXT_MAX_CHARS,
 )
 from etl.resettlement import find_firm, plan_problems, write_plan
@@ -98,7 +99,12 @@ def check_rows(read: OptionalRows) -> list[SheetRow]:
     spec = read.spec
     rows: list[SheetRow] = []
     for record in read.data.iter_rows(named=True):
-        raw = {f.header: record.get(f.key) for f in spec.fields if f.key in record}
+        # As written, but NUL, which no PostgreSQL text (nor the report's jsonb) holds.
+        raw = {
+            f.header: None if record[f.key] is None else record[f.key].replace("\x00", "\ufffd")
+            for f in spec.fields
+            if f.key in record
+        }
         row = SheetRow(read.file, read.sheet, spec.kind, record["row"], raw)
         row.cells = {h: f"{column_letters(c)}{row.row}" for h, c in read.positions.items()}
         for f in spec.fields:
@@ -126,10 +132,17 @@ def _typed(row: SheetRow, f, text: str | None) -> None:
         if f.required:
             row.problem(f.header, "未填写")
         return
+    control = next((c for c in text if c in CONTROL_NAMES), None)
+    if control is not None:
+        row.problem(f.header, f"含有不可见的{CONTROL_NAMES[control]}，请删除后重新填写")
+        return
     limit = TEXT_MAX_CHARS.get(f.key, 100)
     if len(text) > limit:
         row.problem(f.header, f"长 {len(text)} 字，超过上限 {limit} 字")
         return
+    if f.kind == "text" and text.startswith(FORMULA_LEADS):
+        told = f"的值「{_shown(text)}」以「{text[0]}」开头，可能被电子表格当作公式执行，请核实"
+        row.problem(f.header, told, WARNING)
     if f.kind == "code":
         text = text.replace(" ", "").upper() if f.key == "credit_code" else text
         row.values[f.key] = text

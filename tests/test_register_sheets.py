@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 import openpyxl
+import polars as pl
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
@@ -25,7 +26,8 @@ from etl.bounds import RegisterError
 from etl.load import load
 from etl.pipeline import prepare
 from etl.read import read_register
-from etl.sheets import PLAN_SHEET, SITE_SHEET
+from etl.sheet_rows import check_rows
+from etl.sheets import PLAN_SHEET, SITE_SHEET, OptionalRows
 from etl.template import DATA_SHEET, LISTS_SHEET, write_template
 from exitmap.cli import main
 from exitmap.cli.submissions import start_worker_thread
@@ -451,3 +453,23 @@ def test_the_summary_line_names_what_a_submission_carries_in_both_languages():
     )
     # A summary kept before the sheets existed reads as it did.
     assert summary_text(counted, "zh") == "共 6 行：通过 5，有警告 0，拒绝 1"
+
+
+def test_hidden_characters_refuse_a_cell_and_a_formula_like_name_is_warned():
+    data = pl.DataFrame(
+        {
+            "credit_code": [credit_code(1), None],
+            "enterprise_name": [None, "=HYPERLINK(1)"],
+            "workers": ["12\x00", "30"],
+            "plan_date": ["2022-03-01", "2022-03-01"],
+            "status": ["实施中", "实施中"],
+            "row": [3, 4],
+        }
+    )
+    first, second = check_rows(OptionalRows("r.xlsx", "职工安置", PLAN_SHEET, 2, data))
+    assert first.messages == ["「涉及职工（人）」含有不可见的U+0000 空字符，请删除后重新填写"]
+    assert first.raw["涉及职工（人）"] == "12\ufffd"  # kept as written, but storable
+    assert second.severity == ["warning"] and not second.rejected
+    assert second.messages == [
+        "「企业名称」的值「=HYPERLINK(1)」以「=」开头，可能被电子表格当作公式执行，请核实"
+    ]
