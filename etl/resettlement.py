@@ -77,28 +77,8 @@ def find_firm(
     return tuple(found[0])
 
 
-def write_plan(
-    conn: sa.Connection,
-    firm: str,
-    workers: int,
-    channels: dict[str, int],
-    plan_date: dt.date,
-    status: str,
-    by: str,
-    funds_10k_yuan: float | None = None,
-) -> int:
-    """Upsert a checked plan in the caller's transaction; its id."""
-    firm_id, name, adcode = find_firm(conn, firm)
-    if adcode is None:
-        raise DecisionError(f"企业「{name}」没有所在州（市）")
-    counts = {c: int(channels.get(c, 0) or 0) for c in RESETTLEMENT_CHANNELS}
-    params = {"firm_id": firm_id, "adcode": adcode, "workers": workers, **counts}
-    params |= {"funds": funds_10k_yuan, "plan_date": plan_date, "status": status, "by": by}
-    return conn.execute(sa.text(UPSERT_SQL), params).scalar_one()
-
-
 def record_plan(
-    engine: sa.Engine,
+    target: sa.Engine | sa.Connection,
     firm: str,
     workers: int,
     channels: dict[str, int],
@@ -108,9 +88,18 @@ def record_plan(
     funds_10k_yuan: float | None = None,
 ) -> int:
     """Record (or replace) the plan of ``firm`` (统一社会信用代码 or exact name); its id.
-    Refused with a DecisionError (Chinese) saying what is wrong."""
+    Refused with a DecisionError (Chinese) saying what is wrong. Given a connection, the plan
+    joins its transaction (an accepted register's 职工安置 sheet); given an engine, its own."""
     problems = plan_problems(workers, channels, status, funds_10k_yuan)
     if problems:
         raise DecisionError(problems[0][1])
-    with engine.begin() as conn:
-        return write_plan(conn, firm, workers, channels, plan_date, status, by, funds_10k_yuan)
+    if isinstance(target, sa.Engine):
+        with target.begin() as conn:
+            return record_plan(conn, firm, workers, channels, plan_date, status, by, funds_10k_yuan)
+    firm_id, name, adcode = find_firm(target, firm)
+    if adcode is None:
+        raise DecisionError(f"企业「{name}」没有所在州（市）")
+    counts = {c: int(channels.get(c, 0) or 0) for c in RESETTLEMENT_CHANNELS}
+    params = {"firm_id": firm_id, "adcode": adcode, "workers": workers, **counts}
+    params |= {"funds": funds_10k_yuan, "plan_date": plan_date, "status": status, "by": by}
+    return target.execute(sa.text(UPSERT_SQL), params).scalar_one()

@@ -33,7 +33,7 @@ from etl.register import (
     FORMULA_LEADS,
     TEXT_MAX_CHARS,
 )
-from etl.resettlement import find_firm, plan_problems, write_plan
+from etl.resettlement import find_firm, plan_problems, record_plan
 from etl.sheets import PLAN_SHEET, SITE_SHEET, OptionalRows, OptionalSheet
 from exitmap.policy import default_policy
 from exitmap.vocabulary import PREFECTURES, RESETTLEMENT_CHANNELS
@@ -335,7 +335,7 @@ def write_rows(conn: sa.Connection, rows: list[SheetRow], by: str) -> dict[str, 
         v = r.values
         if r.kind == PLAN_SHEET.kind:
             channels = {c: v.get(c) or 0 for c in RESETTLEMENT_CHANNELS}
-            write_plan(
+            record_plan(
                 conn, r.firm, v["workers"], channels, v["plan_date"], v["status"], by,
                 v.get("funds_10k_yuan"),
             )  # fmt: skip
