@@ -110,6 +110,9 @@ class LoadSummary:
     recorded_at: dt.datetime | None = None
     # Allocations the corrected history leaves short (balance below zero on a date).
     quota_shortfalls: list[Shortfall] = field(default_factory=list)
+    # Rows of the optional sheets written with it, by kind (an acceptance writes them in the
+    # load's transaction: submissions/review.py); the loader itself writes none.
+    sheets_written: dict[str, int] = field(default_factory=dict)
 
 
 def load(

@@ -22,6 +22,7 @@ from etl.clean import ERROR, WARNING, clean
 from etl.locate import locate
 from etl.read import read_register
 from etl.register import BY_KEY, CONTROL_CHARS
+from etl.sheet_rows import SheetRow, check_rows
 
 OK, REJECTED = "ok", "rejected"
 
@@ -46,6 +47,8 @@ class Prepared:
     rows: pl.DataFrame
     files: list[FileInfo]
     file_errors: list[str]
+    # The rows of the optional sheets (职工安置, 场地处置) the workbooks carry, checked.
+    sheet_rows: list[SheetRow] = field(default_factory=list)
 
     @property
     def rejected(self) -> pl.DataFrame:
@@ -83,6 +86,7 @@ def prepare(paths: list[Path], on_step: Callable[[str], None] = lambda _: None) 
     frames: list[pl.DataFrame] = []
     files: list[FileInfo] = []
     file_errors: list[str] = []
+    sheet_rows: list[SheetRow] = []
     limits = Limits.from_settings()
     for path in paths:
         on_step(f"读取 {path.name}")
@@ -117,9 +121,17 @@ def prepare(paths: list[Path], on_step: Callable[[str], None] = lambda _: None) 
             frame = _prepare_sheet(sheet)
             info.rows += frame.height
             frames.append(frame)
+        for optional in sheets.optional:
+            info.positions[optional.sheet] = optional.positions
+            if optional.unknown_headers:
+                info.notes.append(
+                    f"工作表「{optional.sheet}」中未识别的列已忽略："
+                    + "、".join(f"「{h}」" for h in optional.unknown_headers)
+                )
+            sheet_rows += check_rows(optional)
     rows = pl.concat(frames, how="diagonal_relaxed") if frames else _empty()
     rows = _flag_duplicate_keys(rows)
-    return Prepared(rows=decide(rows), files=files, file_errors=file_errors)
+    return Prepared(rows=decide(rows), files=files, file_errors=file_errors, sheet_rows=sheet_rows)
 
 
 def _prepare_sheet(sheet) -> pl.DataFrame:

@@ -17,6 +17,7 @@ import polars as pl
 from etl.apart import read_apart
 from etl.bounds import Formula, Limits, RegisterError, check_csv, check_workbook, regular_file
 from etl.register import BY_KEY, REQUIRED, header_key, match_header
+from etl.sheets import OptionalRows, optional_sheet, read_optional
 from etl.text import decode
 
 # Zipped workbooks are scanned before calamine reads them (etl/bounds.py); an .xls, which
@@ -65,11 +66,18 @@ class SkippedSheet:
 
 
 class SheetList(list[Sheet]):
-    """The sheets read from one file; `skipped` says which sheets were left out and why."""
+    """The sheets read from one file; `skipped` says which sheets were left out and why;
+    `optional` holds the template's optional sheets (etl/sheets.py) the workbook carries."""
 
-    def __init__(self, sheets: list[Sheet], skipped: list[SkippedSheet]) -> None:
+    def __init__(
+        self,
+        sheets: list[Sheet],
+        skipped: list[SkippedSheet],
+        optional: list[OptionalRows] | None = None,
+    ) -> None:
         super().__init__(sheets)
         self.skipped = skipped
+        self.optional = optional or []
 
 
 FORMULA_SCHEMA = {"row": pl.Int64, "column": pl.Utf8, "cached": pl.Boolean}
@@ -104,10 +112,16 @@ def read_register(path: Path, limits: Limits | None = None) -> SheetList:
 
     sheets: list[Sheet] = []
     skipped: list[SkippedSheet] = []
+    optional: list[OptionalRows] = []
     for g in grids:
         name, grid = g.name, g.cells
+        # A CSV is one sheet, the register; only a workbook carries the optional sheets.
+        spec = optional_sheet(name) if suffix in EXCEL_SUFFIXES else None
         if grid is None:
             skipped.append(SkippedSheet(name, "隐藏工作表，已跳过"))
+        elif spec is not None:
+            if not _is_empty(grid):
+                optional.append(read_optional(path.name, name, grid, spec, g.first_column))
         elif any(word in header_key(name) for word in GUIDE_SHEET_WORDS):
             skipped.append(SkippedSheet(name, "说明页，已跳过"))
         elif _is_empty(grid):
@@ -123,7 +137,7 @@ def read_register(path: Path, limits: Limits | None = None) -> SheetList:
             f"文件 {path.name}：未找到表头行（应包含「企业名称」「统一社会信用代码」等列）"
             + _skipped_note(skipped)
         )
-    return SheetList(sheets, skipped)
+    return SheetList(sheets, skipped, optional)
 
 
 def _skipped_note(skipped: list[SkippedSheet]) -> str:

@@ -1,7 +1,8 @@
 """The blank plant register that prefectures fill in: headers, drop-down lists, instructions.
 
 The lists come from the same vocabularies the cleaner checks against (etl/register.py) and
-from the boundaries, so the template can never offer a value the loader would reject.
+from the boundaries, so the template can never offer a value the loader would reject. The
+optional sheets (职工安置, 场地处置) are written from their definitions in etl/sheets.py.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from etl.register import COLUMNS
+from etl.sheets import OPTIONAL_SHEETS, OptionalSheet
 from exitmap.boundaries import load_counties, load_prefectures
 from exitmap.cells import put
 from exitmap.vocabulary import (
@@ -47,6 +49,7 @@ INSTRUCTIONS = (
     "9. 无坐标时请填写详细地址，系统按地址定位到县级代表点，并提示补填坐标。",
     "10. 产能单位为万吨/年（平板玻璃可折算为万吨/年并在规格型号中注明万重量箱/年），"
     "年综合能耗单位为吨标准煤，年用电量单位为万千瓦时。",
+    *(f"{i}. {sheet.instruction}" for i, sheet in enumerate(OPTIONAL_SHEETS, start=11)),
     "",
     "载入：exitmap load 本文件.xlsx --report 报告.csv（报告逐行列出问题所在的工作表、行与列）。",
 )
@@ -70,34 +73,36 @@ def _lists() -> dict[str, list[str]]:
     }
 
 
-def write_template(path: Path) -> None:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = DATA_SHEET
-    lists = _lists()
-
-    last_col = get_column_letter(len(COLUMNS))
-    sheet.merge_cells(f"A1:{last_col}1")
-    put(sheet, 1, 1, "云南省淘汰落后和低端低效产能退出装备登记表")
+def _headed(sheet, title: str, headers: list[tuple[str, bool, int]]) -> None:
+    """A merged title on row 1, the headers on row 2 (required ones in red), frozen below."""
+    sheet.merge_cells(f"A1:{get_column_letter(len(headers))}1")
+    put(sheet, 1, 1, title)
     sheet["A1"].font = Font(bold=True, size=14)
     sheet["A1"].alignment = Alignment(horizontal="center")
     header_fill = PatternFill("solid", fgColor="DCE6F1")
-    for i, col in enumerate(COLUMNS, start=1):
-        cell = put(sheet, 2, i, col.header)
-        cell.font = Font(bold=True, color="C00000" if col.required else "000000")
+    for i, (header, required, width) in enumerate(headers, start=1):
+        cell = put(sheet, 2, i, header)
+        cell.font = Font(bold=True, color="C00000" if required else "000000")
         cell.fill = header_fill
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        sheet.column_dimensions[get_column_letter(i)].width = WIDTHS.get(col.key, 12)
+        sheet.column_dimensions[get_column_letter(i)].width = width
     sheet.freeze_panes = f"A{FIRST_DATA_ROW}"
 
-    codes = book.create_sheet(LISTS_SHEET)
-    for j, (key, values) in enumerate(lists.items(), start=1):
-        letter = get_column_letter(j)
-        put(codes, 1, j, next(c.header for c in COLUMNS if c.key == key))
+
+class _Lists:
+    """The hidden 代码表: one column per drop-down, each offered on its sheet's column."""
+
+    def __init__(self, book: Workbook) -> None:
+        self.codes = book.create_sheet(LISTS_SHEET)
+        self.used = 0
+
+    def offer(self, sheet, column: int, header: str, values: list[str]) -> None:
+        self.used += 1
+        j, letter = self.used, get_column_letter(self.used)
+        put(self.codes, 1, j, header)
         for r, value in enumerate(values, start=2):
-            put(codes, r, j, value)
+            put(self.codes, r, j, value)
         source = f"={quote_sheetname(LISTS_SHEET)}!${letter}$2:${letter}${len(values) + 1}"
-        target_col = get_column_letter(next(i for i, c in enumerate(COLUMNS, 1) if c.key == key))
         check = DataValidation(
             type="list",
             formula1=source,
@@ -106,9 +111,37 @@ def write_template(path: Path) -> None:
             errorTitle="请从列表选择",
             error="该值不在允许的列表中，请从下拉列表选择。",
         )
-        check.add(f"{target_col}{FIRST_DATA_ROW}:{target_col}{LAST_DATA_ROW}")
+        target = get_column_letter(column)
+        check.add(f"{target}{FIRST_DATA_ROW}:{target}{LAST_DATA_ROW}")
         sheet.add_data_validation(check)
-    codes.sheet_state = "hidden"
+
+
+def _optional(book: Workbook, spec: OptionalSheet, lists: _Lists) -> None:
+    sheet = book.create_sheet(spec.name)
+    headers = [
+        (f.header, f.required, 22 if f.kind in ("code", "text") else 14) for f in spec.fields
+    ]
+    _headed(sheet, spec.title, headers)
+    for i, f in enumerate(spec.fields, start=1):
+        if f.choices:
+            lists.offer(sheet, i, f"{spec.name}·{f.header}", list(f.choices))
+
+
+def write_template(path: Path) -> None:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = DATA_SHEET
+    headers = [(c.header, c.required, WIDTHS.get(c.key, 12)) for c in COLUMNS]
+    _headed(sheet, "云南省淘汰落后和低端低效产能退出装备登记表", headers)
+    lists = _Lists(book)
+    for key, values in _lists().items():
+        column = next(i for i, c in enumerate(COLUMNS, 1) if c.key == key)
+        lists.offer(sheet, column, COLUMNS[column - 1].header, values)
+    # The optional sheets come after the register, before the hidden lists.
+    for spec in OPTIONAL_SHEETS:
+        _optional(book, spec, lists)
+        book.move_sheet(spec.name, offset=-1)
+    lists.codes.sheet_state = "hidden"
 
     notes = book.create_sheet("填表说明", 0)
     for r, line in enumerate(INSTRUCTIONS, start=1):

@@ -14,8 +14,10 @@ import io
 
 from openpyxl.utils import get_column_letter
 
+from etl.bounds import column_number
 from etl.clean import ERROR
 from etl.pipeline import OK, REJECTED, WARNING, Prepared
+from etl.sheet_rows import count_by_kind
 from exitmap.cells import neutralise
 
 # The CSV's columns, in Chinese for the officials who open it.
@@ -32,12 +34,19 @@ SEVERITY_LABELS = {"error": "错误（拒绝本行）", "warning": "警告"}
 
 
 def summary(prepared: Prepared) -> dict:
+    """The counts of rows by outcome — the optional sheets' rows with the register's — and
+    how many plans and sites the submission carries (those not rejected)."""
     counts = prepared.counts()
+    for r in prepared.sheet_rows:
+        counts[r.outcome] += 1
+    carried = count_by_kind(prepared.sheet_rows)
     return {
-        "rows": prepared.rows.height,
+        "rows": prepared.rows.height + len(prepared.sheet_rows),
         OK: counts[OK],
         WARNING: counts[WARNING],
         REJECTED: counts[REJECTED],
+        "plans": carried["plan"],
+        "sites": carried["site"],
         "file_errors": list(prepared.file_errors),
         "notes": [n for f in prepared.files for n in f.notes],
         "valid": not prepared.file_errors and counts[REJECTED] == 0 and prepared.rows.height > 0,
@@ -56,6 +65,8 @@ def frictionless(prepared: Prepared) -> dict:
         rows = prepared.rows.filter(prepared.rows["file"] == info.name) if info.sheets else None
         if rows is not None:
             errors += list(_row_errors(rows, info))
+        extra = [r for r in prepared.sheet_rows if r.file == info.name]
+        errors += list(_sheet_row_errors(extra))
         tasks.append(
             {
                 "name": info.name,
@@ -63,7 +74,7 @@ def frictionless(prepared: Prepared) -> dict:
                 "sha256": info.sha256,
                 "valid": not any(e["severity"] == "error" for e in errors),
                 "stats": {
-                    "rows": info.rows,
+                    "rows": info.rows + len(extra),
                     "errors": sum(e["severity"] == "error" for e in errors),
                     "warnings": sum(e["severity"] == "warning" for e in errors),
                 },
@@ -97,6 +108,25 @@ def _row_errors(rows, info):
                 "message": message,
                 "sheet": r["sheet"],
                 "cellRef": f"{get_column_letter(number)}{r['row']}" if number else None,
+            }
+
+
+def _sheet_row_errors(rows):
+    """The optional sheets' problems, in the same shape as the register's."""
+    for r in rows:
+        for severity, message, field in zip(r.severity, r.messages, r.fields, strict=True):
+            ref = r.cells.get(field)
+            level = "error" if severity == ERROR else "warning"
+            yield {
+                "type": ("cell-" if ref else "row-") + level,
+                "severity": level,
+                "rowNumber": r.row,
+                "fieldName": field,
+                "fieldNumber": column_number(ref.rstrip("0123456789")) if ref else None,
+                "cell": r.raw.get(field),
+                "message": message,
+                "sheet": r.sheet,
+                "cellRef": ref,
             }
 
 

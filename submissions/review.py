@@ -17,7 +17,10 @@ from collections.abc import Callable
 
 import sqlalchemy as sa
 
-from etl.load import LoadSummary, load
+from access import audit
+from etl.load import LoadError, LoadSummary, load
+from etl.sheet_rows import write_rows
+from etl.sheets import OPTIONAL_SHEETS
 from exitmap.scope import Scope
 from submissions import jobs, store
 from submissions.states import TransitionRefused, transition
@@ -43,12 +46,32 @@ def accept(
         raise
     name, content = store.file(engine, scope, submission_id)
     # The same checks again, on the bytes kept: what is loaded is what was reviewed.
-    prepared = validate(name, content, current.prefecture_adcode, on_step=on_step)
+    prepared = validate(engine, name, content, current.prefecture_adcode, on_step=on_step)
+    refused = [r for r in prepared.sheet_rows if r.rejected]
+    if refused:  # the database changed since the review: nothing is loaded
+        raise LoadError(
+            "；".join(f"工作表「{r.sheet}」第 {r.row} 行：{'；'.join(r.messages)}" for r in refused)
+            + "。未写入任何数据。"
+        )
 
     def mark_accepted(conn: sa.Connection, summary: LoadSummary) -> None:
         locked = store.lock(conn, scope, submission_id)
         if locked.state != current.state:  # another reviewer acted meanwhile
             raise TransitionRefused(f"登记表已被他人处理（当前状态：{locked.state_label}）")
+        # After the units (a plan or site may name one the register just brought), by the
+        # accepting user; a failure here takes the whole acceptance back.
+        written = write_rows(conn, prepared.sheet_rows, scope.user)
+        for spec in OPTIONAL_SHEETS:
+            if written[spec.kind]:
+                audit.record(
+                    conn,
+                    scope,
+                    "load",
+                    f"submission/{submission_id}/{spec.name}",
+                    {"sheet": spec.name, "kind": spec.kind},
+                    row_count=written[spec.kind],
+                )
+        summary.sheets_written = written
         accepted_at = summary.recorded_at or conn.execute(sa.text("SELECT now()")).scalar_one()
         conn.execute(
             sa.text(
@@ -80,6 +103,8 @@ def accept(
                 "load_ids": summary.load_ids,
                 "inserted": summary.inserted,
                 "updated": summary.updated,
+                "plans": written["plan"],
+                "sites": written["site"],
             },
         )
         if then is not None:
@@ -131,6 +156,7 @@ def run_accept(engine: sa.Engine, job: jobs.Job, beat=None) -> None:
 
     def done(conn: sa.Connection, summary: LoadSummary) -> None:
         result = {"inserted": summary.inserted, "updated": summary.updated}
+        result |= {"plans": summary.sheets_written["plan"], "sites": summary.sheets_written["site"]}
         jobs.finish(conn, job.id, result)
 
     accept(engine, scope, job.submission_id, asked.get("comment", ""), on_step, done)

@@ -309,9 +309,14 @@ def _refused(engine, scope: Scope, current: Submission, action: str, exc: Except
 def summary_text(summary: dict | None) -> str:
     if summary is None:
         return "检查中"
+    carried = "".join(
+        f"；{label} {summary[key]} {unit}"
+        for key, label, unit in (("plans", "职工安置方案", "个"), ("sites", "场地处置", "处"))
+        if summary.get(key)
+    )
     return (
         f"共 {summary['rows']} 行：通过 {summary['ok']}，有警告 {summary['warning']}，"
-        f"拒绝 {summary['rejected']}"
+        f"拒绝 {summary['rejected']}{carried}"
     )
 
 

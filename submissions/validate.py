@@ -12,11 +12,13 @@ from collections.abc import Callable
 from pathlib import Path, PurePath
 
 import polars as pl
+import sqlalchemy as sa
 
 from etl.bounds import Limits
 from etl.clean import ERROR
 from etl.pipeline import Prepared, decide, prepare
 from etl.register import BY_KEY
+from etl.sheet_rows import check_references
 from exitmap.errors import UserError
 from exitmap.vocabulary import PREFECTURES
 
@@ -55,19 +57,23 @@ def check_upload(name: str, content: bytes) -> str:
 
 
 def validate(
+    engine: sa.Engine,
     name: str,
     content: bytes,
     prefecture: int | None,
     on_step: Callable[[str], None] = lambda _: None,
 ) -> Prepared:
     """The register's rows, checked and located; rows of another 州（市） than ``prefecture``
-    rejected (None: the province's own upload, every prefecture)."""
+    rejected (None: the province's own upload, every prefecture). The optional sheets' plans
+    and sites are held to the same prefecture and to the firms and units of the register or
+    of the database (``engine``)."""
     with tempfile.TemporaryDirectory(prefix="exitmap-submission-") as folder:
         path = Path(folder) / safe_name(name)
         path.write_bytes(content)
         prepared = prepare([path], on_step=on_step)
     if prefecture is not None:
         prepared.rows = own_prefecture_only(prepared.rows, prefecture)
+    check_references(engine, prepared.sheet_rows, prepared.rows, prefecture)
     return prepared
 
 

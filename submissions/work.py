@@ -51,7 +51,7 @@ def run_validation(
             if text.startswith(start):
                 beat(progress, label)
 
-    prepared = validate(name, content, prefecture, on_step=on_step)
+    prepared = validate(engine, name, content, prefecture, on_step=on_step)
     beat(0.7, "生成问题清单")
     report = frictionless(prepared)
     beat(0.8, "标注原文件")

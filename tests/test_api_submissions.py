@@ -135,7 +135,7 @@ def test_an_upload_goes_through_every_state_and_every_refusal(api, monkeypatch):
     accepted = client.get(f"/api/v1/submissions/{second}", headers=_h(tok["province"])).json
     assert accepted["state"] == "accepted" and accepted["accepted_by"] == "t_province"
     assert accepted["job"]["state"] == "done"
-    assert accepted["job"]["result"] == {"inserted": 2, "updated": 0}
+    assert accepted["job"]["result"] == {"inserted": 2, "updated": 0, "plans": 0, "sites": 0}
     assert accepted["history"][-1]["comment"] == "核对无误"
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM unit")).scalar_one() == 2

@@ -69,4 +69,10 @@ def summary_text(summary: dict | None, lang: str) -> str:
         return store.summary_text(summary)
     if summary is None:
         return "Checking"
-    return "{rows} rows: {ok} ok, {warning} with warnings, {rejected} rejected".format(**summary)
+    carried = "".join(
+        f"; {summary[key]} {label}"
+        for key, label in (("plans", "resettlement plans"), ("sites", "exited sites"))
+        if summary.get(key)
+    )
+    counts = "{rows} rows: {ok} ok, {warning} with warnings, {rejected} rejected".format(**summary)
+    return counts + carried

@@ -94,6 +94,10 @@ ZH_EN = {
         "已采用并载入：新增 {added}，更新 {updated}。",
         "Accepted and loaded: {added} new, {updated} updated.",
     ),
+    "accepted_sheets": (
+        "职工安置方案 {plans} 个、场地处置 {sites} 处已写入。",
+        "{plans} resettlement plans and {sites} exited sites written.",
+    ),
     "failed": ("载入未成功：", "The load failed: "),
 }
 # The difference's field names (submissions/review.py CHANGED_FIELDS and coordinates).
@@ -406,5 +410,8 @@ def register(app, ctx: Context) -> None:
             loaded = job.result or {}
             said = _tx("accepted", lang, added=loaded.get("inserted", 0),
                        updated=loaded.get("updated", 0))  # fmt: skip
+            if loaded.get("plans") or loaded.get("sites"):
+                more = _tx("accepted_sheets", lang, plans=loaded["plans"], sites=loaded["sites"])
+                said += (" " if lang == "en" else "") + more
             return said, label, _decision(s, lang), True
         return _tx("failed", lang) + job.message, label, _decision(s, lang), True

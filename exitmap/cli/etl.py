@@ -36,6 +36,24 @@ def print_rejections(prepared, limit: int = 50) -> None:
         click.echo(f"  … 另有 {rejected.height - limit} 行被拒绝，详见 --report 报告。", err=True)
 
 
+def print_sheet_rows(prepared) -> None:
+    """The optional sheets are checked here but written only by an accepted submission, which
+    holds them to the uploader's prefecture and to the firms and units in the database."""
+    if not prepared.sheet_rows:
+        return
+    sheets = "、".join(dict.fromkeys(f"「{r.sheet}」" for r in prepared.sheet_rows))
+    click.echo(
+        f"  · 工作表{sheets}共 {len(prepared.sheet_rows)} 行：exitmap load 不写入职工安置方案和"
+        "场地处置，请经报送审核采用写入，或用 exitmap resettlement add、exitmap land add 录入。",
+        err=True,
+    )
+    for r in prepared.sheet_rows:
+        if r.rejected:
+            click.echo(
+                f"  ✗ {r.file} 工作表「{r.sheet}」第 {r.row} 行：" + "；".join(r.messages), err=True
+            )
+
+
 def run_load(
     files: list[Path],
     as_of: dt.date,
@@ -72,6 +90,7 @@ def run_load(
         f"拒绝 {counts['rejected']}。"
     )
     print_rejections(prepared)
+    print_sheet_rows(prepared)
     if dry_run:
         click.echo("试运行（--dry-run）：未写入数据库。")
         return 1 if counts["rejected"] or prepared.file_errors else 0
