@@ -6,6 +6,8 @@ vocabulary (sectors, categories, statuses …) and prefecture names; unknown val
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from exitmap.vocabulary import PREFECTURE_EN, english
 
 __all__ = ["LANGS", "PREFECTURE_EN", "STRINGS", "layer_words", "t", "v"]
@@ -323,10 +325,17 @@ def in_lang(pair: tuple[str, str], lang: str, **kwargs) -> str:
     return text.format(**kwargs) if kwargs else text
 
 
+def texts(table: dict[str, tuple[str, str]]) -> Callable[..., str]:
+    """A module's own table of (zh, en) texts as its ``tx(key, lang, **kwargs)``."""
+
+    def tx(key: str, lang: str, **kwargs) -> str:
+        return in_lang(table[key], lang, **kwargs)
+
+    return tx
+
+
 def t(key: str, lang: str = "zh", **kwargs) -> str:
-    zh, en = STRINGS[key]
-    text = en if lang == "en" else zh
-    return text.format(**kwargs) if kwargs else text
+    return in_lang(STRINGS[key], lang, **kwargs)
 
 
 def v(value, lang: str = "zh") -> str:

@@ -313,16 +313,7 @@ JOIN prefecture p ON p.adcode = ev.prefecture_adcode
 WHERE ev.exit_date <= :on AND {scope_sql("ev.prefecture_adcode")} {{filters}}
 ORDER BY ev.prefecture_adcode, u.unit_key
 """
-EXITED_COLUMNS = [
-    "unit_key",
-    "unit_id",
-    "enterprise_name",
-    "credit_code",
-    "prefecture_adcode",
-    "prefecture_name",
-    "sub_industry",
-    "exit_date",
-]
+EXITED_COLUMNS = [*COLUMNS[:6], "sub_industry", "exit_date"]  # the unit, its firm and place
 
 
 def exited_by(engine: sa.Engine, on: dt.date, scope: Scope = EVERYTHING, **filters) -> pd.DataFrame:

@@ -26,7 +26,7 @@ from app.context import Context
 from app.forms import day as read_day
 from app.forms import number as read_number
 from app.http import FORM_SLACK, body_limit, when_too_large
-from app.i18n import PREFECTURE_EN, in_lang
+from app.i18n import PREFECTURE_EN, texts
 from app.state import ViewState
 from approvals import drafts
 from etl.targets import TargetLine
@@ -83,8 +83,7 @@ PARAM_KEYS = {"document": "document", "on": "date", "reason": "reason", "tce": "
               "project": "project"}  # fmt: skip
 
 
-def _tx(key: str, lang: str, **kwargs) -> str:
-    return in_lang(ZH_EN[key], lang, **kwargs)
+_tx = texts(ZH_EN)
 
 
 def _kind(kind: str, lang: str) -> str:

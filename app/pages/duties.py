@@ -22,7 +22,7 @@ from app.components.tables import frame as framed
 from app.context import Context
 from app.forms import day, number
 from app.geo import shift_point
-from app.i18n import in_lang, v
+from app.i18n import texts, v
 from app.state import ViewState
 from etl.inspections import Finding, close_finding, record_inspection
 from etl.land import record_site
@@ -106,8 +106,7 @@ ZH_EN = {
 }
 
 
-def tx(key: str, lang: str, **kwargs) -> str:
-    return in_lang(ZH_EN[key], lang, **kwargs)
+tx = texts(ZH_EN)
 
 
 def layout(ctx: Context, state: ViewState) -> html.Div:

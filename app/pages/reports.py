@@ -21,6 +21,7 @@ from dash.exceptions import PreventUpdate
 from access.guard import current_scope, guarded, record, rule
 from app.components.tables import Col, facts, frame, table
 from app.context import Context
+from app.i18n import texts
 from app.state import ViewState
 from etl.locate import parse_address
 from exitmap import clock
@@ -105,10 +106,7 @@ CHANNELS = {
 }
 
 
-def tx(key: str, lang: str, **kwargs) -> str:
-    zh, en = ZH_EN[key]
-    text = en if lang == "en" else zh
-    return text.format(**kwargs) if kwargs else text
+tx = texts(ZH_EN)
 
 
 def _when(value) -> str:
@@ -575,8 +573,8 @@ def register(app, ctx: Context) -> None:
     def enter(_n, channel, kind, description, address, lon, lat, firm, name, phone, email, search):
         lang = _lang(search)
         scope = current_scope()
-        texts = [(v or "").strip()[: MAX_DESCRIPTION + 1] for v in (description, address, lon, lat)]
-        description, address, lon, lat = texts
+        given = [(v or "").strip()[: MAX_DESCRIPTION + 1] for v in (description, address, lon, lat)]
+        description, address, lon, lat = given
         try:
             if channel not in ("phone", "letter"):
                 raise UserError("来源应为电话或来信")

@@ -26,7 +26,7 @@ from app.components.submission_words import (
 )
 from app.components.tables import Col, frame, table
 from app.context import Context
-from app.i18n import in_lang, v
+from app.i18n import in_lang, texts, v
 from app.state import ViewState
 from exitmap.errors import UserError
 from submissions import jobs, periods, review, store
@@ -112,8 +112,7 @@ FIELD_EN = {
 }
 
 
-def _tx(key: str, lang: str, **kwargs) -> str:
-    return in_lang(ZH_EN[key], lang, **kwargs)
+_tx = texts(ZH_EN)
 
 
 def _counted(title: str, n: int, lang: str) -> str:

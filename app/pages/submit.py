@@ -29,7 +29,7 @@ from app.components.submission_words import (
 from app.components.tables import Col, frame, table
 from app.context import Context
 from app.http import takes_upload
-from app.i18n import in_lang
+from app.i18n import in_lang, texts
 from app.state import ViewState
 from exitmap.errors import UserError
 from exitmap.vocabulary import PREFECTURES
@@ -94,8 +94,7 @@ ZH_EN = {
 }
 
 
-def _tx(key: str, lang: str, **kwargs) -> str:
-    return in_lang(ZH_EN[key], lang, **kwargs)
+_tx = texts(ZH_EN)
 
 
 def _upload_form(ctx: Context, role: str, lang: str) -> html.Form:

@@ -20,7 +20,7 @@ from app.components.tables import Col, table
 from app.components.tables import frame as framed
 from app.context import Context
 from app.forms import day, number
-from app.i18n import in_lang, v
+from app.i18n import texts, v
 from app.state import ViewState
 from approvals import drafts
 from etl.targets import TargetLine
@@ -76,8 +76,7 @@ ZH_EN = {
 }
 
 
-def tx(key: str, lang: str, **kwargs) -> str:
-    return in_lang(ZH_EN[key], lang, **kwargs)
+tx = texts(ZH_EN)
 
 
 def _pair(done, target, number) -> str:
