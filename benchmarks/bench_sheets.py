@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import io
 import os
 import statistics
 import sys
@@ -31,18 +32,59 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import openpyxl
 from throwaway import throwaway_database
 
 from etl.load import load
 from etl.pipeline import prepare
+from etl.register import COLUMNS, credit_check_char
 from etl.sheet_rows import write_rows
+from etl.sheets import PLAN_SHEET, SITE_SHEET
+from etl.template import DATA_SHEET, FIRST_DATA_ROW, write_template
 from submissions.validate import validate
-from tests.helpers.registers import credit_code, unit_row, write_csv
-from tests.helpers.sheets import book_bytes, filled_template
 
 KUNMING = 530100
 GONE = {"当前状态": "已拆除", "退出方式": "拆除", "实际退出日期": "2021-06-30"}
 FIRST_KNOWN = 900_000  # serials of the units already in the database
+
+
+def credit_code(serial: int) -> str:
+    body = f"91530102MA{serial:07d}"
+    return body + credit_check_char(body)
+
+
+def unit_row(serial: int) -> dict[str, str]:
+    """An exited blast furnace of 五华区, 昆明市 (one firm per serial)."""
+    return {
+        "州（市）": "昆明市", "县（市、区）": "五华区",
+        "企业名称": f"云南测试{serial}号钢铁有限公司", "统一社会信用代码": credit_code(serial),
+        "行业": "钢铁", "细分行业": "炼铁",
+        "装备名称": "高炉", "装备编号": "1#", "产能（万吨/年）": "40",
+        "年综合能耗（吨标准煤）": "50000", "退出类别": "淘汰类", "计划退出日期": "2021-12-31",
+        "经度": "102.7047", "纬度": "25.0430", **GONE,
+    }  # fmt: skip
+
+
+def filled_template(folder: Path, units: list[dict], plans=(), sites=()) -> bytes:
+    """The blank template with ``units`` on 登记表 and the rows of the optional sheets (values
+    by header), as the bytes of an xlsx."""
+    write_template(folder / "blank.xlsx")
+    book = openpyxl.load_workbook(folder / "blank.xlsx")
+    for sheet, headers, rows in (
+        (book[DATA_SHEET], [c.header for c in COLUMNS], units),
+        (book[PLAN_SHEET.name], [f.header for f in PLAN_SHEET.fields], plans),
+        (book[SITE_SHEET.name], [f.header for f in SITE_SHEET.fields], sites),
+    ):
+        for r, row in enumerate(rows, start=FIRST_DATA_ROW):
+            for i, header in enumerate(headers, start=1):
+                value = row.get(header)
+                if value not in (None, ""):
+                    cell = sheet.cell(r, i, value)
+                    if isinstance(value, str):
+                        cell.data_type = "s"  # as typed, never a formula
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 def _plan(serial: int) -> dict:
@@ -83,13 +125,14 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     folder = Path(tempfile.mkdtemp(prefix="bench-sheets-"))
     serials = range(1, args.rows + 1)
-    units = [unit_row(s, **GONE) for s in serials]
+    units = [unit_row(s) for s in serials]
     known = range(FIRST_KNOWN, FIRST_KNOWN + args.units)
-    plain = book_bytes(filled_template(folder, units))
+    plain = filled_template(folder, units)
     sheets = [_site(s) for s in serials] + [_site(s) for s in known[: args.db_sites]]
-    full = book_bytes(filled_template(folder, units, [_plan(s) for s in serials], sheets))
+    full = filled_template(folder, units, [_plan(s) for s in serials], sheets)
     with throwaway_database("bench_sheets") as engine:
-        earlier = write_csv(folder / "known.csv", [unit_row(s, **GONE) for s in known])
+        earlier = folder / "known.xlsx"
+        earlier.write_bytes(filled_template(folder, [unit_row(s) for s in known]))
         load(engine, prepare([earlier]), dt.date(2022, 6, 30))
         base, more = [], []
         for _ in range(args.runs):
