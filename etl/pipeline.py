@@ -20,7 +20,7 @@ import polars as pl
 from etl.bounds import Limits, RegisterError, regular_file
 from etl.clean import ERROR, WARNING, clean
 from etl.locate import locate
-from etl.read import read_register
+from etl.read import EXPECTED, read_register
 from etl.register import BY_KEY, CONTROL_CHARS
 from etl.sheet_rows import SheetRow, check_rows
 
@@ -102,11 +102,12 @@ def prepare(paths: list[Path], on_step: Callable[[str], None] = lambda _: None) 
             continue
         finally:
             release_freed_memory()
-        # Instructions sheets are expected; other skipped sheets may hold rows someone meant.
+        # Instructions and the template's lists are expected; other skipped sheets may hold
+        # rows someone meant.
         info.notes += [
             f"未读取工作表「{s.sheet}」：{s.reason}"
             for s in sheets.skipped
-            if not s.reason.startswith("说明页")
+            if s.reason not in EXPECTED
         ]
         for sheet in sheets:
             info.sheets.append(sheet.sheet)

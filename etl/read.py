@@ -17,7 +17,7 @@ import polars as pl
 from etl.apart import read_apart
 from etl.bounds import Formula, Limits, RegisterError, check_csv, check_workbook, regular_file
 from etl.register import BY_KEY, REQUIRED, header_key, match_header
-from etl.sheets import OptionalRows, optional_sheet, read_optional
+from etl.sheets import LISTS_SHEET, OptionalRows, optional_sheet, read_optional
 from etl.text import decode
 
 # Zipped workbooks are scanned before calamine reads them (etl/bounds.py); an .xls, which
@@ -117,13 +117,15 @@ def read_register(path: Path, limits: Limits | None = None) -> SheetList:
         name, grid = g.name, g.cells
         # A CSV is one sheet, the register; only a workbook carries the optional sheets.
         spec = optional_sheet(name) if suffix in EXCEL_SUFFIXES else None
-        if grid is None:
+        if grid is None and name == LISTS_SHEET:
+            skipped.append(SkippedSheet(name, TEMPLATE_LISTS))
+        elif grid is None:
             skipped.append(SkippedSheet(name, "隐藏工作表，已跳过"))
         elif spec is not None:
             if not _is_empty(grid):
                 optional.append(read_optional(path.name, name, grid, spec, g.first_column))
         elif any(word in header_key(name) for word in GUIDE_SHEET_WORDS):
-            skipped.append(SkippedSheet(name, "说明页，已跳过"))
+            skipped.append(SkippedSheet(name, GUIDE))
         elif _is_empty(grid):
             skipped.append(SkippedSheet(name, "空表，已跳过"))
         else:
@@ -138,6 +140,13 @@ def read_register(path: Path, limits: Limits | None = None) -> SheetList:
             + _skipped_note(skipped)
         )
     return SheetList(sheets, skipped, optional)
+
+
+# Sheets a register is expected to carry besides its rows: its instructions, and the template's
+# own hidden drop-down lists (etl/template.py). Skipped without a note to the user.
+GUIDE = "说明页，已跳过"
+TEMPLATE_LISTS = "模板的下拉列表，已跳过"
+EXPECTED = (GUIDE, TEMPLATE_LISTS)
 
 
 def _skipped_note(skipped: list[SkippedSheet]) -> str:

@@ -23,6 +23,8 @@ from exitmap.vocabulary import (
 
 FIELD_KINDS = ("text", "code", "count", "amount", "date", "choice")
 HEADER_SCAN_ROWS = 20
+# The template's hidden sheet of drop-down lists (etl/template.py): no rows to read.
+LISTS_SHEET = "代码表"
 # A row is the header when it names this many of the sheet's columns (the template's do all).
 MIN_HEADER_MATCHES = 2
 

@@ -15,7 +15,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from etl.register import COLUMNS
-from etl.sheets import OPTIONAL_SHEETS, OptionalSheet
+from etl.sheets import LISTS_SHEET, OPTIONAL_SHEETS, OptionalSheet
 from exitmap.boundaries import load_counties, load_prefectures
 from exitmap.cells import put
 from exitmap.vocabulary import (
@@ -28,7 +28,6 @@ from exitmap.vocabulary import (
 )
 
 DATA_SHEET = "登记表"
-LISTS_SHEET = "代码表"
 FIRST_DATA_ROW = 3  # row 1: title, row 2: headers
 LAST_DATA_ROW = 5000
 

@@ -27,8 +27,8 @@ from etl.load import load
 from etl.pipeline import prepare
 from etl.read import read_register
 from etl.sheet_rows import check_rows
-from etl.sheets import PLAN_SHEET, SITE_SHEET, OptionalRows
-from etl.template import DATA_SHEET, LISTS_SHEET, write_template
+from etl.sheets import LISTS_SHEET, PLAN_SHEET, SITE_SHEET, OptionalRows
+from etl.template import DATA_SHEET, write_template
 from exitmap.cli import main
 from exitmap.cli.submissions import start_worker_thread
 from exitmap.vocabulary import (

@@ -65,3 +65,5 @@ def test_a_filled_template_loads_cleanly(tmp_path):
     assert prepared.counts() == {"ok": 2, "warning": 0, "rejected": 0}
     assert prepared.rows["row"].to_list() == [3, 4]
     assert set(prepared.rows["sheet"]) == {DATA_SHEET}
+    # Its instructions and its own hidden lists are expected: no note about either.
+    assert prepared.files[0].notes == []
