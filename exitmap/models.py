@@ -161,7 +161,8 @@ class UnitEvent(Base):
             unique=True,
             postgresql_where=sa.text("superseded_at IS NULL"),
         ),
-        # The standing's summary reads the current in-scope versions from here alone.
+        # The standing's summary reads the current in-scope versions from here alone (the unit
+        # too, for its join of the holds: migration 0012).
         sa.Index(
             "ix_unit_event_as_of",
             "event_date",
@@ -178,6 +179,7 @@ class UnitEvent(Base):
                 "e_exit_date",
                 "e_is_rectified",
                 "e_deadline",
+                "unit_id",
             ],
             postgresql_where=sa.text("superseded_at IS NULL AND e_category IS NOT NULL"),
         ),
