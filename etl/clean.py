@@ -37,6 +37,7 @@ from etl.register import (
     enum_lookup,
     value_key,
 )
+from etl.text import FULL_WIDTH
 from exitmap import settings
 from exitmap.vocabulary import DEFAULT_CRS, SECTOR_OF
 
@@ -251,8 +252,8 @@ def _text_issues(cells: pl.DataFrame, name: str, label: str, limit: int, text: b
 # Full-width ASCII (U+FF01–FF5E), the ideographic space and the superscripts of m² / m³ become
 # plain ASCII. A targeted table rather than NFKC: it is several times faster and leaves the
 # rest of the text alone.
-_WIDE = [chr(c) for c in range(0xFF01, 0xFF5F)] + ["\u3000", "²", "³", "−"]
-_NARROW = [chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)] + [" ", "2", "3", "-"]
+_WIDE = [*FULL_WIDTH, "²", "³", "−"]
+_NARROW = [*FULL_WIDTH.values(), "2", "3", "-"]
 
 
 def _normalise(col: Column) -> pl.Expr:

@@ -35,12 +35,12 @@ from etl.register import (
 )
 from etl.resettlement import find_firm, plan_problems, record_plan
 from etl.sheets import PLAN_SHEET, SITE_SHEET, OptionalRows, OptionalSheet
+from etl.text import FULL_WIDTH
 from exitmap.policy import default_policy
 from exitmap.vocabulary import PREFECTURES, RESETTLEMENT_CHANNELS
 
 OK, REJECTED = "ok", "rejected"
-# Full-width letters, digits and signs typed by Chinese input methods, as their ASCII forms.
-_NARROW = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: " "}
+_NARROW = str.maketrans(FULL_WIDTH)
 _DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 SHOWN_CHARS = 40
 _VISIBLE = {ord(c): "\ufffd" for c in CONTROL_NAMES}

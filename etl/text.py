@@ -6,6 +6,10 @@ import codecs
 
 import charset_normalizer
 
+# Full-width ASCII (U+FF01–FF5E) and the ideographic space, as Chinese input methods type
+# digits, letters and signs, by their plain ASCII forms.
+FULL_WIDTH = {chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)} | {"\u3000": " "}
+
 
 def decode(raw: bytes) -> str | None:
     """The file's text, or None when no encoding fits (the caller says so in its own words)."""

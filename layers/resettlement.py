@@ -8,11 +8,9 @@ import datetime as dt
 import pandas as pd
 import sqlalchemy as sa
 
-from exitmap.policy import default_policy
-from exitmap.policy.mirror import check_policy_synced
 from exitmap.scope import EVERYTHING, Scope, scope_sql
 from exitmap.vocabulary import RESETTLEMENT_CHANNELS
-from layers.units import STATE_CTES, policy_params
+from layers.units import EXITED_UNITS, STATE_CTES, read_exited
 
 PLANS_SQL = f"""
 SELECT r.id, e.name AS enterprise_name, e.credit_code, r.prefecture_adcode,
@@ -45,12 +43,7 @@ planned AS (
 )
 SELECT ev.prefecture_adcode, p.name AS prefecture_name, en.name AS enterprise_name,
        min(en.credit_code) AS credit_code, count(*) AS exited_units
-FROM ev
-JOIN unit u ON u.id = ev.unit_id
-JOIN enterprise en ON en.id = u.enterprise_id
-JOIN prefecture p ON p.adcode = ev.prefecture_adcode
-WHERE ev.status = ANY(:exited) AND ev.exit_date <= :on
-  AND {scope_sql("ev.prefecture_adcode")}
+{EXITED_UNITS}
   AND NOT EXISTS (SELECT 1 FROM planned WHERE planned.firm = COALESCE(en.credit_code, en.name))
 GROUP BY ev.prefecture_adcode, p.name, en.name
 ORDER BY ev.prefecture_adcode, en.name
@@ -67,12 +60,7 @@ WITHOUT_PLAN_COLUMNS = [
 def without_plan(engine: sa.Engine, on: dt.date, scope: Scope = EVERYTHING) -> pd.DataFrame:
     """Firms with a unit exited on or before ``on`` and no plan dated by then: one row per firm
     (name, credit code, prefecture, exited units)."""
-    policy = default_policy()
-    params = policy_params(policy, on) | scope.params()
-    params |= {"on": on, "exited": list(policy.statuses.exited)}
-    with engine.connect() as conn:
-        check_policy_synced(conn, policy)
-        rows = conn.execute(sa.text(WITHOUT_PLAN_SQL), params).all()
+    rows = read_exited(engine, WITHOUT_PLAN_SQL, on, scope)
     return pd.DataFrame.from_records(rows, columns=WITHOUT_PLAN_COLUMNS)
 
 

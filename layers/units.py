@@ -302,15 +302,20 @@ def evaluate(
     return frame
 
 
-EXITED_SQL = f"""
-WITH {STATE_CTES}
-SELECT u.unit_key, ev.unit_id, en.name AS enterprise_name, en.credit_code,
-       ev.prefecture_adcode, p.name AS prefecture_name, ev.sub_industry, ev.exit_date
+# The units of the scope that had exited on or before :on (an exited status, :exited, and an
+# exit date by then), with their firm and prefecture: u, en, p beside ev. Read by EXITED_SQL and
+# by queries built on it (layers/resettlement.py), through ``read_exited``.
+EXITED_UNITS = f"""
 FROM ev
 JOIN unit u ON u.id = ev.unit_id
 JOIN enterprise en ON en.id = u.enterprise_id
 JOIN prefecture p ON p.adcode = ev.prefecture_adcode
-WHERE ev.exit_date <= :on AND {scope_sql("ev.prefecture_adcode")} {{filters}}
+WHERE ev.status = ANY(:exited) AND ev.exit_date <= :on AND {scope_sql("ev.prefecture_adcode")}"""
+EXITED_SQL = f"""
+WITH {STATE_CTES}
+SELECT u.unit_key, ev.unit_id, en.name AS enterprise_name, en.credit_code,
+       ev.prefecture_adcode, p.name AS prefecture_name, ev.sub_industry, ev.exit_date
+{EXITED_UNITS} {{filters}}
 ORDER BY ev.prefecture_adcode, u.unit_key
 """
 EXITED_COLUMNS = [*COLUMNS[:6], "sub_industry", "exit_date"]  # the unit, its firm and place
@@ -320,13 +325,21 @@ def exited_by(engine: sa.Engine, on: dt.date, scope: Scope = EVERYTHING, **filte
     """The units (of the scope, after filters) that had exited on or before ``on``: an exited
     status and an exit date by then (EXITED_COLUMNS). ``evaluate`` says the same of them with
     every reason; this reads only what a list of exits needs (a page reads it on every view)."""
+    where, params = filter_sql(**filters)
+    rows = read_exited(engine, EXITED_SQL.format(filters=where), on, scope, params)
+    return pd.DataFrame.from_records(rows, columns=EXITED_COLUMNS)
+
+
+def read_exited(
+    engine: sa.Engine, sql: str, on: dt.date, scope: Scope, params: dict | None = None
+) -> list[sa.Row]:
+    """The rows of ``sql`` (built on STATE_CTES and EXITED_UNITS) on ``on`` within ``scope``."""
     policy = default_policy()
-    where, params = filter_sql(status=policy.statuses.exited, **filters)
-    params |= {"on": on} | policy_params(policy, on) | scope.params()
+    params = (params or {}) | policy_params(policy, on) | scope.params()
+    params |= {"on": on, "exited": list(policy.statuses.exited)}
     with engine.connect() as conn:
         check_policy_synced(conn, policy)
-        rows = conn.execute(sa.text(EXITED_SQL.format(filters=where)), params).all()
-    return pd.DataFrame.from_records(rows, columns=EXITED_COLUMNS)
+        return conn.execute(sa.text(sql), params).all()
 
 
 def _explain_row(r: dict, on: dt.date, policy: Policy, lang: str, value) -> dict:
