@@ -28,7 +28,7 @@ import flask
 import sqlalchemy as sa
 
 from access import audit
-from access.rules import ANONYMOUS, RULES, allowed
+from access.rules import ANONYMOUS, READING, RULES, allowed
 from access.users import User
 from exitmap.db import enter_scope, leave_scope
 from exitmap.scope import Scope
@@ -38,6 +38,8 @@ log = logging.getLogger(__name__)
 ATTR = "exitmap_rule"
 EXTENSION = "exitmap.guard"
 CALLBACK_ENDPOINT = "/_dash-update-component"
+# flask.g's list of the audit calls of an answer app/response_cache.py will keep.
+AUDIT_KEPT = "exitmap_audit_kept"
 
 # Dash's own endpoints and Flask's static route: their rules, declared here once.
 DASH_ENDPOINTS: dict[str, str] = {
@@ -82,14 +84,17 @@ def guard_of(app) -> Guard:
     return server.extensions[EXTENSION]
 
 
-def guarded(app, action: str, *dependencies, **options) -> Callable:
-    """``app.callback`` with its access rule recorded (by the callback's output id)."""
+def guarded(app, action: str, *dependencies, cache: bool = False, **options) -> Callable:
+    """``app.callback`` with its access rule recorded (by the callback's output id).
+
+    ``cache``: its answer depends only on its request, the caller and the data, so a repeated
+    request may be answered from app/response_cache.py (a reading rule only)."""
     guard = guard_of(app)
 
     def register(fn: Callable) -> Callable:
         before = set(app.callback_map)
         out = app.callback(*dependencies, **options)(fn)
-        guard.declare_callbacks(set(app.callback_map) - before, action)
+        guard.declare_callbacks(set(app.callback_map) - before, action, cache=cache)
         return out
 
     return register
@@ -118,6 +123,7 @@ class Guard:
         self.server = server
         self.engine = engine
         self.callbacks: dict[str, str] = {}
+        self.cacheable: set[str] = set()  # callback ids whose answers may be kept
         # Who a request may be, in order: each returns a Caller, or None to pass.
         self.identifiers: list[Callable[[], Caller | None]] = []
         # How an anonymous page request is answered (the login page's redirect).
@@ -132,11 +138,15 @@ class Guard:
 
     # -- declarations ---------------------------------------------------------------------
 
-    def declare_callbacks(self, ids: set[str], action: str) -> None:
+    def declare_callbacks(self, ids: set[str], action: str, *, cache: bool = False) -> None:
         if action not in RULES:
             raise KeyError(f"no such access rule: {action!r}")
+        if cache and action not in READING:
+            raise ValueError(f"only a reading callback may be answered from a cache: {action!r}")
         for callback_id in ids:
             self.callbacks[callback_id] = action
+            if cache:
+                self.cacheable.add(callback_id)
 
     def endpoint_rule(self, endpoint: str | None) -> str | None:
         if endpoint is None:
@@ -231,6 +241,13 @@ class Guard:
         """Append an audit row for the request being served."""
         caller = caller or current_caller()
         request = flask.request if flask.has_request_context() else None
+        if request is not None and (kept := flask.g.get(AUDIT_KEPT)) is not None:
+            # The answer is being made for the response cache: what it audits is kept with
+            # it and written again whenever the cache serves it.
+            kept.append(
+                {"action": action, "target": target, "params": params, "username": username,
+                 "row_count": row_count, "sha256": sha256}
+            )  # fmt: skip
         audit.record(
             self.engine,
             caller.scope if caller else None,

@@ -26,6 +26,7 @@ from app import (
     permissions,
     presentation,
     report_public,
+    response_cache,
 )
 from app.components.header import (
     account,
@@ -79,6 +80,10 @@ PAGES = {
     "/duties": duties.layout,
     "/reports": report_pages.layout,
 }
+# The pages whose layout is their data alone (no workflow, no audit log): a repeated request
+# is answered from app/response_cache.py.
+CACHED_PAGES = ("/", "/quota", "/freeze", "/data", "/about")
+CACHED_PAGE_PREFIXES = ("/prefecture/", "/unit/")
 # Pages of one thing named in the path after the prefix: (ctx, state, the rest of the path).
 DETAIL_PAGES = {
     "/submit/": submit.detail_layout,
@@ -276,6 +281,10 @@ def create_app(database_url: str | None = None, engine: sa.Engine | None = None)
     ):
         if hasattr(page, "register"):
             page.register(app, ctx)
+    # Last: it answers only requests every hook above has admitted and scoped.
+    app.response_cache = response_cache.install(
+        app, ctx.data.version, ctx.today, CACHED_PAGES, CACHED_PAGE_PREFIXES
+    )
     return app
 
 

@@ -45,8 +45,11 @@ HERE = Path(__file__).resolve().parent
 EXITMAP = Path(sys.executable).parent / "exitmap"
 TODAY = "2026-06-30"
 PAGES = ["/", "/prefecture/530100", "/prefecture/530300", "/quota", "/freeze", "/data", "/about"]
-# The account every simulated user signs in with (the office: every page, whole province).
-USER, PASSWORD = "bench_load", "load benchmark password"
+# The accounts the simulated users sign in with, in turn (the office: every page, the whole
+# province). Several, not one: the response cache keeps answers per user (app/response_cache.py),
+# so one shared account would measure a cache no real office has.
+ACCOUNTS = [f"bench_load_{i:02d}" for i in range(1, 21)]
+USER, PASSWORD = ACCOUNTS[0], "load benchmark password"
 TARGETS = {"50 users": 300, "200 users": 1000, "attack": 1000}
 
 
@@ -214,7 +217,8 @@ def main() -> None:
                 load(eng, prepare([path]), as_of, source="demo", synthetic=True)
         with eng.connect() as conn:
             units = conn.execute(sa.text("SELECT count(*) FROM unit")).scalar_one()
-        users.add(eng, USER, "province", password=PASSWORD)
+        for account in ACCOUNTS:
+            users.add(eng, account, "province", password=PASSWORD)
         url = eng.url.render_as_string(hide_password=False)
         with (
             prod_server(url) as port,
@@ -234,10 +238,11 @@ def main() -> None:
             plan = Path(tmp) / "plan.json"
             plan.write_text(json.dumps({"target": front.https, "pages": PAGES,
                                         "callbacks": callbacks, "asset": asset,
-                                        "username": USER, "password": PASSWORD}))  # fmt: skip
+                                        "accounts": ACCOUNTS, "password": PASSWORD}))  # fmt: skip
             if not callbacks:
                 raise RuntimeError("the pages made no callback in Chromium")
-            print(f"记录到页面自身的回调请求 {len(callbacks)} 个（{len(PAGES)} 个页面）；"
+            print(f"用户轮流以 {len(ACCOUNTS)} 个账号登录；"
+                  f"记录到页面自身的回调请求 {len(callbacks)} 个（{len(PAGES)} 个页面）；"
                   f"静态文件 {asset.split('?')[0]}；每阶段 {args.seconds:.0f} s")  # fmt: skip
 
             base = phase(plan, 50, args.seconds, static_only=True)

@@ -10,7 +10,8 @@ address, and on an intranet every person has one; a single address for all would
 rate limit, not the site. A user makes one request, thinks 0.5–1.5 s, makes the next: page
 HTML, the page's layout (for that page, by its Referer), Dash's dependencies, one of the
 dashboard's own callback POSTs recorded from Chromium, or a fingerprinted static asset. Each
-user signs in first through the login form (the plan's account; benchmarks/web_session.py), and
+user signs in first through the login form (the plan's accounts in turn;
+benchmarks/web_session.py), and
 the figures count from when every user has signed in. Prints
 one JSON object: per request kind, count, failures, p50/p95/p99 in ms; with ``--static-only``
 every request is the static asset (the baseline).
@@ -36,6 +37,7 @@ from locust.env import Environment  # noqa: E402
 from web_session import csrf_header, sign_in  # noqa: E402
 
 ADDRESSES = (f"127.1.{i // 250}.{i % 250 + 1}" for i in itertools.count())
+TURNS = itertools.count()  # which of the plan's accounts the next user signs in with
 MAX_USERS = 500
 MAX_SECONDS = 300
 SIGNED_IN = [0]  # users past their sign-in
@@ -68,7 +70,9 @@ def user_class(plan: dict, static_only: bool) -> type[HttpUser]:
             self.client.mount("https://", FromAddress(next(ADDRESSES)))
             self.client.headers["Accept-Encoding"] = "gzip"
             if not static_only:
-                sign_in(self.client, plan["target"], plan["username"], plan["password"])
+                accounts = plan["accounts"]
+                name = accounts[next(TURNS) % len(accounts)]
+                sign_in(self.client, plan["target"], name, plan["password"])
             SIGNED_IN[0] += 1
 
         def referer(self, path: str) -> dict:

@@ -849,3 +849,20 @@ class AnnualTargetUnit(Base):
     __tablename__ = "annual_target_unit"
     target_id: Mapped[int] = mapped_column(sa.ForeignKey("annual_target.id"), primary_key=True)
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"), primary_key=True)
+
+
+class DataVersion(Base):
+    """One row: how many committed transactions have written data (migration 0013's triggers).
+    The caches key what they keep by it."""
+
+    __tablename__ = "data_version"
+    one: Mapped[bool] = mapped_column(sa.Boolean, primary_key=True, server_default=sa.true())
+    n: Mapped[int] = mapped_column(sa.BigInteger)
+    __table_args__ = (sa.CheckConstraint("one", name="ck_data_version_one_row"),)
+
+
+class DataChangePending(Base):
+    """A transaction that wrote data and has not committed yet; its commit counts it."""
+
+    __tablename__ = "data_change_pending"
+    xid: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)

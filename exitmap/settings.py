@@ -192,6 +192,11 @@ def get(name: str) -> str:
     raise KeyError(name)
 
 
+def current() -> tuple[str, ...]:
+    """Every setting's value now: a kept answer made under other settings is not this one's."""
+    return tuple(os.environ.get(s.env, s.default) for s in SETTINGS)
+
+
 def get_int(name: str) -> int:
     """A setting that must be a whole number above zero."""
     text = get(name)

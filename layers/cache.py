@@ -24,18 +24,10 @@ from exitmap.db import scope_settings
 
 T = TypeVar("T")
 
-# Cheap on any size (primary-key ends and tiny tables): it runs before every cached read.
-# Loads only add rows (ids grow); removing a source deletes its load records (count drops);
-# lifting a freeze fills lift_date; every step of a report from the public adds a report_event.
-VERSION_SQL = """
-SELECT (SELECT COALESCE(max(id), 0) FROM load_record), (SELECT count(*) FROM load_record),
-       (SELECT COALESCE(max(id), 0) FROM unit), (SELECT COALESCE(max(id), 0) FROM unit_event),
-       (SELECT COALESCE(max(id), 0) FROM quota_entry), (SELECT count(*) FROM quota_entry),
-       (SELECT COALESCE(max(id), 0) FROM freeze_decision), (SELECT count(*) FROM freeze_decision),
-       (SELECT count(lift_date) FROM freeze_decision),
-       (SELECT count(*) FROM unit_hold), (SELECT count(released_on) FROM unit_hold),
-       (SELECT COALESCE(max(id), 0) FROM report_event)
-"""
+# One row, kept by the triggers of migration 0013: it grows with every committed transaction
+# that wrote data (loads, decisions, submissions, reports, duties…), and the data and the new
+# number become visible together.
+VERSION_SQL = "SELECT n FROM data_version"
 
 
 # The versions read in the current request (``one_version``): None outside one.

@@ -213,6 +213,7 @@ def register(app, ctx: Context) -> None:
         Input("d-grid", "getRowsRequest"),
         State("d-view", "data"),
         State("d-search", "value"),
+        cache=True,
     )
     def rows(request, view, text):
         """One block of rows for the grid, and how many rows the question has."""

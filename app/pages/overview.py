@@ -459,6 +459,7 @@ def register(app, ctx: Context) -> None:
         *FILTER_STATES,
         State("url", "search"),
         prevent_initial_call=True,
+        cache=True,
     )
     def panels(applied, ready, measure, sector, sub, cat, status, on, units, known, search):
         if applied is None and ready is None:

@@ -316,6 +316,7 @@ def register(app, ctx: Context) -> None:
         Output("pf-units-table", "getRowsResponse"),
         Input("pf-units-table", "getRowsRequest"),
         State("pf-view", "data"),
+        cache=True,
     )
     def unit_list(request, view):
         if not request or not view:
