@@ -37,7 +37,8 @@ from exitmap.policy.texts import Translate, joined, say
 from exitmap.scope import EVERYTHING, Scope, scope_sql
 
 # The as-of state of every unit, ending in the CTE ``ev`` (one row per unit existing on :on).
-STATE_CTES = """
+# The state of each unit on :on (u3), and the surcharge table (sc) beside it.
+STATE_BASE_CTES = """
 cur AS (
     -- The state on :on is the event whose [event_date, valid_to) holds it: a plain filter.
     -- Each event carries its unit's register fields (u_*) and its evaluation (e_*).
@@ -73,7 +74,11 @@ u3 AS (
                AND ((cur.e_is_exit AND cur.e_exit_date <= :on) OR cur.e_is_rectified)
                AS resolved
     FROM cur
-),
+)"""
+# … and ev: the state with what follows from it (remaining, overdue, the surcharge…).
+STATE_CTES = (
+    STATE_BASE_CTES
+    + """,
 ev AS (
     SELECT u3.*,
            u3.in_scope AND NOT u3.resolved AS remaining,
@@ -86,6 +91,7 @@ ev AS (
     FROM u3 LEFT JOIN sc ON sc.sub_industry = u3.sub_industry AND sc.category = u3.category
 )
 """
+)
 
 # Which versions of the timelines a read sees: the current ones (everything known now) …
 CURRENT_ROWS = "e.superseded_at IS NULL"
