@@ -278,6 +278,13 @@ def current_caller() -> Caller | None:
     return flask.g.get("exitmap_caller")
 
 
+def current_action() -> str | None:
+    """The rule the request being served was admitted under (None outside a guarded one)."""
+    if not flask.has_request_context():
+        return None
+    return flask.g.get("exitmap_action")
+
+
 def current_scope() -> Scope | None:
     """The scope of the request being served (None outside a guarded request)."""
     caller = current_caller()

@@ -14,7 +14,14 @@ from dash import Input, Output, State, dcc, html
 from flask_compress import Compress
 
 from access import login
-from access.guard import Guard, current_caller, guarded, guarded_clientside, record
+from access.guard import (
+    Guard,
+    current_action,
+    current_caller,
+    guarded,
+    guarded_clientside,
+    record,
+)
 from access.rules import READING
 from app import (
     api,
@@ -313,7 +320,7 @@ def reads_once(server: flask.Flask) -> None:
 
     @server.before_request
     def enter():
-        if flask.g.get("exitmap_action") in READING:
+        if current_action() in READING:
             block = one_version()
             block.__enter__()
             flask.g.exitmap_one_version = block

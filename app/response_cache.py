@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 
 import flask
 
-from access.guard import AUDIT_KEPT, CALLBACK_ENDPOINT, current_caller, guard_of
+from access.guard import AUDIT_KEPT, CALLBACK_ENDPOINT, current_action, current_caller, guard_of
 from access.rules import READING
 from exitmap import settings
 from exitmap.db import scope_settings
@@ -127,7 +127,7 @@ def install(
         caller = current_caller()
         if caller is None or caller.user is None or caller.via != "session":
             return None
-        if flask.g.get("exitmap_action") not in READING:
+        if current_action() not in READING:
             return None
         what = asked()
         if what is None:
