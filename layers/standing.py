@@ -107,32 +107,31 @@ TABLE_SCHEMA = {
 # A unit whose exit a substantiated report disputes (unit_hold, migration 0007) releases no
 # quota while its hold runs: the exit still counts as an exit, its quota does not. As known
 # on a day: the holds, and their lifting, recorded by then (migration 0010).
-# Speed: the state (u3, without the surcharge table) is summed first and the surcharge rate,
+# Speed: the state (st, without the surcharge table) is summed first and the surcharge rate,
 # a function of two of the group's keys, applied to each group's remaining electricity after;
 # the held units (a handful) are one array read once, before the parallel scan. Joining both
 # to every unit's state cost a quarter to a third of the query at 100,000 units
-# (benchmarks/bench_standing.py). Built on STATE_BASE_CTES, not on ev: a CTE named twice is
-# computed whole first, which loses the index-only scan and the parallel workers.
+# (benchmarks/bench_standing.py).
 SUMMARY_SQL = f"""
 WITH {STATE_BASE_CTES},
 sums AS (
-    SELECT u3.prefecture_adcode, u3.sector, u3.sub_industry, u3.category, u3.status,
+    SELECT st.prefecture_adcode, st.sector, st.sub_industry, st.category, st.status,
            count(*) AS units_in_scope,
-           count(*) FILTER (WHERE u3.resolved) AS units_resolved,
-           count(*) FILTER (WHERE NOT u3.resolved) AS units_remaining,
-           count(*) FILTER (WHERE NOT u3.resolved AND u3.deadline < :on) AS units_overdue,
-           COALESCE(sum(u3.energy_tce), 0)::float8 AS energy_in_scope_tce,
-           COALESCE(sum(u3.energy_tce) FILTER (WHERE u3.resolved), 0)::float8
+           count(*) FILTER (WHERE st.resolved) AS units_resolved,
+           count(*) FILTER (WHERE st.remaining) AS units_remaining,
+           count(*) FILTER (WHERE st.overdue) AS units_overdue,
+           COALESCE(sum(st.energy_tce), 0)::float8 AS energy_in_scope_tce,
+           COALESCE(sum(st.energy_tce) FILTER (WHERE st.resolved), 0)::float8
                AS energy_resolved_tce,
-           COALESCE(sum(u3.energy_tce) FILTER (WHERE NOT u3.resolved), 0)::float8
+           COALESCE(sum(st.energy_tce) FILTER (WHERE st.remaining), 0)::float8
                AS energy_remaining_tce,
-           COALESCE(sum(u3.energy_tce) FILTER (WHERE u3.exited AND NOT u3.unit_id = ANY(
+           COALESCE(sum(st.energy_tce) FILTER (WHERE st.exited AND NOT st.unit_id = ANY(
                ARRAY(SELECT h.unit_id FROM unit_hold h WHERE {HOLD_CURRENT}))), 0)::float8
                AS quota_released_tce,
-           COALESCE(sum(COALESCE(u3.electricity_10k_kwh, 0)) FILTER (WHERE NOT u3.resolved), 0)
+           COALESCE(sum(COALESCE(st.electricity_10k_kwh, 0)) FILTER (WHERE st.remaining), 0)
                AS remaining_10k_kwh
-    FROM u3
-    WHERE u3.in_scope AND {scope_sql("u3.prefecture_adcode")}
+    FROM st
+    WHERE st.in_scope AND {scope_sql("st.prefecture_adcode")}
     GROUP BY 1, 2, 3, 4, 5
 )
 SELECT s.prefecture_adcode, s.sector, s.sub_industry, s.category, s.status,

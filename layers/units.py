@@ -36,8 +36,12 @@ from exitmap.policy.mirror import check_policy_synced
 from exitmap.policy.texts import Translate, joined, say
 from exitmap.scope import EVERYTHING, Scope, scope_sql
 
-# The as-of state of every unit, ending in the CTE ``ev`` (one row per unit existing on :on).
-# The state of each unit on :on (u3), and the surcharge table (sc) beside it.
+# The as-of state of every unit on :on, in two steps. STATE_BASE_CTES ends in ``st``: the state
+# and what follows from it (remaining, overdue…), with the surcharge table ``sc`` beside it;
+# STATE_CTES adds ``ev``: ``st`` with each unit's surcharge (one row per unit existing on :on).
+# A query that sums by sub-industry and category applies the surcharge per group instead
+# (layers/standing.SUMMARY_SQL) and reads STATE_BASE_CTES alone: a CTE named twice is computed
+# whole first, which loses the index-only scan and the parallel workers.
 STATE_BASE_CTES = """
 cur AS (
     -- The state on :on is the event whose [event_date, valid_to) holds it: a plain filter.
@@ -74,21 +78,24 @@ u3 AS (
                AND ((cur.e_is_exit AND cur.e_exit_date <= :on) OR cur.e_is_rectified)
                AS resolved
     FROM cur
-)"""
-# … and ev: the state with what follows from it (remaining, overdue, the surcharge…).
-STATE_CTES = (
-    STATE_BASE_CTES
-    + """,
-ev AS (
+),
+st AS (
     SELECT u3.*,
            u3.in_scope AND NOT u3.resolved AS remaining,
            (u3.in_scope AND NOT u3.resolved AND u3.deadline < :on) AS overdue,
            COALESCE(u3.rectify_deadline > u3.cap_deadline, false) AS outside_policy,
            (u3.in_scope AND NOT u3.resolved AND u3.must_suspend AND u3.operating)
-               AS must_suspend_violation,
-           CASE WHEN u3.in_scope AND NOT u3.resolved THEN sc.rate ELSE 0 END AS surcharge_rate,
-           CASE WHEN u3.in_scope AND NOT u3.resolved THEN sc.surcharge_id END AS surcharge_id
-    FROM u3 LEFT JOIN sc ON sc.sub_industry = u3.sub_industry AND sc.category = u3.category
+               AS must_suspend_violation
+    FROM u3
+)"""
+STATE_CTES = (
+    STATE_BASE_CTES
+    + """,
+ev AS (
+    SELECT st.*,
+           CASE WHEN st.remaining THEN sc.rate ELSE 0 END AS surcharge_rate,
+           CASE WHEN st.remaining THEN sc.surcharge_id END AS surcharge_id
+    FROM st LEFT JOIN sc ON sc.sub_industry = st.sub_industry AND sc.category = st.category
 )
 """
 )
