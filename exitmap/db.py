@@ -55,6 +55,20 @@ def app_database_url(owner_url: str | None = None) -> str:
     )
 
 
+@contextlib.contextmanager
+def connected(bind: sa.Engine | sa.Connection) -> Iterator[sa.Connection]:
+    """A connection to read through: ``bind`` itself, or one of its engine's for the block.
+
+    A caller making several reads passes its connection, so they share one checkout (each
+    costs a ping and the scope's settings) and one snapshot.
+    """
+    if isinstance(bind, sa.Connection):
+        yield bind
+    else:
+        with bind.connect() as conn:
+            yield conn
+
+
 def engine(url: str | None = None) -> sa.Engine:
     """The engine of ``url`` (default: DATABASE_URL as it is now), one per URL."""
     return _engine_of(url or database_url())

@@ -16,6 +16,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from exitmap.clock import end_of
+from exitmap.db import connected
 from exitmap.policy import Policy, default_policy
 from exitmap.policy.texts import Translate, say
 from exitmap.scope import EVERYTHING, Scope, scope_sql
@@ -52,12 +53,12 @@ COLUMNS = [
 
 
 def decisions(
-    engine: sa.Engine, scope: Scope = EVERYTHING, known_on: dt.date | None = None
+    bind: sa.Engine | sa.Connection, scope: Scope = EVERYTHING, known_on: dt.date | None = None
 ) -> pd.DataFrame:
     """Every recorded decision (history) of the prefectures ``scope`` sees, by start date; as
     known on ``known_on``, if given (decisions and lifts recorded by then)."""
     known = {"known": end_of(known_on) if known_on else None}
-    with engine.connect() as conn:
+    with connected(bind) as conn:
         return pd.read_sql_query(sa.text(DECISIONS_SQL), conn, params=scope.params() | known)
 
 
@@ -90,8 +91,8 @@ def freeze_list(
     overdue = evaluate(engine, on, overdue_only=True, scope=scope, policy=policy, known_on=known_on)
     with engine.connect() as conn:
         names = prefecture_names(conn, scope)
-    in_force = active(decisions(engine, scope, known_on), on)
-    targets = standing_on(engine, on, policy.freeze.target, scope, known_on)
+        in_force = active(decisions(conn, scope, known_on), on)
+        targets = standing_on(conn, on, policy.freeze.target, scope, known_on)
     rows = []
     for adcode, name in names.items():
         late = overdue[overdue["prefecture_adcode"] == adcode]

@@ -34,6 +34,7 @@ import pandas as pd
 import polars as pl
 import sqlalchemy as sa
 
+from exitmap.db import connected
 from exitmap.policy import Policy, default_policy
 from exitmap.policy.mirror import check_policy_synced
 from exitmap.policy.texts import joined, say
@@ -262,7 +263,7 @@ def read_summary(
 
 
 def prefecture_wide(
-    engine: sa.Engine,
+    bind: sa.Engine | sa.Connection,
     on: dt.date,
     summary: pl.DataFrame,
     policy: Policy,
@@ -274,14 +275,14 @@ def prefecture_wide(
     force, the quota, the overdue reports from the public the scope sees — the same whatever
     the filters (they narrow units; a report has a kind, not a sector)."""
     entered, known = recorded_by("created_at", known_on)
-    with engine.connect() as conn:
+    with connected(bind) as conn:
         names = prefecture_names(conn, scope)
         params = {"on": on} | scope.params() | known
         allocated = dict(conn.execute(sa.text(ALLOCATED_SQL.format(known=entered)), params).all())
         reports = overdue_by_prefecture(report_counts(conn, on, scope, known_on))
-    in_force = active(decisions(engine, scope, known_on), on)
+        in_force = active(decisions(conn, scope, known_on), on)
+        targets = standing_on(conn, on, policy.freeze.target, scope, known_on)
     documents = dict(zip(in_force["adcode"], in_force["document_no"], strict=True))
-    targets = standing_on(engine, on, policy.freeze.target, scope, known_on)
     return wide_rows(
         summary, names, allocated, documents, policy, xianzhi_triggers, reports, targets
     )
@@ -436,7 +437,7 @@ def standing(
     policy = policy or default_policy()
     with engine.connect() as conn:
         summary = read_summary(conn, on, policy, scope, known_on)
-    wide = prefecture_wide(engine, on, summary, policy, scope, xianzhi_triggers, known_on)
+        wide = prefecture_wide(conn, on, summary, policy, scope, xianzhi_triggers, known_on)
     table = aggregate(
         summary, wide, sector=sector, sub_industry=sub_industry, category=category, status=status
     )

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import sqlalchemy as sa
 
+from exitmap.db import connected
 from exitmap.policy.rules import TargetTrigger
 from exitmap.scope import EVERYTHING, Scope, scope_sql
 from layers.units import as_known
@@ -68,7 +69,7 @@ SELECT EXISTS (SELECT 1 FROM annual_target t WHERE t.year BETWEEN :first_year AN
 
 
 def lines(
-    engine: sa.Engine,
+    bind: sa.Engine | sa.Connection,
     on: dt.date,
     scope: Scope = EVERYTHING,
     known_on: dt.date | None = None,
@@ -81,7 +82,7 @@ def lines(
     sql, known = as_known(LINES_SQL, known_on)
     in_force = _IN_FORCE_KNOWN if known_on else _IN_FORCE
     params = {"on": on, "first_year": first, "last_year": last} | scope.params() | known
-    with engine.connect() as conn:
+    with connected(bind) as conn:
         present = conn.execute(sa.text(ANY_SQL.format(in_force=in_force)), params).scalar()
         frame = pd.read_sql_query(
             sa.text(sql.format(in_force=in_force)) if present else sa.text(_EMPTY),
@@ -147,12 +148,12 @@ def by_prefecture(
 
 
 def standing_on(
-    engine: sa.Engine,
+    bind: sa.Engine | sa.Connection,
     on: dt.date,
     rule: TargetTrigger,
     scope: Scope = EVERYTHING,
     known_on: dt.date | None = None,
 ) -> dict[int, TargetStanding]:
     """Each prefecture's TargetStanding on ``on`` (those with targets, in the scope)."""
-    frame = lines(engine, on, scope, known_on, years_read(on, rule))
+    frame = lines(bind, on, scope, known_on, years_read(on, rule))
     return by_prefecture(frame, on, rule)
