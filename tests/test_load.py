@@ -166,6 +166,20 @@ def test_partial_load_quarantines_rejected_rows_whole(engine, tmp_path):
     ]
 
 
+def test_quarantined_cells_keep_quotes_commas_line_breaks_and_empty_text(engine, tmp_path):
+    awkward = '甲,"乙"\n丙；丁'
+    path = write_csv(
+        tmp_path / "awkward.csv",
+        [unit_row(1), unit_row(2, 统一社会信用代码="91530102MA00000020", 备注=awkward, 联系人="")],
+    )
+    summary = load(engine, prepare([path]), D2021, partial=True)
+    assert (summary.inserted, summary.quarantined) == (1, 1)
+    ((raw, reasons, row),) = rows(engine, "SELECT raw, reasons, row_number FROM quarantine_row")
+    assert (raw["备注"], row) == (awkward, 3)
+    assert raw["联系人"] is None  # an empty cell, as the reader holds it
+    assert "统一社会信用代码" in reasons
+
+
 def test_same_unit_twice_in_one_load_is_rejected(engine, tmp_path):
     a = write_csv(tmp_path / "a.csv", [unit_row(1)])
     b = write_csv(tmp_path / "b.csv", [unit_row(2), unit_row(1)])

@@ -258,6 +258,35 @@ def test_a_prefecture_alone_is_placed_at_the_prefecture_and_a_county_must_be_nam
         assert parse_address(short_name(county_name) + "州" + county_name)[1] == county
 
 
+def test_addresses_are_parsed_in_one_batch_with_the_same_answers(monkeypatch):
+    import cpca
+
+    from etl.locate.names import parse_address, parse_addresses
+
+    addresses = [
+        "云南省曲靖市宣威市某镇",
+        "红河州蒙自市某村",
+        "大理州大理古城",
+        "四川省成都市武侯区",
+        "某某工业园区",
+        "",
+        None,
+        "红河州蒙自市某村",  # twice in a register: parsed once, answered for both
+    ]
+    one_by_one = {a: parse_address(a) for a in addresses}
+    calls = []
+    transform = cpca.transform
+    monkeypatch.setattr(
+        cpca, "transform", lambda texts, **kw: calls.append(texts) or transform(texts, **kw)
+    )
+    assert parse_addresses(addresses) == one_by_one
+    assert one_by_one["四川省成都市武侯区"] == (None, None, True)
+    assert one_by_one["云南省曲靖市宣威市某镇"] == (530300, 530381, False)
+    assert one_by_one[""] == one_by_one[None] == (None, None, False)
+    # One call for the five distinct named addresses, however many rows carry them.
+    assert [len(texts) for texts in calls] == [5]
+
+
 def test_address_rows_of_autonomous_prefectures_get_the_right_precision():
     r = locate(
         [None] * 6,

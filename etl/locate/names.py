@@ -101,14 +101,33 @@ def match_county(text, prefecture_adcode: int | None = None) -> int | None:
     return candidates[0] if len(candidates) == 1 else None
 
 
-def _scan_text(s: str, variants: dict) -> list[object]:
-    """Values of all variants occurring in s, longest spellings first (fallback to cpca)."""
+def _scan_text(s: str, forms: tuple[tuple[str, object], ...]) -> list[object]:
+    """Values of all ``forms`` (``_scan_order``) occurring in s, longest spellings first."""
     hits = []
-    for form in sorted(variants, key=lambda f: (-len(f), f)):
+    for form, value in forms:
         if form in s:
-            hits.append(variants[form])
+            hits.append(value)
             s = s.replace(form, "\0")
     return hits
+
+
+def _scan_order(variants: dict) -> tuple[tuple[str, object], ...]:
+    """(spelling, value) longest first: the order ``_scan_text`` tries them in."""
+    return tuple(sorted(variants.items(), key=lambda item: (-len(item[0]), item[0])))
+
+
+# Sorted once: an address is scanned against every spelling, and a register can hold 100,000
+# distinct addresses.
+@functools.cache
+def _prefecture_scan() -> tuple[tuple[str, object], ...]:
+    return _scan_order(_prefecture_variants())
+
+
+@functools.cache
+def _suffixed_county_scan() -> tuple[tuple[str, object], ...]:
+    """The county spellings that end in 县/市/区, which name a county wherever they stand."""
+    variants = _county_variants()
+    return _scan_order({f: c for f, c in variants.items() if f.endswith(_COUNTY_SUFFIXES)})
 
 
 _OTHER_PROVINCE = re.compile(
@@ -155,24 +174,41 @@ def _county_named(rest: str, pref: int | None) -> int | None:
         chosen = within(hit[1])
         if len(chosen) == 1:
             return chosen[0]
-    suffixed = {f: c for f, c in variants.items() if f.endswith(_COUNTY_SUFFIXES)}
-    for codes in _scan_text(rest, suffixed):
+    for codes in _scan_text(rest, _suffixed_county_scan()):
         chosen = within(codes)
         if len(chosen) == 1:
             return chosen[0]
     return None
 
 
-@functools.lru_cache(maxsize=65536)
-def parse_address(text) -> tuple[int | None, int | None, bool]:
+Place = tuple[int | None, int | None, bool]  # (prefecture, county, outside Yunnan)
+
+
+def parse_address(text) -> Place:
     """(prefecture adcode, county adcode, outside_yunnan) from a free-text address.
 
     A county counts only when the address names it as a county: 云南省大理白族自治州 is the
     prefecture (precision 'prefecture'), 大理州大理市 its county 大理市.
     """
-    s = _clean(text)
-    if not s:
-        return None, None, False
+    return parse_addresses([text])[text]
+
+
+def parse_addresses(texts) -> dict[object, Place]:
+    """``parse_address`` of each text, keyed by the text as given (each distinct text once).
+
+    One call of cpca for them all: called once per address, its table-building costs ~1 ms,
+    and a register without coordinates can hold 100,000 distinct addresses.
+    """
+    cleaned = {text: _clean(text) for text in dict.fromkeys(texts)}
+    named = sorted({s for s in cleaned.values() if s})
+    found = {"": (None, None, False)}
+    if named:
+        found |= dict(zip(named, map(_place, named, _cpca_rows(named)), strict=True))
+    return {text: found[s] for text, s in cleaned.items()}
+
+
+def _cpca_rows(addresses: list[str]) -> list[tuple[str, str]]:
+    """cpca's (province, prefecture) of each cleaned address."""
     import jieba
 
     # jieba announces its dictionary on stderr, which would bury the load's own messages.
@@ -181,9 +217,15 @@ def parse_address(text) -> tuple[int | None, int | None, bool]:
 
     # An address naming no province is taken to be in Yunnan, which steers cpca's choice
     # between same-named counties elsewhere.
-    query = s if s.startswith("云南") or _OTHER_PROVINCE.match(s) else "云南省" + s
-    row = cpca.transform([query], open_warning=False, include_status=False).iloc[0]
-    province, city = (row["省"] or ""), (row["市"] or "")
+    queries = [
+        s if s.startswith("云南") or _OTHER_PROVINCE.match(s) else "云南省" + s for s in addresses
+    ]
+    table = cpca.transform(queries, open_warning=False, include_status=False)
+    return list(zip(table["省"].fillna(""), table["市"].fillna(""), strict=True))
+
+
+def _place(s: str, cpca_row: tuple[str, str]) -> Place:
+    province, city = cpca_row
     if province and province != "云南省":
         return None, None, True
     # cpca fills in a county from a prefecture's name alone (大理州 → 大理市): its county is
@@ -193,7 +235,7 @@ def parse_address(text) -> tuple[int | None, int | None, bool]:
     if pref is None and county is None:
         pref = match_prefecture(city) if city else None
     if pref is None and county is None:
-        hits = _scan_text(rest, _prefecture_variants())
+        hits = _scan_text(rest, _prefecture_scan())
         pref = hits[0] if hits else None
     if county is not None:
         pref = parent_of(county)

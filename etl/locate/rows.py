@@ -11,7 +11,7 @@ from etl.locate.areas import county_table, parent_of, prefecture_table
 from etl.locate.cells import as_text_array, blank, per_unique
 from etl.locate.coordinates import parse_coordinate
 from etl.locate.grid import point_in_county
-from etl.locate.names import match_county, match_prefecture, parse_address
+from etl.locate.names import match_county, match_prefecture, parse_addresses
 from etl.locate.results import (
     COL_ADDRESS,
     COL_COUNTY,
@@ -244,11 +244,15 @@ def _locate_by_text(
     counties = county_table().set_index("adcode")
     prefs = prefecture_table().set_index("adcode")
     addr_blank = blank(addr_raw)
+    # Only a row that names no county is located by its address.
+    places = parse_addresses(
+        addr_raw[i] for i in rows if not int(declared_county[i]) and not addr_blank[i]
+    )
     for i in rows:
         county = int(declared_county[i])
         pref = int(declared_pref[i])
         if not county and not addr_blank[i]:
-            a_pref, a_county, abroad = parse_address(addr_raw[i])
+            a_pref, a_county, abroad = places[addr_raw[i]]
             if abroad:
                 messages.add(
                     i, Message("error", COL_ADDRESS, f"详细地址「{addr_raw[i]}」不在云南省")
