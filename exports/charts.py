@@ -178,7 +178,8 @@ def ranking(standing: pd.DataFrame, frozen: Iterable[int] = ()) -> go.Figure:
 
 def stages(units: pd.DataFrame, by: str) -> pd.DataFrame:
     """In-scope units per ``by`` value split into STAGES (counts; never tonnes, domain §5)."""
-    scope = units[units["in_scope"]]
+    # A mask, also when there are no units (an empty column of objects would select columns).
+    scope = units.loc[units["in_scope"].astype(bool)]
     frame = pd.DataFrame(
         {
             by: scope[by],

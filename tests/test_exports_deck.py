@@ -91,3 +91,14 @@ def test_selected_prefectures_deck_is_deterministic(decided_demo_engine, tmp_pat
     assert (tmp_path / "a.pptx").read_bytes() == (tmp_path / "b.pptx").read_bytes()
     with pytest.raises(ValueError, match="未知"):
         write_deck(decided_demo_engine, DEMO_TODAY, tmp_path / "c.pptx", [123456])
+
+
+def test_a_database_without_units_gives_a_deck_of_zeros(engine, tmp_path):
+    # Before any register is loaded (a new installation): the deck says so, it does not fail.
+    n = write_deck(engine, DEMO_TODAY, tmp_path / "empty.pptx", [532500])
+    prs = Presentation(tmp_path / "empty.pptx")
+    assert n == len(prs.slides) == slide_count(1)
+    province = prs.slides[1]
+    assert "已完成 0 / 纳入范围 0 台（套）" in [
+        s.text_frame.text for s in province.shapes if s.has_text_frame
+    ]
