@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -314,11 +314,18 @@ def _stage_frame(accepted: pl.DataFrame, load_ids: dict[str, int]) -> pl.DataFra
 def _stage(conn: sa.Connection, frame: pl.DataFrame) -> None:
     columns = ", ".join(f"{name} {kind}" for name, kind in (*UNIT_FIELDS, *STAGE_EXTRA))
     conn.execute(sa.text(f"CREATE TEMP TABLE stage ({columns}) ON COMMIT DROP"))
-    buffer = io.BytesIO()
-    frame.write_csv(buffer, include_header=False, null_value="")
+    _copy_in(conn, "COPY stage FROM STDIN (FORMAT csv)", [frame])
+
+
+def _copy_in(conn: sa.Connection, copy_sql: str, frames: Iterable[pl.DataFrame]) -> None:
+    """One COPY (``copy_sql``, FORMAT csv) of the frames' rows, written frame by frame: the
+    caller's slices bound what is held as text at once. Empty text stays empty, null is null."""
     raw = conn.connection.driver_connection
-    with raw.cursor() as cur, cur.copy("COPY stage FROM STDIN (FORMAT csv)") as copy:
-        copy.write(buffer.getbuffer())
+    with raw.cursor() as cur, cur.copy(copy_sql) as copy:
+        for frame in frames:
+            buffer = io.BytesIO()
+            frame.write_csv(buffer, include_header=False, null_value="")
+            copy.write(buffer.getbuffer())
 
 
 def _check_as_of(conn: sa.Connection, as_of: dt.date) -> None:
@@ -517,19 +524,18 @@ def _quarantine(conn: sa.Connection, prepared: Prepared, load_ids: dict[str, int
     file the limits admit can be 110,000 rejected rows (an INSERT per row took 22 s), fed in
     slices (the whole as text would be some 350 MB)."""
     rejected = prepared.rejected
-    raw = conn.connection.driver_connection
-    with raw.cursor() as cur, cur.copy(QUARANTINE_COPY) as copy:
-        for batch in rejected.iter_slices(QUARANTINE_BATCH):
-            buffer = io.BytesIO()
-            batch.select(
-                pl.col("file").replace_strict(load_ids, return_dtype=pl.Int64).alias("load_id"),
-                "file",
-                "sheet",
-                "row",
-                pl.col("raw").struct.json_encode(),
-                pl.col("messages").list.join("；"),
-            ).write_csv(buffer, include_header=False, null_value="")
-            copy.write(buffer.getbuffer())
+    rows = (
+        batch.select(
+            pl.col("file").replace_strict(load_ids, return_dtype=pl.Int64).alias("load_id"),
+            "file",
+            "sheet",
+            "row",
+            pl.col("raw").struct.json_encode(),
+            pl.col("messages").list.join("；"),
+        )
+        for batch in rejected.iter_slices(QUARANTINE_BATCH)
+    )
+    _copy_in(conn, QUARANTINE_COPY, rows)
     return rejected.height
 
 
