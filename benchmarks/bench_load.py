@@ -91,6 +91,8 @@ def prod_server(url: str):
 
 def record_callbacks(base: str) -> list[dict]:
     """The callback POSTs each page makes when it loads in Chromium, signed in."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     from app.browser import browser, new_page, sign_in, wait_idle
 
     recorded = []
@@ -107,7 +109,12 @@ def record_callbacks(base: str) -> list[dict]:
 
             page.on("request", keep)
             page.goto(base + path)
-            page.wait_for_selector(".leaflet-container, .ag-root, #page h1", state="attached")
+            try:
+                page.wait_for_selector(".leaflet-container, .ag-root, #page h1", state="attached")
+            except PlaywrightTimeout as exc:
+                # Once seen, not reproduced: say which page and what it showed instead.
+                shown = page.locator("body").inner_text()[:400]
+                raise RuntimeError(f"{path} ({page.url}) showed no content: {shown!r}") from exc
             # Idle once the layout is in; then the callbacks the async components start.
             wait_idle(page, timeout=30_000)
             page.wait_for_timeout(1500)
