@@ -304,11 +304,16 @@ def _stage_frame(accepted: pl.DataFrame, load_ids: dict[str, int]) -> pl.DataFra
         # Registers key firms by credit code; other sources bring a key of their own.
         frame = frame.with_columns(pl.col("credit_code").alias("enterprise_key"))
     frame = frame.with_columns(
-        pl.col("file").replace_strict(load_ids, return_dtype=pl.Int64).alias("load_id"),
+        _load_id(load_ids),
         pl.format("{} / {} / 第{}行", "file", "sheet", "row").alias("source_detail"),
         pl.int_range(pl.len(), dtype=pl.Int32).alias("row_no"),
     )
     return frame.select(name for name, _ in (*UNIT_FIELDS, *STAGE_EXTRA))
+
+
+def _load_id(load_ids: dict[str, int]) -> pl.Expr:
+    """Each row's load record: one per file of the load (every file must have one)."""
+    return pl.col("file").replace_strict(load_ids, return_dtype=pl.Int64).alias("load_id")
 
 
 def _stage(conn: sa.Connection, frame: pl.DataFrame) -> None:
@@ -526,7 +531,7 @@ def _quarantine(conn: sa.Connection, prepared: Prepared, load_ids: dict[str, int
     rejected = prepared.rejected
     rows = (
         batch.select(
-            pl.col("file").replace_strict(load_ids, return_dtype=pl.Int64).alias("load_id"),
+            _load_id(load_ids),
             "file",
             "sheet",
             "row",
