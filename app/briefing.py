@@ -28,8 +28,15 @@ PARAM = "briefing"
 _PREFECTURE = re.compile(r"^/prefecture/(\d{6})$")
 KINDS = {"/": "overview", "prefecture": "prefecture", "/quota": "quota", "/freeze": "freeze"}
 # What must be on the page before it is captured (besides painted maps and idle callbacks):
-# the overview fills its ranking and charts once its map is painted.
-READY = {"/": "#ranking,#ov-sub-chart,#ov-progress-chart"}
+# a map's own regions, which arrive after its grey neighbours and may arrive after its unit
+# points (either alone passes for a painted map); the overview's ranking and charts, which it
+# fills once its map is painted.
+PROVINCE_REGIONS, PREFECTURE_REGIONS = "path[data-adcode]", "path[data-county]"
+READY = {
+    "/": f"{PROVINCE_REGIONS},#ranking,#ov-sub-chart,#ov-progress-chart",
+    "/quota": PROVINCE_REGIONS,
+    "prefecture": PREFECTURE_REGIONS,
+}
 # The prefecture map's size in the 1920×1080 briefing layout (briefing.css), for its zoom.
 PREFECTURE_MAP_PX = (1000, 640)
 ENERGY = ("energy", "completion_energy")  # measures whose sub-industry chart shows tce

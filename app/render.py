@@ -285,7 +285,8 @@ class Renderer:
             raise RenderError(f"视图应为完整网址（http://…）或以 / 开头的路径，现为 {view!r}")
         return with_flag(self.base_url() + view)
 
-    def _page(self, size: tuple[int, int], scale: float):
+    def page_for(self, size: tuple[int, int], scale: float):
+        """The page that renders views of this size and scale (kept for the next one)."""
         key = (size, scale)
         page = self._pages.pop(key, None)
         if page is not None and not page.is_closed():
@@ -322,7 +323,7 @@ class Renderer:
 
     def _open(self, view: str, size, scale: float, headers: dict | None):
         url = self.url(view)
-        page = self._page(size, scale)
+        page = self.page_for(size, scale)
         headers = dict(headers or {})
         if grants.HEADER not in headers and self._grant_key:
             headers[grants.HEADER] = grants.system_grant(self._grant_key, urlsplit(url).path)

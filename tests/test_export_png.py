@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import os
 import subprocess
 import sys
@@ -110,6 +111,40 @@ def test_every_map_of_a_briefing_is_painted(renderer, tmp_path, view, scale):
             assert near >= 20 * scale * scale, f"{colour} missing from the map of {view}"
 
 
+# The fill each map gives its own regions once they have arrived (app/assets/map.js): the
+# neighbours' grey is there from the start, and unit points need no regions.
+NEIGHBOUR_GREY = "#e3e3e3"
+OWN_COUNTY = "#f7f7f2"
+
+
+# In the page: the map's regions fetched 2 s late (dash-leaflet's GeoJSON fetches its url).
+LATE_REGIONS_JS = """(() => {
+  const fetchNow = window.fetch;
+  window.fetch = (input, init) => String(input).includes('/geo/%s.geojson')
+    ? new Promise(wait => setTimeout(wait, 2000)).then(() => fetchNow(input, init))
+    : fetchNow(input, init);
+})()"""
+
+
+@pytest.mark.parametrize(
+    ("view", "regions", "size"),
+    [("/quota", "prefectures", (1600, 900)), ("/prefecture/530100", "counties", (1440, 810))],
+)
+def test_a_briefing_waits_for_its_map_regions(renderer, tmp_path, view, regions, size):
+    """The map's regions arrive last: the image is still taken with them drawn, not while the
+    map shows only its grey neighbours or its unit points (a /quota image once came out with
+    a grey map). A size of its own: the page keeps the late fetch for good."""
+    renderer.page_for(size, 1).add_init_script(LATE_REGIONS_JS % regions)
+    shot = renderer.png(view, tmp_path / "m.png", size=size, scale=1)
+    (colours,) = shot.facts["map_colours"]
+    fills = {c.split()[0] for c in colours}
+    if regions == "prefectures":
+        assert len(shot.facts["fills"]) == 16
+        assert fills - {NEIGHBOUR_GREY}, colours
+    else:
+        assert OWN_COUNTY in fills, colours
+
+
 def test_filtered_view_is_the_same_view(demo_app, renderer, tmp_path):
     """Same filters, date and colours as the interactive page of the same URL."""
     view = "/?measure=energy_remaining&sector=钢铁&on=2025-12-31"
@@ -151,6 +186,14 @@ def test_quota_and_freeze(renderer, tmp_path, view, title, maps):
     assert shot.facts["maps"] == maps == shot.facts["north_arrows"]
     furniture_hidden(shot.facts)
     assert open_png(shot).size == (3840, 2160)
+    # The footer's right side (演示数据 note, who took it when, the brand) keeps its words
+    # apart: the time ran into the brand ("21:08产能退出一张图").
+    boxes = renderer.page_for((1920, 1080), 2).evaluate(
+        "() => [...document.querySelectorAll('.briefing-footer-right > *')]"
+        ".map(e => { const r = e.getBoundingClientRect(); return [r.left, r.right]; })"
+    )
+    assert len(boxes) == 3
+    assert all(b[0] - a[1] >= 12 for a, b in itertools.pairwise(boxes)), boxes
 
 
 def pdf_pages(path) -> dict:
