@@ -189,6 +189,7 @@ FACTS_JS = (
       filters: shown('#filters, .filters'),
       buttons: shown('#briefing button, #briefing .btn, #export-links'),
       zoom: shown('.leaflet-control-zoom'),
+      layers: shown('.leaflet-control-layers'),
       banner: shown('#synthetic-banner'),
       legend: shown('.legend'),
       scale_bar: shown('.leaflet-control-scale'),

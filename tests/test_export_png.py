@@ -46,6 +46,7 @@ def furniture_hidden(facts: dict) -> None:
     assert not seen["filters"], "filter bar visible"
     assert not seen["buttons"], "buttons visible"
     assert not seen["zoom"], "zoom control visible"
+    assert not seen["layers"], "layer switcher visible"  # 举报 covered the north arrow
     assert not seen["banner"], "demo banner visible"
     assert not facts["overflow"], "the page is taller than the image"
 
