@@ -74,12 +74,10 @@ def keep_written(conn: sa.Connection) -> dict[str, bytes]:
     return kept
 
 
-def copy_in(conn: sa.Connection, table: str, data: bytes) -> float:
+def copy_in(conn: sa.Connection, table: str, data: bytes) -> None:
     raw = conn.connection.driver_connection
-    t0 = time.perf_counter()
     with raw.cursor() as cur, cur.copy(f"COPY {table} FROM STDIN (FORMAT binary)") as copy:
         copy.write(data)
-    return time.perf_counter() - t0
 
 
 def one_floor(conn: sa.Connection, kept: dict[str, bytes]) -> dict[str, float]:
@@ -87,7 +85,10 @@ def one_floor(conn: sa.Connection, kept: dict[str, bytes]) -> dict[str, float]:
     conn.execute(sa.text(f"TRUNCATE {', '.join(WRITTEN)} CASCADE"))
     conn.commit()
     with writing_history(conn):  # the history trigger would re-evaluate the events
-        seconds = {table: copy_in(conn, table, data) for table, data in kept.items()}
+        seconds = {
+            table: timed(lambda table=table, data=data: copy_in(conn, table, data))
+            for table, data in kept.items()
+        }
     conn.commit()
     return seconds
 
@@ -97,7 +98,7 @@ def without_covering_index(conn: sa.Connection, kept: dict[str, bytes]) -> float
     conn.execute(sa.text("TRUNCATE unit_event"))
     conn.execute(sa.text(f"DROP INDEX {COVERING_INDEX}"))
     with writing_history(conn):
-        seconds = copy_in(conn, "unit_event", kept["unit_event"])
+        seconds = timed(lambda: copy_in(conn, "unit_event", kept["unit_event"]))
     conn.rollback()
     return seconds
 
